@@ -1,0 +1,105 @@
+// The demo's story, told through upkeep's own client against whatever cluster the kubeconfig
+// names (the embedded sandbox in `upkeep demo`). Story 1 of the user stories: a node goes down
+// and stays down past the pod eviction timeout.
+import type { KubeObject } from '../../api/types.js';
+import { KubeClient } from '../../kube/index.js';
+import type { Io } from '../context.js';
+import { table } from '../output/format.js';
+
+type Obj = Record<string, unknown>;
+
+export interface DemoOptions {
+  kubeconfig: string;
+  io: Io;
+  /** Give up waiting for the cluster after this long (real ms). */
+  timeoutMs?: number;
+}
+
+const PODS = { version: 'v1', resource: 'pods' };
+const NODES = { version: 'v1', resource: 'nodes' };
+
+function ready(o: KubeObject): boolean {
+  return (((o.status as Obj)?.conditions as Obj[]) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function nodeStatus(n: KubeObject): string {
+  const c = (((n.status as Obj)?.conditions as Obj[]) ?? []).find((x) => x.type === 'Ready');
+  const s = c?.status === 'True' ? 'Ready' : c?.status === 'Unknown' ? 'NotReady' : 'NotReady';
+  return (n.spec as Obj)?.unschedulable ? `${s},SchedulingDisabled` : s;
+}
+
+function podStatus(p: KubeObject): string {
+  if (p.metadata.deletionTimestamp) return 'Terminating';
+  return String((p.status as Obj)?.phase ?? 'Unknown');
+}
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`the cluster did not reach "${what}" within ${Math.round(timeoutMs / 1000)}s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function runDemo(opts: DemoOptions): Promise<void> {
+  const { io } = opts;
+  const timeout = opts.timeoutMs ?? 60_000;
+  const client = await KubeClient.create({ kubeconfig: opts.kubeconfig });
+  const version = await client.serverVersion();
+  io.out(`Cluster: ${version.gitVersion} (kubeconfig: ${opts.kubeconfig})\n`);
+  io.out(`Point kubectl at it: kubectl --kubeconfig ${opts.kubeconfig} get nodes\n\n`);
+
+  const appPods = async () => (await client.list(PODS, { labelSelector: 'app in (blue,green)' })).items;
+  await until('blue (3 replicas) and green running', timeout, async () => {
+    const pods = await appPods();
+    const blue = pods.filter((p) => p.metadata.labels?.app === 'blue' && ready(p));
+    const green = pods.filter((p) => p.metadata.labels?.app === 'green' && ready(p));
+    return blue.length >= 3 && green.length === 1 ? true : undefined;
+  });
+  const showNodes = async () => {
+    const nodes = (await client.list(NODES)).items;
+    io.out(table(['name', 'status', 'version'], nodes.map((n) => [n.metadata.name ?? '', nodeStatus(n), String(((n.status as Obj)?.nodeInfo as Obj)?.kubeletVersion ?? '')])));
+  };
+  const showApps = async () => {
+    const pods = await appPods();
+    pods.sort((a, b) => `${a.metadata.labels?.app}${a.metadata.name}`.localeCompare(`${b.metadata.labels?.app}${b.metadata.name}`));
+    io.out(table(['app', 'pod', 'status', 'ready', 'node'], pods.map((p) => [p.metadata.labels?.app ?? '', p.metadata.name ?? '', podStatus(p), ready(p) ? 'yes' : 'no', String((p.spec as Obj)?.nodeName ?? '')])));
+  };
+  await showNodes();
+  io.out('\n');
+  await showApps();
+
+  const green = (await appPods()).find((p) => p.metadata.labels?.app === 'green');
+  const node = String((green?.spec as Obj)?.nodeName ?? 'node01');
+  io.out(`\nStory 1: ${node} fails and stays down past the pod eviction timeout (tolerationSeconds: 300).\n`);
+  await client.post(`/sandbox/v1/nodes/${node}/down`, {});
+  const started = Date.now();
+  await until(`${node} NotReady`, timeout, async () => {
+    const n = await client.get<KubeObject>({ ...NODES, name: node });
+    return nodeStatus(n).startsWith('NotReady') ? true : undefined;
+  });
+  io.out(`node/${node} is NotReady: its kubelet stopped renewing its lease; pods there are marked not ready.\n`);
+  await until('blue back to 3 ready replicas away from the failed node', timeout, async () => {
+    const pods = await appPods();
+    const blue = pods.filter((p) => p.metadata.labels?.app === 'blue' && !p.metadata.deletionTimestamp && ready(p) && (p.spec as Obj)?.nodeName !== node);
+    const greenGone = pods.filter((p) => p.metadata.labels?.app === 'green' && !p.metadata.deletionTimestamp).length === 0;
+    return blue.length >= 3 && greenGone ? true : undefined;
+  });
+  io.out(`After the eviction timeout (${((Date.now() - started) / 1000).toFixed(1)}s here, 5 minutes on a real cluster):\n`);
+  await showApps();
+  io.out(
+    `\nblue: its ReplicaSet replaced the pod from ${node} on another node, so blue stayed available.\n` +
+      `green: a bare pod with no controller; it was deleted with the node and nothing recreates it. It is lost.\n` +
+      `(Pods on ${node} stay Terminating until its kubelet returns; that is how Kubernetes behaves.)\n`,
+  );
+  await client.post(`/sandbox/v1/nodes/${node}/up`, {});
+  await until(`${node} Ready again`, timeout, async () => {
+    const n = await client.get<KubeObject>({ ...NODES, name: node });
+    return nodeStatus(n) === 'Ready' ? true : undefined;
+  });
+  io.out(`\n${node} is back and Ready, but the pods that moved away do not come back by themselves:\n`);
+  await showNodes();
+  io.out('\nThe safe way is to drain a node before maintenance: `upkeep drain` (coming next).\n');
+}

@@ -1,0 +1,113 @@
+// What every controller gets: the registry to write through (the same admission, validation
+// and optimistic concurrency as API clients), the shared cache to read from, the clock, and
+// an event recorder.
+import { randomBytes } from 'node:crypto';
+import type { KubeObject } from '../../api/types.js';
+import { StatusError } from '../../api/status.js';
+import type { Clock } from '../clock.js';
+import { isoTime } from '../clock.js';
+import type { Registry } from '../server/registry.js';
+import type { ResourceType } from '../server/resources.js';
+import type { StoreEvent } from '../store/store.js';
+import type { ClusterCache } from './cache.js';
+
+export interface Controller {
+  readonly name: string;
+  /** Called for every store event once the cache reflects it. */
+  onEvent(e: StoreEvent): void;
+  /** Enqueue everything once at start. */
+  start(): void;
+  stop(): void;
+}
+
+export interface SandboxSettings {
+  /** Simulated seconds from Pending to Running on a node (kubelet image pull + start). */
+  podStartSeconds: number;
+  /** Simulated seconds a Job pod runs before it succeeds. */
+  jobPodRunSeconds: number;
+  /** kubelet lease renewal period (kube: 10 s) and the node monitor grace period (kube: 40 s). */
+  leaseRenewSeconds: number;
+  nodeMonitorGraceSeconds: number;
+  /** The shortest real interval between a kubelet's lease renewals (keeps big clusters cheap). */
+  minRealRenewMs: number;
+}
+
+export const DEFAULT_SETTINGS: SandboxSettings = {
+  podStartSeconds: 2,
+  jobPodRunSeconds: 5,
+  leaseRenewSeconds: 10,
+  nodeMonitorGraceSeconds: 40,
+  minRealRenewMs: 1000,
+};
+
+export class ControllerContext {
+  constructor(
+    readonly registry: Registry,
+    readonly cache: ClusterCache,
+    readonly clock: Clock,
+    readonly settings: SandboxSettings,
+    readonly log: (line: string) => void = () => undefined,
+  ) {}
+
+  type(group: string, version: string, resource: string): ResourceType {
+    const t = this.registry.type(group, version, resource);
+    if (!t) throw new Error(`no resource type ${group}/${version}/${resource}`);
+    return t;
+  }
+
+  get pods(): ResourceType {
+    return this.type('', 'v1', 'pods');
+  }
+  get nodes(): ResourceType {
+    return this.type('', 'v1', 'nodes');
+  }
+
+  now(): string {
+    return isoTime(this.clock.now());
+  }
+
+  /** Real milliseconds until a simulated duration has passed since an RFC 3339 time. */
+  realMsUntil(since: string | undefined, simSeconds: number): number {
+    const start = since ? Date.parse(since) : this.clock.now();
+    return start + this.clock.real(simSeconds * 1000) - this.clock.now();
+  }
+
+  /** An event as a controller or the kubelet records it (core/v1 Event). */
+  async event(about: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, host?: string): Promise<void> {
+    const now = this.now();
+    const ns = about.metadata.namespace || 'default';
+    const name = `${about.metadata.name}.${randomBytes(8).toString('hex')}`;
+    try {
+      await this.registry.create(this.type('', 'v1', 'events'), ns, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace: ns },
+        involvedObject: {
+          apiVersion: about.apiVersion,
+          kind: about.kind,
+          name: about.metadata.name,
+          namespace: about.metadata.namespace,
+          uid: about.metadata.uid,
+          resourceVersion: about.metadata.resourceVersion,
+        },
+        reason,
+        message,
+        source: host ? { component, host } : { component },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        type,
+        eventTime: null,
+        reportingComponent: component,
+        reportingInstance: host ?? '',
+      });
+    } catch {
+      // Events are best effort, as in Kubernetes (e.g. the namespace may be terminating).
+    }
+  }
+}
+
+/** True when an error means "someone else changed or removed it": just reconcile again later. */
+export function isRace(e: unknown): boolean {
+  return e instanceof StatusError && (e.code === 409 || e.code === 404);
+}

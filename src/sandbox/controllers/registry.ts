@@ -1,0 +1,14 @@
+// The list of controllers a sandbox runs, in start order. Each module owns one controller.
+import type { Sandbox } from '../sandbox.js';
+import type { Controller, ControllerContext } from './context.js';
+import { Scheduler } from './scheduler.js';
+import { NodeLifecycleController } from './nodelifecycle.js';
+import { Kubelets } from '../kubelet/kubelet.js';
+
+export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
+
+export const CONTROLLER_FACTORIES: ControllerFactory[] = [
+  (ctx, sandbox) => new Kubelets(ctx, sandbox),
+  (ctx) => new NodeLifecycleController(ctx),
+  (ctx) => new Scheduler(ctx),
+];

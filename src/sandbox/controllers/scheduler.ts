@@ -1,0 +1,122 @@
+// kube-scheduler: binds pending pods through the pods/binding subresource, with Scheduled and
+// FailedScheduling events; unschedulable pods are retried when nodes or pods change.
+import type { KubeObject } from '../../api/types.js';
+import type { StoreEvent } from '../store/store.js';
+import { storeKey } from '../store/store.js';
+import { type Controller, type ControllerContext, isRace } from './context.js';
+import { WorkQueue } from './queue.js';
+import { type FitFailure, type NodeInfo, failedSchedulingMessage, fitFailure, pickNode } from './scheduling.js';
+
+type Obj = Record<string, unknown>;
+
+function needsScheduling(pod: KubeObject): boolean {
+  const spec = (pod.spec as Obj) ?? {};
+  const phase = (pod.status as Obj)?.phase;
+  return !spec.nodeName && !pod.metadata.deletionTimestamp && (spec.schedulerName ?? 'default-scheduler') === 'default-scheduler' && phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+function active(pod: KubeObject): boolean {
+  const phase = (pod.status as Obj)?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+export class Scheduler implements Controller {
+  readonly name = 'scheduler';
+  private readonly queue: WorkQueue;
+  private readonly unschedulable = new Set<string>();
+  /** Last FailedScheduling message per pod, so a retry that fails the same way is quiet. */
+  private readonly lastFailure = new Map<string, string>();
+  private retryAll = false;
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.queue = new WorkQueue((k) => this.schedule(k), (k, e) => ctx.log(`scheduler: ${k}: ${String(e)}`), 1);
+  }
+
+  start(): void {
+    for (const p of this.ctx.cache.list('pods')) if (needsScheduling(p)) this.queue.add(storeKey(p.metadata.namespace ?? '', p.metadata.name ?? ''));
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  onEvent(e: StoreEvent): void {
+    if (e.resource === 'pods') {
+      const key = storeKey(e.namespace, e.object.metadata.name ?? '');
+      if (e.type !== 'DELETED' && needsScheduling(e.object)) this.queue.add(key);
+      else {
+        this.unschedulable.delete(key);
+        this.lastFailure.delete(key);
+      }
+      // A pod leaving a node frees room: give waiting pods another chance.
+      if (e.type === 'DELETED' || (e.type === 'MODIFIED' && e.prev && active(e.prev) && !active(e.object))) this.requeueUnschedulable();
+    } else if (e.resource === 'nodes') {
+      this.requeueUnschedulable();
+    }
+  }
+
+  private requeueUnschedulable(): void {
+    if (this.retryAll || this.unschedulable.size === 0) return;
+    this.retryAll = true;
+    setImmediate(() => {
+      this.retryAll = false;
+      for (const k of this.unschedulable) this.queue.add(k);
+    });
+  }
+
+  private nodeInfos(): NodeInfo[] {
+    return this.ctx.cache.list('nodes').map((node) => ({
+      node,
+      pods: this.ctx.cache.podsOnNode(node.metadata.name ?? '').filter(active),
+    }));
+  }
+
+  private async schedule(key: string): Promise<void> {
+    const [ns, name] = key.split('/');
+    const pod = this.ctx.cache.get('pods', ns, name);
+    if (!pod || !needsScheduling(pod)) {
+      this.unschedulable.delete(key);
+      return;
+    }
+    const infos = this.nodeInfos();
+    const fits: NodeInfo[] = [];
+    const failures: FitFailure[] = [];
+    for (const info of infos) {
+      const f = fitFailure(pod, info);
+      if (f) failures.push(f);
+      else fits.push(info);
+    }
+    const chosen = pickNode(pod, fits);
+    if (!chosen) {
+      this.unschedulable.add(key);
+      const message = infos.length ? failedSchedulingMessage(infos.length, failures) : 'no nodes available to schedule pods';
+      if (this.lastFailure.get(key) !== message) {
+        this.lastFailure.set(key, message);
+        await this.setUnschedulable(pod, message);
+        await this.ctx.event(pod, 'Warning', 'FailedScheduling', message, 'default-scheduler');
+      }
+      return;
+    }
+    const nodeName = chosen.node.metadata.name ?? '';
+    try {
+      await this.ctx.registry.bind(ns, name, { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } });
+    } catch (e) {
+      if (isRace(e)) return;
+      throw e;
+    }
+    this.unschedulable.delete(key);
+    this.lastFailure.delete(key);
+    await this.ctx.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`, 'default-scheduler');
+  }
+
+  private async setUnschedulable(pod: KubeObject, message: string): Promise<void> {
+    const status = (pod.status as Obj) ?? {};
+    const conditions = ((status.conditions as Obj[]) ?? []).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: this.ctx.now() });
+    try {
+      await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status: { ...status, conditions } }, 'status');
+    } catch (e) {
+      if (!isRace(e)) throw e;
+    }
+  }
+}

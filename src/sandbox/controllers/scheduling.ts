@@ -1,0 +1,178 @@
+// The scheduler's decisions as pure functions: which nodes a pod fits (kube-scheduler's filter
+// plugins: NodeUnschedulable, TaintToleration, NodeName, NodeAffinity, NodeResourcesFit) and
+// which of them to pick (spread replicas of one owner, then least requested).
+import type { KubeObject } from '../../api/types.js';
+
+type Obj = Record<string, unknown>;
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+export interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
+}
+
+export function tolerates(tolerations: Toleration[] | undefined, taint: Taint): boolean {
+  return (tolerations ?? []).some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (t.operator === 'Exists') return !t.key || t.key === taint.key;
+    return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
+/** kube's resource quantities ("500m", "2", "1Gi", "128974848", "1e3") in base units. */
+export function parseQuantity(q: unknown): number {
+  if (typeof q === 'number') return q;
+  if (typeof q !== 'string') return 0;
+  const m = /^([+-]?\d*\.?\d+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(q.trim());
+  if (!m) return 0;
+  const n = Number(m[1]);
+  const mult: Record<string, number> = {
+    m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  };
+  return n * (m[2] ? mult[m[2]] : 1);
+}
+
+export function podRequests(pod: KubeObject): { cpu: number; memory: number } {
+  const spec = (pod.spec as Obj) ?? {};
+  let cpu = 0;
+  let memory = 0;
+  for (const c of (spec.containers as Obj[]) ?? []) {
+    const req = ((c.resources as Obj)?.requests as Obj) ?? {};
+    cpu += parseQuantity(req.cpu);
+    memory += parseQuantity(req.memory);
+  }
+  // Init containers run one at a time: the pod needs the largest of them, if bigger.
+  for (const c of (spec.initContainers as Obj[]) ?? []) {
+    const req = ((c.resources as Obj)?.requests as Obj) ?? {};
+    cpu = Math.max(cpu, parseQuantity(req.cpu));
+    memory = Math.max(memory, parseQuantity(req.memory));
+  }
+  return { cpu, memory };
+}
+
+function matchExpression(value: string | undefined, e: Obj): boolean {
+  const values = (e.values as string[]) ?? [];
+  switch (e.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+      return value !== undefined && Number(value) > Number(values[0]);
+    case 'Lt':
+      return value !== undefined && Number(value) < Number(values[0]);
+    default:
+      return false;
+  }
+}
+
+export function matchesNodeAffinity(pod: KubeObject, node: KubeObject): boolean {
+  const spec = (pod.spec as Obj) ?? {};
+  const labels = node.metadata.labels ?? {};
+  const selector = (spec.nodeSelector as Record<string, string>) ?? {};
+  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
+  const required = (((spec.affinity as Obj)?.nodeAffinity as Obj)?.requiredDuringSchedulingIgnoredDuringExecution as Obj) ?? undefined;
+  const terms = (required?.nodeSelectorTerms as Obj[]) ?? [];
+  if (!terms.length) return true;
+  // Terms are ORed; expressions and fields inside a term are ANDed.
+  return terms.some((term) => {
+    const exprs = (term.matchExpressions as Obj[]) ?? [];
+    const fields = (term.matchFields as Obj[]) ?? [];
+    if (!exprs.length && !fields.length) return false;
+    return (
+      exprs.every((e) => matchExpression(labels[String(e.key)], e)) &&
+      fields.every((e) => matchExpression(e.key === 'metadata.name' ? node.metadata.name : undefined, e))
+    );
+  });
+}
+
+export interface NodeInfo {
+  node: KubeObject;
+  /** Pods bound to the node and not finished. */
+  pods: KubeObject[];
+}
+
+export type FitFailure = 'unschedulable' | 'taint' | 'affinity' | 'cpu' | 'memory' | 'pods' | 'nodeName' | 'notReady';
+
+export function nodeReady(node: KubeObject): boolean {
+  const conditions = ((node.status as Obj)?.conditions as Obj[]) ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** Why a pod can't go to a node, or undefined when it fits. */
+export function fitFailure(pod: KubeObject, info: NodeInfo): FitFailure | undefined {
+  const spec = (pod.spec as Obj) ?? {};
+  const node = info.node;
+  const tolerations = spec.tolerations as Toleration[] | undefined;
+  if ((node.spec as Obj)?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return 'unschedulable';
+  const taints = (((node.spec as Obj)?.taints as Taint[]) ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+  if (taints.some((t) => !tolerates(tolerations, t))) return 'taint';
+  if (!nodeReady(node) && !tolerates(tolerations, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' })) return 'notReady';
+  if (!matchesNodeAffinity(pod, node)) return 'affinity';
+  const alloc = ((node.status as Obj)?.allocatable as Obj) ?? {};
+  const maxPods = parseQuantity(alloc.pods ?? '110');
+  if (info.pods.length + 1 > maxPods) return 'pods';
+  const req = podRequests(pod);
+  if (req.cpu > 0 || req.memory > 0) {
+    let cpu = 0;
+    let memory = 0;
+    for (const p of info.pods) {
+      const r = podRequests(p);
+      cpu += r.cpu;
+      memory += r.memory;
+    }
+    if (req.cpu > 0 && cpu + req.cpu > parseQuantity(alloc.cpu ?? '0')) return 'cpu';
+    if (req.memory > 0 && memory + req.memory > parseQuantity(alloc.memory ?? '0')) return 'memory';
+  }
+  return undefined;
+}
+
+const FAILURE_TEXT: Record<FitFailure, string> = {
+  unschedulable: 'node(s) were unschedulable',
+  taint: "node(s) had untolerated taint(s)",
+  affinity: "node(s) didn't match Pod's node affinity/selector",
+  cpu: 'Insufficient cpu',
+  memory: 'Insufficient memory',
+  pods: 'Too many pods',
+  nodeName: "node(s) didn't match the requested node name",
+  notReady: 'node(s) were not ready',
+};
+
+/** kube-scheduler's FailedScheduling message: "0/4 nodes are available: 1 node(s) were unschedulable, 3 Insufficient cpu." */
+export function failedSchedulingMessage(total: number, failures: FitFailure[]): string {
+  const counts = new Map<FitFailure, number>();
+  for (const f of failures) counts.set(f, (counts.get(f) ?? 0) + 1);
+  const parts = [...counts.entries()].map(([f, n]) => `${n} ${FAILURE_TEXT[f]}`).sort();
+  return `0/${total} nodes are available: ${parts.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
+}
+
+/**
+ * Pick the node for a pod among those it fits: fewest pods of the same owner (spreading
+ * replicas), then fewest pods overall, then name for determinism.
+ */
+export function pickNode(pod: KubeObject, candidates: NodeInfo[]): NodeInfo | undefined {
+  const owner = pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+  let best: NodeInfo | undefined;
+  let bestScore: [number, number, string] | undefined;
+  for (const c of candidates) {
+    const same = owner ? c.pods.filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === owner)).length : 0;
+    const score: [number, number, string] = [same, c.pods.length, c.node.metadata.name ?? ''];
+    if (!bestScore || score[0] < bestScore[0] || (score[0] === bestScore[0] && (score[1] < bestScore[1] || (score[1] === bestScore[1] && score[2] < bestScore[2])))) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best;
+}

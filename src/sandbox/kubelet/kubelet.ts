@@ -1,0 +1,360 @@
+// Simulated kubelets, one per node: lease heartbeats, node status, pods going Pending ->
+// Running (Ready) after a start delay, Job pods completing, graceful termination honouring the
+// grace period, and the power operations the sandbox exposes (down, up, reboot, upgrade).
+// A kubelet that is down does nothing: its pods keep their last reported state, exactly what a
+// real control plane sees when a node dies.
+import type { KubeObject } from '../../api/types.js';
+import { StatusError } from '../../api/status.js';
+import type { StoreEvent } from '../store/store.js';
+import { storeKey } from '../store/store.js';
+import { type Controller, type ControllerContext, isRace } from '../controllers/context.js';
+import { WorkQueue } from '../controllers/queue.js';
+import type { Sandbox } from '../sandbox.js';
+import { staticPods } from './staticpods.js';
+
+type Obj = Record<string, unknown>;
+
+interface NodeState {
+  up: boolean;
+  version: string;
+  /** Incremented per boot: pods started in an earlier boot restart their containers. */
+  boot: number;
+  nextIp: number;
+  renew?: { cancel(): void };
+}
+
+export class KubeletError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubeletError';
+  }
+}
+
+function isMirror(pod: KubeObject): boolean {
+  return pod.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined;
+}
+
+function ownerKind(pod: KubeObject): string | undefined {
+  return pod.metadata.ownerReferences?.find((r) => r.controller)?.kind;
+}
+
+export class Kubelets implements Controller {
+  readonly name = 'kubelet';
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly podQueue: WorkQueue;
+  private readonly nodeQueue: WorkQueue;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly sandbox: Sandbox,
+  ) {
+    this.podQueue = new WorkQueue((k) => this.syncPod(k), (k, e) => ctx.log(`kubelet: pod ${k}: ${String(e)}`), 32);
+    this.nodeQueue = new WorkQueue((k) => this.syncNode(k), (k, e) => ctx.log(`kubelet: node ${k}: ${String(e)}`), 8);
+    sandbox.kubelets = this;
+  }
+
+  start(): void {
+    for (const node of this.ctx.cache.list('nodes')) this.register(node);
+    for (const pod of this.ctx.cache.list('pods')) this.enqueuePod(pod);
+  }
+
+  stop(): void {
+    for (const s of this.nodes.values()) s.renew?.cancel();
+    this.podQueue.stop();
+    this.nodeQueue.stop();
+  }
+
+  private register(node: KubeObject): void {
+    const name = node.metadata.name ?? '';
+    if (this.nodes.has(name)) return;
+    const version = String(((node.status as Obj)?.nodeInfo as Obj)?.kubeletVersion ?? this.sandbox.version());
+    const state: NodeState = { up: true, version, boot: 1, nextIp: 2 };
+    this.nodes.set(name, state);
+    this.startHeartbeat(name, state);
+    this.nodeQueue.add(name);
+  }
+
+  onEvent(e: StoreEvent): void {
+    if (e.resource === 'nodes') {
+      const name = e.object.metadata.name ?? '';
+      if (e.type === 'ADDED') this.register(e.object);
+      if (e.type === 'DELETED') {
+        this.nodes.get(name)?.renew?.cancel();
+        this.nodes.delete(name);
+      }
+    } else if (e.resource === 'pods' && e.type !== 'DELETED') {
+      this.enqueuePod(e.object);
+    }
+  }
+
+  private enqueuePod(pod: KubeObject): void {
+    const node = (pod.spec as Obj)?.nodeName as string | undefined;
+    if (!node || !this.nodes.get(node)?.up) return;
+    this.podQueue.add(storeKey(pod.metadata.namespace ?? '', pod.metadata.name ?? ''));
+  }
+
+  // ---- heartbeats and node status ----
+
+  private renewRealMs(): number {
+    return Math.max(this.ctx.clock.real(this.ctx.settings.leaseRenewSeconds * 1000), this.ctx.settings.minRealRenewMs);
+  }
+
+  private startHeartbeat(name: string, state: NodeState): void {
+    state.renew?.cancel();
+    const renew = () => {
+      if (state.up) this.renewLease(name).catch((e) => this.ctx.log(`kubelet ${name}: lease: ${String(e)}`));
+    };
+    renew();
+    const t = setInterval(renew, this.renewRealMs());
+    t.unref();
+    state.renew = { cancel: () => clearInterval(t) };
+  }
+
+  private async renewLease(node: string): Promise<void> {
+    const leases = this.ctx.type('coordination.k8s.io', 'v1', 'leases');
+    const now = new Date(this.ctx.clock.now()).toISOString().replace('Z', '000Z');
+    const current = this.ctx.cache.get('leases.coordination.k8s.io', 'kube-node-lease', node);
+    const nodeObj = this.ctx.cache.get('nodes', '', node);
+    const spec = { holderIdentity: node, leaseDurationSeconds: this.ctx.settings.nodeMonitorGraceSeconds, renewTime: now };
+    try {
+      if (!current) {
+        const owner = nodeObj ? [{ apiVersion: 'v1', kind: 'Node', name: node, uid: nodeObj.metadata.uid ?? '' }] : undefined;
+        await this.ctx.registry.create(leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: 'kube-node-lease', ownerReferences: owner }, spec });
+      } else {
+        await this.ctx.registry.update(leases, 'kube-node-lease', node, { ...current, spec: { ...((current.spec as Obj) ?? {}), ...spec } }, undefined);
+      }
+    } catch (e) {
+      if (!isRace(e) && !(e instanceof StatusError && e.code === 409)) throw e;
+    }
+  }
+
+  /** Post node status: Ready while the kubelet runs, with its version. */
+  private async syncNode(name: string): Promise<void> {
+    const state = this.nodes.get(name);
+    const node = this.ctx.cache.get('nodes', '', name);
+    if (!state || !node || !state.up) return;
+    const status = (node.status as Obj) ?? {};
+    const now = this.ctx.now();
+    const conditions: Obj[] = ((status.conditions as Obj[]) ?? []).map((c): Obj => {
+      if (c.type !== 'Ready') return { ...c, lastHeartbeatTime: now };
+      const changed = c.status !== 'True';
+      return { ...c, status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: changed ? now : c.lastTransitionTime };
+    });
+    if (!conditions.some((c) => c.type === 'Ready')) {
+      conditions.push({ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now });
+    }
+    const nodeInfo = { ...((status.nodeInfo as Obj) ?? {}), kubeletVersion: state.version, kubeProxyVersion: state.version, bootID: `boot-${state.boot}` };
+    try {
+      await this.ctx.registry.update(this.ctx.nodes, '', name, { ...node, status: { ...status, conditions, nodeInfo } }, 'status');
+    } catch (e) {
+      if (isRace(e)) return this.nodeQueue.addAfter(name, 20);
+      throw e;
+    }
+    await this.syncStaticPods(name, node);
+  }
+
+  /** kubeadm's static pods on control-plane nodes appear in the API as mirror pods. */
+  private async syncStaticPods(name: string, node: KubeObject): Promise<void> {
+    const state = this.nodes.get(name);
+    if (!state) return;
+    const wanted = staticPods(node, this.sandbox.version(), this.sandbox.scenario, this.sandbox.etcdInfo());
+    for (const pod of wanted) {
+      const ns = pod.metadata.namespace ?? 'kube-system';
+      const existing = this.ctx.cache.get('pods', ns, pod.metadata.name ?? '');
+      const image = ((pod.spec as Obj).containers as Obj[])[0].image;
+      if (existing && ((existing.spec as Obj).containers as Obj[])[0].image === image) continue;
+      try {
+        if (existing) await this.ctx.registry.delete(this.ctx.pods, ns, pod.metadata.name ?? '', { gracePeriodSeconds: 0 });
+        const created = await this.ctx.registry.create(this.ctx.pods, ns, pod);
+        await this.markRunning(created, state);
+      } catch (e) {
+        if (!isRace(e) && !(e instanceof StatusError && e.code === 409)) throw e;
+      }
+    }
+  }
+
+  // ---- pods ----
+
+  private async syncPod(key: string): Promise<void> {
+    const [ns, name] = key.split('/');
+    const pod = this.ctx.cache.get('pods', ns, name);
+    if (!pod) return;
+    const nodeName = (pod.spec as Obj)?.nodeName as string;
+    const state = this.nodes.get(nodeName);
+    if (!state?.up) return;
+    const status = (pod.status as Obj) ?? {};
+    if (pod.metadata.deletionTimestamp) {
+      // Graceful termination: containers get the grace period, then the kubelet removes the pod.
+      const wait = Date.parse(pod.metadata.deletionTimestamp) - this.ctx.clock.now();
+      if (wait > 0) return this.podQueue.addAfter(key, wait);
+      try {
+        await this.ctx.registry.delete(this.ctx.pods, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      } catch (e) {
+        if (!isRace(e)) throw e;
+      }
+      return;
+    }
+    const phase = status.phase;
+    if (phase === 'Pending') {
+      const started = status.startTime as string | undefined;
+      if (!started) {
+        await this.writeStatus(pod, { ...status, startTime: this.ctx.now(), hostIP: this.nodeIP(nodeName), hostIPs: [{ ip: this.nodeIP(nodeName) }], containerStatuses: this.containerStatuses(pod, 'waiting', state) });
+        return;
+      }
+      const wait = this.ctx.realMsUntil(started, this.ctx.settings.podStartSeconds);
+      if (wait > 0) return this.podQueue.addAfter(key, wait);
+      await this.markRunning(pod, state);
+      return;
+    }
+    if (phase === 'Running') {
+      const bootOf = Number(pod.metadata.annotations?.['sandbox.upkeep.dev/boot'] ?? state.boot);
+      if (bootOf !== state.boot) {
+        // The node rebooted: containers restart.
+        await this.markRunning(pod, state, true);
+        return;
+      }
+      if (ownerKind(pod) === 'Job' || (pod.spec as Obj)?.restartPolicy !== 'Always') {
+        const runFor = Number(pod.metadata.annotations?.['sandbox.upkeep.dev/run-seconds'] ?? (ownerKind(pod) === 'Job' ? this.ctx.settings.jobPodRunSeconds : NaN));
+        if (!Number.isFinite(runFor)) return;
+        const wait = this.ctx.realMsUntil(status.startTime as string, runFor + this.ctx.settings.podStartSeconds);
+        if (wait > 0) return this.podQueue.addAfter(key, wait);
+        await this.markSucceeded(pod);
+      }
+    }
+  }
+
+  private nodeIP(node: string): string {
+    const n = this.ctx.cache.get('nodes', '', node);
+    const addrs = ((n?.status as Obj)?.addresses as Obj[]) ?? [];
+    return String(addrs.find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.1');
+  }
+
+  private podIP(nodeName: string, state: NodeState, pod: KubeObject): string {
+    if ((pod.spec as Obj)?.hostNetwork) return this.nodeIP(nodeName);
+    const node = this.ctx.cache.get('nodes', '', nodeName);
+    const cidr = String((node?.spec as Obj)?.podCIDR ?? '10.244.0.0/24');
+    const base = cidr.split('/')[0].split('.').slice(0, 3).join('.');
+    const ip = `${base}.${state.nextIp}`;
+    state.nextIp = state.nextIp >= 254 ? 2 : state.nextIp + 1;
+    return ip;
+  }
+
+  private containerStatuses(pod: KubeObject, state: 'waiting' | 'running' | 'terminated', node: NodeState, restart = false): Obj[] {
+    const spec = (pod.spec as Obj) ?? {};
+    const previous = (((pod.status as Obj)?.containerStatuses as Obj[]) ?? []);
+    const now = this.ctx.now();
+    return ((spec.containers as Obj[]) ?? []).map((c) => {
+      const prev = previous.find((p) => p.name === c.name);
+      const restartCount = Number(prev?.restartCount ?? 0) + (restart ? 1 : 0);
+      const image = String(c.image);
+      const base = { name: c.name, image, imageID: '', restartCount, started: state === 'running', ready: state === 'running' };
+      if (state === 'waiting') return { ...base, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} };
+      const containerID = `containerd://${(pod.metadata.uid ?? '').replace(/-/g, '')}${String(c.name).length}${node.boot}`;
+      if (state === 'running') {
+        return { ...base, imageID: `${image.split(':')[0]}@sha256:${'0'.repeat(64)}`, containerID, state: { running: { startedAt: now } }, lastState: restart ? { terminated: { exitCode: 255, reason: 'Unknown', startedAt: now, finishedAt: now } } : {} };
+      }
+      return { ...base, containerID, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: (prev?.state as Obj)?.running ? ((prev!.state as Obj).running as Obj).startedAt : now, finishedAt: now } }, lastState: {} };
+    });
+  }
+
+  private async markRunning(pod: KubeObject, state: NodeState, restart = false): Promise<void> {
+    const status = (pod.status as Obj) ?? {};
+    const nodeName = String((pod.spec as Obj)?.nodeName);
+    const now = this.ctx.now();
+    const conditions = [
+      { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: now },
+      { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: now },
+      { type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: now },
+      { type: 'ContainersReady', status: 'True', lastProbeTime: null, lastTransitionTime: now },
+      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: (((status.conditions as Obj[]) ?? []).find((c) => c.type === 'PodScheduled')?.lastTransitionTime as string) ?? now },
+    ];
+    const ip = (status.podIP as string) ?? this.podIP(nodeName, state, pod);
+    const next: Obj = {
+      ...status,
+      phase: 'Running',
+      conditions,
+      hostIP: this.nodeIP(nodeName),
+      hostIPs: [{ ip: this.nodeIP(nodeName) }],
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: (status.startTime as string) ?? now,
+      containerStatuses: this.containerStatuses(pod, 'running', state, restart),
+    };
+    const annotations = { ...(pod.metadata.annotations ?? {}), 'sandbox.upkeep.dev/boot': String(state.boot) };
+    if (restart || pod.metadata.annotations?.['sandbox.upkeep.dev/boot'] !== String(state.boot)) {
+      // The boot marker lives in an annotation (a metadata write), then status follows.
+      try {
+        pod = await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, metadata: { ...pod.metadata, annotations } }, undefined);
+      } catch (e) {
+        if (isRace(e)) return;
+        throw e;
+      }
+    }
+    await this.writeStatus(pod, next);
+  }
+
+  private async markSucceeded(pod: KubeObject): Promise<void> {
+    const status = (pod.status as Obj) ?? {};
+    const now = this.ctx.now();
+    const state = this.nodes.get(String((pod.spec as Obj)?.nodeName));
+    if (!state) return;
+    const conditions = ((status.conditions as Obj[]) ?? []).map((c) =>
+      c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: now } : c,
+    );
+    await this.writeStatus(pod, { ...status, phase: 'Succeeded', conditions, containerStatuses: this.containerStatuses(pod, 'terminated', state) });
+  }
+
+  private async writeStatus(pod: KubeObject, status: Obj): Promise<void> {
+    try {
+      await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status }, 'status');
+    } catch (e) {
+      if (!isRace(e)) throw e;
+    }
+  }
+
+  // ---- power operations (sandbox-only) ----
+
+  private state(node: string): NodeState {
+    const s = this.nodes.get(node);
+    if (!s) throw new KubeletError(`node "${node}" not found`);
+    return s;
+  }
+
+  isUp(node: string): boolean {
+    return this.state(node).up;
+  }
+
+  /** The kubelet stops: no heartbeats, no pod work. The control plane notices after the grace period. */
+  down(node: string): void {
+    const s = this.state(node);
+    s.up = false;
+    s.renew?.cancel();
+  }
+
+  /** The kubelet starts again (a new boot): heartbeats, Ready, and pods reconciled. */
+  up(node: string, version?: string): void {
+    const s = this.state(node);
+    if (version) s.version = version;
+    if (!s.up) s.boot++;
+    s.up = true;
+    this.startHeartbeat(node, s);
+    this.nodeQueue.add(node);
+    for (const pod of this.ctx.cache.podsOnNode(node)) this.enqueuePod(pod);
+  }
+
+  /** Stop, wait a (simulated) downtime, start again, optionally on a new kubelet version. */
+  async restart(node: string, downSeconds: number, version?: string): Promise<void> {
+    this.down(node);
+    await new Promise((r) => setTimeout(r, this.ctx.clock.real(downSeconds * 1000)).unref());
+    this.up(node, version);
+  }
+
+  /** Re-post node status and static pods (after a control-plane version change). */
+  resync(node: string): void {
+    this.nodeQueue.add(node);
+  }
+
+  version(node: string): string {
+    return this.state(node).version;
+  }
+}

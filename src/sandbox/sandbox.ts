@@ -1,0 +1,256 @@
+// A running sandbox: store, registry, controllers and the HTTPS API server, started from a
+// scenario, with a kubeconfig (CA data + bearer token) for kubectl and upkeep to use.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import YAML from 'yaml';
+import type { KubeObject } from '../api/types.js';
+import { StatusError } from '../api/status.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { type Clock, isoTime, scaledClock } from './clock.js';
+import { ApiServer } from './server/apiserver.js';
+import { Registry } from './server/registry.js';
+import { generateTLS } from './server/tls.js';
+import { BUILTIN_SCENARIOS } from './scenario/builtin.js';
+import { type Scenario, ScenarioError, expandNodes, nodeObject, parseScenario } from './scenario/scenario.js';
+import { MemoryStore } from './store/memory.js';
+import type { Store } from './store/store.js';
+import type { EtcdInfo } from './kubelet/staticpods.js';
+import { powerRoutes } from './power.js';
+import type { Kubelets } from './kubelet/kubelet.js';
+
+export interface SandboxOptions {
+  /** A built-in scenario name, a file path, or a parsed scenario. */
+  scenario?: string | Scenario;
+  port?: number;
+  host?: string;
+  kubeconfigOut?: string;
+  timeScale?: number;
+  /** tolerationSeconds of the default not-ready/unreachable tolerations (the eviction timeout). */
+  evictionTimeoutSeconds?: number;
+  store?: Store;
+  /** Start the controllers and simulated kubelets (off: an API server only). */
+  controllers?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface SandboxControllers {
+  stop(): Promise<void>;
+}
+
+/** Hook filled in by the controllers module, so a bare API server carries no controller code. */
+export type ControllerStarter = (sandbox: Sandbox) => Promise<SandboxControllers>;
+
+export class Sandbox {
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly server: ApiServer;
+  readonly token: string;
+  readonly scenario: Scenario;
+  readonly caCertPem: string;
+  url = '';
+  kubeconfigPath?: string;
+  private controllers?: SandboxControllers;
+  private controlPlaneVersion: string;
+  /** Set by the kubelet controller when controllers run. */
+  kubelets?: Kubelets;
+  readonly log: (line: string) => void;
+
+  private constructor(registry: Registry, server: ApiServer, token: string, scenario: Scenario, caCertPem: string, log?: (line: string) => void) {
+    this.log = log ?? (() => undefined);
+    this.registry = registry;
+    this.clock = registry.clock;
+    this.server = server;
+    this.token = token;
+    this.scenario = scenario;
+    this.caCertPem = caCertPem;
+    this.controlPlaneVersion = scenario.controlPlane.version;
+  }
+
+  static async start(options: SandboxOptions = {}, startControllers?: ControllerStarter): Promise<Sandbox> {
+    const scenario = await loadScenario(options.scenario ?? 'seed');
+    const clock = scaledClock(options.timeScale ?? 1);
+    const store = options.store ?? new MemoryStore();
+    const registry = new Registry(store, { clock, defaultTolerationSeconds: options.evictionTimeoutSeconds ?? 300 });
+    const token = randomBytes(24).toString('base64url');
+    const host = options.host ?? '127.0.0.1';
+    const tls = await generateTLS([host, 'localhost']);
+    let sandbox: Sandbox | undefined;
+    const server = new ApiServer({
+      registry,
+      tokens: [token],
+      tls: { cert: tls.certPem, key: tls.keyPem },
+      version: () => sandbox?.version() ?? scenario.controlPlane.version,
+      extraRoutes: (req, body, url) => (sandbox ? powerRoutes(sandbox)(req, body, url) : Promise.resolve(undefined)),
+      log: options.log,
+    });
+    sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);
+    await sandbox.bootstrap();
+    const port = await server.listen(options.port ?? 0, host);
+    sandbox.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (options.controllers !== false && startControllers) sandbox.controllers = await startControllers(sandbox);
+    if (options.kubeconfigOut) {
+      await sandbox.writeKubeconfig(options.kubeconfigOut);
+    }
+    return sandbox;
+  }
+
+  version(): string {
+    return this.controlPlaneVersion;
+  }
+
+  setVersion(v: string): void {
+    this.controlPlaneVersion = v;
+  }
+
+  /**
+   * What `kubeadm upgrade apply` does: the static pods (and so /version) move to the new
+   * version, then kube-proxy and CoreDNS. Kubelets are upgraded separately, node by node.
+   */
+  async upgradeControlPlane(version: string): Promise<void> {
+    this.controlPlaneVersion = version;
+    for (const node of (await this.registry.store.list('nodes', undefined)).items) {
+      if (node.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined) this.kubelets?.resync(node.metadata.name ?? '');
+    }
+    const ds = await this.registry.store.get('daemonsets.apps', 'kube-system', 'kube-proxy');
+    if (ds) {
+      await this.registry.patch(this.registry.type('apps', 'v1', 'daemonsets')!, 'kube-system', 'kube-proxy', 'strategic', { spec: { template: { spec: { containers: [{ name: 'kube-proxy', image: `registry.k8s.io/kube-proxy:${version}` }] } } } }, undefined);
+    }
+  }
+
+  etcdInfo(): EtcdInfo {
+    return { topology: this.scenario.controlPlane.etcd.topology, version: this.scenario.controlPlane.etcd.version };
+  }
+
+  /** The kubeconfig that points kubectl and upkeep at this sandbox. */
+  kubeconfig(): string {
+    const name = `upkeep-${this.scenario.name}`;
+    return YAML.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name, cluster: { server: this.url, 'certificate-authority-data': Buffer.from(this.caCertPem).toString('base64') } }],
+      users: [{ name: `${name}-admin`, user: { token: this.token } }],
+      contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
+      'current-context': name,
+      preferences: {},
+    });
+  }
+
+  async writeKubeconfig(file: string): Promise<void> {
+    await writeFileAtomic(file, this.kubeconfig(), 0o600);
+    this.kubeconfigPath = file;
+  }
+
+  /** Namespaces and objects every cluster has, then the scenario's nodes and objects. */
+  private async bootstrap(): Promise<void> {
+    const r = this.registry;
+    const now = isoTime(this.clock.now());
+    const t = (g: string, v: string, res: string) => r.type(g, v, res)!;
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      await r.create(t('', 'v1', 'namespaces'), '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
+    }
+    await r.create(t('', 'v1', 'services'), 'default', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], type: 'ClusterIP' },
+    });
+    for (const [name, value, description] of [
+      ['system-node-critical', 2000001000, 'Used for system critical pods that must not be moved from their current node.'],
+      ['system-cluster-critical', 2000000000, 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.'],
+    ] as const) {
+      await r.create(t('scheduling.k8s.io', 'v1', 'priorityclasses'), '', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, description, preemptionPolicy: 'PreemptLowerPriority' });
+    }
+    await this.createAddons();
+    const nodes = expandNodes(this.scenario.nodes);
+    for (let i = 0; i < nodes.length; i++) {
+      await r.create(t('', 'v1', 'nodes'), '', nodeObject(nodes[i], i, now));
+    }
+    for (const o of this.scenario.objects) await this.createObject(o);
+  }
+
+  /** kubeadm's addons: the kube-proxy DaemonSet and the CoreDNS Deployment, at versioned images. */
+  private async createAddons(): Promise<void> {
+    const version = this.scenario.controlPlane.version;
+    const minor = Number(/^v1\.(\d+)/.exec(version)?.[1] ?? 31);
+    const coredns = minor >= 33 ? 'v1.12.0' : minor >= 31 ? 'v1.11.3' : minor >= 29 ? 'v1.11.1' : minor >= 28 ? 'v1.10.1' : 'v1.9.3';
+    const critical = [{ key: 'CriticalAddonsOnly', operator: 'Exists' }];
+    await this.createObject({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { 'k8s-app': 'kube-proxy' } },
+      spec: {
+        selector: { matchLabels: { 'k8s-app': 'kube-proxy' } },
+        template: {
+          metadata: { labels: { 'k8s-app': 'kube-proxy' } },
+          spec: {
+            hostNetwork: true,
+            priorityClassName: 'system-node-critical',
+            serviceAccountName: 'kube-proxy',
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            tolerations: [{ operator: 'Exists' }],
+            containers: [{ name: 'kube-proxy', image: `registry.k8s.io/kube-proxy:${version}`, command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'] }],
+          },
+        },
+      },
+    });
+    await this.createObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: '25%' } },
+        template: {
+          metadata: { labels: { 'k8s-app': 'kube-dns' } },
+          spec: {
+            priorityClassName: 'system-cluster-critical',
+            serviceAccountName: 'coredns',
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            tolerations: [...critical, { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+            containers: [{ name: 'coredns', image: `registry.k8s.io/coredns/coredns:${coredns}`, args: ['-conf', '/etc/coredns/Corefile'], resources: { requests: { cpu: '100m', memory: '70Mi' }, limits: { memory: '170Mi' } } }],
+          },
+        },
+      },
+    });
+  }
+
+  /** Create a manifest's object the way `kubectl create` would, making its namespace if needed. */
+  async createObject(o: KubeObject): Promise<KubeObject> {
+    const type = this.registry.typeForKind(o.apiVersion ?? '', o.kind ?? '');
+    if (!type) throw new ScenarioError(`scenario: ${o.kind} ${o.metadata.name ?? ''}: the sandbox does not serve ${o.apiVersion}/${o.kind}`);
+    const ns = type.namespaced ? (o.metadata.namespace ?? 'default') : '';
+    if (ns && !(await this.registry.store.get('namespaces', '', ns))) {
+      await this.registry.create(this.registry.type('', 'v1', 'namespaces')!, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
+    }
+    try {
+      return await this.registry.create(type, ns, o);
+    } catch (e) {
+      if (e instanceof StatusError) throw new ScenarioError(`scenario: ${o.kind} ${ns ? ns + '/' : ''}${o.metadata.name ?? ''}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.controllers?.stop();
+    await this.server.close();
+    await this.registry.store.close();
+  }
+}
+
+export async function loadScenario(s: string | Scenario): Promise<Scenario> {
+  if (typeof s !== 'string') return s;
+  if (BUILTIN_SCENARIOS[s]) return parseScenario(BUILTIN_SCENARIOS[s], s);
+  let text: string;
+  try {
+    text = await fs.readFile(s, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ScenarioError(
+      code === 'ENOENT'
+        ? `scenario "${s}" is neither a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(', ')}) nor a file`
+        : `cannot read scenario ${s}: ${(e as Error).message}`,
+    );
+  }
+  return parseScenario(text, s);
+}

@@ -1,0 +1,351 @@
+// Defaulting and validation the API server applies before storing, per kind. Only what
+// maintenance work observes: pod defaults (phase, QoS, grace period, the not-ready/unreachable
+// tolerations that drive the eviction timeout), namespace phase, node basics, and names.
+import type { KubeObject, StatusCause } from '../../api/types.js';
+
+type Obj = Record<string, unknown>;
+
+export interface AdmissionOptions {
+  /** tolerationSeconds of the default not-ready/unreachable tolerations (kube: 300). */
+  defaultTolerationSeconds: number;
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** Kinds whose names must be DNS labels (kube's ValidateNameFunc per kind). */
+const LABEL_NAMED = new Set(['Namespace', 'Service']);
+/** Kinds whose names are path segments only (RBAC allows ':' etc.). */
+const PATH_SEGMENT_NAMED = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
+export function validateName(kind: string, name: string): string | undefined {
+  if (PATH_SEGMENT_NAMED.has(kind)) {
+    if (name === '.' || name === '..') return `may not be '${name}'`;
+    if (name.includes('/') || name.includes('%')) return `may not contain '/' or '%'`;
+    return undefined;
+  }
+  if (LABEL_NAMED.has(kind)) {
+    if (name.length > 63) return 'must be no more than 63 characters';
+    if (!DNS1123_LABEL.test(name)) {
+      return `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
+    }
+    return undefined;
+  }
+  if (name.length > 253) return 'must be no more than 253 characters';
+  if (!DNS1123_SUBDOMAIN.test(name)) {
+    return `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+  }
+  return undefined;
+}
+
+function validateLabels(field: string, labels: unknown, causes: StatusCause[]): void {
+  if (labels === undefined || labels === null) return;
+  if (typeof labels !== 'object' || Array.isArray(labels)) {
+    causes.push({ type: 'FieldValueInvalid', field, message: 'Invalid value: must be a map of strings' });
+    return;
+  }
+  for (const [k, v] of Object.entries(labels as Obj)) {
+    const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
+    const prefix = k.includes('/') ? k.slice(0, k.indexOf('/')) : '';
+    if (!LABEL_NAME.test(name) || name.length > 63 || (prefix && !DNS1123_SUBDOMAIN.test(prefix))) {
+      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+    }
+    if (field.endsWith('labels') && (typeof v !== 'string' || (v !== '' && (!LABEL_NAME.test(v) || v.length > 63)))) {
+      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+    } else if (typeof v !== 'string') {
+      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: must be a string` });
+    }
+  }
+}
+
+function obj(v: unknown): Obj | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+function validatePodSpec(spec: unknown, field: string, causes: StatusCause[]): void {
+  const s = obj(spec);
+  if (!s) {
+    causes.push({ type: 'FieldValueRequired', field, message: 'Required value' });
+    return;
+  }
+  const containers = s.containers;
+  if (!Array.isArray(containers) || containers.length === 0) {
+    causes.push({ type: 'FieldValueRequired', field: `${field}.containers`, message: 'Required value' });
+    return;
+  }
+  const seen = new Set<string>();
+  containers.forEach((c, i) => {
+    const co = obj(c);
+    if (!co || typeof co.name !== 'string' || co.name === '') {
+      causes.push({ type: 'FieldValueRequired', field: `${field}.containers[${i}].name`, message: 'Required value' });
+    } else if (seen.has(co.name)) {
+      causes.push({ type: 'FieldValueDuplicate', field: `${field}.containers[${i}].name`, message: `Duplicate value: "${co.name}"` });
+    } else seen.add(co.name);
+    if (!co || typeof co.image !== 'string' || co.image === '') {
+      causes.push({ type: 'FieldValueRequired', field: `${field}.containers[${i}].image`, message: 'Required value' });
+    }
+  });
+}
+
+/** Validation of an object about to be stored: 422 causes, empty when valid. */
+export function validate(o: KubeObject): StatusCause[] {
+  const causes: StatusCause[] = [];
+  validateLabels('metadata.labels', o.metadata.labels, causes);
+  const annotations = o.metadata.annotations;
+  if (annotations !== undefined && annotations !== null) {
+    if (typeof annotations !== 'object' || Object.values(annotations).some((v) => typeof v !== 'string')) {
+      causes.push({ type: 'FieldValueInvalid', field: 'metadata.annotations', message: 'Invalid value: must be a map of strings' });
+    } else if (JSON.stringify(annotations).length > 256 * 1024) {
+      causes.push({ type: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' });
+    }
+  }
+  const spec = obj(o.spec);
+  switch (o.kind) {
+    case 'Pod':
+      validatePodSpec(o.spec, 'spec', causes);
+      break;
+    case 'Deployment':
+    case 'ReplicaSet':
+    case 'DaemonSet':
+    case 'StatefulSet': {
+      const selector = obj(spec?.selector);
+      if (!selector) causes.push({ type: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' });
+      const template = obj(spec?.template);
+      validatePodSpec(template?.spec, 'spec.template.spec', causes);
+      const labels = obj(obj(template?.metadata)?.labels) ?? {};
+      const matchLabels = obj(selector?.matchLabels) ?? {};
+      if (selector && Object.entries(matchLabels).some(([k, v]) => labels[k] !== v)) {
+        causes.push({ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: 'Invalid value: `selector` does not match template `labels`' });
+      }
+      if (spec?.replicas !== undefined && (typeof spec.replicas !== 'number' || spec.replicas < 0 || !Number.isInteger(spec.replicas))) {
+        causes.push({ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0` });
+      }
+      break;
+    }
+    case 'Job':
+      validatePodSpec(obj(spec?.template)?.spec, 'spec.template.spec', causes);
+      break;
+    case 'PodDisruptionBudget':
+      if (spec?.minAvailable !== undefined && spec?.maxUnavailable !== undefined) {
+        causes.push({ type: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: minAvailable and maxUnavailable cannot be both set' });
+      }
+      break;
+  }
+  return causes;
+}
+
+function imageTag(image: string): string {
+  const noDigest = image.split('@')[0];
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(colon + 1) : '';
+}
+
+function defaultContainer(c: Obj): Obj {
+  const out: Obj = { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: {}, ...c };
+  if (out.imagePullPolicy === undefined && typeof c.image === 'string') {
+    // Fixed at creation: Always for :latest or no tag (unless pinned by digest), else IfNotPresent.
+    const tag = imageTag(c.image);
+    out.imagePullPolicy = !c.image.includes('@') && (tag === '' || tag === 'latest') ? 'Always' : 'IfNotPresent';
+  }
+  return out;
+}
+
+function qosClass(spec: Obj): string {
+  const containers = [...((spec.containers as Obj[]) ?? []), ...((spec.initContainers as Obj[]) ?? [])];
+  let anySet = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const res = obj(c.resources) ?? {};
+    const req = obj(res.requests) ?? {};
+    const lim = obj(res.limits) ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) anySet = true;
+    for (const r of ['cpu', 'memory']) {
+      const l = lim[r];
+      const q = req[r] ?? l;
+      if (l === undefined || q !== l) guaranteed = false;
+    }
+  }
+  if (!anySet) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+export function defaultPodSpec(spec: Obj, opts: AdmissionOptions, withTolerations: boolean): Obj {
+  const out: Obj = {
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+    dnsPolicy: 'ClusterFirst',
+    securityContext: {},
+    schedulerName: 'default-scheduler',
+    enableServiceLinks: true,
+    preemptionPolicy: 'PreemptLowerPriority',
+    priority: 0,
+    ...spec,
+  };
+  if (out.serviceAccountName === undefined) out.serviceAccountName = (spec.serviceAccount as string) ?? 'default';
+  if (out.serviceAccount === undefined) out.serviceAccount = out.serviceAccountName;
+  out.containers = ((spec.containers as Obj[]) ?? []).map(defaultContainer);
+  if (Array.isArray(spec.initContainers)) out.initContainers = (spec.initContainers as Obj[]).map(defaultContainer);
+  if (withTolerations) {
+    // DefaultTolerationSeconds admission: every pod tolerates not-ready/unreachable for 300 s,
+    // which is the "pod eviction timeout" of taint-based eviction.
+    const tolerations = [...((spec.tolerations as Obj[]) ?? [])];
+    for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+      const has = tolerations.some(
+        (t) => (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === 'NoExecute'),
+      );
+      if (!has) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: opts.defaultTolerationSeconds });
+    }
+    out.tolerations = tolerations;
+  }
+  return out;
+}
+
+/** Defaults and resets applied on create, per kind (kube's strategy PrepareForCreate + defaulting). */
+export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObject {
+  const spec = obj(o.spec);
+  switch (o.kind) {
+    case 'Pod': {
+      const podSpec = defaultPodSpec(spec ?? {}, opts, true);
+      const status: Obj = { phase: 'Pending', qosClass: qosClass(podSpec) };
+      // Scheduled at creation (nodeName set): the pod carries PodScheduled like a bound pod.
+      return { ...o, spec: podSpec, status };
+    }
+    case 'Namespace':
+      return { ...o, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
+    case 'Deployment':
+      return {
+        ...o,
+        spec: {
+          replicas: 1,
+          revisionHistoryLimit: 10,
+          progressDeadlineSeconds: 600,
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+          ...spec,
+          template: defaultTemplate(spec?.template, opts),
+        },
+        status: {},
+      };
+    case 'ReplicaSet':
+    case 'StatefulSet':
+      return {
+        ...o,
+        spec: {
+          replicas: 1,
+          ...(o.kind === 'StatefulSet'
+            ? { podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } }, revisionHistoryLimit: 10, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } }
+            : {}),
+          ...spec,
+          template: defaultTemplate(spec?.template, opts),
+        },
+        status: o.kind === 'StatefulSet' ? { replicas: 0, availableReplicas: 0 } : { replicas: 0 },
+      };
+    case 'DaemonSet':
+      return {
+        ...o,
+        spec: {
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+          revisionHistoryLimit: 10,
+          ...spec,
+          template: defaultTemplate(spec?.template, opts),
+        },
+        status: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 },
+      };
+    case 'Job': {
+      const manual = spec?.manualSelector === true;
+      const template = obj(spec?.template) ?? {};
+      const tmeta = obj(template.metadata) ?? {};
+      let selector = spec?.selector;
+      let labels = obj(tmeta.labels) ?? {};
+      if (!manual) {
+        // The job controller labels its pods with the job's uid (batch.kubernetes.io/controller-uid).
+        const uid = o.metadata.uid ?? '';
+        labels = { ...labels, 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': o.metadata.name ?? '', 'controller-uid': uid, 'job-name': o.metadata.name ?? '' };
+        selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+      }
+      return {
+        ...o,
+        spec: {
+          parallelism: 1,
+          completions: 1,
+          backoffLimit: 6,
+          completionMode: 'NonIndexed',
+          suspend: false,
+          ...spec,
+          selector,
+          template: defaultTemplate({ ...template, metadata: { ...tmeta, labels } }, opts),
+        },
+        status: {},
+      };
+    }
+    case 'PodDisruptionBudget':
+      return { ...o, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, observedGeneration: 0 } };
+    case 'Service': {
+      const s = spec ?? {};
+      const type = (s.type as string) ?? 'ClusterIP';
+      return {
+        ...o,
+        spec: {
+          type,
+          sessionAffinity: 'None',
+          ipFamilies: ['IPv4'],
+          ipFamilyPolicy: 'SingleStack',
+          internalTrafficPolicy: 'Cluster',
+          ...s,
+          clusterIP: s.clusterIP ?? serviceIP(o.metadata.uid ?? ''),
+          ports: Array.isArray(s.ports)
+            ? (s.ports as Obj[]).map((p) => ({ protocol: 'TCP', targetPort: p.port, ...p }))
+            : s.ports,
+        },
+        status: { loadBalancer: {} },
+      };
+    }
+    case 'Secret':
+      return { ...o, type: o.type ?? 'Opaque' };
+    case 'Node':
+      return { ...o, spec: spec ?? {} };
+    case 'CustomResourceDefinition':
+      return o;
+    default:
+      return o;
+  }
+}
+
+function defaultTemplate(template: unknown, opts: AdmissionOptions): Obj {
+  const t = obj(template) ?? {};
+  return { ...t, metadata: { creationTimestamp: null, ...(obj(t.metadata) ?? {}) }, spec: defaultPodSpec(obj(t.spec) ?? {}, opts, false) };
+}
+
+function serviceIP(uid: string): string {
+  // A stable address in the default 10.96.0.0/12 service range derived from the uid.
+  let h = 0;
+  for (const ch of uid) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `10.96.${(h >> 8) & 0xff}.${(h & 0xfe) + 1}`;
+}
+
+/** Pod fields a user may change after creation (kube rejects other spec changes with 422). */
+export function podSpecUpdateCauses(oldSpec: unknown, newSpec: unknown): StatusCause[] {
+  const strip = (s: unknown): unknown => {
+    const o = obj(s);
+    if (!o) return s;
+    const copy: Obj = { ...o };
+    const images = (list: unknown) => (Array.isArray(list) ? list.map((c) => ({ ...(c as Obj), image: undefined })) : list);
+    copy.containers = images(o.containers);
+    copy.initContainers = images(o.initContainers);
+    delete copy.activeDeadlineSeconds;
+    delete copy.tolerations;
+    delete copy.terminationGracePeriodSeconds;
+    delete copy.schedulingGates;
+    return copy;
+  };
+  if (JSON.stringify(strip(oldSpec)) === JSON.stringify(strip(newSpec))) return [];
+  return [
+    {
+      type: 'FieldValueForbidden',
+      field: 'spec',
+      message:
+        'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+    },
+  ];
+}

@@ -1,0 +1,592 @@
+// The HTTP(S) face of the sandbox: authentication, routing, content negotiation (JSON, YAML,
+// Table), discovery, OpenAPI, lists, watches and the verbs, answering like kube-apiserver.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import YAML from 'yaml';
+import { StatusError, errors, failure } from '../../api/status.js';
+import type { KubeObject, Status } from '../../api/types.js';
+import { isStatus } from '../../api/types.js';
+import { parseLabelSelector } from '../../api/labels.js';
+import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../store/fields.js';
+import type { StoreEvent } from '../store/store.js';
+import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
+import { openapiDocument, openapiIndex } from './openapi.js';
+import { patchTypeFromContentType } from './patch.js';
+import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
+import { type DeleteOptions, type Registry, selectorString } from './registry.js';
+import { type ResourceType, groupVersion } from './resources.js';
+
+type Obj = Record<string, unknown>;
+
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+  gitCommit: string;
+  gitTreeState: string;
+  buildDate: string;
+  goVersion: string;
+  compiler: string;
+  platform: string;
+}
+
+export function versionInfo(gitVersion: string): VersionInfo {
+  const m = /^v(\d+)\.(\d+)/.exec(gitVersion);
+  return {
+    major: m?.[1] ?? '1',
+    minor: m?.[2] ?? '0',
+    gitVersion,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+    goVersion: 'go1.23.6',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
+}
+
+export interface ApiServerOptions {
+  registry: Registry;
+  /** Bearer tokens accepted. */
+  tokens: string[];
+  tls?: { cert: string; key: string };
+  /** The version /version reports (the control plane's kube-apiserver version). */
+  version: () => string;
+  /** Extra routes (sandbox-only endpoints), tried before the API. */
+  extraRoutes?: (req: http.IncomingMessage, body: Buffer, url: URL) => Promise<{ code: number; body: unknown } | undefined>;
+  /** Max request body in bytes (kube: 3 MiB). */
+  maxBodyBytes?: number;
+  /** Longest watch before the server ends it (clients re-watch from the last resourceVersion). */
+  maxWatchSeconds?: number;
+  /** How often watches with allowWatchBookmarks get a BOOKMARK (real ms). */
+  bookmarkIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+const JSON_TYPE = 'application/json';
+const TABLE_ACCEPT = /as=Table/;
+const jsonCache = new WeakMap<object, string>();
+
+/** Serialise an immutable stored object once, however many lists and watches send it. */
+function cachedJson(o: object): string {
+  let s = jsonCache.get(o);
+  if (s === undefined) {
+    s = JSON.stringify(o);
+    jsonCache.set(o, s);
+  }
+  return s;
+}
+
+interface Route {
+  kind: 'collection' | 'object';
+  type: ResourceType;
+  namespace: string | undefined;
+  name?: string;
+  subresource?: string;
+  watchPath: boolean;
+}
+
+export class ApiServer {
+  readonly server: http.Server;
+  private readonly registry: Registry;
+  private readonly tokens: Buffer[];
+  private readonly opts: ApiServerOptions;
+  private readonly openWatches = new Set<() => void>();
+  private discoveryCache = new Map<string, string>();
+  private address = '127.0.0.1:0';
+
+  constructor(opts: ApiServerOptions) {
+    this.opts = opts;
+    this.registry = opts.registry;
+    this.tokens = opts.tokens.map((t) => Buffer.from(t));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.handle(req, res).catch((e) => this.fail(res, e, req));
+    };
+    this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
+    this.server.keepAliveTimeout = 65_000;
+    this.registry.onTypesChanged(() => (this.discoveryCache = new Map()));
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    const a = this.server.address() as AddressInfo;
+    this.address = `${host}:${a.port}`;
+    return a.port;
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.openWatches) stop();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections?.();
+    });
+  }
+
+  private authenticated(req: http.IncomingMessage): boolean {
+    const h = req.headers.authorization;
+    if (!h || !h.startsWith('Bearer ')) return false;
+    const given = Buffer.from(h.slice(7).trim());
+    return this.tokens.some((t) => t.length === given.length && timingSafeEqual(t, given));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://sandbox');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    // Like a kubeadm cluster: health and version are public; everything else needs the token.
+    if (method === 'GET' && ['/healthz', '/livez', '/readyz'].includes(path)) return this.text(res, 200, 'ok');
+    if (method === 'GET' && path === '/version') return this.json(res, 200, versionInfo(this.opts.version()));
+    if (!this.authenticated(req)) throw errors.unauthorized();
+
+    const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(req);
+    if (this.opts.extraRoutes) {
+      const r = await this.opts.extraRoutes(req, body, url);
+      if (r) return this.json(res, r.code, r.body);
+    }
+    if (method === 'GET') {
+      const doc = this.discovery(path, req.headers.accept);
+      if (doc) {
+        res.setHeader('Vary', 'Accept');
+        return this.raw(res, 200, doc.contentType, doc.body);
+      }
+      if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) return this.openapi(res, path);
+      if (path === '/openapi/v2') throw errors.notFound('', '', '');
+    }
+    const route = this.route(path);
+    if (!route) {
+      return this.json(res, 404, failure(404, 'NotFound', 'the server could not find the requested resource', {}));
+    }
+    await this.serve(route, method, url.searchParams, req, res, body);
+  }
+
+  // ---- routing ----
+
+  private route(path: string): Route | undefined {
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts.length >= 3) {
+      group = '';
+      version = parts[1];
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts.length >= 4) {
+      group = parts[1];
+      version = parts[2];
+      rest = parts.slice(3);
+    } else return undefined;
+    let watchPath = false;
+    if (rest[0] === 'watch') {
+      watchPath = true;
+      rest = rest.slice(1);
+    }
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3 && !(group === '' && rest.length === 3 && ['status', 'finalize'].includes(rest[2]))) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    const type = this.registry.type(group, version, rest[0]);
+    if (!type) return undefined;
+    if (namespace !== undefined && !type.namespaced) return undefined;
+    if (rest.length === 1) return { kind: 'collection', type, namespace, watchPath };
+    if (rest.length > 3) return undefined;
+    const subresource = rest[2];
+    if (subresource && !type.subresources.some((s) => s.name === subresource) && !(type.resource === 'namespaces' && subresource === 'finalize')) {
+      return undefined;
+    }
+    if (type.namespaced && namespace === undefined) return undefined;
+    return { kind: 'object', type, namespace, name: rest[1], subresource, watchPath };
+  }
+
+  private discovery(path: string, accept: string | undefined): { contentType: string; body: string } | undefined {
+    const aggregated = path === '/api' || path === '/apis' ? wantsAggregated(accept) : undefined;
+    const key = `${path}|${aggregated ?? ''}`;
+    const cached = this.discoveryCache.get(key);
+    const contentType = aggregated === 'v2' ? AGGREGATED_V2 : aggregated === 'v2beta1' ? AGGREGATED_V2BETA1 : JSON_TYPE;
+    if (cached !== undefined) return { contentType, body: cached };
+    const types = this.registry.allTypes();
+    let doc: object | undefined;
+    if (path === '/api') doc = aggregated ? aggregatedDiscovery(types, true, aggregated) : apiVersions(this.address);
+    else if (path === '/apis') doc = aggregated ? aggregatedDiscovery(types, false, aggregated) : apiGroupList(types);
+    else if (path === '/api/v1') doc = apiResourceList(types, '', 'v1');
+    else {
+      const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+      if (m) {
+        const g = groups(types).find((x) => x.name === m[1]);
+        if (g && !m[2]) doc = apiGroup(g);
+        else if (g && g.versions.includes(m[2])) doc = apiResourceList(types, m[1], m[2]);
+      }
+    }
+    if (!doc) return undefined;
+    const body = JSON.stringify(doc);
+    this.discoveryCache.set(key, body);
+    return { contentType, body };
+  }
+
+  private openapi(res: http.ServerResponse, path: string): void {
+    const types = this.registry.allTypes();
+    const docs = new Map<string, string>();
+    for (const t of types) {
+      const p = t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`;
+      if (!docs.has(p)) docs.set(p, JSON.stringify(openapiDocument(types, p)));
+    }
+    if (path === '/openapi/v3') return this.json(res, 200, openapiIndex(types, docs));
+    const doc = docs.get(path.slice('/openapi/v3/'.length));
+    if (!doc) throw errors.notFound('', '', '');
+    res.setHeader('Cache-Control', 'public, immutable');
+    this.raw(res, 200, JSON_TYPE, doc);
+  }
+
+  // ---- verbs ----
+
+  private async serve(route: Route, method: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
+    const { type, namespace, name, subresource } = route;
+    const ns = namespace ?? '';
+    const dryRun = parseDryRun(q);
+    const fieldManager = q.get('fieldManager') ?? defaultFieldManager(req);
+    const wantsWatch = route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+    if (route.kind === 'collection') {
+      switch (method) {
+        case 'GET':
+          return wantsWatch ? this.watch(route, q, req, res) : this.list(route, q, req, res);
+        case 'POST':
+          return this.send(req, res, 201, await this.registry.create(type, ns, this.decode(req, body), { dryRun, fieldManager }), type);
+        case 'DELETE': {
+          const filter = this.filter(type, q);
+          return this.send(req, res, 200, await this.registry.deleteCollection(type, namespace, { filter }, { ...this.deleteOptions(q, body), dryRun }), type);
+        }
+        default:
+          throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+      }
+    }
+    const n = name as string;
+    if (wantsWatch && method === 'GET') {
+      // A watch on one object is a watch on the collection with metadata.name=<name>.
+      const qq = new URLSearchParams(q);
+      qq.set('fieldSelector', [q.get('fieldSelector'), `metadata.name=${n}`].filter(Boolean).join(','));
+      return this.watch({ ...route, kind: 'collection' }, qq, req, res);
+    }
+    if (subresource === 'eviction') {
+      if (method !== 'POST') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+      return this.json(res, 201, await this.registry.evict(ns, n, this.decode(req, body), { dryRun }));
+    }
+    if (subresource === 'binding') {
+      if (method !== 'POST') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+      return this.json(res, 201, await this.registry.bind(ns, n, this.decode(req, body), { dryRun }));
+    }
+    if (subresource === 'log') {
+      await this.registry.get(type, ns, n);
+      return this.text(res, 200, '');
+    }
+    switch (method) {
+      case 'GET':
+        if (subresource === 'scale') return this.json(res, 200, await this.registry.getScale(type, ns, n));
+        return this.send(req, res, 200, await this.registry.get(type, ns, n), type);
+      case 'PUT':
+        return this.send(req, res, 200, await this.registry.update(type, ns, n, this.decode(req, body), subresource === 'finalize' ? undefined : subresource, { dryRun, fieldManager }), type);
+      case 'PATCH': {
+        const patchType = patchTypeFromContentType(req.headers['content-type']);
+        if (!patchType) {
+          throw errors.unsupportedMediaType(
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${type.crd ? '' : ', application/strategic-merge-patch+json'}`,
+          );
+        }
+        const patch = patchType === 'apply' ? this.decodeYamlOrJson(body) : this.decodeJson(body);
+        if (patchType === 'apply' && !q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+        const result = await this.registry.patch(type, ns, n, patchType, patch, subresource, { dryRun, fieldManager });
+        return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, 200, result, type);
+      }
+      case 'DELETE': {
+        const result = await this.registry.delete(type, ns, n, { ...this.deleteOptions(q, body), dryRun });
+        return isStatus(result) ? this.json(res, 200, result) : this.send(req, res, 200, result, type);
+      }
+      default:
+        throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
+  }
+
+  private deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
+    const opts: DeleteOptions = {};
+    let b: Obj = {};
+    if (body.length) {
+      const parsed = this.decodeJson(body);
+      if (typeof parsed === 'object' && parsed !== null) b = parsed as Obj;
+    }
+    const grace = q.get('gracePeriodSeconds') ?? b.gracePeriodSeconds;
+    if (grace !== undefined && grace !== null) {
+      const g = Number(grace);
+      if (!Number.isInteger(g)) throw errors.badRequest(`gracePeriodSeconds: invalid value "${String(grace)}"`);
+      opts.gracePeriodSeconds = g;
+    }
+    const policy = q.get('propagationPolicy') ?? b.propagationPolicy;
+    const orphan = q.get('orphanDependents') ?? b.orphanDependents;
+    if (policy !== undefined && policy !== null) {
+      if (!['Orphan', 'Background', 'Foreground'].includes(String(policy))) {
+        throw errors.badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`);
+      }
+      opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+    } else if (orphan === true || orphan === 'true') opts.propagationPolicy = 'Orphan';
+    if (b.preconditions && typeof b.preconditions === 'object') opts.preconditions = b.preconditions as DeleteOptions['preconditions'];
+    if (Array.isArray(b.dryRun) && b.dryRun.includes('All')) opts.dryRun = true;
+    return opts;
+  }
+
+  // ---- list and watch ----
+
+  private filter(type: ResourceType, q: URLSearchParams): ((o: KubeObject) => boolean) | undefined {
+    const ls = q.get('labelSelector');
+    const fs = q.get('fieldSelector');
+    const label = ls ? parseLabelSelector(ls) : undefined;
+    const field = fs ? fieldSelectorMatcher(parseFieldSelector(fs), fieldSelectorsFor(type.group, type.resource), type.resource) : undefined;
+    if (label?.empty) return field;
+    if (!label && !field) return undefined;
+    return (o) => (!label || label.matches(o.metadata.labels)) && (!field || field(o));
+  }
+
+  private async list(route: Route, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { type } = route;
+    const filter = this.filter(type, q);
+    const limit = q.get('limit') ? Number(q.get('limit')) : 0;
+    if (!Number.isInteger(limit) || limit < 0) throw errors.badRequest(`limit: Invalid value: "${q.get('limit')}"`);
+    const cont = q.get('continue') ?? undefined;
+    const result = await this.registry.list(type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter });
+    const metadata: Obj = { resourceVersion: String(result.revision) };
+    if (result.continue) metadata.continue = result.continue;
+    if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
+    const accept = req.headers.accept ?? '';
+    if (TABLE_ACCEPT.test(accept)) {
+      const table = toTable(this.printer(type), result.items, this.registry.clock.now(), {
+        includeObject: includeObject(q),
+        resourceVersion: String(result.revision),
+        continue: result.continue,
+        remainingItemCount: result.remainingItemCount,
+      });
+      return this.json(res, 200, table);
+    }
+    if (wantsYaml(accept)) {
+      return this.raw(res, 200, 'application/yaml', YAML.stringify({ apiVersion: groupVersion(type), kind: `${type.kind}List`, metadata, items: result.items }));
+    }
+    // Built by concatenation so each object's cached JSON is reused.
+    const head = `{"kind":${JSON.stringify(`${type.kind}List`)},"apiVersion":${JSON.stringify(groupVersion(type))},"metadata":${JSON.stringify(metadata)},"items":[`;
+    res.statusCode = 200;
+    res.setHeader('Content-Type', JSON_TYPE);
+    const chunks: string[] = [head];
+    let size = head.length;
+    for (let i = 0; i < result.items.length; i++) {
+      const s = cachedJson(result.items[i]);
+      chunks.push(i ? ',' + s : s);
+      size += s.length + 1;
+      if (size > 1 << 20) {
+        res.write(chunks.join(''));
+        chunks.length = 0;
+        size = 0;
+      }
+    }
+    chunks.push(']}');
+    res.end(chunks.join(''));
+  }
+
+  private printer(type: ResourceType): Printer {
+    return type.crd ? crdPrinter(type.crd.additionalPrinterColumns) : printerFor(type.group, type.resource);
+  }
+
+  private async watch(route: Route, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { type } = route;
+    const filter = this.filter(type, q);
+    const table = TABLE_ACCEPT.test(req.headers.accept ?? '');
+    const printer = table ? this.printer(type) : undefined;
+    const bookmarks = q.get('allowWatchBookmarks') === 'true';
+    const timeout = Math.min(Number(q.get('timeoutSeconds') ?? 0) || Infinity, this.opts.maxWatchSeconds ?? 1800);
+    const rvParam = q.get('resourceVersion');
+    let fromRevision: number;
+    const initial: KubeObject[] = [];
+    if (!rvParam || rvParam === '0') {
+      // No resourceVersion: start with the current state as ADDED events, then follow changes.
+      const snapshot = await this.registry.list(type, route.namespace, { filter });
+      initial.push(...snapshot.items);
+      fromRevision = snapshot.revision;
+    } else {
+      fromRevision = Number(rvParam);
+      if (!Number.isInteger(fromRevision) || fromRevision < 0) throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+    }
+
+    res.statusCode = 200;
+    res.setHeader('Content-Type', JSON_TYPE);
+    res.setHeader('Transfer-Encoding', 'chunked');
+    res.setHeader('Cache-Control', 'no-cache, private');
+    res.flushHeaders();
+    let first = true;
+    let ended = false;
+    const write = (type: string, object: unknown) => {
+      if (ended) return;
+      let line: string;
+      if (printer && type !== 'ERROR' && type !== 'BOOKMARK') {
+        const t = toTable(printer, [object as KubeObject], this.registry.clock.now(), { includeObject: includeObject(q), resourceVersion: (object as KubeObject).metadata.resourceVersion ?? '' }) as unknown as Obj;
+        if (!first) t.columnDefinitions = [];
+        first = false;
+        line = `{"type":"${type}","object":${JSON.stringify(t)}}\n`;
+      } else {
+        line = `{"type":"${type}","object":${typeof object === 'object' && object !== null && !isStatus(object) && type !== 'BOOKMARK' ? cachedJson(object) : JSON.stringify(object)}}\n`;
+      }
+      res.write(line);
+      // A client that stops reading gets dropped, as kube-apiserver drops slow watchers.
+      if (res.writableLength > 64 * 1024 * 1024) stop();
+    };
+    const onEvent = (e: StoreEvent) => {
+      let kind: string = e.type;
+      if (filter) {
+        const now = filter(e.object);
+        const before = e.prev ? filter(e.prev) : false;
+        if (e.type === 'MODIFIED') {
+          if (now && !before) kind = 'ADDED';
+          else if (!now && before) kind = 'DELETED';
+          else if (!now) return;
+        } else if (!now) return;
+      }
+      write(kind, e.object);
+    };
+    let unsubscribe: () => void = () => undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const stop = () => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      for (const t of timers) clearTimeout(t);
+      this.openWatches.delete(stop);
+      res.end();
+    };
+    this.openWatches.add(stop);
+    req.on('close', stop);
+    res.on('close', stop);
+    for (const o of initial) write('ADDED', o);
+    try {
+      unsubscribe = this.registry.watch(type, route.namespace, fromRevision, onEvent);
+    } catch (e) {
+      const status = e instanceof StatusError ? e.status : failure(500, 'InternalError', String(e));
+      write('ERROR', status);
+      stop();
+      return;
+    }
+    if (Number.isFinite(timeout)) timers.push(setTimeout(stop, timeout * 1000));
+    if (bookmarks) {
+      const every = this.opts.bookmarkIntervalMs ?? 60_000;
+      const tick = () => {
+        write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type), metadata: { resourceVersion: String(this.registry.store.revision()) } });
+        timers.push(setTimeout(tick, every));
+      };
+      timers.push(setTimeout(tick, every));
+    }
+  }
+
+  // ---- encoding ----
+
+  private async readBody(req: http.IncomingMessage): Promise<Buffer> {
+    const max = this.opts.maxBodyBytes ?? 3 * 1024 * 1024;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > max) throw errors.requestEntityTooLarge(`Request entity too large: limit is ${max}`);
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private decode(req: http.IncomingMessage, body: Buffer): unknown {
+    const ct = req.headers['content-type'] ?? '';
+    if (/yaml/.test(ct)) return this.decodeYamlOrJson(body);
+    if (ct && !/json|\*\/\*/.test(ct)) throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+    return this.decodeJson(body);
+  }
+
+  private decodeJson(body: Buffer): unknown {
+    if (body.length === 0) throw errors.badRequest('the body of the request was empty');
+    try {
+      return JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+    }
+  }
+
+  private decodeYamlOrJson(body: Buffer): unknown {
+    try {
+      return YAML.parse(body.toString('utf8'));
+    } catch (e) {
+      throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  private send(req: http.IncomingMessage, res: http.ServerResponse, code: number, o: KubeObject | Status, type: ResourceType): void {
+    const accept = req.headers.accept ?? '';
+    if (TABLE_ACCEPT.test(accept) && !isStatus(o) && !(o as Obj).items) {
+      return this.json(res, code, toTable(this.printer(type), [o as KubeObject], this.registry.clock.now(), { includeObject: 'Metadata', resourceVersion: o.metadata.resourceVersion ?? '' }));
+    }
+    if (wantsYaml(accept)) return this.raw(res, code, 'application/yaml', YAML.stringify(o));
+    this.raw(res, code, JSON_TYPE, cachedJson(o));
+  }
+
+  private json(res: http.ServerResponse, code: number, body: unknown): void {
+    this.raw(res, code, JSON_TYPE, JSON.stringify(body));
+  }
+
+  private text(res: http.ServerResponse, code: number, body: string): void {
+    this.raw(res, code, 'text/plain; charset=utf-8', body);
+  }
+
+  private raw(res: http.ServerResponse, code: number, contentType: string, body: string): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.statusCode = code;
+    res.setHeader('Content-Type', contentType);
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+  }
+
+  private fail(res: http.ServerResponse, e: unknown, req: http.IncomingMessage): void {
+    let status: Status;
+    if (e instanceof StatusError) status = e.status;
+    else {
+      // Nothing a client sends may crash the server: an unexpected failure is a 500 Status.
+      this.opts.log?.(`internal error on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
+      status = failure(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
+    }
+    if (status.code === 429 && status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    this.json(res, status.code, status);
+  }
+}
+
+function parseDryRun(q: URLSearchParams): boolean {
+  const values = q.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+function includeObject(q: URLSearchParams): 'None' | 'Metadata' | 'Object' {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+function wantsYaml(accept: string): boolean {
+  return /application\/yaml/.test(accept) && !/json/.test(accept);
+}
+
+function defaultFieldManager(req: http.IncomingMessage): string | undefined {
+  // kube derives the manager from the User-Agent's program name (e.g. "kubectl-client-side-apply").
+  const ua = req.headers['user-agent'];
+  return ua ? ua.split('/')[0] : undefined;
+}
+
+export { selectorString };

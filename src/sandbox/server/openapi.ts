@@ -1,0 +1,71 @@
+// The OpenAPI v3 minimum kubectl needs: `kubectl apply` downloads /openapi/v3 and one document
+// per group-version before it will validate; finding each kind's x-kubernetes-group-version-kind
+// and PATCH operations that take fieldValidation, it delegates validation to the server.
+import { createHash } from 'node:crypto';
+import type { ResourceType } from './resources.js';
+import { groupVersion } from './resources.js';
+
+export function openapiPath(t: { group: string; version: string }): string {
+  return t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`;
+}
+
+export function openapiDocument(types: ResourceType[], path: string): object | undefined {
+  const mine = types.filter((t) => openapiPath(t) === path);
+  if (mine.length === 0) return undefined;
+  const schemas: Record<string, object> = {};
+  const paths: Record<string, object> = {};
+  const gv = groupVersion(mine[0]);
+  for (const t of mine) {
+    const schemaName = `${t.group ? reverseDomain(t.group) : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
+    const gvk = [{ group: t.group, version: t.version, kind: t.kind }];
+    schemas[schemaName] = {
+      type: 'object',
+      description: `${t.kind} (served by the upkeep sandbox)`,
+      'x-kubernetes-group-version-kind': gvk,
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      },
+      'x-kubernetes-preserve-unknown-fields': true,
+    };
+    const base = t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`;
+    const collection = t.namespaced ? `${base}/namespaces/{namespace}/${t.resource}` : `${base}/${t.resource}`;
+    const params = [
+      { name: 'dryRun', in: 'query', schema: { type: 'string' } },
+      { name: 'fieldManager', in: 'query', schema: { type: 'string' } },
+      { name: 'fieldValidation', in: 'query', schema: { type: 'string' } },
+    ];
+    const ref = { $ref: `#/components/schemas/${schemaName}` };
+    const op = (id: string) => ({
+      operationId: `${id}${t.kind}`,
+      'x-kubernetes-action': id,
+      'x-kubernetes-group-version-kind': gvk[0],
+      parameters: params,
+      requestBody: { content: { 'application/json': { schema: ref } } },
+      responses: { '200': { content: { 'application/json': { schema: ref } } } },
+    });
+    paths[collection] = { post: op('post') };
+    paths[`${collection}/{name}`] = { put: op('put'), patch: op('patch') };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: gv }, paths, components: { schemas } };
+}
+
+export function openapiIndex(types: ResourceType[], docs: Map<string, string>): object {
+  const paths: Record<string, object> = {};
+  const seen = new Set(types.map(openapiPath));
+  for (const p of [...seen].sort()) {
+    const body = docs.get(p) ?? '';
+    const hash = createHash('sha512').update(body).digest('hex').slice(0, 128).toUpperCase();
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` };
+  }
+  return { paths };
+}
+
+function reverseDomain(group: string): string {
+  // kube names schemas io.k8s.api.<group>; CRDs use the reversed group domain.
+  if (!group.includes('.')) return `io.k8s.api.${group}`;
+  return group.split('.').reverse().join('.');
+}

@@ -1,0 +1,720 @@
+// REST semantics of kube-apiserver over the Store, independent of HTTP: create/get/list/update/
+// patch/delete/watch with uid, generateName, generation, optimistic concurrency, status and
+// scale subresources, graceful deletion, finalizers, namespace lifecycle, binding and eviction.
+import { randomUUID, randomInt } from 'node:crypto';
+import { StatusError, errors } from '../../api/status.js';
+import type { KubeObject, Status, StatusCause } from '../../api/types.js';
+import type { Clock } from '../clock.js';
+import { isoTime } from '../clock.js';
+import { type Store, StoreError, type StoreEvent, type Unsubscribe } from '../store/store.js';
+import { type AdmissionOptions, podSpecUpdateCauses, prepareForCreate, validate, validateName } from './admission.js';
+import { type PatchType, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, supportsStrategicMerge } from './patch.js';
+import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from './resources.js';
+import { decideEviction } from './eviction.js';
+
+type Obj = Record<string, unknown>;
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface ListQuery {
+  filter?: (o: KubeObject) => boolean;
+  limit?: number;
+  continue?: string;
+  countRemaining?: boolean;
+}
+
+export interface RegistryOptions extends Partial<AdmissionOptions> {
+  clock: Clock;
+}
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+/** Kinds whose DELETE answers with the object rather than a Status (kube's ReturnDeletedObject). */
+const RETURNS_DELETED = new Set(['pods', 'namespaces', 'nodes', 'customresourcedefinitions.apiextensions.k8s.io', 'persistentvolumes', 'persistentvolumeclaims', 'services']);
+
+export class Registry {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly admission: AdmissionOptions;
+  private readonly types = new Map<string, ResourceType>(); // by "group/version/resource"
+  private readonly byKey = new Map<string, ResourceType>(); // by resourceKey (storage)
+  private readonly typeListeners = new Set<() => void>();
+  private readonly namespaceTeardowns = new Set<string>();
+
+  constructor(store: Store, options: RegistryOptions) {
+    this.store = store;
+    this.clock = options.clock;
+    this.admission = { defaultTolerationSeconds: options.defaultTolerationSeconds ?? 300 };
+    for (const t of BUILTIN_RESOURCES) this.addType(t);
+  }
+
+  // ---- resource types ----
+
+  addType(t: ResourceType): void {
+    this.types.set(`${t.group}/${t.version}/${t.resource}`, t);
+    if (!t.crd || t.crd.storage || !this.byKey.has(resourceKey(t))) this.byKey.set(resourceKey(t), t);
+    for (const l of this.typeListeners) l();
+  }
+
+  removeTypes(predicate: (t: ResourceType) => boolean): void {
+    for (const [k, t] of this.types) if (predicate(t)) this.types.delete(k);
+    for (const [k, t] of this.byKey) if (predicate(t)) this.byKey.delete(k);
+    for (const l of this.typeListeners) l();
+  }
+
+  onTypesChanged(listener: () => void): () => void {
+    this.typeListeners.add(listener);
+    return () => this.typeListeners.delete(listener);
+  }
+
+  allTypes(): ResourceType[] {
+    return [...this.types.values()];
+  }
+
+  type(group: string, version: string, resource: string): ResourceType | undefined {
+    return this.types.get(`${group}/${version}/${resource}`);
+  }
+
+  typeForKind(apiVersion: string, kind: string): ResourceType | undefined {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    for (const t of this.types.values()) if (t.group === group && t.version === version && t.kind === kind) return t;
+    return undefined;
+  }
+
+  // ---- reads ----
+
+  async get(t: ResourceType, namespace: string, name: string): Promise<KubeObject> {
+    const o = await this.store.get(resourceKey(t), t.namespaced ? namespace : '', name);
+    if (!o) throw errors.notFound(t.resource, t.group, name);
+    return o;
+  }
+
+  async list(t: ResourceType, namespace: string | undefined, q: ListQuery = {}) {
+    try {
+      return await this.store.list(resourceKey(t), t.namespaced ? namespace : undefined, q);
+    } catch (e) {
+      throw mapStoreError(e, t, '');
+    }
+  }
+
+  watch(t: ResourceType | undefined, namespace: string | undefined, fromRevision: number, listener: (e: StoreEvent) => void): Unsubscribe {
+    try {
+      return this.store.watch(t ? resourceKey(t) : undefined, { namespace, fromRevision }, listener);
+    } catch (e) {
+      throw mapStoreError(e, t, '');
+    }
+  }
+
+  // ---- create ----
+
+  async create(t: ResourceType, namespace: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    const o = this.decodeBody(t, body, namespace);
+    if (o.metadata.resourceVersion) {
+      // kube-apiserver's storage layer refuses this with a plain internal error.
+      throw errors.internal('resourceVersion should not be set on objects to be created');
+    }
+    if (!o.metadata.name) {
+      if (o.metadata.generateName) {
+        let suffix = '';
+        for (let i = 0; i < 5; i++) suffix += NAME_CHARS[randomInt(NAME_CHARS.length)];
+        o.metadata.name = `${o.metadata.generateName}${suffix}`;
+      } else {
+        throw errors.invalid(t.kind, t.group, '', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+      }
+    }
+    const nameProblem = validateName(t.kind, o.metadata.name);
+    if (nameProblem) {
+      throw errors.invalid(t.kind, t.group, o.metadata.name, [{ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${o.metadata.name}": ${nameProblem}` }]);
+    }
+    if (t.namespaced) await this.checkNamespaceWritable(namespace, t);
+    const now = isoTime(this.clock.now());
+    const meta = { ...o.metadata };
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = now;
+    if (t.generation || t.crd) meta.generation = 1;
+    else delete meta.generation;
+    if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', o.apiVersion ?? groupVersion(t), now)];
+    let prepared = prepareForCreate({ ...o, metadata: meta }, this.admission);
+    if (t.crd && t.statusSubresource) prepared = withoutStatus(prepared);
+    this.validateOrThrow(t, prepared);
+    if (t.resource === 'customresourcedefinitions') prepared = this.establishCRD(prepared);
+    if (opts.dryRun) {
+      if (await this.store.get(resourceKey(t), namespace, meta.name as string)) throw errors.alreadyExists(t.resource, t.group, meta.name as string);
+      return prepared;
+    }
+    try {
+      const stored = await this.store.create(resourceKey(t), prepared);
+      if (t.resource === 'customresourcedefinitions') this.onCRDChanged(stored);
+      return stored;
+    } catch (e) {
+      throw mapStoreError(e, t, meta.name as string);
+    }
+  }
+
+  private decodeBody(t: ResourceType, body: unknown, namespace: string): KubeObject {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw errors.badRequest(`the body of the request was in an unknown format - expected a ${t.kind} object`);
+    }
+    const o = { ...(body as Obj) } as KubeObject;
+    const gv = groupVersion(t);
+    if (o.kind !== undefined && o.kind !== t.kind) {
+      throw errors.badRequest(`the kind in the data (${String(o.kind)}) does not match the expected kind (${t.kind})`);
+    }
+    if (o.apiVersion !== undefined && o.apiVersion !== gv) {
+      throw errors.badRequest(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${gv})`);
+    }
+    o.kind = t.kind;
+    o.apiVersion = gv;
+    const meta = typeof o.metadata === 'object' && o.metadata !== null && !Array.isArray(o.metadata) ? { ...o.metadata } : {};
+    if (t.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace || (meta.namespace as string) || 'default';
+    } else {
+      delete meta.namespace;
+    }
+    o.metadata = meta;
+    return o;
+  }
+
+  private validateOrThrow(t: ResourceType, o: KubeObject, extra: StatusCause[] = []): void {
+    const causes = [...extra, ...validate(o)];
+    if (causes.length) throw errors.invalid(t.kind, t.group, o.metadata.name ?? '', causes);
+  }
+
+  private async checkNamespaceWritable(namespace: string, t: ResourceType): Promise<void> {
+    const ns = await this.store.get('namespaces', '', namespace);
+    if (!ns) throw errors.notFound('namespaces', '', namespace);
+    if (ns.metadata.deletionTimestamp || (ns.status as Obj | undefined)?.phase === 'Terminating') {
+      throw errors.forbidden(
+        `${t.resource}${t.group ? '.' + t.group : ''} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        { name: namespace, kind: 'namespaces', causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] },
+      );
+    }
+  }
+
+  // ---- update and patch ----
+
+  /** PUT: replace an object (or its status / scale). */
+  async update(t: ResourceType, namespace: string, name: string, body: unknown, subresource: string | undefined, opts: WriteOptions = {}): Promise<KubeObject> {
+    if (subresource === 'scale') return this.updateScale(t, namespace, name, body, opts);
+    const incoming = this.decodeBody(t, body, namespace);
+    if (incoming.metadata.name && incoming.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    incoming.metadata.name = name;
+    const current = await this.get(t, namespace, name);
+    const rv = incoming.metadata.resourceVersion;
+    if (rv && rv !== current.metadata.resourceVersion) {
+      throw errors.conflict(t.resource, t.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    return this.write(t, current, incoming, subresource, opts);
+  }
+
+  /** PATCH with one of the patch types; retried on write conflicts like kube's GuaranteedUpdate. */
+  async patch(t: ResourceType, namespace: string, name: string, type: PatchType | 'apply', patch: unknown, subresource: string | undefined, opts: WriteOptions = {}): Promise<KubeObject> {
+    if (type === 'strategic' && (t.crd !== undefined || !supportsStrategicMerge(t.kind, t.group))) {
+      throw errors.unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+    }
+    for (let attempt = 0; ; attempt++) {
+      let current: KubeObject;
+      try {
+        current = subresource === 'scale' ? await this.getScale(t, namespace, name) : await this.get(t, namespace, name);
+      } catch (e) {
+        if (type === 'apply' && e instanceof StatusError && e.code === 404 && !subresource) {
+          return this.create(t, namespace, { ...(patch as Obj), metadata: { ...((patch as Obj).metadata as Obj), namespace: t.namespaced ? namespace : undefined } }, opts);
+        }
+        throw e;
+      }
+      const patched = this.applyPatch(t, current, type, patch, subresource);
+      try {
+        if (subresource === 'scale') return await this.updateScale(t, namespace, name, patched, opts);
+        const incoming = this.decodeBody(t, patched, namespace);
+        if (incoming.metadata.name !== name) throw errors.badRequest('metadata.name: Invalid value: the name in the patch does not match the object');
+        const wanted = incoming.metadata.resourceVersion;
+        if (wanted && wanted !== current.metadata.resourceVersion) {
+          throw errors.conflict(t.resource, t.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        }
+        return await this.write(t, current, incoming, subresource, opts, type === 'apply' ? 'Apply' : 'Update');
+      } catch (e) {
+        // Another writer got in between our read and write; kube retries the patch on the new state.
+        if (e instanceof StatusError && e.reason === 'Conflict' && !hasRv(patch) && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  private applyPatch(t: ResourceType, current: KubeObject, type: PatchType | 'apply', patch: unknown, subresource?: string): unknown {
+    switch (type) {
+      case 'json':
+        return applyJsonPatch(current, patch);
+      case 'merge':
+        return applyMergePatch(current, patch);
+      case 'strategic':
+        return applyStrategicMergePatch(current, patch, subresource === 'scale' ? 'Scale' : t.kind, subresource === 'scale' ? 'autoscaling' : t.group);
+      case 'apply':
+        // Server-side apply without field ownership tracking: the applied configuration is merged
+        // into the live object (strategic for built-in kinds, JSON merge for custom resources).
+        return supportsStrategicMerge(t.kind, t.group) ? applyStrategicMergePatch(current, patch, t.kind, t.group) : applyMergePatch(current, patch);
+    }
+  }
+
+  /** Common tail of update and patch: keep server-owned fields, bump generation, store. */
+  private async write(t: ResourceType, current: KubeObject, incoming: KubeObject, subresource: string | undefined, opts: WriteOptions, operation: 'Update' | 'Apply' = 'Update'): Promise<KubeObject> {
+    const cm = current.metadata;
+    let next: KubeObject;
+    if (subresource === 'status') {
+      // A status write changes status only (kube resets the rest of the object to the stored one).
+      next = { ...current, status: incoming.status };
+    } else {
+      next = { ...incoming, metadata: { ...incoming.metadata } };
+      if (t.statusSubresource) {
+        if (current.status === undefined) delete next.status;
+        else next.status = current.status;
+      }
+    }
+    const meta = { ...(subresource === 'status' ? cm : next.metadata) };
+    meta.uid = cm.uid;
+    meta.creationTimestamp = cm.creationTimestamp;
+    meta.namespace = cm.namespace;
+    meta.name = cm.name;
+    if (cm.deletionTimestamp) meta.deletionTimestamp = cm.deletionTimestamp;
+    else delete meta.deletionTimestamp;
+    if (cm.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds;
+    else delete meta.deletionGracePeriodSeconds;
+    meta.resourceVersion = cm.resourceVersion;
+    if (cm.generation !== undefined) {
+      meta.generation = cm.generation;
+      if (subresource !== 'status' && specChanged(current, next)) meta.generation = cm.generation + 1;
+    }
+    if (opts.fieldManager) {
+      const entries = (Array.isArray(cm.managedFields) ? cm.managedFields : []).filter((m) => (m as Obj).manager !== opts.fieldManager);
+      meta.managedFields = [...entries, managedFieldsEntry(opts.fieldManager, operation, next.apiVersion ?? groupVersion(t), isoTime(this.clock.now()), subresource)];
+    }
+    next.metadata = meta;
+    const extra: StatusCause[] = [];
+    if (t.resource === 'pods' && subresource !== 'status') {
+      extra.push(...podSpecUpdateCauses(current.spec, next.spec));
+      if ((current.spec as Obj)?.nodeName && (next.spec as Obj)?.nodeName !== (current.spec as Obj)?.nodeName) {
+        extra.push({ type: 'FieldValueForbidden', field: 'spec.nodeName', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`' });
+      }
+    }
+    this.validateOrThrow(t, next, extra);
+    if (t.resource === 'customresourcedefinitions') next = this.establishCRD(next);
+    if (opts.dryRun) return next;
+    // Removing the last finalizer of an object being deleted completes its deletion.
+    if (meta.deletionTimestamp && !(meta.finalizers?.length) && !(t.resource === 'namespaces')) {
+      if (t.resource !== 'pods' || !isGracefullyTerminating(next)) {
+        return this.remove(t, next, cm.resourceVersion);
+      }
+    }
+    try {
+      const stored = await this.store.update(resourceKey(t), next, cm.resourceVersion as string);
+      if (t.resource === 'customresourcedefinitions') this.onCRDChanged(stored);
+      return stored;
+    } catch (e) {
+      throw mapStoreError(e, t, cm.name as string);
+    }
+  }
+
+  // ---- scale subresource ----
+
+  async getScale(t: ResourceType, namespace: string, name: string): Promise<KubeObject> {
+    const o = await this.get(t, namespace, name);
+    const spec = (o.spec as Obj) ?? {};
+    const status = (o.status as Obj) ?? {};
+    const selector = spec.selector as Obj | undefined;
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name, namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas: spec.replicas ?? 0 },
+      status: { replicas: status.replicas ?? 0, selector: selector ? selectorString(selector) : '' },
+    };
+  }
+
+  private async updateScale(t: ResourceType, namespace: string, name: string, body: unknown, opts: WriteOptions): Promise<KubeObject> {
+    const scale = body as { metadata?: Obj; spec?: { replicas?: unknown } };
+    const replicas = scale?.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw errors.invalid('Scale', 'autoscaling', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+    }
+    const current = await this.get(t, namespace, name);
+    const rv = scale.metadata?.resourceVersion;
+    if (rv && rv !== current.metadata.resourceVersion) {
+      throw errors.conflict(t.resource, t.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    const next = { ...current, spec: { ...((current.spec as Obj) ?? {}), replicas } };
+    await this.write(t, current, next, undefined, opts);
+    return this.getScale(t, namespace, name);
+  }
+
+  // ---- delete ----
+
+  async delete(t: ResourceType, namespace: string, name: string, opts: DeleteOptions = {}): Promise<KubeObject | Status> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deleteOnce(t, namespace, name, opts);
+      } catch (e) {
+        if (e instanceof StatusError && e.reason === 'Conflict' && !opts.preconditions?.resourceVersion && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  private async deleteOnce(t: ResourceType, namespace: string, name: string, opts: DeleteOptions): Promise<KubeObject | Status> {
+    const current = await this.get(t, namespace, name);
+    const meta = current.metadata;
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== meta.uid) {
+      throw errors.conflict(t.resource, t.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+      throw errors.conflict(t.resource, t.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
+    }
+    if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
+      // kube treats negative grace periods as 1 for pods; anything else is malformed.
+      if (!(Number.isInteger(opts.gracePeriodSeconds) && opts.gracePeriodSeconds < 0)) throw errors.badRequest('gracePeriodSeconds must be an integer');
+    }
+    if (t.resource === 'namespaces') return this.deleteNamespace(current, opts);
+
+    let grace = 0;
+    if (t.resource === 'pods') grace = podGracePeriod(current, opts.gracePeriodSeconds);
+    const finalizers = [...(meta.finalizers ?? [])];
+    const policy = opts.propagationPolicy;
+    if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+
+    if (grace > 0 || finalizers.length) {
+      const now = this.clock.now();
+      const next: KubeObject = { ...current, metadata: { ...meta, finalizers: finalizers.length ? finalizers : undefined } };
+      if (!next.metadata.finalizers) delete next.metadata.finalizers;
+      if (grace > 0) {
+        const existing = meta.deletionTimestamp ? Date.parse(meta.deletionTimestamp) : Infinity;
+        const wanted = now + this.clock.real(grace * 1000);
+        // A second delete may only shorten a pending grace period.
+        if (wanted < existing) {
+          next.metadata.deletionTimestamp = isoTime(wanted);
+          next.metadata.deletionGracePeriodSeconds = grace;
+        } else if (meta.deletionTimestamp && sameFinalizers(meta.finalizers, finalizers)) {
+          return current;
+        }
+      } else if (!meta.deletionTimestamp) {
+        next.metadata.deletionTimestamp = isoTime(now);
+        next.metadata.deletionGracePeriodSeconds = 0;
+      } else if (sameFinalizers(meta.finalizers, finalizers)) {
+        return current;
+      }
+      if (opts.dryRun) return next;
+      try {
+        return await this.store.update(resourceKey(t), next, meta.resourceVersion as string);
+      } catch (e) {
+        throw mapStoreError(e, t, name);
+      }
+    }
+    if (opts.dryRun) return RETURNS_DELETED.has(resourceKey(t)) ? current : successStatus(t, current);
+    const gone = await this.remove(t, current, meta.resourceVersion);
+    return RETURNS_DELETED.has(resourceKey(t)) ? gone : successStatus(t, gone);
+  }
+
+  private async remove(t: ResourceType, o: KubeObject, expectedRevision?: string): Promise<KubeObject> {
+    try {
+      const gone = await this.store.delete(resourceKey(t), t.namespaced ? (o.metadata.namespace ?? '') : '', o.metadata.name ?? '', expectedRevision);
+      if (t.resource === 'customresourcedefinitions') this.onCRDDeleted(gone);
+      return gone;
+    } catch (e) {
+      throw mapStoreError(e, t, o.metadata.name ?? '');
+    }
+  }
+
+  /** DELETE collection: deletes what a list with the same selectors returns. */
+  async deleteCollection(t: ResourceType, namespace: string | undefined, q: ListQuery, opts: DeleteOptions): Promise<KubeObject> {
+    const { items } = await this.list(t, namespace, { filter: q.filter });
+    const deleted: KubeObject[] = [];
+    for (const item of items) {
+      try {
+        const r = await this.delete(t, item.metadata.namespace ?? '', item.metadata.name ?? '', opts);
+        deleted.push(r.kind === 'Status' ? item : (r as KubeObject));
+      } catch (e) {
+        if (!(e instanceof StatusError && e.code === 404)) throw e;
+      }
+    }
+    return { apiVersion: groupVersion(t), kind: `${t.kind}List`, metadata: { resourceVersion: String(this.store.revision()) }, items: deleted };
+  }
+
+  private async deleteNamespace(ns: KubeObject, opts: DeleteOptions): Promise<KubeObject> {
+    const name = ns.metadata.name ?? '';
+    if (['default', 'kube-system', 'kube-public'].includes(name)) {
+      throw errors.forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+    }
+    let current = ns;
+    if (!ns.metadata.deletionTimestamp) {
+      const next: KubeObject = {
+        ...ns,
+        metadata: { ...ns.metadata, deletionTimestamp: isoTime(this.clock.now()), deletionGracePeriodSeconds: 0 },
+        status: { ...((ns.status as Obj) ?? {}), phase: 'Terminating' },
+      };
+      if (opts.dryRun) return next;
+      current = await this.store.update('namespaces', next, ns.metadata.resourceVersion as string);
+    }
+    if (!opts.dryRun) this.teardownNamespace(name);
+    return current;
+  }
+
+  /** The namespace controller's job: delete everything in a terminating namespace, then it. */
+  private teardownNamespace(name: string): void {
+    if (this.namespaceTeardowns.has(name)) return;
+    this.namespaceTeardowns.add(name);
+    const run = async () => {
+      for (let round = 0; round < 600; round++) {
+        let remaining = 0;
+        for (const t of this.byKey.values()) {
+          if (!t.namespaced) continue;
+          const { items } = await this.store.list(resourceKey(t), name);
+          remaining += items.length;
+          for (const item of items) {
+            if (item.metadata.deletionTimestamp) continue;
+            await this.delete(t, name, item.metadata.name ?? '', { propagationPolicy: 'Background' }).catch(() => undefined);
+          }
+        }
+        if (remaining === 0) {
+          const ns = await this.store.get('namespaces', '', name);
+          if (ns) await this.store.delete('namespaces', '', name).catch(() => undefined);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50 + round * 10).unref());
+      }
+    };
+    run()
+      .catch(() => undefined)
+      .finally(() => this.namespaceTeardowns.delete(name));
+  }
+
+  // ---- pods/binding and pods/eviction ----
+
+  async bind(namespace: string, name: string, body: unknown, opts: WriteOptions = {}): Promise<Status> {
+    const t = this.type('', 'v1', 'pods')!;
+    const binding = body as { metadata?: Obj; target?: { kind?: string; name?: string } };
+    const node = binding?.target?.name;
+    if (binding?.target?.kind && binding.target.kind !== 'Node') throw errors.badRequest('binding target must be a Node');
+    if (!node) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+    for (let attempt = 0; ; attempt++) {
+      const pod = await this.get(t, namespace, name);
+      const spec = (pod.spec as Obj) ?? {};
+      if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+      const status = (pod.status as Obj) ?? {};
+      const conditions = ((status.conditions as Obj[]) ?? []).filter((c) => c.type !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) });
+      const next: KubeObject = { ...pod, spec: { ...spec, nodeName: node }, status: { ...status, conditions } };
+      if (opts.dryRun) break;
+      try {
+        await this.store.update('pods', next, pod.metadata.resourceVersion as string);
+        break;
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'Conflict' && attempt < 5) continue;
+        throw mapStoreError(e, t, name);
+      }
+    }
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+  }
+
+  /** POST pods/<name>/eviction with the PodDisruptionBudget rules of kube-apiserver. */
+  async evict(namespace: string, name: string, body: unknown, opts: WriteOptions = {}): Promise<Status> {
+    const pods = this.type('', 'v1', 'pods')!;
+    const pdbs = this.type('policy', 'v1', 'poddisruptionbudgets')!;
+    const eviction = (body ?? {}) as { metadata?: Obj; deleteOptions?: Obj; kind?: string };
+    if (eviction.metadata?.name && eviction.metadata.name !== name) {
+      throw errors.badRequest(`name in URL does not match name in Eviction object`);
+    }
+    const dopts = (eviction.deleteOptions ?? {}) as Obj;
+    const dryRun = opts.dryRun || (Array.isArray(dopts.dryRun) && dopts.dryRun.includes('All'));
+    for (let attempt = 0; ; attempt++) {
+      const pod = await this.get(pods, namespace, name);
+      const ns = await this.store.get('namespaces', '', namespace);
+      const { items: budgets } = await this.store.list('poddisruptionbudgets.policy', namespace);
+      const decision = decideEviction({
+        pod,
+        pdbs: budgets,
+        namespaceTerminating: !!ns && (ns.metadata.deletionTimestamp !== undefined || (ns.status as Obj | undefined)?.phase === 'Terminating'),
+        now: isoTime(this.clock.now()),
+      });
+      if (decision.action === 'reject') throw new StatusError(decision.status);
+      const preconditions = (dopts.preconditions as DeleteOptions['preconditions']) ?? undefined;
+      if (preconditions?.uid && preconditions.uid !== pod.metadata.uid) {
+        throw errors.conflict('pods', '', name, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${pod.metadata.uid}`);
+      }
+      if (dryRun) break;
+      if (decision.action === 'deleteAndUpdateBudget') {
+        try {
+          await this.store.update(resourceKey(pdbs), decision.budget, decision.budget.metadata.resourceVersion as string);
+        } catch (e) {
+          if (e instanceof StoreError && e.code === 'Conflict' && attempt < 5) continue;
+          throw mapStoreError(e, pdbs, decision.budget.metadata.name ?? '');
+        }
+      }
+      await this.delete(pods, namespace, name, {
+        gracePeriodSeconds: typeof dopts.gracePeriodSeconds === 'number' ? dopts.gracePeriodSeconds : undefined,
+        preconditions: preconditions ?? { uid: pod.metadata.uid },
+      });
+      break;
+    }
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+  }
+
+  // ---- custom resource definitions ----
+
+  private establishCRD(crd: KubeObject): KubeObject {
+    const spec = (crd.spec as Obj) ?? {};
+    const names = (spec.names as Obj) ?? {};
+    const now = isoTime(this.clock.now());
+    const status = {
+      acceptedNames: { ...names, singular: names.singular ?? String(names.kind ?? '').toLowerCase() },
+      storedVersions: ((spec.versions as Obj[]) ?? []).filter((v) => v.storage).map((v) => v.name),
+      conditions: [
+        { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
+        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
+      ],
+    };
+    return { ...crd, status };
+  }
+
+  private onCRDChanged(crd: KubeObject): void {
+    this.onCRDDeleted(crd);
+    for (const t of crdTypes(crd)) this.addType(t);
+  }
+
+  private onCRDDeleted(crd: KubeObject): void {
+    const name = crd.metadata.name;
+    this.removeTypes((t) => t.crd?.name === name);
+  }
+
+  /** Rebuilds CRD-served types from stored CRDs (after loading a persisted store). */
+  async loadCRDs(): Promise<void> {
+    const { items } = await this.store.list('customresourcedefinitions.apiextensions.k8s.io', undefined);
+    for (const crd of items) this.onCRDChanged(crd);
+  }
+}
+
+export function crdTypes(crd: KubeObject): ResourceType[] {
+  const spec = (crd.spec as Obj) ?? {};
+  const names = (spec.names as Obj) ?? {};
+  const versions = (spec.versions as Obj[]) ?? [];
+  const group = String(spec.group ?? '');
+  return versions
+    .filter((v) => v.served !== false)
+    .map((v) => {
+      const sub = (v.subresources as Obj) ?? {};
+      const subresources = [];
+      if (sub.status) subresources.push({ name: 'status', kind: String(names.kind), verbs: ['get', 'patch', 'update'] });
+      if (sub.scale) subresources.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
+      return {
+        group,
+        version: String(v.name),
+        resource: String(names.plural),
+        singular: String(names.singular ?? String(names.kind).toLowerCase()),
+        kind: String(names.kind),
+        namespaced: spec.scope !== 'Cluster',
+        shortNames: (names.shortNames as string[]) ?? undefined,
+        categories: (names.categories as string[]) ?? undefined,
+        subresources,
+        statusSubresource: !!sub.status,
+        generation: true,
+        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns as never, storage: v.storage === true },
+      };
+    });
+}
+
+function podGracePeriod(pod: KubeObject, requested: number | undefined): number {
+  const spec = (pod.spec as Obj) ?? {};
+  const phase = (pod.status as Obj | undefined)?.phase;
+  // Pods never scheduled, or finished, have nothing to stop: kube deletes them at once.
+  if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  let grace = requested ?? (spec.terminationGracePeriodSeconds as number | undefined) ?? 30;
+  if (grace < 0) grace = 1;
+  // A kubelet-confirmed delete (grace 0 on a pod already terminating) removes it.
+  return grace;
+}
+
+function isGracefullyTerminating(pod: KubeObject): boolean {
+  return (pod.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+}
+
+function sameFinalizers(a: string[] | undefined, b: string[]): boolean {
+  return (a ?? []).join('\n') === b.join('\n');
+}
+
+function hasRv(patch: unknown): boolean {
+  const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
+  return typeof meta?.resourceVersion === 'string' && meta.resourceVersion !== '';
+}
+
+function specChanged(a: KubeObject, b: KubeObject): boolean {
+  // Generation counts changes to anything but metadata and status (the "spec").
+  const strip = ({ metadata: _m, status: _s, ...rest }: KubeObject) => rest;
+  return JSON.stringify(strip(a)) !== JSON.stringify(strip(b));
+}
+
+function withoutStatus(o: KubeObject): KubeObject {
+  const { status: _s, ...rest } = o;
+  return rest as KubeObject;
+}
+
+function successStatus(t: ResourceType, o: KubeObject): Status {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: o.metadata.name, group: t.group || undefined, kind: t.resource, uid: o.metadata.uid },
+    code: 200,
+  };
+}
+
+function managedFieldsEntry(manager: string, operation: string, apiVersion: string, time: string, subresource?: string): Obj {
+  const e: Obj = { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} };
+  if (subresource) e.subresource = subresource;
+  return e;
+}
+
+export function selectorString(selector: Obj): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries((selector.matchLabels as Obj) ?? {})) parts.push(`${k}=${String(v)}`);
+  for (const e of (selector.matchExpressions as Obj[]) ?? []) {
+    const values = ((e.values as string[]) ?? []).join(',');
+    if (e.operator === 'In') parts.push(`${String(e.key)} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${String(e.key)} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(String(e.key));
+    else if (e.operator === 'DoesNotExist') parts.push(`!${String(e.key)}`);
+  }
+  return parts.join(',');
+}
+
+export function mapStoreError(e: unknown, t: ResourceType | undefined, name: string): unknown {
+  if (!(e instanceof StoreError)) return e;
+  const resource = t?.resource ?? '';
+  const group = t?.group ?? '';
+  switch (e.code) {
+    case 'NotFound':
+      return errors.notFound(resource, group, name);
+    case 'AlreadyExists':
+      return errors.alreadyExists(resource, group, name);
+    case 'Conflict':
+      return errors.conflict(resource, group, name, e.message);
+    case 'Expired':
+      return errors.gone(e.message);
+    default:
+      return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'ServiceUnavailable', message: e.message, code: 503 });
+  }
+}

@@ -1,0 +1,179 @@
+// The resource types the sandbox serves: the same names, kinds, short names, categories, verbs
+// and subresources kube-apiserver v1.32 reports in discovery, so kubectl resolves them the same.
+
+export interface ResourceType {
+  group: string; // '' for the core group
+  version: string;
+  resource: string; // plural, as in the URL
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources: Subresource[];
+  /** Has a status subresource: writes to the main resource keep status, /status keeps the rest. */
+  statusSubresource: boolean;
+  /** metadata.generation follows changes outside metadata and status. */
+  generation: boolean;
+  /** Set for custom resources of a CRD. */
+  crd?: { name: string; additionalPrinterColumns?: PrinterColumn[]; storage: boolean };
+}
+
+export interface Subresource {
+  name: string; // 'status', 'scale', 'eviction', 'binding', 'log'
+  kind: string;
+  group?: string; // set when the subresource's kind lives in another group (pods/eviction -> policy/v1)
+  version?: string;
+  verbs: string[];
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
+
+export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const STATUS: Subresource = { name: 'status', kind: '', verbs: ['get', 'patch', 'update'] };
+
+function status(kind: string): Subresource {
+  return { ...STATUS, kind };
+}
+function scale(): Subresource {
+  return { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] };
+}
+
+function rt(
+  group: string,
+  version: string,
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+  extra: Partial<ResourceType> = {},
+): ResourceType {
+  const subresources = extra.subresources ?? [];
+  return {
+    group,
+    version,
+    resource,
+    kind,
+    namespaced,
+    singular: kind.toLowerCase(),
+    subresources,
+    statusSubresource: subresources.some((s) => s.name === 'status'),
+    generation: extra.generation ?? subresources.some((s) => s.name === 'status'),
+    ...extra,
+  };
+}
+
+export const BUILTIN_RESOURCES: ResourceType[] = [
+  rt('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], subresources: [status('Namespace')], generation: false }),
+  rt('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], subresources: [status('Node')], generation: false }),
+  rt('', 'v1', 'pods', 'Pod', true, {
+    shortNames: ['po'],
+    categories: ['all'],
+    generation: false,
+    subresources: [
+      status('Pod'),
+      { name: 'binding', kind: 'Binding', verbs: ['create'] },
+      { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+      { name: 'log', kind: 'Pod', verbs: ['get'] },
+    ],
+  }),
+  rt('', 'v1', 'services', 'Service', true, {
+    shortNames: ['svc'],
+    categories: ['all'],
+    subresources: [status('Service')],
+    generation: false,
+  }),
+  rt('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
+  rt('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
+  rt('', 'v1', 'secrets', 'Secret', true),
+  rt('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  rt('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  rt('', 'v1', 'persistentvolumes', 'PersistentVolume', false, { shortNames: ['pv'], subresources: [status('PersistentVolume')], generation: false }),
+  rt('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, {
+    shortNames: ['pvc'],
+    subresources: [status('PersistentVolumeClaim')],
+    generation: false,
+  }),
+  rt('', 'v1', 'replicationcontrollers', 'ReplicationController', true, {
+    shortNames: ['rc'],
+    categories: ['all'],
+    subresources: [status('ReplicationController'), scale()],
+  }),
+  rt('', 'v1', 'limitranges', 'LimitRange', true, { shortNames: ['limits'] }),
+  rt('', 'v1', 'resourcequotas', 'ResourceQuota', true, { shortNames: ['quota'], subresources: [status('ResourceQuota')], generation: false }),
+  rt('apps', 'v1', 'deployments', 'Deployment', true, {
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: [status('Deployment'), scale()],
+  }),
+  rt('apps', 'v1', 'replicasets', 'ReplicaSet', true, {
+    shortNames: ['rs'],
+    categories: ['all'],
+    subresources: [status('ReplicaSet'), scale()],
+  }),
+  rt('apps', 'v1', 'daemonsets', 'DaemonSet', true, { shortNames: ['ds'], categories: ['all'], subresources: [status('DaemonSet')] }),
+  rt('apps', 'v1', 'statefulsets', 'StatefulSet', true, {
+    shortNames: ['sts'],
+    categories: ['all'],
+    subresources: [status('StatefulSet'), scale()],
+  }),
+  rt('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true),
+  rt('batch', 'v1', 'jobs', 'Job', true, { categories: ['all'], subresources: [status('Job')] }),
+  rt('batch', 'v1', 'cronjobs', 'CronJob', true, { shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] }),
+  rt('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, {
+    shortNames: ['pdb'],
+    subresources: [status('PodDisruptionBudget')],
+  }),
+  rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  rt('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  rt('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  rt('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  rt('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  rt('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false, { shortNames: ['sc'] }),
+  rt('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, { shortNames: ['pc'] }),
+  rt('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
+    shortNames: ['crd', 'crds'],
+    subresources: [status('CustomResourceDefinition')],
+  }),
+  rt('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, { shortNames: ['ing'], subresources: [status('Ingress')] }),
+  rt('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, { shortNames: ['netpol'] }),
+  rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+];
+
+/** Groups in the order kube-apiserver lists them in /apis (the first is most preferred). */
+export const GROUP_ORDER = [
+  'apiregistration.k8s.io',
+  'apps',
+  'events.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'networking.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'scheduling.k8s.io',
+  'coordination.k8s.io',
+  'node.k8s.io',
+  'discovery.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+];
+
+export function groupVersion(t: { group: string; version: string }): string {
+  return t.group ? `${t.group}/${t.version}` : t.version;
+}
+
+/** The key a resource type is stored under: "pods", "deployments.apps". */
+export function resourceKey(t: { group: string; resource: string }): string {
+  return t.group ? `${t.resource}.${t.group}` : t.resource;
+}

@@ -1,0 +1,241 @@
+// In-memory Store. Objects are kept as immutable values: callers must never mutate what they
+// read (the server copies before changing anything), so lists and watches share references.
+import { randomBytes } from 'node:crypto';
+import type { KubeObject } from '../../api/types.js';
+import {
+  type ListOptions,
+  type ListResult,
+  type Store,
+  type StoreEvent,
+  StoreError,
+  type Unsubscribe,
+  type WatchOptions,
+  storeKey,
+} from './store.js';
+
+interface Bucket {
+  objects: Map<string, KubeObject>;
+  /** Keys in etcd order (lexicographic), rebuilt lazily after a create or delete. */
+  sorted: string[] | null;
+}
+
+interface Snapshot {
+  items: KubeObject[];
+  revision: number;
+  expires: number;
+}
+
+interface Watcher {
+  resource: string | undefined;
+  namespace: string | undefined;
+  listener: (e: StoreEvent) => void;
+}
+
+export interface MemoryStoreOptions {
+  /** Events kept for watches that resume from an older revision (etcd keeps ~5 min). */
+  historySize?: number;
+  /** How long a continue token stays valid (kube: until etcd compacts, 5 min by default). */
+  snapshotTtlMs?: number;
+  now?: () => number;
+}
+
+export class MemoryStore implements Store {
+  private rev = 1;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly history: StoreEvent[] = [];
+  private historyStart = 0; // index of the oldest kept event in the ring
+  private historyCount = 0;
+  private readonly historySize: number;
+  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly snapshotTtlMs: number;
+  private readonly watchers = new Set<Watcher>();
+  private readonly now: () => number;
+  /** Lowest revision a watch may resume from (older history was dropped). */
+  private compacted = 1;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.historySize = options.historySize ?? 100_000;
+    this.snapshotTtlMs = options.snapshotTtlMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  revision(): number {
+    return this.rev;
+  }
+
+  resources(): string[] {
+    return [...this.buckets.keys()].filter((k) => (this.buckets.get(k)?.objects.size ?? 0) > 0);
+  }
+
+  private bucket(resource: string): Bucket {
+    let b = this.buckets.get(resource);
+    if (!b) {
+      b = { objects: new Map(), sorted: null };
+      this.buckets.set(resource, b);
+    }
+    return b;
+  }
+
+  async get(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    return this.buckets.get(resource)?.objects.get(storeKey(namespace, name));
+  }
+
+  async list(resource: string, namespace: string | undefined, options: ListOptions = {}): Promise<ListResult> {
+    const limit = options.limit && options.limit > 0 ? options.limit : 0;
+    if (options.continue) return this.continueList(options.continue, limit, options.countRemaining);
+    const b = this.buckets.get(resource);
+    const items: KubeObject[] = [];
+    if (b) {
+      if (!b.sorted) b.sorted = [...b.objects.keys()].sort();
+      const prefix = namespace ? `${namespace}/` : '';
+      for (const key of b.sorted) {
+        if (prefix && !key.startsWith(prefix)) continue;
+        const obj = b.objects.get(key)!;
+        if (options.filter && !options.filter(obj)) continue;
+        items.push(obj);
+      }
+    }
+    const revision = this.rev;
+    if (!limit || items.length <= limit) return { items, revision };
+    return this.page({ items, revision, expires: 0 }, 0, limit, options.countRemaining);
+  }
+
+  private page(snapshot: Snapshot, offset: number, limit: number, countRemaining?: boolean): ListResult {
+    const end = limit ? offset + limit : snapshot.items.length;
+    const items = snapshot.items.slice(offset, end);
+    const result: ListResult = { items, revision: snapshot.revision };
+    if (end < snapshot.items.length) {
+      this.expireSnapshots();
+      const id = randomBytes(9).toString('base64url');
+      snapshot.expires = this.now() + this.snapshotTtlMs;
+      this.snapshots.set(id, snapshot);
+      result.continue = Buffer.from(JSON.stringify({ rv: snapshot.revision, id, offset: end })).toString('base64url');
+      if (countRemaining) result.remainingItemCount = snapshot.items.length - end;
+    }
+    return result;
+  }
+
+  private continueList(token: string, limit: number, countRemaining?: boolean): ListResult {
+    let parsed: { rv?: unknown; id?: unknown; offset?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    } catch {
+      throw new StoreError('Expired', 'continue key is not valid');
+    }
+    if (typeof parsed?.id !== 'string' || typeof parsed.offset !== 'number') {
+      throw new StoreError('Expired', 'continue key is not valid');
+    }
+    const snapshot = this.snapshots.get(parsed.id);
+    // A continue token is single-use: the next page gets a fresh one.
+    this.snapshots.delete(parsed.id);
+    if (!snapshot || snapshot.expires < this.now()) {
+      throw new StoreError(
+        'Expired',
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+      );
+    }
+    return this.page(snapshot, parsed.offset, limit, countRemaining);
+  }
+
+  private expireSnapshots(): void {
+    const now = this.now();
+    for (const [id, s] of this.snapshots) if (s.expires < now) this.snapshots.delete(id);
+    // Bound memory if clients abandon paginated lists.
+    if (this.snapshots.size > 1000) {
+      const oldest = this.snapshots.keys().next().value;
+      if (oldest) this.snapshots.delete(oldest);
+    }
+  }
+
+  async create(resource: string, obj: KubeObject): Promise<KubeObject> {
+    const ns = obj.metadata.namespace ?? '';
+    const key = storeKey(ns, obj.metadata.name ?? '');
+    const b = this.bucket(resource);
+    if (b.objects.has(key)) throw new StoreError('AlreadyExists', `${key} already exists`);
+    const stored = this.stamp(obj);
+    b.objects.set(key, stored);
+    b.sorted = null;
+    this.emit({ type: 'ADDED', resource, namespace: ns, object: stored, revision: this.rev });
+    return stored;
+  }
+
+  async update(resource: string, obj: KubeObject, expectedRevision: string): Promise<KubeObject> {
+    const ns = obj.metadata.namespace ?? '';
+    const key = storeKey(ns, obj.metadata.name ?? '');
+    const b = this.bucket(resource);
+    const current = b.objects.get(key);
+    if (!current) throw new StoreError('NotFound', `${key} not found`);
+    if (current.metadata.resourceVersion !== expectedRevision) {
+      throw new StoreError('Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    const stored = this.stamp(obj);
+    b.objects.set(key, stored);
+    this.emit({ type: 'MODIFIED', resource, namespace: ns, object: stored, prev: current, revision: this.rev });
+    return stored;
+  }
+
+  async delete(resource: string, namespace: string, name: string, expectedRevision?: string): Promise<KubeObject> {
+    const key = storeKey(namespace, name);
+    const b = this.buckets.get(resource);
+    const current = b?.objects.get(key);
+    if (!b || !current) throw new StoreError('NotFound', `${key} not found`);
+    if (expectedRevision !== undefined && current.metadata.resourceVersion !== expectedRevision) {
+      throw new StoreError('Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    b.objects.delete(key);
+    b.sorted = null;
+    this.rev++;
+    // A deleted object's last state carries the deletion's revision, as watch DELETED events do.
+    const last: KubeObject = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.rev) } };
+    this.emit({ type: 'DELETED', resource, namespace, object: last, revision: this.rev });
+    return last;
+  }
+
+  private stamp(obj: KubeObject): KubeObject {
+    this.rev++;
+    return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rev) } };
+  }
+
+  private emit(event: StoreEvent): void {
+    if (this.historyCount < this.historySize) {
+      this.history.push(event);
+      this.historyCount++;
+    } else {
+      this.history[this.historyStart] = event;
+      this.historyStart = (this.historyStart + 1) % this.historySize;
+      this.compacted = this.history[this.historyStart].revision - 1;
+    }
+    for (const w of this.watchers) {
+      if (matches(w, event)) {
+        try {
+          w.listener(event);
+        } catch {
+          // A failing watcher must not break the write that triggered it.
+        }
+      }
+    }
+  }
+
+  watch(resource: string | undefined, options: WatchOptions, listener: (e: StoreEvent) => void): Unsubscribe {
+    const watcher: Watcher = { resource, namespace: options.namespace, listener };
+    if (options.fromRevision < this.compacted) {
+      throw new StoreError('Expired', `too old resource version: ${options.fromRevision} (${this.compacted + 1})`);
+    }
+    if (options.fromRevision < this.rev) {
+      for (let i = 0; i < this.historyCount; i++) {
+        const e = this.history[(this.historyStart + i) % this.historySize];
+        if (e.revision > options.fromRevision && matches(watcher, e)) listener(e);
+      }
+    }
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  async close(): Promise<void> {
+    this.watchers.clear();
+  }
+}
+
+function matches(w: Watcher, e: StoreEvent): boolean {
+  return (w.resource === undefined || w.resource === e.resource) && (!w.namespace || w.namespace === e.namespace);
+}

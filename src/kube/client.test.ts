@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { StatusError } from '../api/status.js';
 import { KubeClient, type KubeClientOptions, type PatchType } from './client.js';
 import { ConnectionError, REQUEST_TIMEOUT_CODE } from './errors.js';

@@ -330,9 +330,11 @@ export function resolveResource(discovery: DiscoveryResult, input: string): Reso
     }
     const [name] = parts;
     const group = parts.slice(1).join('.');
-    const found = bestMatch(name, all.filter((c) => c.group === group));
+    const inGroup = all.filter((c) => c.group === group);
+    const found = bestMatch(name, inGroup);
     if (found) return found;
-    throw new UnknownResourceError(word, suggest(name, all));
+    const suggestion = suggest(name, inGroup);
+    throw new UnknownResourceError(word, suggestion ? `${suggestion}.${group}` : undefined);
   }
   const found = bestMatch(lower, all);
   if (found) return found;
@@ -365,7 +367,8 @@ function bestMatch(word: string, list: ResolvedResource[]): ResolvedResource | u
 function suggest(word: string, list: ResolvedResource[]): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const c of list) {
-    for (const name of [c.resource, c.singularName, ...c.shortNames]) {
+    // Short names are too short to compare by edit distance ("pods" is two edits from "ds").
+    for (const name of [c.resource, c.singularName]) {
       if (!name) continue;
       const distance = editDistance(word, name.toLowerCase());
       if (distance <= 2 && (!best || distance < best.distance)) best = { name: c.resource, distance };

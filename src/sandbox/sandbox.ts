@@ -74,16 +74,17 @@ export class Sandbox {
     const token = randomBytes(24).toString('base64url');
     const host = options.host ?? '127.0.0.1';
     const tls = await generateTLS([host, 'localhost']);
-    let sandbox: Sandbox | undefined;
+    const holder: { sandbox?: Sandbox } = {};
     const server = new ApiServer({
       registry,
       tokens: [token],
       tls: { cert: tls.certPem, key: tls.keyPem },
-      version: () => sandbox?.version() ?? scenario.controlPlane.version,
-      extraRoutes: (req, body, url) => (sandbox ? powerRoutes(sandbox)(req, body, url) : Promise.resolve(undefined)),
+      version: () => holder.sandbox?.version() ?? scenario.controlPlane.version,
+      extraRoutes: (req, body, url) => (holder.sandbox ? powerRoutes(holder.sandbox)(req, body, url) : Promise.resolve(undefined)),
       log: options.log,
     });
-    sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);
+    const sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);
+    holder.sandbox = sandbox;
     await sandbox.bootstrap();
     const port = await server.listen(options.port ?? 0, host);
     sandbox.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -30,10 +30,6 @@ export class KubeletError extends Error {
   }
 }
 
-function isMirror(pod: KubeObject): boolean {
-  return pod.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined;
-}
-
 function ownerKind(pod: KubeObject): string | undefined {
   return pod.metadata.ownerReferences?.find((r) => r.controller)?.kind;
 }

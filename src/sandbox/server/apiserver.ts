@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
-import { StatusError, errors, failure } from '../../api/status.js';
+import { StatusError, errors, failure, qualifiedResource } from '../../api/status.js';
 import type { KubeObject, Status } from '../../api/types.js';
 import { isStatus } from '../../api/types.js';
 import { parseLabelSelector } from '../../api/labels.js';
@@ -13,7 +13,7 @@ import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../
 import type { StoreEvent } from '../store/store.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
 import { openapiDocument, openapiIndex } from './openapi.js';
-import { patchTypeFromContentType } from './patch.js';
+import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
 import { type DeleteOptions, type Registry, selectorString } from './registry.js';
 import { type ResourceType, groupVersion } from './resources.js';
@@ -291,12 +291,10 @@ export class ApiServer {
         return this.send(req, res, 200, await this.registry.update(type, ns, n, this.decode(req, body), subresource === 'finalize' ? undefined : subresource, { dryRun, fieldManager }), type);
       case 'PATCH': {
         const patchType = patchTypeFromContentType(req.headers['content-type']);
-        if (!patchType) {
-          throw errors.unsupportedMediaType(
-            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${type.crd ? '' : ', application/strategic-merge-patch+json'}`,
-          );
+        if (!patchType || (patchType === 'strategic' && (type.crd || !supportsStrategicMerge(type.kind, type.group)))) {
+          throw unsupportedPatchTypeError(type.crd ? '' : type.kind, type.crd ? type.group : type.group);
         }
-        const patch = patchType === 'apply' ? this.decodeYamlOrJson(body) : this.decodeJson(body);
+        const patch = patchType === 'apply' ? this.decodeYamlOrJson(body) : decodePatchBody(body.toString('utf8'), patchType);
         if (patchType === 'apply' && !q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         const result = await this.registry.patch(type, ns, n, patchType, patch, subresource, { dryRun, fieldManager });
         return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, 200, result, type);
@@ -342,7 +340,7 @@ export class ApiServer {
     const ls = q.get('labelSelector');
     const fs = q.get('fieldSelector');
     const label = ls ? parseLabelSelector(ls) : undefined;
-    const field = fs ? fieldSelectorMatcher(parseFieldSelector(fs), fieldSelectorsFor(type.group, type.resource), type.resource) : undefined;
+    const field = fs ? fieldSelectorMatcher(parseFieldSelector(fs), fieldSelectorsFor(type.group, type.resource), qualifiedResource(type.resource, type.group)) : undefined;
     if (label?.empty) return field;
     if (!label && !field) return undefined;
     return (o) => (!label || label.matches(o.metadata.labels)) && (!field || field(o));

@@ -42,7 +42,7 @@ export function groups(types: ResourceType[]): GroupInfo[] {
     .map(([name, versions]) => ({ name, versions: [...versions].sort(compareVersions) }));
 }
 
-function verbsFor(t: ResourceType): string[] {
+function verbsFor(_t: ResourceType): string[] {
   return ALL_VERBS;
 }
 

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { isoTime } from '../clock.js';
 import { type Store, StoreError, type StoreEvent, type Unsubscribe } from '../store/store.js';
 import { type AdmissionOptions, podSpecUpdateCauses, prepareForCreate, validate, validateName } from './admission.js';
-import { type PatchType, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, supportsStrategicMerge } from './patch.js';
+import { type PatchType, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from './resources.js';
 import { decideEviction } from './eviction.js';
 
@@ -225,7 +225,7 @@ export class Registry {
   /** PATCH with one of the patch types; retried on write conflicts like kube's GuaranteedUpdate. */
   async patch(t: ResourceType, namespace: string, name: string, type: PatchType | 'apply', patch: unknown, subresource: string | undefined, opts: WriteOptions = {}): Promise<KubeObject> {
     if (type === 'strategic' && (t.crd !== undefined || !supportsStrategicMerge(t.kind, t.group))) {
-      throw errors.unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+      throw unsupportedPatchTypeError(t.crd ? '' : t.kind, t.group);
     }
     for (let attempt = 0; ; attempt++) {
       let current: KubeObject;

@@ -386,6 +386,28 @@ describe('retries', () => {
     });
   }
 
+  it('repeats a POST whose kept-alive connection broke before any answer', async () => {
+    let n = 0;
+    await withServer(
+      (req, res) => {
+        n++;
+        if (n === 2) resetConnection(res);
+        else sendJson(res, 201, JSON.parse(req.body));
+      },
+      async (server, client) => {
+        const kube = await client();
+        const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } });
+        await kube.create('/api/v1/namespaces/ns/configmaps', cm('one'));
+        // The second request reuses the first one's connection, which then breaks unanswered.
+        await kube.create('/api/v1/namespaces/ns/configmaps', cm('two'));
+        assert.deepEqual(
+          server.requests.map((r) => (JSON.parse(r.body) as { metadata: { name: string } }).metadata.name),
+          ['one', 'two', 'two'],
+        );
+      },
+    );
+  });
+
   it('honours Retry-After', async () => {
     await withServer(script(throttled('1')), async (server, client) => {
       const lines: string[] = [];

@@ -26,6 +26,8 @@ export class ConnectionError extends Error {
   /** Node's error code (ECONNREFUSED, ENOTFOUND, DEPTH_ZERO_SELF_SIGNED_CERT, ...), or REQUEST_TIMEOUT_CODE. */
   readonly code: string;
   readonly failure: ConnectionFailure;
+  /** Set by the transport: a reused keep-alive connection broke before any answer arrived. */
+  staleConnection = false;
 
   constructor(message: string, server: string, code: string, failure: ConnectionFailure, options?: { cause?: unknown }) {
     super(message, options);

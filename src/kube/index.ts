@@ -1,4 +1,14 @@
-// src/kube: cluster access for upkeep. Everything talks to clusters through KubeClient.
+// src/kube: cluster access for upkeep. Everything talks to clusters through KubeClient:
+//
+//   const kube = await KubeClient.create({ kubeconfig, context, namespace, requestTimeoutMs });
+//   const node = await kube.get({ version: 'v1', resource: 'nodes', name: 'node01' });
+//   await kube.patch({ version: 'v1', resource: 'nodes', name: 'node01' }, { spec: { unschedulable: true } }, 'strategic');
+//   for await (const pod of kube.listAll({ version: 'v1', resource: 'pods' }, { fieldSelector: 'spec.nodeName=node01' })) ...
+//   for await (const ev of kube.watch({ version: 'v1', resource: 'pods', namespace: 'ns' }, { resourceVersion, signal })) ...
+//   const deploy = await kube.resolveResource('deploy'); // apps/v1 deployments
+//
+// Failures: StatusError (server answered non-2xx), ConnectionError (no answer),
+// KubeConfigError (unusable kubeconfig), UnknownResourceError (name not in discovery).
 export {
   KubeClient,
   PATCH_CONTENT_TYPES,

@@ -41,6 +41,7 @@ describe('decideRetry', () => {
     { story: '410 is final (the caller relists)', idempotent: true, outcome: { kind: 'status', code: 410 }, retry: false },
     { story: 'GET after a connection reset is retried', idempotent: true, outcome: { kind: 'connection', code: 'ECONNRESET' }, retry: true },
     { story: 'POST after a connection reset is not', idempotent: false, outcome: { kind: 'connection', code: 'ECONNRESET' }, retry: false, why: /not safe to repeat/ },
+    { story: 'POST on a kept-alive connection the server had closed is retried', idempotent: false, outcome: { kind: 'connection', code: 'ECONNRESET', staleConnection: true }, retry: true },
     { story: 'POST after a refused connection is: nothing was sent', idempotent: false, outcome: { kind: 'connection', code: 'ECONNREFUSED' }, retry: true },
     { story: 'an unknown host is final', idempotent: true, outcome: { kind: 'connection', code: 'ENOTFOUND' }, retry: false },
     { story: 'a TLS verification failure is final', idempotent: true, outcome: { kind: 'connection', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, retry: false },

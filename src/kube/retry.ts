@@ -59,8 +59,12 @@ export function isIdempotent(method: HttpVerb, contentType?: string): boolean {
 export type AttemptOutcome =
   /** The server answered with a non-2xx status. */
   | { kind: 'status'; code: number; retryAfterSeconds?: number; causeTypes?: readonly string[] }
-  /** The connection failed; `code` is Node's error code (ECONNREFUSED, ECONNRESET, ...). */
-  | { kind: 'connection'; code: string }
+  /**
+   * The connection failed; `code` is Node's error code (ECONNREFUSED, ECONNRESET, ...).
+   * `staleConnection`: it was a reused keep-alive connection that broke before any answer,
+   * the usual sign of the server having closed it while idle.
+   */
+  | { kind: 'connection'; code: string; staleConnection?: boolean }
   /** The client-side request timeout (--request-timeout) fired. */
   | { kind: 'timeout' };
 
@@ -113,6 +117,11 @@ function classify(
       return { retry: false, why: 'the request timed out' };
     case 'connection': {
       if (NOT_SENT.has(outcome.code)) return { retry: true, why: `connection failed (${outcome.code})` };
+      if (outcome.staleConnection && outcome.code === 'ECONNRESET') {
+        // Node's documented keep-alive race: the server closed the idle connection just as we
+        // reused it. The request never reached it, so any verb may be repeated.
+        return { retry: true, why: 'a kept-alive connection was closed by the server' };
+      }
       if (MAYBE_SENT.has(outcome.code)) {
         return idempotent
           ? { retry: true, why: `connection lost (${outcome.code})` }

@@ -127,7 +127,10 @@ export class Transport {
         if (spec.signal?.aborted) throw spec.signal.reason;
         if (!(err instanceof ConnectionError)) throw err;
         failure = err;
-        outcome = err.code === REQUEST_TIMEOUT_CODE ? { kind: 'timeout' } : { kind: 'connection', code: err.code };
+        outcome =
+          err.code === REQUEST_TIMEOUT_CODE
+            ? { kind: 'timeout' }
+            : { kind: 'connection', code: err.code, staleConnection: err.staleConnection };
       }
       const decision = decideRetry({ attempt, idempotent, outcome, options: retry });
       if (!decision.retry) throw failure;
@@ -201,8 +204,18 @@ export class Transport {
       }
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      req.on('error', fail);
+      let answered = false;
+      req.on('error', (err) => {
+        if (!answered && req.reusedSocket && !(err instanceof ConnectionError)) {
+          const wrapped = connectionError(err, this.server);
+          wrapped.staleConnection = true;
+          fail(wrapped);
+          return;
+        }
+        fail(err);
+      });
       req.on('response', (res) => {
+        answered = true;
         const statusCode = res.statusCode ?? 0;
         this.reportWarnings(res);
         const logLine = (): void =>
@@ -211,6 +224,9 @@ export class Transport {
           );
         if (streaming && statusCode >= 200 && statusCode < 300) {
           logLine();
+          // Errors reach the consumer through its iteration; this keeps one that happens before
+          // iteration starts from becoming an uncaught 'error' event.
+          res.on('error', () => undefined);
           finish(() => {
             if (signal) {
               // Keep honouring the signal for the life of the stream.

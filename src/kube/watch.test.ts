@@ -92,6 +92,8 @@ describe('watch', () => {
       const watches = watchRequests(server);
       assert.deepEqual(watches.map((r) => r.query.get('resourceVersion')), ['10', '15', '16']);
       assert.ok(watches.every((r) => r.query.get('allowWatchBookmarks') === 'true' && r.path === '/api/v1/namespaces/default/pods'));
+      // Without timeoutSeconds each connection asks the server to end it within 5-10 minutes.
+      assert.ok(watches.every((r) => Number(r.query.get('timeoutSeconds')) >= 300 && Number(r.query.get('timeoutSeconds')) < 600));
     } finally {
       kube.close();
       await server.close();
@@ -113,12 +115,12 @@ describe('watch', () => {
     );
     const kube = await clientFor(server);
     try {
-      const events = await take(kube.watch(pods, { resourceVersion: '1', labelSelector: 'app=web' }), 2);
+      const events = await take(kube.watch(pods, { resourceVersion: '1', labelSelector: 'app=web', timeoutSeconds: 30 }), 2);
       assert.deepEqual(events, ['RELIST@50[a,b]', 'ADDED c@51']);
       assert.deepEqual(server.paths(), [
-        'GET /api/v1/namespaces/default/pods?watch=true&resourceVersion=1&allowWatchBookmarks=true&labelSelector=app%3Dweb',
+        'GET /api/v1/namespaces/default/pods?watch=true&resourceVersion=1&allowWatchBookmarks=true&labelSelector=app%3Dweb&timeoutSeconds=30',
         'GET /api/v1/namespaces/default/pods?labelSelector=app%3Dweb&limit=500',
-        'GET /api/v1/namespaces/default/pods?watch=true&resourceVersion=50&allowWatchBookmarks=true&labelSelector=app%3Dweb',
+        'GET /api/v1/namespaces/default/pods?watch=true&resourceVersion=50&allowWatchBookmarks=true&labelSelector=app%3Dweb&timeoutSeconds=30',
       ]);
     } finally {
       kube.close();

@@ -37,7 +37,12 @@ export interface WatchOptions {
   fieldSelector?: string;
   /** Ask for BOOKMARK events (default true); they are yielded, and keep resuming cheap. */
   allowWatchBookmarks?: boolean;
-  /** Per connection: the server ends the stream after this long, and the watch reconnects. */
+  /**
+   * Per connection: the server ends the stream after this long and the watch reconnects.
+   * Default: a random 5-10 minutes, like client-go's reflector, so a connection that died
+   * silently (no RST through a NAT or VPN) is noticed: the client also gives up on a stream
+   * that outlives this by a minute.
+   */
   timeoutSeconds?: number;
   /** Aborting ends the iteration quietly (no error). */
   signal?: AbortSignal;
@@ -61,6 +66,8 @@ export interface WatchSource {
 // A stream that ends sooner than this without any event counts as a failure (backoff), so a
 // server that closes watches at once is not hammered.
 const QUICK_END_MS = 1000;
+// How long past its timeoutSeconds a stream may stay open before the client closes it.
+const OVERDUE_GRACE_MS = 60_000;
 
 export async function* watchStream<T extends KubeObject = KubeObject>(
   source: WatchSource,
@@ -92,6 +99,13 @@ export async function* watchStream<T extends KubeObject = KubeObject>(
     const onOuterAbort = (): void => connection.abort(outer?.reason);
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     const opened = Date.now();
+    const timeoutSeconds = options.timeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
+    let overdue = false;
+    const overdueTimer = setTimeout(() => {
+      overdue = true;
+      connection.abort(new Error(`the watch ${source.describe} stayed open past its timeoutSeconds`));
+    }, timeoutSeconds * 1000 + OVERDUE_GRACE_MS);
+    overdueTimer.unref();
     let received = 0;
     let drop: { outcome: AttemptOutcome; error: Error } | undefined;
     let expired: StatusError | undefined;
@@ -103,7 +117,7 @@ export async function* watchStream<T extends KubeObject = KubeObject>(
         allowWatchBookmarks: options.allowWatchBookmarks === false ? undefined : 'true',
         labelSelector: options.labelSelector || undefined,
         fieldSelector: options.fieldSelector || undefined,
-        timeoutSeconds: options.timeoutSeconds,
+        timeoutSeconds,
       };
       try {
         const stream = await source.open(query, connection.signal);
@@ -120,7 +134,9 @@ export async function* watchStream<T extends KubeObject = KubeObject>(
         }
       } catch (err) {
         if (outer?.aborted) return;
-        if (isExpired(err)) {
+        if (overdue) {
+          // Treated as the server ending the stream: resume from where we were.
+        } else if (isExpired(err)) {
           expired = err as StatusError;
         } else if (err instanceof StatusError) {
           const code = err.status.code;
@@ -140,6 +156,7 @@ export async function* watchStream<T extends KubeObject = KubeObject>(
         }
       }
     } finally {
+      clearTimeout(overdueTimer);
       connection.abort();
       outer?.removeEventListener('abort', onOuterAbort);
     }

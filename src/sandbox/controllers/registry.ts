@@ -4,6 +4,9 @@ import type { Controller, ControllerContext } from './context.js';
 import { Scheduler } from './scheduler.js';
 import { NodeLifecycleController } from './nodelifecycle.js';
 import { Kubelets } from '../kubelet/kubelet.js';
+import { DisruptionController } from './disruption.js';
+import { GarbageCollector, PodGarbageCollector } from './gc.js';
+import { NamespaceDefaultsController } from './namespacedefaults.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -11,4 +14,8 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx, sandbox) => new Kubelets(ctx, sandbox),
   (ctx) => new NodeLifecycleController(ctx),
   (ctx) => new Scheduler(ctx),
+  (ctx) => new DisruptionController(ctx),
+  (ctx) => new GarbageCollector(ctx),
+  (ctx) => new PodGarbageCollector(ctx),
+  (ctx, sandbox) => NamespaceDefaultsController.create(ctx, sandbox),
 ];

@@ -1,0 +1,273 @@
+// The ReplicaSet controller (kube-controller-manager's replicaset-controller): keeps
+// spec.replicas active pods, creating from the template in slow-start batches of at most 500 per
+// sync and deleting the least valuable pods first; adopts matching orphan pods and releases pods
+// whose labels stopped matching; reports replicas / fullyLabeled / ready / available.
+import type { KubeObject } from '../../api/types.js';
+import { StatusError } from '../../api/status.js';
+import type { StoreEvent } from '../store/store.js';
+import { type Controller, type ControllerContext, isRace } from './context.js';
+import { WorkQueue } from './queue.js';
+import {
+  type LabelSelector,
+  type Obj,
+  Expectations,
+  canonicalJSON,
+  controllerOf,
+  findCondition,
+  int,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  msUntilAvailable,
+  objectKey,
+  ownerReference,
+  podFromTemplate,
+  podsToDelete,
+  selectorMatches,
+  slowStartBatch,
+  splitKey,
+} from './workloads.js';
+
+const RESOURCE = 'replicasets.apps';
+/** kube's burstReplicas: the most pods one sync creates or deletes. */
+export const BURST_REPLICAS = 500;
+
+export interface ReplicaSetCounts {
+  replicas: number;
+  fullyLabeledReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+}
+
+/** Pure: the counts of ReplicaSetStatus from the set's active pods. */
+export function replicaSetCounts(templateLabels: Record<string, string>, active: KubeObject[], minReadyRealMs: number, nowMs: number): ReplicaSetCounts {
+  let fullyLabeledReplicas = 0;
+  let readyReplicas = 0;
+  let availableReplicas = 0;
+  const wanted = Object.entries(templateLabels);
+  for (const p of active) {
+    const labels = p.metadata.labels ?? {};
+    if (wanted.every(([k, v]) => labels[k] === v)) fullyLabeledReplicas++;
+    if (isPodReady(p)) {
+      readyReplicas++;
+      if (isPodAvailable(p, minReadyRealMs, nowMs)) availableReplicas++;
+    }
+  }
+  return { replicas: active.length, fullyLabeledReplicas, readyReplicas, availableReplicas };
+}
+
+/** Drop zero-valued `omitempty` fields, as the Go API types serialize them. */
+export function omitZero(o: Obj, keys: string[]): Obj {
+  const out: Obj = { ...o };
+  for (const k of keys) {
+    const v = out[k];
+    if (v === 0 || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) delete out[k];
+  }
+  return out;
+}
+
+function isReplicaSetRef(ref: { apiVersion: string; kind: string } | undefined): boolean {
+  return !!ref && ref.kind === 'ReplicaSet' && ref.apiVersion.startsWith('apps/');
+}
+
+export class ReplicaSetController implements Controller {
+  readonly name = 'replicaset';
+  private readonly queue: WorkQueue;
+  private readonly expectations: Expectations;
+  /** Orphan pods (by name) that may belong to a set, per set key. */
+  private readonly orphans = new Map<string, Set<string>>();
+  /** Sets to scan their namespace for orphans once (new or changed selector). */
+  private readonly scanOrphans = new Set<string>();
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.queue = new WorkQueue((k) => this.sync(k), (k, e) => ctx.log(`replicaset-controller: ${k}: ${String(e)}`), 8);
+    this.expectations = new Expectations(() => Math.max(ctx.clock.real(5 * 60_000), 5_000));
+  }
+
+  private get type() {
+    return this.ctx.type('apps', 'v1', 'replicasets');
+  }
+
+  start(): void {
+    for (const rs of this.ctx.cache.list(RESOURCE)) {
+      this.scanOrphans.add(objectKey(rs));
+      this.queue.add(objectKey(rs));
+    }
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  onEvent(e: StoreEvent): void {
+    if (e.resource === RESOURCE) {
+      const key = objectKey(e.object);
+      if (e.type === 'DELETED') {
+        this.expectations.forget(key);
+        this.orphans.delete(key);
+        return;
+      }
+      if (e.type === 'ADDED' || canonicalJSON((e.prev?.spec as Obj)?.selector) !== canonicalJSON((e.object.spec as Obj)?.selector)) this.scanOrphans.add(key);
+      this.queue.add(key);
+      return;
+    }
+    if (e.resource !== 'pods') return;
+    const pod = e.object;
+    const ref = controllerOf(pod);
+    if (isReplicaSetRef(ref)) {
+      const key = `${e.namespace}/${ref!.name}`;
+      if (e.type === 'ADDED') this.expectations.creationObserved(key);
+      else if (e.type === 'DELETED' || (pod.metadata.deletionTimestamp && !e.prev?.metadata.deletionTimestamp)) this.expectations.deletionObserved(key, pod.metadata.uid ?? '');
+      this.queue.add(key);
+    }
+    const prevRef = e.prev ? controllerOf(e.prev) : undefined;
+    if (isReplicaSetRef(prevRef) && prevRef!.uid !== ref?.uid) this.queue.add(`${e.namespace}/${prevRef!.name}`);
+    if (!ref && e.type !== 'DELETED' && isPodActive(pod)) this.offerOrphan(pod);
+  }
+
+  /** An orphan pod: the sets in its namespace whose selector matches it may adopt it. */
+  private offerOrphan(pod: KubeObject): void {
+    const ns = pod.metadata.namespace ?? '';
+    for (const rs of this.ctx.cache.list(RESOURCE, ns)) {
+      if (rs.metadata.deletionTimestamp) continue;
+      if (!selectorMatches((rs.spec as Obj)?.selector as LabelSelector, pod.metadata.labels)) continue;
+      const key = objectKey(rs);
+      let s = this.orphans.get(key);
+      if (!s) this.orphans.set(key, (s = new Set()));
+      s.add(pod.metadata.name ?? '');
+      this.queue.add(key);
+    }
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [ns, name] = splitKey(key);
+    const rs = this.ctx.cache.get(RESOURCE, ns, name);
+    if (!rs) {
+      this.expectations.forget(key);
+      return;
+    }
+    const spec = (rs.spec as Obj) ?? {};
+    const selector = spec.selector as LabelSelector | undefined;
+    const uid = rs.metadata.uid ?? '';
+
+    // Release pods whose labels no longer match; adopt orphans that do (kube's PodControllerRefManager).
+    for (const p of this.ctx.cache.controlledBy(uid, 'pods')) {
+      if (!selectorMatches(selector, p.metadata.labels)) await this.release(p, uid);
+    }
+    if (!rs.metadata.deletionTimestamp) await this.adoptOrphans(rs, key, selector);
+
+    let active = this.ctx.cache.controlledBy(uid, 'pods').filter(isPodActive);
+    let manageError: unknown;
+    if (this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp) {
+      manageError = await this.manage(rs, key, active);
+      active = this.ctx.cache.controlledBy(uid, 'pods').filter(isPodActive);
+    }
+    await this.updateStatus(rs, key, active, manageError);
+    if (manageError && !isRace(manageError)) throw manageError;
+  }
+
+  private async adoptOrphans(rs: KubeObject, key: string, selector: LabelSelector | undefined): Promise<void> {
+    const names = this.orphans.get(key) ?? new Set<string>();
+    this.orphans.delete(key);
+    const ns = rs.metadata.namespace ?? '';
+    let candidates: KubeObject[] = [];
+    if (this.scanOrphans.delete(key)) {
+      candidates = this.ctx.cache.list('pods', ns).filter((p) => !controllerOf(p) && isPodActive(p));
+    } else {
+      for (const n of names) {
+        const p = this.ctx.cache.get('pods', ns, n);
+        if (p) candidates.push(p);
+      }
+    }
+    for (const p of candidates) {
+      if (controllerOf(p) || !isPodActive(p) || !selectorMatches(selector, p.metadata.labels)) continue;
+      const refs = [...(p.metadata.ownerReferences ?? []), ownerReference(rs)];
+      try {
+        await this.ctx.registry.update(this.ctx.pods, ns, p.metadata.name ?? '', { ...p, metadata: { ...p.metadata, ownerReferences: refs } }, undefined);
+      } catch (e) {
+        if (!isRace(e)) throw e;
+      }
+    }
+  }
+
+  private async release(pod: KubeObject, ownerUid: string): Promise<void> {
+    const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
+    const metadata = { ...pod.metadata, ownerReferences: refs };
+    if (!refs.length) delete metadata.ownerReferences;
+    try {
+      await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, metadata }, undefined);
+    } catch (e) {
+      if (!isRace(e)) throw e;
+    }
+  }
+
+  /** Create or delete pods towards spec.replicas; returns the first creation error, if any. */
+  private async manage(rs: KubeObject, key: string, active: KubeObject[]): Promise<unknown> {
+    const spec = (rs.spec as Obj) ?? {};
+    const want = int(spec.replicas, 1);
+    const diff = active.length - want;
+    const ns = rs.metadata.namespace ?? '';
+    if (diff < 0) {
+      const n = Math.min(-diff, BURST_REPLICAS);
+      this.expectations.expectCreations(key, n);
+      const { successes, error } = await slowStartBatch(n, 1, async () => {
+        const pod = podFromTemplate(spec.template as Obj, rs, { generateName: `${rs.metadata.name}-` });
+        const created = await this.ctx.registry.create(this.ctx.pods, ns, pod);
+        await this.ctx.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, 'replicaset-controller');
+      });
+      if (successes < n) this.expectations.creationObserved(key, n - successes);
+      if (error !== undefined) {
+        const message = error instanceof StatusError ? error.message : String(error);
+        await this.ctx.event(rs, 'Warning', 'FailedCreate', `Error creating: ${message}`, 'replicaset-controller');
+        return error;
+      }
+    } else if (diff > 0) {
+      const victims = podsToDelete(active, Math.min(diff, BURST_REPLICAS));
+      this.expectations.expectDeletions(key, victims.map((p) => p.metadata.uid ?? ''));
+      await Promise.all(
+        victims.map(async (p) => {
+          try {
+            await this.ctx.registry.delete(this.ctx.pods, ns, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
+          } catch (e) {
+            this.expectations.deletionObserved(key, p.metadata.uid ?? '');
+            if (isRace(e)) return;
+            throw e;
+          }
+          await this.ctx.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, 'replicaset-controller');
+        }),
+      );
+    }
+    return undefined;
+  }
+
+  private async updateStatus(rs: KubeObject, key: string, active: KubeObject[], manageError: unknown): Promise<void> {
+    const spec = (rs.spec as Obj) ?? {};
+    const minReadyRealMs = this.ctx.clock.real(int(spec.minReadySeconds, 0) * 1000);
+    const now = this.ctx.clock.now();
+    const templateLabels = (((spec.template as Obj)?.metadata as Obj)?.labels as Record<string, string>) ?? {};
+    const counts = replicaSetCounts(templateLabels, active, minReadyRealMs, now);
+    const old = (rs.status as Obj) ?? {};
+    let conditions = (old.conditions as Obj[]) ?? [];
+    const failure = findCondition(conditions, 'ReplicaFailure');
+    if (manageError !== undefined && !isRace(manageError) && !failure) {
+      const message = manageError instanceof StatusError ? manageError.message : String(manageError);
+      conditions = [...conditions, { type: 'ReplicaFailure', status: 'True', lastTransitionTime: this.ctx.now(), reason: 'FailedCreate', message }];
+    } else if (manageError === undefined && failure) {
+      conditions = conditions.filter((c) => c.type !== 'ReplicaFailure');
+    }
+    const status = omitZero({ ...counts, observedGeneration: rs.metadata.generation, conditions }, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration', 'conditions']);
+    status.replicas = counts.replicas;
+    if (canonicalJSON(status) !== canonicalJSON(old)) {
+      try {
+        await this.ctx.registry.update(this.type, rs.metadata.namespace ?? '', rs.metadata.name ?? '', { ...rs, status }, 'status');
+      } catch (e) {
+        if (!isRace(e)) throw e;
+        this.queue.addAfter(key, 20);
+        return;
+      }
+    }
+    // Ready pods become available after minReadySeconds: look again then.
+    const wait = msUntilAvailable(active, minReadyRealMs, now);
+    if (wait !== undefined) this.queue.addAfter(key, wait + 5);
+  }
+}

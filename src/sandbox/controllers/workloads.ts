@@ -1,0 +1,420 @@
+// What the workload controllers (ReplicaSet, Deployment, DaemonSet, StatefulSet, Job) share:
+// label selectors, pod predicates (active / ready / available), pods from templates, template
+// hashes, the order in which surplus pods are deleted, kube's IntOrString percentages, creation
+// expectations and slow-start batches. Pure functions except Expectations and slowStartBatch.
+import type { KubeObject, OwnerReference } from '../../api/types.js';
+
+export type Obj = Record<string, unknown>;
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/**
+ * metav1.LabelSelectorAsSelector semantics: a missing selector matches nothing, an empty one
+ * matches everything, matchLabels and matchExpressions are ANDed.
+ */
+export function selectorMatches(selector: LabelSelector | undefined | null, labels: Record<string, string> | undefined): boolean {
+  if (!selector) return false;
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(l, e.key);
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In':
+        if (!has || !values.includes(l[e.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(l[e.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+export function isSelectorEmpty(selector: LabelSelector | undefined | null): boolean {
+  return !!selector && !Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length;
+}
+
+// ---- pods ----
+
+export function podPhase(pod: KubeObject): string | undefined {
+  return (pod.status as Obj | undefined)?.phase as string | undefined;
+}
+
+export function isPodTerminating(pod: KubeObject): boolean {
+  return !!pod.metadata.deletionTimestamp;
+}
+
+/** Succeeded or Failed: the pod will never run again. */
+export function isPodFinished(pod: KubeObject): boolean {
+  const phase = podPhase(pod);
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** kube's controller.IsPodActive: not finished and not being deleted. */
+export function isPodActive(pod: KubeObject): boolean {
+  return !isPodFinished(pod) && !isPodTerminating(pod);
+}
+
+function readyCondition(pod: KubeObject): Obj | undefined {
+  return (((pod.status as Obj | undefined)?.conditions as Obj[]) ?? []).find((c) => c.type === 'Ready');
+}
+
+export function isPodReady(pod: KubeObject): boolean {
+  return readyCondition(pod)?.status === 'True';
+}
+
+/** When the pod last became Ready (ms since the epoch), if it is ready. */
+export function podReadySince(pod: KubeObject): number | undefined {
+  const c = readyCondition(pod);
+  if (c?.status !== 'True') return undefined;
+  const t = typeof c.lastTransitionTime === 'string' ? Date.parse(c.lastTransitionTime) : NaN;
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/**
+ * podutil.IsPodAvailable: ready for at least minReadySeconds. `minReadyRealMs` is
+ * minReadySeconds converted to real time by the caller's clock.
+ */
+export function isPodAvailable(pod: KubeObject, minReadyRealMs: number, nowMs: number): boolean {
+  if (!isPodReady(pod)) return false;
+  if (minReadyRealMs <= 0) return true;
+  const since = podReadySince(pod);
+  return since !== undefined && since + minReadyRealMs <= nowMs;
+}
+
+/** Real ms until a ready but not yet available pod becomes available; undefined if none is waiting. */
+export function msUntilAvailable(pods: KubeObject[], minReadyRealMs: number, nowMs: number): number | undefined {
+  if (minReadyRealMs <= 0) return undefined;
+  let soonest: number | undefined;
+  for (const p of pods) {
+    const since = podReadySince(p);
+    if (since === undefined) continue;
+    const wait = since + minReadyRealMs - nowMs;
+    if (wait > 0 && (soonest === undefined || wait < soonest)) soonest = wait;
+  }
+  return soonest;
+}
+
+export function podNodeName(pod: KubeObject): string | undefined {
+  return ((pod.spec as Obj | undefined)?.nodeName as string | undefined) || undefined;
+}
+
+export function controllerOf(o: KubeObject): OwnerReference | undefined {
+  return o.metadata.ownerReferences?.find((r) => r.controller);
+}
+
+export function ownerReference(owner: KubeObject): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion ?? '',
+    kind: owner.kind ?? '',
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function objectKey(o: KubeObject): string {
+  const ns = o.metadata.namespace ?? '';
+  return ns ? `${ns}/${o.metadata.name ?? ''}` : (o.metadata.name ?? '');
+}
+
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+export interface PodNaming {
+  name?: string;
+  generateName?: string;
+}
+
+/**
+ * controller.GetPodFromTemplate: the template's labels, annotations and finalizers, a deep copy
+ * of its spec, and a controller reference to the owner.
+ */
+export function podFromTemplate(template: Obj | undefined, owner: KubeObject, naming: PodNaming): KubeObject {
+  const t = template ?? {};
+  const tmeta = (t.metadata as Obj | undefined) ?? {};
+  const metadata: KubeObject['metadata'] = {
+    namespace: owner.metadata.namespace,
+    labels: { ...((tmeta.labels as Record<string, string>) ?? {}) },
+    ownerReferences: [ownerReference(owner)],
+  };
+  if (naming.name) metadata.name = naming.name;
+  else metadata.generateName = naming.generateName;
+  const annotations = tmeta.annotations as Record<string, string> | undefined;
+  if (annotations && Object.keys(annotations).length) metadata.annotations = { ...annotations };
+  const finalizers = tmeta.finalizers as string[] | undefined;
+  if (finalizers?.length) metadata.finalizers = [...finalizers];
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: structuredClone((t.spec as Obj) ?? {}) };
+}
+
+// ---- hashing ----
+
+/** JSON with object keys sorted at every level, so equal values hash equally. */
+export function canonicalJSON(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJSON(v))).join(',')}]`;
+  const entries = Object.keys(value as Obj)
+    .filter((k) => (value as Obj)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJSON((value as Obj)[k])}`);
+  return `{${entries.join(',')}}`;
+}
+
+function fnv32a(bytes: Uint8Array, h = 0x811c9dc5): number {
+  for (const b of bytes) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** k8s.io/apimachinery rand.SafeEncodeString: no vowels or look-alikes, so hashes never spell words. */
+const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+export function safeEncodeString(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += SAFE_ALPHANUMS[s.charCodeAt(i) % SAFE_ALPHANUMS.length];
+  return out;
+}
+
+/**
+ * controller.ComputeHash: fnv32a over the template (plus the collision count as 4 little-endian
+ * bytes when set), printed in decimal and safe-encoded, e.g. "7c5ddbdf54". kube hashes Go's
+ * printed struct; we hash canonical JSON, so the values differ from a real cluster's but have
+ * the same form and the same stability.
+ */
+export function computeHash(template: unknown, collisionCount?: number): string {
+  let h = fnv32a(Buffer.from(canonicalJSON(template), 'utf8'));
+  if (collisionCount !== undefined && collisionCount !== null) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(collisionCount >>> 0);
+    h = fnv32a(b, h);
+  }
+  return safeEncodeString(String(h));
+}
+
+// ---- which surplus pods go first ----
+
+export interface DeletionRankContext {
+  /** Active pods of the same controller per node: doubled-up pods are deleted first. */
+  relatedOnNode: Map<string, number>;
+}
+
+function phaseRank(pod: KubeObject): number {
+  switch (podPhase(pod)) {
+    case 'Pending':
+      return 0;
+    case 'Unknown':
+      return 1;
+    case 'Running':
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+function restarts(pod: KubeObject): number {
+  let n = 0;
+  for (const c of ((pod.status as Obj | undefined)?.containerStatuses as Obj[]) ?? []) n = Math.max(n, Number(c.restartCount ?? 0));
+  return n;
+}
+
+function created(pod: KubeObject): number {
+  const t = pod.metadata.creationTimestamp ? Date.parse(pod.metadata.creationTimestamp) : NaN;
+  return Number.isFinite(t) ? t : -Infinity;
+}
+
+/**
+ * kube's ActivePodsWithRanks ordering, least valuable first: unscheduled before scheduled;
+ * Pending before Unknown before Running; not ready before ready; pods sharing a node with more
+ * of their siblings first; ready for less time first; more restarts first; newer first.
+ */
+export function compareForDeletion(a: KubeObject, b: KubeObject, ctx: DeletionRankContext): number {
+  const na = podNodeName(a);
+  const nb = podNodeName(b);
+  if (!na !== !nb) return !na ? -1 : 1;
+  const pa = phaseRank(a);
+  const pb = phaseRank(b);
+  if (pa !== pb) return pa - pb;
+  const ra = isPodReady(a);
+  const rb = isPodReady(b);
+  if (ra !== rb) return ra ? 1 : -1;
+  const ka = na ? (ctx.relatedOnNode.get(na) ?? 0) : 0;
+  const kb = nb ? (ctx.relatedOnNode.get(nb) ?? 0) : 0;
+  if (ka !== kb) return kb - ka;
+  if (ra && rb) {
+    const sa = podReadySince(a) ?? 0;
+    const sb = podReadySince(b) ?? 0;
+    if (sa !== sb) return sb - sa; // ready more recently: less proven, goes first
+  }
+  const xa = restarts(a);
+  const xb = restarts(b);
+  if (xa !== xb) return xb - xa;
+  const ca = created(a);
+  const cb = created(b);
+  if (ca !== cb) return cb - ca;
+  return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? 1 : -1;
+}
+
+/** The `count` least valuable pods (active pods of one controller), in deletion order. */
+export function podsToDelete(pods: KubeObject[], count: number): KubeObject[] {
+  if (count <= 0) return [];
+  const relatedOnNode = new Map<string, number>();
+  for (const p of pods) {
+    const n = podNodeName(p);
+    if (n) relatedOnNode.set(n, (relatedOnNode.get(n) ?? 0) + 1);
+  }
+  return [...pods].sort((a, b) => compareForDeletion(a, b, { relatedOnNode })).slice(0, count);
+}
+
+// ---- IntOrString ----
+
+/**
+ * intstr.GetScaledValueFromIntOrPercent: an integer as is, "N%" of total rounded up or down.
+ * Throws on anything else, as kube refuses such a value.
+ */
+export function scaledValue(value: unknown, total: number, roundUp: boolean): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    const m = /^(\d+)%$/.exec(value);
+    if (!m) throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
+    const v = (Number(m[1]) * total) / 100;
+    return roundUp ? Math.ceil(v) : Math.floor(v);
+  }
+  throw new Error(`invalid value for IntOrString: ${JSON.stringify(value)}`);
+}
+
+// ---- expectations ----
+
+/**
+ * controller.ControllerExpectations: how many creations and which deletions a controller has
+ * issued but not yet seen in its cache. While any are outstanding it must not act again on
+ * stale data (it would create or delete twice). Expire after a timeout in case an event is lost.
+ */
+export class Expectations {
+  private readonly pending = new Map<string, { add: number; del: Set<string>; at: number }>();
+
+  constructor(
+    private readonly ttlMs: () => number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private entry(key: string) {
+    let e = this.pending.get(key);
+    if (!e) this.pending.set(key, (e = { add: 0, del: new Set(), at: this.now() }));
+    return e;
+  }
+
+  expectCreations(key: string, n: number): void {
+    const e = this.entry(key);
+    e.add += n;
+    e.at = this.now();
+  }
+
+  creationObserved(key: string, n = 1): void {
+    const e = this.pending.get(key);
+    if (!e) return;
+    e.add = Math.max(0, e.add - n);
+    this.gc(key, e);
+  }
+
+  expectDeletions(key: string, uids: string[]): void {
+    const e = this.entry(key);
+    for (const u of uids) e.del.add(u);
+    e.at = this.now();
+  }
+
+  deletionObserved(key: string, uid: string): void {
+    const e = this.pending.get(key);
+    if (!e) return;
+    e.del.delete(uid);
+    this.gc(key, e);
+  }
+
+  private gc(key: string, e: { add: number; del: Set<string> }): void {
+    if (e.add <= 0 && e.del.size === 0) this.pending.delete(key);
+  }
+
+  satisfied(key: string): boolean {
+    const e = this.pending.get(key);
+    if (!e) return true;
+    if (e.add <= 0 && e.del.size === 0) return true;
+    if (this.now() - e.at > this.ttlMs()) {
+      this.pending.delete(key);
+      return true;
+    }
+    return false;
+  }
+
+  forget(key: string): void {
+    this.pending.delete(key);
+  }
+}
+
+/**
+ * controller.slowStartBatch: run `count` calls in batches of 1, 2, 4, ... so that a failing
+ * call (quota, a terminating namespace) fails fast instead of being tried thousands of times.
+ */
+export async function slowStartBatch(count: number, initialBatchSize: number, fn: (i: number) => Promise<void>): Promise<{ successes: number; error?: unknown }> {
+  let remaining = count;
+  let successes = 0;
+  let batch = Math.min(remaining, initialBatchSize);
+  let index = 0;
+  while (batch > 0) {
+    const start = index;
+    const results = await Promise.allSettled(Array.from({ length: batch }, (_, i) => fn(start + i)));
+    index += batch;
+    let error: unknown;
+    for (const r of results) {
+      if (r.status === 'fulfilled') successes++;
+      else if (error === undefined) error = r.reason ?? new Error('failed');
+    }
+    if (error !== undefined) return { successes, error };
+    remaining -= batch;
+    batch = Math.min(remaining, 2 * batch);
+  }
+  return { successes };
+}
+
+/**
+ * A condition list with `cond` set. Unchanged when the condition already has that status and
+ * reason (and message, unless keepIfSameReason, kube's SetDeploymentCondition rule); the
+ * lastTransitionTime survives as long as the status stays the same.
+ */
+export function withCondition<T extends Obj>(conditions: T[] | undefined, cond: T, opts: { keepIfSameReason?: boolean } = {}): T[] {
+  const list = conditions ?? [];
+  const current = list.find((c) => c.type === cond.type);
+  if (current && current.status === cond.status && current.reason === cond.reason && (opts.keepIfSameReason || current.message === cond.message)) return list;
+  const next = { ...cond };
+  if (current && current.status === cond.status && current.lastTransitionTime !== undefined) (next as Obj).lastTransitionTime = current.lastTransitionTime;
+  return [...list.filter((c) => c.type !== cond.type), next];
+}
+
+export function findCondition<T extends Obj>(conditions: T[] | undefined, type: string): T | undefined {
+  return (conditions ?? []).find((c) => c.type === type);
+}
+
+export function int(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
+}

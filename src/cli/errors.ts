@@ -31,7 +31,7 @@ export function exitCodeFor(e: unknown): number {
   if (e && typeof e === 'object' && 'exitCode' in e && typeof (e as { exitCode: unknown }).exitCode === 'number') {
     return (e as { exitCode: number }).exitCode;
   }
-  if (e instanceof Error && (e.name === 'ScenarioError' || e.name === 'KubeconfigError')) return ExitCode.USAGE;
+  if (e instanceof Error && (e.name === 'ScenarioError' || e.name === 'KubeConfigError' || e.name === 'UnknownResourceError')) return ExitCode.USAGE;
   return ExitCode.FAILED;
 }
 

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
 import { UsageError } from '../errors.js';
+import { clientFromFlags } from '../client.js';
+import { parseOutput, toJson, toYaml } from '../output/format.js';
 
 export interface EmbeddedSandbox {
   url: string;
@@ -54,7 +56,7 @@ function positiveFlag(value: string, flag: string): number {
   return n;
 }
 
-export function registerSandbox(program: Command, io: Io, _globals: () => GlobalFlags): void {
+export function registerSandbox(program: Command, io: Io, globals: () => GlobalFlags): void {
   const sandbox = program.command('sandbox').description('run and drive the embedded Kubernetes-compatible sandbox cluster');
   sandbox
     .command('serve')
@@ -76,5 +78,46 @@ export function registerSandbox(program: Command, io: Io, _globals: () => Global
         process.once('SIGINT', () => shutdown('SIGINT'));
         process.once('SIGTERM', () => shutdown('SIGTERM'));
       });
+    });
+
+  const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+  const print = (result: Record<string, unknown>, line: string) => {
+    const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
+    io.out(format === 'json' ? toJson(result) : format === 'yaml' ? toYaml(result) : `${line}\n`);
+  };
+  const node = sandbox.command('node').description("simulate a node's machine: power it down or up, reboot it, upgrade its kubelet (sandbox only)");
+  for (const [verb, help] of [
+    ['down', 'stop the kubelet: the node goes NotReady after the grace period, its pods are evicted after the eviction timeout'],
+    ['up', 'start the kubelet again'],
+    ['reboot', 'stop the kubelet, wait --down-seconds (simulated), start it again'],
+    ['upgrade', 'reboot the node into a new kubelet version (--version)'],
+  ] as const) {
+    node
+      .command(`${verb} <node>`)
+      .description(help)
+      .addOption(new Option('--version <version>', 'kubelet version after upgrade, like v1.32.0'))
+      .addOption(new Option('--down-seconds <n>', 'simulated seconds the node stays down (reboot, upgrade)').default('30'))
+      .action(async (name, opts) => {
+        if (verb === 'upgrade' && !opts.version) throw new UsageError('sandbox node upgrade needs --version (like v1.32.0)');
+        if (opts.version && !VERSION.test(opts.version)) throw new UsageError(`invalid value "${opts.version}" for --version: use a version like v1.32.0`);
+        const downSeconds = Number(opts.downSeconds);
+        if (!Number.isFinite(downSeconds) || downSeconds < 0) throw new UsageError(`invalid value "${opts.downSeconds}" for --down-seconds: must be a non-negative number`);
+        const client = await clientFromFlags(globals(), io);
+        const result = await client.post<{ name: string; up: boolean; version: string }>(`/sandbox/v1/nodes/${encodeURIComponent(name)}/${verb}`, { version: opts.version, downSeconds });
+        const past = { down: 'is down', up: 'is up', reboot: 'rebooted', upgrade: `upgraded to ${result.version}` }[verb];
+        print(result, `node/${name} ${past}`);
+      });
+  }
+  sandbox
+    .command('control-plane')
+    .description('the control plane of a sandbox (sandbox only)')
+    .command('upgrade')
+    .description("what kubeadm upgrade apply does: static pods, /version, kube-proxy move to --version")
+    .addOption(new Option('--version <version>', 'the new Kubernetes version, like v1.32.0').makeOptionMandatory())
+    .action(async (opts) => {
+      if (!VERSION.test(opts.version)) throw new UsageError(`invalid value "${opts.version}" for --version: use a version like v1.32.0`);
+      const client = await clientFromFlags(globals(), io);
+      const result = await client.post<{ version: string }>('/sandbox/v1/control-plane/upgrade', { version: opts.version });
+      print(result, `control plane upgraded to ${result.version}`);
     });
 }

@@ -50,7 +50,8 @@ export interface KubeList<T extends KubeObject = KubeObject> {
 }
 
 export interface StatusCause {
-  type?: string;
+  /** The cause's kind (metav1.CauseType), serialised as "reason" by Kubernetes. */
+  reason?: string;
   message?: string;
   field?: string;
 }

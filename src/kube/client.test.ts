@@ -347,7 +347,7 @@ describe('retries', () => {
   const unavailable = (res: Parameters<Handler>[1]) => sendStatus(res, 503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
   const pdb = (res: Parameters<Handler>[1]) =>
     sendStatus(res, 429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
-      details: { causes: [{ reason: 'DisruptionBudget', type: 'DisruptionBudget', message: 'The disruption budget db needs 2 healthy pods and has 2 currently' }] },
+      details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget db needs 2 healthy pods and has 2 currently' }] },
     });
 
   const eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'p', namespace: 'ns' } };

@@ -168,7 +168,7 @@ export function statusFromResponse(
     if (ref.name) details.name = ref.name;
   }
   if (serverMessage) {
-    const cause: StatusCause = { type: 'UnexpectedServerResponse', message: serverMessage };
+    const cause: StatusCause = { reason: 'UnexpectedServerResponse', message: serverMessage };
     details.causes = [cause];
   }
   if (retryAfterSeconds !== undefined) details.retryAfterSeconds = retryAfterSeconds;

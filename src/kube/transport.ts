@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 // One HTTP exchange with the API server, with retries: the only code that opens connections.
 import http from 'node:http';
 import https from 'node:https';
@@ -121,7 +122,7 @@ export class Transport {
           kind: 'status',
           code: status.code,
           retryAfterSeconds: status.details?.retryAfterSeconds,
-          causeTypes: (status.details?.causes ?? []).map((c) => c.type ?? ''),
+          causeTypes: (status.details?.causes ?? []).map((c) => c.reason ?? ''),
         };
       } catch (err) {
         if (spec.signal?.aborted) throw spec.signal.reason;
@@ -304,7 +305,11 @@ export function parseWarningHeader(value: string): string[] {
   return texts;
 }
 
+const UPKEEP_VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
 function defaultUserAgent(): string {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-  return `upkeep (${process.platform}/${arch})`;
+  // client-go's shape, "<program>/<version> (<os>/<arch>)": servers take the program name as
+  // the default field manager.
+  return `upkeep/${UPKEEP_VERSION} (${process.platform}/${arch})`;
 }

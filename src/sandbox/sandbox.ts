@@ -30,6 +30,8 @@ export interface SandboxOptions {
   store?: Store;
   /** Start the controllers and simulated kubelets (off: an API server only). */
   controllers?: boolean;
+  /** How often watches that allow bookmarks get one (real ms; kube: about a minute). */
+  bookmarkIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -81,6 +83,7 @@ export class Sandbox {
       tls: { cert: tls.certPem, key: tls.keyPem },
       version: () => holder.sandbox?.version() ?? scenario.controlPlane.version,
       extraRoutes: (req, body, url) => (holder.sandbox ? powerRoutes(holder.sandbox)(req, body, url) : Promise.resolve(undefined)),
+      bookmarkIntervalMs: options.bookmarkIntervalMs,
       log: options.log,
     });
     const sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);

@@ -54,7 +54,7 @@ function isActive(ns: KubeObject): boolean {
 
 /** Creating in a namespace that is gone or terminating is not worth a retry. */
 function namespaceGone(e: unknown): boolean {
-  return e instanceof StatusError && (e.code === 404 || e.causes.some((c) => c.type === 'NamespaceTerminating'));
+  return e instanceof StatusError && (e.code === 404 || e.causes.some((c) => c.reason === 'NamespaceTerminating'));
 }
 
 export class NamespaceDefaultsController implements Controller {

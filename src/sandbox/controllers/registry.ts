@@ -7,6 +7,11 @@ import { Kubelets } from '../kubelet/kubelet.js';
 import { DisruptionController } from './disruption.js';
 import { GarbageCollector, PodGarbageCollector } from './gc.js';
 import { NamespaceDefaultsController } from './namespacedefaults.js';
+import { ReplicaSetController } from './replicaset.js';
+import { DeploymentController } from './deployment.js';
+import { DaemonSetController } from './daemonset.js';
+import { StatefulSetController } from './statefulset.js';
+import { JobController } from './job.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -18,4 +23,9 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new GarbageCollector(ctx),
   (ctx) => new PodGarbageCollector(ctx),
   (ctx, sandbox) => NamespaceDefaultsController.create(ctx, sandbox),
+  (ctx) => new DeploymentController(ctx),
+  (ctx) => new ReplicaSetController(ctx),
+  (ctx) => new DaemonSetController(ctx),
+  (ctx) => new StatefulSetController(ctx),
+  (ctx) => new JobController(ctx),
 ];

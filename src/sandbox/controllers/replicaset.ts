@@ -47,10 +47,12 @@ export function replicaSetCounts(templateLabels: Record<string, string>, active:
   const wanted = Object.entries(templateLabels);
   for (const p of active) {
     const labels = p.metadata.labels ?? {};
-    if (wanted.every(([k, v]) => labels[k] === v)) fullyLabeledReplicas++;
+    let full = true;
+    for (const [k, v] of wanted) if (labels[k] !== v) full = false;
+    if (full) fullyLabeledReplicas++;
     if (isPodReady(p)) {
       readyReplicas++;
-      if (isPodAvailable(p, minReadyRealMs, nowMs)) availableReplicas++;
+      if (minReadyRealMs <= 0 || isPodAvailable(p, minReadyRealMs, nowMs)) availableReplicas++;
     }
   }
   return { replicas: active.length, fullyLabeledReplicas, readyReplicas, availableReplicas };
@@ -66,6 +68,16 @@ export function omitZero(o: Obj, keys: string[]): Obj {
   return out;
 }
 
+/** Only status (and resourceVersion / managedFields) differ between two versions of an object. */
+export function statusOnlyChange(prev: KubeObject, next: KubeObject): boolean {
+  if (prev.metadata.generation !== next.metadata.generation) return false;
+  const meta = (o: KubeObject) => {
+    const { resourceVersion: _rv, managedFields: _mf, ...rest } = o.metadata;
+    return canonicalJSON(rest);
+  };
+  return meta(prev) === meta(next);
+}
+
 function isReplicaSetRef(ref: { apiVersion: string; kind: string } | undefined): boolean {
   return !!ref && ref.kind === 'ReplicaSet' && ref.apiVersion.startsWith('apps/');
 }
@@ -78,6 +90,10 @@ export class ReplicaSetController implements Controller {
   private readonly orphans = new Map<string, Set<string>>();
   /** Sets to scan their namespace for orphans once (new or changed selector). */
   private readonly scanOrphans = new Set<string>();
+  /** Owned pods whose labels changed (they may have to be released), per set key; '*' = all. */
+  private readonly relabeled = new Map<string, Set<string>>();
+  /** Pods per set at its last sync: big sets coalesce pod events instead of syncing on each. */
+  private readonly sizes = new Map<string, number>();
 
   constructor(private readonly ctx: ControllerContext) {
     this.queue = new WorkQueue((k) => this.sync(k), (k, e) => ctx.log(`replicaset-controller: ${k}: ${String(e)}`), 8);
@@ -91,8 +107,26 @@ export class ReplicaSetController implements Controller {
   start(): void {
     for (const rs of this.ctx.cache.list(RESOURCE)) {
       this.scanOrphans.add(objectKey(rs));
+      this.relabeled.set(objectKey(rs), new Set(['*']));
       this.queue.add(objectKey(rs));
     }
+  }
+
+  private markRelabeled(key: string, pod: string): void {
+    let s = this.relabeled.get(key);
+    if (!s) this.relabeled.set(key, (s = new Set()));
+    s.add(pod);
+  }
+
+  /**
+   * A pod of the set changed. Small sets sync at once; a set of thousands of pods waits a few
+   * milliseconds per hundred pods so that a burst of pod updates costs one O(pods) sync, not one
+   * per update (kube's informers batch similarly through the work queue).
+   */
+  private podChanged(key: string): void {
+    const n = this.sizes.get(key) ?? 0;
+    if (n < 200) this.queue.add(key);
+    else this.queue.addAfter(key, Math.min(500, n / 20));
   }
 
   stop(): void {
@@ -105,10 +139,17 @@ export class ReplicaSetController implements Controller {
       if (e.type === 'DELETED') {
         this.expectations.forget(key);
         this.orphans.delete(key);
+        this.relabeled.delete(key);
+        this.sizes.delete(key);
         return;
       }
-      if (e.type === 'ADDED' || canonicalJSON((e.prev?.spec as Obj)?.selector) !== canonicalJSON((e.object.spec as Obj)?.selector)) this.scanOrphans.add(key);
-      this.queue.add(key);
+      if (e.type === 'ADDED' || canonicalJSON((e.prev?.spec as Obj)?.selector) !== canonicalJSON((e.object.spec as Obj)?.selector)) {
+        this.scanOrphans.add(key);
+        this.markRelabeled(key, '*');
+      }
+      // Our own status writes come back as events: those need no prompt sync.
+      if (e.type === 'MODIFIED' && e.prev && statusOnlyChange(e.prev, e.object)) this.podChanged(key);
+      else this.queue.add(key);
       return;
     }
     if (e.resource !== 'pods') return;
@@ -118,7 +159,8 @@ export class ReplicaSetController implements Controller {
       const key = `${e.namespace}/${ref!.name}`;
       if (e.type === 'ADDED') this.expectations.creationObserved(key);
       else if (e.type === 'DELETED' || (pod.metadata.deletionTimestamp && !e.prev?.metadata.deletionTimestamp)) this.expectations.deletionObserved(key, pod.metadata.uid ?? '');
-      this.queue.add(key);
+      if (e.type === 'MODIFIED' && canonicalJSON(e.prev?.metadata.labels) !== canonicalJSON(pod.metadata.labels)) this.markRelabeled(key, pod.metadata.name ?? '');
+      this.podChanged(key);
     }
     const prevRef = e.prev ? controllerOf(e.prev) : undefined;
     if (isReplicaSetRef(prevRef) && prevRef!.uid !== ref?.uid) this.queue.add(`${e.namespace}/${prevRef!.name}`);
@@ -151,17 +193,28 @@ export class ReplicaSetController implements Controller {
     const uid = rs.metadata.uid ?? '';
 
     // Release pods whose labels no longer match; adopt orphans that do (kube's PodControllerRefManager).
-    for (const p of this.ctx.cache.controlledBy(uid, 'pods')) {
-      if (!selectorMatches(selector, p.metadata.labels)) await this.release(p, uid);
+    const relabeled = this.relabeled.get(key);
+    this.relabeled.delete(key);
+    if (relabeled) {
+      const candidates = relabeled.has('*')
+        ? this.ctx.cache.controlledBy(uid, 'pods')
+        : [...relabeled].map((n) => this.ctx.cache.get('pods', ns, n)).filter((p): p is KubeObject => !!p && controllerOf(p)?.uid === uid);
+      for (const p of candidates) if (!selectorMatches(selector, p.metadata.labels)) await this.release(p, uid);
     }
     if (!rs.metadata.deletionTimestamp) await this.adoptOrphans(rs, key, selector);
 
     let active = this.ctx.cache.controlledBy(uid, 'pods').filter(isPodActive);
     let manageError: unknown;
     if (this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp) {
+      const diff = active.length - int(spec.replicas, 1);
       manageError = await this.manage(rs, key, active);
-      active = this.ctx.cache.controlledBy(uid, 'pods').filter(isPodActive);
+      if (diff !== 0) {
+        active = this.ctx.cache.controlledBy(uid, 'pods').filter(isPodActive);
+        // More than one burst to go: carry on at once rather than after the coalescing delay.
+        if (Math.abs(diff) > BURST_REPLICAS && manageError === undefined) this.queue.add(key);
+      }
     }
+    this.sizes.set(key, active.length);
     await this.updateStatus(rs, key, active, manageError);
     if (manageError && !isRace(manageError)) throw manageError;
   }
@@ -192,7 +245,7 @@ export class ReplicaSetController implements Controller {
 
   private async release(pod: KubeObject, ownerUid: string): Promise<void> {
     const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-    const metadata = { ...pod.metadata, ownerReferences: refs };
+    const metadata: KubeObject['metadata'] = { ...pod.metadata, ownerReferences: refs };
     if (!refs.length) delete metadata.ownerReferences;
     try {
       await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, metadata }, undefined);

@@ -244,25 +244,14 @@ function created(pod: KubeObject): number {
   return Number.isFinite(t) ? t : -Infinity;
 }
 
-/**
- * kube's ActivePodsWithRanks ordering, least valuable first: unscheduled before scheduled;
- * Pending before Unknown before Running; not ready before ready; pods sharing a node with more
- * of their siblings first; ready for less time first; more restarts first; newer first.
- */
-export function compareForDeletion(a: KubeObject, b: KubeObject, ctx: DeletionRankContext): number {
-  const na = podNodeName(a);
-  const nb = podNodeName(b);
-  if (!na !== !nb) return !na ? -1 : 1;
-  const pa = phaseRank(a);
-  const pb = phaseRank(b);
-  if (pa !== pb) return pa - pb;
-  const ra = isPodReady(a);
-  const rb = isPodReady(b);
-  if (ra !== rb) return ra ? 1 : -1;
-  const ka = na ? (ctx.relatedOnNode.get(na) ?? 0) : 0;
-  const kb = nb ? (ctx.relatedOnNode.get(nb) ?? 0) : 0;
-  if (ka !== kb) return kb - ka;
-  if (ra && rb) {
+/** The tiers that do not depend on siblings: unscheduled, then Pending < Unknown < Running, then not ready. */
+function staticRank(pod: KubeObject): number {
+  return (podNodeName(pod) ? 100 : 0) + phaseRank(pod) * 10 + (isPodReady(pod) ? 1 : 0);
+}
+
+/** Among otherwise equal pods: ready for less time first, more restarts first, newer first. */
+function compareAge(a: KubeObject, b: KubeObject): number {
+  if (isPodReady(a) && isPodReady(b)) {
     const sa = podReadySince(a) ?? 0;
     const sb = podReadySince(b) ?? 0;
     if (sa !== sb) return sb - sa; // ready more recently: less proven, goes first
@@ -276,15 +265,74 @@ export function compareForDeletion(a: KubeObject, b: KubeObject, ctx: DeletionRa
   return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? 1 : -1;
 }
 
-/** The `count` least valuable pods (active pods of one controller), in deletion order. */
+/**
+ * kube's ActivePodsWithRanks ordering, least valuable first: unscheduled before scheduled;
+ * Pending before Unknown before Running; not ready before ready; pods sharing a node with more
+ * of their siblings first; ready for less time first; more restarts first; newer first.
+ */
+export function compareForDeletion(a: KubeObject, b: KubeObject, ctx: DeletionRankContext): number {
+  const ra = staticRank(a);
+  const rb = staticRank(b);
+  if (ra !== rb) return ra - rb;
+  const na = podNodeName(a);
+  const nb = podNodeName(b);
+  const ka = na ? (ctx.relatedOnNode.get(na) ?? 0) : 0;
+  const kb = nb ? (ctx.relatedOnNode.get(nb) ?? 0) : 0;
+  if (ka !== kb) return kb - ka;
+  return compareAge(a, b);
+}
+
+/**
+ * The `count` least valuable pods (active pods of one controller), in deletion order. kube ranks
+ * once by the sibling count per node; we recount after each pick, so a scale-down leaves the
+ * survivors spread as evenly as the ranking allows (kube leaves that to chance among pods of a
+ * similar age).
+ */
 export function podsToDelete(pods: KubeObject[], count: number): KubeObject[] {
   if (count <= 0) return [];
-  const relatedOnNode = new Map<string, number>();
+  if (count >= pods.length) return [...pods].sort((a, b) => staticRank(a) - staticRank(b) || compareAge(a, b));
+  const siblings = new Map<string, number>();
   for (const p of pods) {
     const n = podNodeName(p);
-    if (n) relatedOnNode.set(n, (relatedOnNode.get(n) ?? 0) + 1);
+    if (n) siblings.set(n, (siblings.get(n) ?? 0) + 1);
   }
-  return [...pods].sort((a, b) => compareForDeletion(a, b, { relatedOnNode })).slice(0, count);
+  const tiers = new Map<number, KubeObject[]>();
+  for (const p of pods) {
+    const r = staticRank(p);
+    let t = tiers.get(r);
+    if (!t) tiers.set(r, (t = []));
+    t.push(p);
+  }
+  const out: KubeObject[] = [];
+  for (const rank of [...tiers.keys()].sort((a, b) => a - b)) {
+    // Per node, least valuable first; then repeatedly take from the node with the most siblings.
+    const byNode = new Map<string, KubeObject[]>();
+    for (const p of tiers.get(rank)!) {
+      const n = podNodeName(p) ?? '';
+      let l = byNode.get(n);
+      if (!l) byNode.set(n, (l = []));
+      l.push(p);
+    }
+    for (const l of byNode.values()) l.sort(compareAge);
+    while (out.length < count && byNode.size) {
+      let best: string | undefined;
+      for (const [n, l] of byNode) {
+        if (best === undefined) {
+          best = n;
+          continue;
+        }
+        const kn = n ? (siblings.get(n) ?? 0) : 0;
+        const kb = best ? (siblings.get(best) ?? 0) : 0;
+        if (kn > kb || (kn === kb && compareAge(l[0], byNode.get(best)![0]) < 0)) best = n;
+      }
+      const list = byNode.get(best!)!;
+      out.push(list.shift()!);
+      if (best) siblings.set(best, (siblings.get(best) ?? 1) - 1);
+      if (!list.length) byNode.delete(best!);
+    }
+    if (out.length >= count) break;
+  }
+  return out;
 }
 
 // ---- IntOrString ----

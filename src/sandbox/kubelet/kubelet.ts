@@ -39,6 +39,8 @@ export class Kubelets implements Controller {
   private readonly nodes = new Map<string, NodeState>();
   private readonly podQueue: WorkQueue;
   private readonly nodeQueue: WorkQueue;
+  /** The boot of its node in which each running pod (by uid) last started its containers. */
+  private readonly startedInBoot = new Map<string, number>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -78,8 +80,9 @@ export class Kubelets implements Controller {
         this.nodes.get(name)?.renew?.cancel();
         this.nodes.delete(name);
       }
-    } else if (e.resource === 'pods' && e.type !== 'DELETED') {
-      this.enqueuePod(e.object);
+    } else if (e.resource === 'pods') {
+      if (e.type === 'DELETED') this.startedInBoot.delete(e.object.metadata.uid ?? '');
+      else this.enqueuePod(e.object);
     }
   }
 
@@ -203,7 +206,7 @@ export class Kubelets implements Controller {
       return;
     }
     if (phase === 'Running') {
-      const bootOf = Number(pod.metadata.annotations?.['sandbox.upkeep.dev/boot'] ?? state.boot);
+      const bootOf = this.startedInBoot.get(pod.metadata.uid ?? '') ?? state.boot;
       if (bootOf !== state.boot) {
         // The node rebooted: containers restart.
         await this.markRunning(pod, state, true);
@@ -276,16 +279,7 @@ export class Kubelets implements Controller {
       startTime: (status.startTime as string) ?? now,
       containerStatuses: this.containerStatuses(pod, 'running', state, restart),
     };
-    const annotations = { ...(pod.metadata.annotations ?? {}), 'sandbox.upkeep.dev/boot': String(state.boot) };
-    if (restart || pod.metadata.annotations?.['sandbox.upkeep.dev/boot'] !== String(state.boot)) {
-      // The boot marker lives in an annotation (a metadata write), then status follows.
-      try {
-        pod = await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, metadata: { ...pod.metadata, annotations } }, undefined);
-      } catch (e) {
-        if (isRace(e)) return;
-        throw e;
-      }
-    }
+    this.startedInBoot.set(pod.metadata.uid ?? '', state.boot);
     await this.writeStatus(pod, next);
   }
 

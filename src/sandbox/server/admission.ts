@@ -42,19 +42,19 @@ export function validateName(kind: string, name: string): string | undefined {
 function validateLabels(field: string, labels: unknown, causes: StatusCause[]): void {
   if (labels === undefined || labels === null) return;
   if (typeof labels !== 'object' || Array.isArray(labels)) {
-    causes.push({ type: 'FieldValueInvalid', field, message: 'Invalid value: must be a map of strings' });
+    causes.push({ reason: 'FieldValueInvalid', field, message: 'Invalid value: must be a map of strings' });
     return;
   }
   for (const [k, v] of Object.entries(labels as Obj)) {
     const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
     const prefix = k.includes('/') ? k.slice(0, k.indexOf('/')) : '';
     if (!LABEL_NAME.test(name) || name.length > 63 || (prefix && !DNS1123_SUBDOMAIN.test(prefix))) {
-      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
     }
     if (field.endsWith('labels') && (typeof v !== 'string' || (v !== '' && (!LABEL_NAME.test(v) || v.length > 63)))) {
-      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
     } else if (typeof v !== 'string') {
-      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: must be a string` });
+      causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: must be a string` });
     }
   }
 }
@@ -66,24 +66,24 @@ function obj(v: unknown): Obj | undefined {
 function validatePodSpec(spec: unknown, field: string, causes: StatusCause[]): void {
   const s = obj(spec);
   if (!s) {
-    causes.push({ type: 'FieldValueRequired', field, message: 'Required value' });
+    causes.push({ reason: 'FieldValueRequired', field, message: 'Required value' });
     return;
   }
   const containers = s.containers;
   if (!Array.isArray(containers) || containers.length === 0) {
-    causes.push({ type: 'FieldValueRequired', field: `${field}.containers`, message: 'Required value' });
+    causes.push({ reason: 'FieldValueRequired', field: `${field}.containers`, message: 'Required value' });
     return;
   }
   const seen = new Set<string>();
   containers.forEach((c, i) => {
     const co = obj(c);
     if (!co || typeof co.name !== 'string' || co.name === '') {
-      causes.push({ type: 'FieldValueRequired', field: `${field}.containers[${i}].name`, message: 'Required value' });
+      causes.push({ reason: 'FieldValueRequired', field: `${field}.containers[${i}].name`, message: 'Required value' });
     } else if (seen.has(co.name)) {
-      causes.push({ type: 'FieldValueDuplicate', field: `${field}.containers[${i}].name`, message: `Duplicate value: "${co.name}"` });
+      causes.push({ reason: 'FieldValueDuplicate', field: `${field}.containers[${i}].name`, message: `Duplicate value: "${co.name}"` });
     } else seen.add(co.name);
     if (!co || typeof co.image !== 'string' || co.image === '') {
-      causes.push({ type: 'FieldValueRequired', field: `${field}.containers[${i}].image`, message: 'Required value' });
+      causes.push({ reason: 'FieldValueRequired', field: `${field}.containers[${i}].image`, message: 'Required value' });
     }
   });
 }
@@ -95,9 +95,9 @@ export function validate(o: KubeObject): StatusCause[] {
   const annotations = o.metadata.annotations;
   if (annotations !== undefined && annotations !== null) {
     if (typeof annotations !== 'object' || Object.values(annotations).some((v) => typeof v !== 'string')) {
-      causes.push({ type: 'FieldValueInvalid', field: 'metadata.annotations', message: 'Invalid value: must be a map of strings' });
+      causes.push({ reason: 'FieldValueInvalid', field: 'metadata.annotations', message: 'Invalid value: must be a map of strings' });
     } else if (JSON.stringify(annotations).length > 256 * 1024) {
-      causes.push({ type: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' });
+      causes.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' });
     }
   }
   const spec = obj(o.spec);
@@ -110,16 +110,16 @@ export function validate(o: KubeObject): StatusCause[] {
     case 'DaemonSet':
     case 'StatefulSet': {
       const selector = obj(spec?.selector);
-      if (!selector) causes.push({ type: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' });
+      if (!selector) causes.push({ reason: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' });
       const template = obj(spec?.template);
       validatePodSpec(template?.spec, 'spec.template.spec', causes);
       const labels = obj(obj(template?.metadata)?.labels) ?? {};
       const matchLabels = obj(selector?.matchLabels) ?? {};
       if (selector && Object.entries(matchLabels).some(([k, v]) => labels[k] !== v)) {
-        causes.push({ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: 'Invalid value: `selector` does not match template `labels`' });
+        causes.push({ reason: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: 'Invalid value: `selector` does not match template `labels`' });
       }
       if (spec?.replicas !== undefined && (typeof spec.replicas !== 'number' || spec.replicas < 0 || !Number.isInteger(spec.replicas))) {
-        causes.push({ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0` });
+        causes.push({ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0` });
       }
       break;
     }
@@ -128,7 +128,7 @@ export function validate(o: KubeObject): StatusCause[] {
       break;
     case 'PodDisruptionBudget':
       if (spec?.minAvailable !== undefined && spec?.maxUnavailable !== undefined) {
-        causes.push({ type: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: minAvailable and maxUnavailable cannot be both set' });
+        causes.push({ reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: minAvailable and maxUnavailable cannot be both set' });
       }
       break;
   }
@@ -342,7 +342,7 @@ export function podSpecUpdateCauses(oldSpec: unknown, newSpec: unknown): StatusC
   if (JSON.stringify(strip(oldSpec)) === JSON.stringify(strip(newSpec))) return [];
   return [
     {
-      type: 'FieldValueForbidden',
+      reason: 'FieldValueForbidden',
       field: 'spec',
       message:
         'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { StatusError, errors, failure, qualifiedResource } from '../../api/status.js';
-import type { KubeObject, Status } from '../../api/types.js';
+import type { KubeObject, Status, StatusCause } from '../../api/types.js';
 import { isStatus } from '../../api/types.js';
 import { parseLabelSelector } from '../../api/labels.js';
 import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../store/fields.js';
@@ -138,10 +138,19 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'https://sandbox');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
-    // Like a kubeadm cluster: health and version are public; everything else needs the token.
+    // Go's HTTP server refuses a request path it cannot unescape before any handler runs.
+    try {
+      decodeURIComponent(url.pathname);
+    } catch {
+      return this.text(res, 400, '400 Bad Request');
+    }
+    // Like a kubeadm cluster (anonymous auth on): a wrong token is a 401 everywhere; a request
+    // without one is system:anonymous, which RBAC lets read health and version and nothing else.
+    const bearer = req.headers.authorization?.startsWith('Bearer ') ?? false;
+    if (bearer && !this.authenticated(req)) throw errors.unauthorized();
     if (method === 'GET' && ['/healthz', '/livez', '/readyz'].includes(path)) return this.text(res, 200, 'ok');
     if (method === 'GET' && path === '/version') return this.json(res, 200, versionInfo(this.opts.version()));
-    if (!this.authenticated(req)) throw errors.unauthorized();
+    if (!bearer) throw anonymousForbidden(method, url);
 
     const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(req);
     if (this.opts.extraRoutes) {
@@ -247,7 +256,8 @@ export class ApiServer {
   private async serve(route: Route, method: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
     const { type, namespace, name, subresource } = route;
     const ns = namespace ?? '';
-    const dryRun = parseDryRun(q);
+    // GET has no dryRun option (kube ignores unknown query parameters there).
+    const dryRun = method === 'GET' ? false : parseDryRun(q.getAll('dryRun'), OPTIONS_KIND[method] ?? 'CreateOptions');
     const fieldManager = q.get('fieldManager') ?? defaultFieldManager(req);
     const wantsWatch = route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
     if (route.kind === 'collection') {
@@ -258,10 +268,12 @@ export class ApiServer {
           return this.send(req, res, 201, await this.registry.create(type, ns, this.decode(req, body), { dryRun, fieldManager }), type);
         case 'DELETE': {
           const filter = this.filter(type, q);
-          return this.send(req, res, 200, await this.registry.deleteCollection(type, namespace, { filter }, { ...this.deleteOptions(q, body), dryRun }), type);
+          // DeleteOptions may ask for a dry run in the body (client-go does) or the query.
+          const opts = this.deleteOptions(q, body);
+          return this.send(req, res, 200, await this.registry.deleteCollection(type, namespace, { filter }, { ...opts, dryRun: dryRun || opts.dryRun }), type);
         }
         default:
-          throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+          throw methodNotAllowed();
       }
     }
     const n = name as string;
@@ -272,11 +284,11 @@ export class ApiServer {
       return this.watch({ ...route, kind: 'collection' }, qq, req, res);
     }
     if (subresource === 'eviction') {
-      if (method !== 'POST') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+      if (method !== 'POST') throw methodNotAllowed();
       return this.json(res, 201, await this.registry.evict(ns, n, this.decode(req, body), { dryRun }));
     }
     if (subresource === 'binding') {
-      if (method !== 'POST') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+      if (method !== 'POST') throw methodNotAllowed();
       return this.json(res, 201, await this.registry.bind(ns, n, this.decode(req, body), { dryRun }));
     }
     if (subresource === 'log') {
@@ -295,16 +307,26 @@ export class ApiServer {
           throw unsupportedPatchTypeError(type.crd ? '' : type.kind, type.crd ? type.group : type.group);
         }
         const patch = patchType === 'apply' ? this.decodeYamlOrJson(body) : decodePatchBody(body.toString('utf8'), patchType);
-        if (patchType === 'apply' && !q.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+        if (patchType === 'apply' && !q.get('fieldManager')) {
+          throw optionsInvalid('PatchOptions', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
+        }
+        // Server-side apply creates a missing object, and then answers 201 Created.
+        const creates = patchType === 'apply' && !subresource && (await this.registry.get(type, ns, n).then(() => false, () => true));
         const result = await this.registry.patch(type, ns, n, patchType, patch, subresource, { dryRun, fieldManager });
-        return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, 200, result, type);
+        return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, creates ? 201 : 200, result, type);
       }
       case 'DELETE': {
-        const result = await this.registry.delete(type, ns, n, { ...this.deleteOptions(q, body), dryRun });
-        return isStatus(result) ? this.json(res, 200, result) : this.send(req, res, 200, result, type);
+        const opts = this.deleteOptions(q, body);
+        const result = await this.registry.delete(type, ns, n, { ...opts, dryRun: dryRun || opts.dryRun });
+        if (isStatus(result)) {
+          // The storage layer's Success Status carries no code (only details of what went).
+          const { code: _code, ...success } = result;
+          return this.json(res, 200, success);
+        }
+        return this.send(req, res, 200, result, type);
       }
       default:
-        throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        throw methodNotAllowed();
     }
   }
 
@@ -324,13 +346,19 @@ export class ApiServer {
     const policy = q.get('propagationPolicy') ?? b.propagationPolicy;
     const orphan = q.get('orphanDependents') ?? b.orphanDependents;
     if (policy !== undefined && policy !== null) {
+      // ValidateDeleteOptions: 422 Invalid on DeleteOptions.meta.k8s.io.
+      if (orphan !== undefined && orphan !== null) {
+        throw optionsInvalid('DeleteOptions', [{ reason: 'FieldValueInvalid', field: 'propagationPolicy', message: `Invalid value: ${JSON.stringify(String(policy))}: orphanDependents and deletionPropagation cannot be both set` }]);
+      }
       if (!['Orphan', 'Background', 'Foreground'].includes(String(policy))) {
-        throw errors.badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`);
+        throw optionsInvalid('DeleteOptions', [
+          { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(String(policy))}: supported values: "Foreground", "Background", "Orphan", "nil"` },
+        ]);
       }
       opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
     } else if (orphan === true || orphan === 'true') opts.propagationPolicy = 'Orphan';
     if (b.preconditions && typeof b.preconditions === 'object') opts.preconditions = b.preconditions as DeleteOptions['preconditions'];
-    if (Array.isArray(b.dryRun) && b.dryRun.includes('All')) opts.dryRun = true;
+    if (Array.isArray(b.dryRun) && parseDryRun(b.dryRun.map(String), 'DeleteOptions')) opts.dryRun = true;
     return opts;
   }
 
@@ -352,6 +380,9 @@ export class ApiServer {
     const limit = q.get('limit') ? Number(q.get('limit')) : 0;
     if (!Number.isInteger(limit) || limit < 0) throw errors.badRequest(`limit: Invalid value: "${q.get('limit')}"`);
     const cont = q.get('continue') ?? undefined;
+    const rv = q.get('resourceVersion');
+    // A continue token pins its own snapshot.
+    if (cont && rv && rv !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
     const result = await this.registry.list(type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter });
     const metadata: Obj = { resourceVersion: String(result.revision) };
     if (result.continue) metadata.continue = result.continue;
@@ -564,10 +595,60 @@ export class ApiServer {
   }
 }
 
-function parseDryRun(q: URLSearchParams): boolean {
-  const values = q.getAll('dryRun');
-  for (const v of values) {
-    if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+/**
+ * RBAC's 403 for system:anonymous, worded from the request's attributes the way kube-apiserver's
+ * RequestInfo parses them (resource requests) or by path (everything else).
+ */
+function anonymousForbidden(method: string, url: URL): StatusError {
+  const user = 'User "system:anonymous"';
+  const parts = url.pathname.split('/').filter(Boolean);
+  let group = '';
+  let rest: string[] | undefined;
+  if (parts[0] === 'api' && parts.length >= 3) rest = parts.slice(2);
+  else if (parts[0] === 'apis' && parts.length >= 4) {
+    group = parts[1];
+    rest = parts.slice(3);
+  }
+  if (!rest) return errors.forbidden(`forbidden: ${user} cannot ${method.toLowerCase()} path "${url.pathname}"`, {});
+  let verb = ({ POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[method] ?? '';
+  if (rest[0] === 'watch' || rest[0] === 'proxy') {
+    verb = rest[0];
+    rest = rest.slice(1);
+  }
+  let namespace = '';
+  if (rest[0] === 'namespaces' && rest.length > 1) {
+    namespace = rest[1];
+    if (rest.length > 2 && rest[2] !== 'status' && rest[2] !== 'finalize') rest = rest.slice(2);
+  }
+  const [resource = '', name = '', subresource = ''] = rest;
+  if (!name && verb === 'get') verb = ['true', '1'].includes(url.searchParams.get('watch') ?? '') ? 'watch' : 'list';
+  if (!name && verb === 'delete') verb = 'deletecollection';
+  const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
+  const what = `${group ? `${resource}.${group}` : resource}${name ? ` "${name}"` : ''}`;
+  return errors.forbidden(
+    `${what} is forbidden: ${user} cannot ${verb} resource "${subresource ? `${resource}/${subresource}` : resource}" in API group "${group}" ${scope}`,
+    { name: name || undefined, group: group || undefined, kind: resource },
+  );
+}
+
+/** go-restful's 405 through kube's error handler: a generic Status with empty details. */
+function methodNotAllowed(): StatusError {
+  return new StatusError(failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
+}
+
+/** The options kind kube decodes a verb's query into (and names in its 422s). */
+const OPTIONS_KIND: Record<string, string> = { POST: 'CreateOptions', PUT: 'UpdateOptions', PATCH: 'PatchOptions', DELETE: 'DeleteOptions' };
+
+/** Invalid request options: 422 on the meta.k8s.io options kind, as kube's ValidateXOptions. */
+function optionsInvalid(kind: string, causes: StatusCause[]): StatusError {
+  return errors.invalid(kind, 'meta.k8s.io', '', causes);
+}
+
+function parseDryRun(values: string[], optionsKind: string): boolean {
+  if (values.some((v) => v !== 'All')) {
+    // field.NotSupported prints the []string value the Go way.
+    const value = `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
+    throw optionsInvalid(optionsKind, [{ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${value}: supported values: "All"` }]);
   }
   return values.length > 0;
 }

@@ -39,7 +39,7 @@ export function matchingBudgets(pod: KubeObject, pdbs: KubeObject[]): KubeObject
 }
 
 function tooManyRequests(message: string, causeMessage: string): Status {
-  return failure(429, 'TooManyRequests', message, { causes: [{ type: 'DisruptionBudget', message: causeMessage }] });
+  return failure(429, 'TooManyRequests', message, { causes: [{ reason: 'DisruptionBudget', message: causeMessage }] });
 }
 
 export function decideEviction(input: EvictionInput): EvictionDecision {
@@ -55,7 +55,7 @@ export function decideEviction(input: EvictionInput): EvictionDecision {
       status: failure(403, 'Forbidden', `pods "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
         name,
         kind: 'pods',
-        causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
       }),
     };
   }
@@ -68,7 +68,8 @@ export function decideEviction(input: EvictionInput): EvictionDecision {
   if (budgets.length > 1) {
     return {
       action: 'reject',
-      status: failure(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'),
+      // kube-apiserver answers with a plain 500 carrying no reason (kubectl: "Error from server: ...").
+      status: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 },
     };
   }
   const pdb = budgets[0];
@@ -90,7 +91,7 @@ export function decideEviction(input: EvictionInput): EvictionDecision {
   }
   const allowed = Number(status.disruptionsAllowed ?? 0);
   if (allowed < 0) {
-    return { action: 'reject', status: failure(403, 'Forbidden', 'pdb disruptions allowed is negative', { causes: [{ type: 'DisruptionBudget', message: `The disruption budget ${pdbName} does not allow evicting pods currently: pdb disruptions allowed is negative` }] }) };
+    return { action: 'reject', status: failure(403, 'Forbidden', 'pdb disruptions allowed is negative', { causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${pdbName} does not allow evicting pods currently: pdb disruptions allowed is negative` }] }) };
   }
   const disrupted = (status.disruptedPods as Record<string, string> | undefined) ?? {};
   if (Object.keys(disrupted).length > MAX_DISRUPTED_PODS) {

@@ -38,7 +38,16 @@ export interface RegistryOptions extends Partial<AdmissionOptions> {
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 /** Kinds whose DELETE answers with the object rather than a Status (kube's ReturnDeletedObject). */
-const RETURNS_DELETED = new Set(['pods', 'namespaces', 'nodes', 'customresourcedefinitions.apiextensions.k8s.io', 'persistentvolumes', 'persistentvolumeclaims', 'services']);
+const RETURNS_DELETED = new Set([
+  'pods',
+  'namespaces',
+  'serviceaccounts',
+  'customresourcedefinitions.apiextensions.k8s.io',
+  'persistentvolumes',
+  'persistentvolumeclaims',
+  'services',
+  'storageclasses.storage.k8s.io',
+]);
 
 export class Registry {
   readonly store: Store;
@@ -117,6 +126,9 @@ export class Registry {
 
   async create(t: ResourceType, namespace: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
     const o = this.decodeBody(t, body, namespace);
+    // NamespaceLifecycle admission runs before storage and validation: a missing or terminating
+    // namespace wins over an invalid object. The name is not generated yet at that point.
+    if (t.namespaced) await this.checkNamespaceWritable(o.metadata.namespace ?? namespace, t, o.metadata.name || o.metadata.generateName || 'Unknown');
     if (o.metadata.resourceVersion) {
       // kube-apiserver's storage layer refuses this with a plain internal error.
       throw errors.internal('resourceVersion should not be set on objects to be created');
@@ -127,14 +139,13 @@ export class Registry {
         for (let i = 0; i < 5; i++) suffix += NAME_CHARS[randomInt(NAME_CHARS.length)];
         o.metadata.name = `${o.metadata.generateName}${suffix}`;
       } else {
-        throw errors.invalid(t.kind, t.group, '', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+        throw errors.invalid(t.kind, t.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
       }
     }
     const nameProblem = validateName(t.kind, o.metadata.name);
     if (nameProblem) {
-      throw errors.invalid(t.kind, t.group, o.metadata.name, [{ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${o.metadata.name}": ${nameProblem}` }]);
+      throw errors.invalid(t.kind, t.group, o.metadata.name, [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${o.metadata.name}": ${nameProblem}` }]);
     }
-    if (t.namespaced) await this.checkNamespaceWritable(namespace, t);
     const now = isoTime(this.clock.now());
     const meta = { ...o.metadata };
     delete meta.deletionTimestamp;
@@ -167,11 +178,26 @@ export class Registry {
     }
     const o = { ...(body as Obj) } as KubeObject;
     const gv = groupVersion(t);
-    if (o.kind !== undefined && o.kind !== t.kind) {
-      throw errors.badRequest(`the kind in the data (${String(o.kind)}) does not match the expected kind (${t.kind})`);
-    }
-    if (o.apiVersion !== undefined && o.apiVersion !== gv) {
-      throw errors.badRequest(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${gv})`);
+    // Missing kind or apiVersion are filled in from the URL, as kube's decoder does.
+    const kind = o.kind === undefined || o.kind === '' ? t.kind : String(o.kind);
+    const apiVersion = o.apiVersion === undefined || o.apiVersion === '' ? gv : String(o.apiVersion);
+    const versionMismatch = () => errors.badRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${gv})`);
+    if (t.crd) {
+      if (apiVersion !== gv) throw versionMismatch();
+      if (kind !== t.kind) {
+        const name = String((o.metadata as Obj | undefined)?.name ?? '');
+        throw errors.invalid(kind, t.group, name, [{ reason: 'FieldValueInvalid', field: 'kind', message: `Invalid value: "${kind}": must be ${t.kind}` }]);
+      }
+    } else if (kind !== t.kind || apiVersion !== gv) {
+      const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+      // Another version of the same kind decodes and converts, and is refused afterwards; any
+      // other kind fails in the decoder ("<Kind> in version ... cannot be handled as a <Kind>").
+      if (kind === t.kind && group === t.group) throw versionMismatch();
+      const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
+      const why = this.typeForKind(apiVersion, kind)
+        ? `converting (${version}.${kind}) to (${t.group ? t.group.split('.')[0] : 'core'}.${t.kind}): unknown conversion`
+        : `no kind "${kind}" is registered for version "${apiVersion}" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"`;
+      throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${t.kind}: ${why}`);
     }
     o.kind = t.kind;
     o.apiVersion = gv;
@@ -193,13 +219,19 @@ export class Registry {
     if (causes.length) throw errors.invalid(t.kind, t.group, o.metadata.name ?? '', causes);
   }
 
-  private async checkNamespaceWritable(namespace: string, t: ResourceType): Promise<void> {
+  private async checkNamespaceWritable(namespace: string, t: ResourceType, name: string): Promise<void> {
     const ns = await this.store.get('namespaces', '', namespace);
     if (!ns) throw errors.notFound('namespaces', '', namespace);
     if (ns.metadata.deletionTimestamp || (ns.status as Obj | undefined)?.phase === 'Terminating') {
+      // admission.NewForbidden: names the object being created, then NamespaceLifecycle adds the cause.
       throw errors.forbidden(
-        `${t.resource}${t.group ? '.' + t.group : ''} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-        { name: namespace, kind: 'namespaces', causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] },
+        `${t.resource}${t.group ? '.' + t.group : ''} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          name,
+          group: t.group || undefined,
+          kind: t.resource,
+          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+        },
       );
     }
   }
@@ -304,10 +336,24 @@ export class Registry {
     }
     next.metadata = meta;
     const extra: StatusCause[] = [];
+    // ObjectMeta update rules every kind shares (kube's validateCommonFields): a client may leave
+    // uid out, but may not change it, and may not add finalizers to an object being deleted.
+    const uid = incoming.metadata.uid;
+    if (uid && uid !== cm.uid) extra.push({ reason: 'FieldValueInvalid', field: 'metadata.uid', message: `Invalid value: "${uid}": field is immutable` });
+    if (cm.deletionTimestamp) {
+      const added = [...new Set(meta.finalizers ?? [])].filter((f) => !(cm.finalizers ?? []).includes(f)).sort();
+      if (added.length) {
+        extra.push({
+          reason: 'FieldValueForbidden',
+          field: 'metadata.finalizers',
+          message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers [${added.map((f) => JSON.stringify(f)).join(' ')}]`,
+        });
+      }
+    }
     if (t.resource === 'pods' && subresource !== 'status') {
       extra.push(...podSpecUpdateCauses(current.spec, next.spec));
       if ((current.spec as Obj)?.nodeName && (next.spec as Obj)?.nodeName !== (current.spec as Obj)?.nodeName) {
-        extra.push({ type: 'FieldValueForbidden', field: 'spec.nodeName', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`' });
+        extra.push({ reason: 'FieldValueForbidden', field: 'spec.nodeName', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`' });
       }
     }
     this.validateOrThrow(t, next, extra);
@@ -348,7 +394,7 @@ export class Registry {
     const scale = body as { metadata?: Obj; spec?: { replicas?: unknown } };
     const replicas = scale?.spec?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw errors.invalid('Scale', 'autoscaling', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+      throw errors.invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
     }
     const current = await this.get(t, namespace, name);
     const rv = scale.metadata?.resourceVersion;
@@ -431,7 +477,10 @@ export class Registry {
   private async remove(t: ResourceType, o: KubeObject, expectedRevision?: string): Promise<KubeObject> {
     try {
       const gone = await this.store.delete(resourceKey(t), t.namespaced ? (o.metadata.namespace ?? '') : '', o.metadata.name ?? '', expectedRevision);
-      if (t.resource === 'customresourcedefinitions') this.onCRDDeleted(gone);
+      if (t.resource === 'customresourcedefinitions') {
+        this.onCRDDeleted(gone);
+        await this.deleteCustomResources(gone);
+      }
       return gone;
     } catch (e) {
       throw mapStoreError(e, t, o.metadata.name ?? '');
@@ -508,7 +557,7 @@ export class Registry {
     const binding = body as { metadata?: Obj; target?: { kind?: string; name?: string } };
     const node = binding?.target?.name;
     if (binding?.target?.kind && binding.target.kind !== 'Node') throw errors.badRequest('binding target must be a Node');
-    if (!node) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+    if (!node) throw errors.invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
     for (let attempt = 0; ; attempt++) {
       const pod = await this.get(t, namespace, name);
       const spec = (pod.spec as Obj) ?? {};
@@ -593,6 +642,18 @@ export class Registry {
   private onCRDChanged(crd: KubeObject): void {
     this.onCRDDeleted(crd);
     for (const t of crdTypes(crd)) this.addType(t);
+  }
+
+  /**
+   * kube's CRD finalizer (customresourcecleanup.apiextensions.k8s.io) deletes every custom
+   * resource before the CRD goes, so a CRD created again later starts empty. Here that happens
+   * at once, finalizers of the custom resources included.
+   */
+  private async deleteCustomResources(crd: KubeObject): Promise<void> {
+    const spec = (crd.spec as Obj) ?? {};
+    const key = resourceKey({ group: String(spec.group ?? ''), resource: String((spec.names as Obj | undefined)?.plural ?? '') });
+    const { items } = await this.store.list(key, undefined);
+    for (const item of items) await this.store.delete(key, item.metadata.namespace ?? '', item.metadata.name ?? '').catch(() => undefined);
   }
 
   private onCRDDeleted(crd: KubeObject): void {

@@ -2,6 +2,7 @@
 // read (the server copies before changing anything), so lists and watches share references.
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
+import { errors } from '../../api/status.js';
 import {
   type ListOptions,
   type ListResult,
@@ -23,6 +24,8 @@ interface Snapshot {
   items: KubeObject[];
   revision: number;
   expires: number;
+  /** Set once the snapshot is kept for continue tokens. */
+  id?: string;
 }
 
 interface Watcher {
@@ -106,29 +109,35 @@ export class MemoryStore implements Store {
     const result: ListResult = { items, revision: snapshot.revision };
     if (end < snapshot.items.length) {
       this.expireSnapshots();
-      const id = randomBytes(9).toString('base64url');
+      // One entry per list, shared by all its pages; tokens are reusable until it expires, as
+      // kube's are until compaction (a retried page request must get the same page).
+      if (!snapshot.id) {
+        snapshot.id = randomBytes(9).toString('base64url');
+        this.snapshots.set(snapshot.id, snapshot);
+      }
       snapshot.expires = this.now() + this.snapshotTtlMs;
-      this.snapshots.set(id, snapshot);
-      result.continue = Buffer.from(JSON.stringify({ rv: snapshot.revision, id, offset: end })).toString('base64url');
+      result.continue = Buffer.from(JSON.stringify({ rv: snapshot.revision, id: snapshot.id, offset: end })).toString('base64url');
       if (countRemaining) result.remainingItemCount = snapshot.items.length - end;
     }
     return result;
   }
 
   private continueList(token: string, limit: number, countRemaining?: boolean): ListResult {
+    // A token that does not decode is the client's mistake (kube: 400 "invalid continue token");
+    // one that decodes but whose snapshot is gone has expired (410).
+    const invalid = (why: string) => errors.badRequest(`invalid continue token: continue key is not valid: ${why}`);
     let parsed: { rv?: unknown; id?: unknown; offset?: unknown };
+    if (!/^[A-Za-z0-9_-]*$/.test(token)) throw invalid('illegal base64 data');
     try {
       parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    } catch {
-      throw new StoreError('Expired', 'continue key is not valid');
+    } catch (e) {
+      throw invalid((e as Error).message);
     }
-    if (typeof parsed?.id !== 'string' || typeof parsed.offset !== 'number') {
-      throw new StoreError('Expired', 'continue key is not valid');
+    if (typeof parsed !== 'object' || parsed === null || typeof parsed.id !== 'string' || typeof parsed.offset !== 'number' || typeof parsed.rv !== 'number') {
+      throw invalid('server does not recognize this encoded version');
     }
     const snapshot = this.snapshots.get(parsed.id);
-    // A continue token is single-use: the next page gets a fresh one.
-    this.snapshots.delete(parsed.id);
-    if (!snapshot || snapshot.expires < this.now()) {
+    if (!snapshot || snapshot.expires < this.now() || snapshot.revision !== parsed.rv || parsed.offset < 0 || parsed.offset > snapshot.items.length) {
       throw new StoreError(
         'Expired',
         'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
@@ -219,7 +228,8 @@ export class MemoryStore implements Store {
   watch(resource: string | undefined, options: WatchOptions, listener: (e: StoreEvent) => void): Unsubscribe {
     const watcher: Watcher = { resource, namespace: options.namespace, listener };
     if (options.fromRevision < this.compacted) {
-      throw new StoreError('Expired', `too old resource version: ${options.fromRevision} (${this.compacted + 1})`);
+      // kube's watch cache names the oldest resourceVersion it can still watch from.
+      throw new StoreError('Expired', `too old resource version: ${options.fromRevision} (${this.compacted})`);
     }
     if (options.fromRevision < this.rev) {
       for (let i = 0; i < this.historyCount; i++) {

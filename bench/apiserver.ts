@@ -1,0 +1,63 @@
+// Benchmark (issue: sandbox API server): load a scenario of 5,000 nodes and 10,000 pods and
+// measure start-up time, the sandbox's RSS, `kubectl get pods -A -o json`, and a paginated list
+// through upkeep's own client. Aims: start-up < 10 s, list of 10,000 pods < 1 s, RSS < 1 GB.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { KubeClient } from '../src/kube/index.js';
+import { fmt, kubectl, peakRssMiB, rssMiB, serveSandbox, time } from './common.js';
+
+export function scenarioText(nodes: number, pods: number): string {
+  const lines = [
+    'apiVersion: upkeep.dev/v1alpha1',
+    'kind: Scenario',
+    `metadata: {name: bench-${nodes}-nodes-${pods}-pods}`,
+    'spec:',
+    '  controlPlane: {version: v1.31.4}',
+    '  nodes:',
+    '    - {name: controlplane, role: control-plane}',
+    `    - {namePrefix: worker-, count: ${nodes}}`,
+  ];
+  const docs = [lines.join('\n')];
+  for (let i = 0; i < pods; i++) {
+    docs.push(`apiVersion: v1\nkind: Pod\nmetadata: {name: pod-${i}, namespace: bench, labels: {app: bench, shard: s${i % 10}}}\nspec:\n  nodeName: worker-${(i % nodes) + 1}\n  containers: [{name: app, image: "registry.k8s.io/pause:3.10", resources: {requests: {cpu: 10m, memory: 16Mi}}}]`);
+  }
+  return docs.join('\n---\n') + '\n';
+}
+
+export async function benchApiServer(nodes = 5000, pods = 10000): Promise<Record<string, string | number>> {
+  const dir = await fs.mkdtemp('/tmp/upkeep-bench-scn-');
+  const file = path.join(dir, 'scenario.yaml');
+  await fs.writeFile(file, scenarioText(nodes, pods));
+  const sb = await serveSandbox(file);
+  try {
+    const cache = path.join(sb.dir, 'kubecache');
+    // Let the kubelets settle (pods Running) before measuring reads.
+    const client = await KubeClient.create({ kubeconfig: sb.kubeconfig });
+    for (let i = 0; i < 600; i++) {
+      const list = await client.list({ version: 'v1', resource: 'pods', namespace: 'bench' }, { fieldSelector: 'status.phase=Running' });
+      if (list.items.length >= pods) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await kubectl(sb.kubeconfig, ['get', 'ns'], cache); // discovery cache warm, as a user's would be
+    const kc = await kubectl(sb.kubeconfig, ['get', 'pods', '-A', '-o', 'json'], cache);
+    const count = (JSON.parse(kc.stdout) as { items: unknown[] }).items.length;
+    const paged = await time(async () => {
+      let n = 0;
+      for await (const _ of client.listAll({ version: 'v1', resource: 'pods' }, { limit: 500 })) n++;
+      return n;
+    });
+    const table = await kubectl(sb.kubeconfig, ['get', 'pods', '-A', '--no-headers'], cache);
+    return {
+      nodes,
+      pods,
+      'start-up (ready line)': fmt(sb.startupMs),
+      'kubectl get pods -A -o json': `${fmt(kc.ms)} (${count} pods)`,
+      'kubectl get pods -A (table)': fmt(table.ms),
+      'upkeep client paginated list (limit 500)': `${fmt(paged.ms)} (${paged.value} pods)`,
+      'sandbox RSS now / peak (MiB)': `${(await rssMiB(sb.child.pid!)).toFixed(0)} / ${(await peakRssMiB(sb.child.pid!)).toFixed(0)}`,
+    };
+  } finally {
+    await sb.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

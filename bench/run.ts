@@ -1,0 +1,18 @@
+// `npm run bench [name...]`: runs the benchmarks and prints their figures as Markdown tables.
+import { benchApiServer } from './apiserver.js';
+
+const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = {
+  apiserver: () => benchApiServer(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
+  const run = BENCHES[name];
+  if (!run) {
+    console.error(`unknown benchmark ${name} (have: ${Object.keys(BENCHES).join(', ')})`);
+    process.exit(2);
+  }
+  const figures = await run();
+  console.log(`\n### ${name}\n\n| measure | value |\n|---|---|`);
+  for (const [k, v] of Object.entries(figures)) console.log(`| ${k} | ${v} |`);
+}

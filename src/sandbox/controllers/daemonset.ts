@@ -1,0 +1,440 @@
+// The DaemonSet controller (kube-controller-manager's daemonset-controller): one pod per
+// eligible node. Pods carry kube's automatic tolerations and a required node affinity on the
+// node's name, and the scheduler binds them, so a cordoned node still gets its DaemonSet pod.
+// Templates are snapshotted as ControllerRevisions; RollingUpdate replaces old pods within
+// maxUnavailable (maxSurge is treated as 0), OnDelete waits for the user to delete them.
+import type { KubeObject } from '../../api/types.js';
+import { StatusError } from '../../api/status.js';
+import type { StoreEvent } from '../store/store.js';
+import { type Controller, type ControllerContext, isRace } from './context.js';
+import { WorkQueue } from './queue.js';
+import { omitZero } from './replicaset.js';
+import { type Taint, type Toleration, matchesNodeAffinity, tolerates } from './scheduling.js';
+import {
+  type Obj,
+  Expectations,
+  canonicalJSON,
+  computeHash,
+  controllerOf,
+  int,
+  isPodAvailable,
+  isPodReady,
+  isPodTerminating,
+  msUntilAvailable,
+  objectKey,
+  ownerReference,
+  podFromTemplate,
+  podPhase,
+  scaledValue,
+  slowStartBatch,
+  splitKey,
+} from './workloads.js';
+
+const RESOURCE = 'daemonsets.apps';
+export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
+export const POD_TEMPLATE_GENERATION = 'pod-template-generation';
+/** kube's BurstReplicas for DaemonSets: the most pods one sync creates. */
+const BURST = 250;
+
+/** The tolerations every DaemonSet pod gets (util.AddOrUpdateDaemonPodTolerations). */
+export function daemonPodTolerations(spec: Obj): Toleration[] {
+  const auto: Toleration[] = [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+    { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+  ];
+  if (spec.hostNetwork) auto.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
+  const out = [...((spec.tolerations as Toleration[]) ?? [])];
+  for (const t of auto) {
+    // A toleration with the same key, operator, value and effect is replaced (dropping any tolerationSeconds).
+    const i = out.findIndex((c) => c.key === t.key && (c.operator ?? 'Equal') === t.operator && (c.value ?? '') === '' && c.effect === t.effect);
+    if (i >= 0) out[i] = t;
+    else out.push(t);
+  }
+  return out;
+}
+
+export interface DaemonPlacement {
+  shouldRun: boolean;
+  shouldContinueRunning: boolean;
+}
+
+/**
+ * NodeShouldRunDaemonPod: node name, nodeSelector and required node affinity must match; a
+ * NoSchedule/NoExecute taint the pod does not tolerate stops new pods, and only an untolerated
+ * NoExecute taint also removes a running one. Cordoned and NotReady nodes are tolerated.
+ */
+export function nodeShouldRunDaemonPod(templateSpec: Obj, node: KubeObject): DaemonPlacement {
+  const nodeName = node.metadata.name ?? '';
+  if (templateSpec.nodeName && templateSpec.nodeName !== nodeName) return { shouldRun: false, shouldContinueRunning: false };
+  const spec = { ...templateSpec, tolerations: daemonPodTolerations(templateSpec) };
+  const pod: KubeObject = { metadata: {}, spec };
+  if (!matchesNodeAffinity(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
+  const taints = ((node.spec as Obj | undefined)?.taints as Taint[]) ?? [];
+  const untolerated = taints.filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(spec.tolerations, t));
+  if (untolerated.length) return { shouldRun: false, shouldContinueRunning: !untolerated.some((t) => t.effect === 'NoExecute') };
+  return { shouldRun: true, shouldContinueRunning: true };
+}
+
+/** The node a DaemonSet pod is bound or meant for (util.GetTargetNodeName). */
+export function targetNodeName(pod: KubeObject): string | undefined {
+  const spec = (pod.spec as Obj) ?? {};
+  if (spec.nodeName) return String(spec.nodeName);
+  const terms = (((((spec.affinity as Obj)?.nodeAffinity as Obj)?.requiredDuringSchedulingIgnoredDuringExecution as Obj)?.nodeSelectorTerms as Obj[]) ?? []);
+  for (const term of terms) {
+    for (const f of (term.matchFields as Obj[]) ?? []) {
+      const values = (f.values as string[]) ?? [];
+      if (f.key === 'metadata.name' && f.operator === 'In' && values.length === 1) return values[0];
+    }
+  }
+  return undefined;
+}
+
+/** The pod's affinity with the required node affinity replaced by "this node" (ReplaceDaemonSetPodNodeNameNodeAffinity). */
+export function affinityForNode(affinity: Obj | undefined, nodeName: string): Obj {
+  const a = { ...(affinity ?? {}) };
+  const nodeAffinity = { ...((a.nodeAffinity as Obj) ?? {}) };
+  nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = {
+    nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }],
+  };
+  a.nodeAffinity = nodeAffinity;
+  return a;
+}
+
+/** A pod runs the current template: its hash label, else its template generation. */
+export function isPodUpdated(pod: KubeObject, hash: string, generation: number | undefined): boolean {
+  const labels = pod.metadata.labels ?? {};
+  if (labels[CONTROLLER_REVISION_HASH] !== undefined) return labels[CONTROLLER_REVISION_HASH] === hash;
+  return generation !== undefined && labels[POD_TEMPLATE_GENERATION] === String(generation);
+}
+
+/** Oldest first; among equal ages, running before pending (podByCreationTimestampAndPhase). */
+function byAgeAndPhase(a: KubeObject, b: KubeObject): number {
+  const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
+  const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
+  if (ta !== tb) return ta - tb;
+  const ra = podPhase(a) === 'Running' ? 0 : 1;
+  const rb = podPhase(b) === 'Running' ? 0 : 1;
+  if (ra !== rb) return ra - rb;
+  return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1;
+}
+
+export interface DaemonSetCounts {
+  desiredNumberScheduled: number;
+  currentNumberScheduled: number;
+  numberMisscheduled: number;
+  numberReady: number;
+  numberAvailable: number;
+  numberUnavailable: number;
+  updatedNumberScheduled: number;
+}
+
+/** Pure: DaemonSetStatus counts over the nodes and the pods meant for each. */
+export function daemonSetCounts(templateSpec: Obj, nodes: KubeObject[], podsByNode: Map<string, KubeObject[]>, hash: string, generation: number | undefined, minReadyRealMs: number, nowMs: number): DaemonSetCounts {
+  const c: DaemonSetCounts = { desiredNumberScheduled: 0, currentNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, numberAvailable: 0, numberUnavailable: 0, updatedNumberScheduled: 0 };
+  for (const node of nodes) {
+    const { shouldRun } = nodeShouldRunDaemonPod(templateSpec, node);
+    const pods = podsByNode.get(node.metadata.name ?? '') ?? [];
+    if (!shouldRun) {
+      if (pods.length) c.numberMisscheduled++;
+      continue;
+    }
+    c.desiredNumberScheduled++;
+    if (!pods.length) continue;
+    c.currentNumberScheduled++;
+    const pod = [...pods].sort(byAgeAndPhase)[0];
+    if (isPodReady(pod)) {
+      c.numberReady++;
+      if (isPodAvailable(pod, minReadyRealMs, nowMs)) c.numberAvailable++;
+    }
+    if (isPodUpdated(pod, hash, generation)) c.updatedNumberScheduled++;
+  }
+  c.numberUnavailable = c.desiredNumberScheduled - c.numberAvailable;
+  return c;
+}
+
+/**
+ * The rolling update step with maxSurge 0: old pods that are unavailable may always go; available
+ * old pods go while fewer than maxUnavailable nodes are unavailable. Returns pods to delete.
+ */
+export function rollingUpdateDeletions(podsByNode: Map<string, KubeObject[]>, hash: string, generation: number | undefined, maxUnavailable: number, minReadyRealMs: number, nowMs: number): KubeObject[] {
+  let unavailable = 0;
+  const replace: KubeObject[] = [];
+  const candidates: KubeObject[] = [];
+  for (const node of [...podsByNode.keys()].sort()) {
+    const pods = (podsByNode.get(node) ?? []).filter((p) => !isPodTerminating(p));
+    const updated = pods.filter((p) => isPodUpdated(p, hash, generation));
+    const old = pods.filter((p) => !isPodUpdated(p, hash, generation));
+    if (updated.length > 1 || old.length > 1 || (updated.length === 0) === (old.length === 0)) {
+      unavailable++; // the manage step sorts this node out
+      continue;
+    }
+    if (updated.length) {
+      if (!isPodAvailable(updated[0], minReadyRealMs, nowMs)) unavailable++;
+      continue;
+    }
+    if (!isPodAvailable(old[0], minReadyRealMs, nowMs)) replace.push(old[0]);
+    else if (unavailable < maxUnavailable) candidates.push(old[0]);
+  }
+  const room = Math.min(Math.max(0, maxUnavailable - unavailable), candidates.length);
+  return [...replace, ...candidates.slice(0, room)];
+}
+
+export class DaemonSetController implements Controller {
+  readonly name = 'daemonset';
+  private readonly queue: WorkQueue;
+  private readonly expectations: Expectations;
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.queue = new WorkQueue((k) => this.sync(k), (k, e) => ctx.log(`daemonset-controller: ${k}: ${String(e)}`), 4);
+    this.expectations = new Expectations(() => Math.max(ctx.clock.real(5 * 60_000), 5_000));
+  }
+
+  private get type() {
+    return this.ctx.type('apps', 'v1', 'daemonsets');
+  }
+  private get revisionType() {
+    return this.ctx.type('apps', 'v1', 'controllerrevisions');
+  }
+
+  start(): void {
+    this.enqueueAll();
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private enqueueAll(): void {
+    for (const ds of this.ctx.cache.list(RESOURCE)) this.queue.add(objectKey(ds));
+  }
+
+  onEvent(e: StoreEvent): void {
+    if (e.resource === RESOURCE) {
+      if (e.type === 'DELETED') this.expectations.forget(objectKey(e.object));
+      else this.queue.add(objectKey(e.object));
+    } else if (e.resource === 'nodes') {
+      // Only what decides placement matters, not heartbeats.
+      const placement = (n: KubeObject | undefined) => canonicalJSON([n?.metadata.labels, (n?.spec as Obj | undefined)?.taints, (n?.spec as Obj | undefined)?.unschedulable]);
+      if (e.type !== 'MODIFIED' || placement(e.prev) !== placement(e.object)) this.enqueueAll();
+    } else if (e.resource === 'pods') {
+      const ref = controllerOf(e.object);
+      if (ref?.kind !== 'DaemonSet') return;
+      const key = `${e.namespace}/${ref.name}`;
+      if (e.type === 'ADDED') this.expectations.creationObserved(key);
+      else if (e.type === 'DELETED' || (e.object.metadata.deletionTimestamp && !e.prev?.metadata.deletionTimestamp)) this.expectations.deletionObserved(key, e.object.metadata.uid ?? '');
+      this.queue.add(key);
+    }
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [ns, name] = splitKey(key);
+    const ds = this.ctx.cache.get(RESOURCE, ns, name);
+    if (!ds) {
+      this.expectations.forget(key);
+      return;
+    }
+    if (ds.metadata.deletionTimestamp) return;
+    const spec = (ds.spec as Obj) ?? {};
+    const template = (spec.template as Obj) ?? {};
+    const templateSpec = (template.spec as Obj) ?? {};
+    let hash: string;
+    try {
+      hash = await this.syncRevisions(ds);
+    } catch (e) {
+      if (isRace(e)) return this.queue.addAfter(key, 20);
+      throw e;
+    }
+    const generation = ds.metadata.generation;
+    const nodes = this.ctx.cache.list('nodes');
+    const nodeNames = new Set(nodes.map((n) => n.metadata.name ?? ''));
+    const minReadyRealMs = this.ctx.clock.real(int(spec.minReadySeconds, 0) * 1000);
+
+    if (this.expectations.satisfied(key)) {
+      const podsByNode = this.podsByNode(ds);
+      const toCreate: string[] = [];
+      const toDelete: KubeObject[] = [];
+      for (const node of nodes) {
+        const nodeName = node.metadata.name ?? '';
+        const pods = podsByNode.get(nodeName) ?? [];
+        const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(templateSpec, node);
+        if (shouldRun && pods.length === 0) toCreate.push(nodeName);
+        else if (shouldContinueRunning) {
+          const running: KubeObject[] = [];
+          for (const p of pods) {
+            if (isPodTerminating(p)) continue;
+            const phase = podPhase(p);
+            if (phase === 'Failed') {
+              await this.ctx.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${ns}/${p.metadata.name} on node ${nodeName}, will try to kill it`, 'daemonset-controller');
+              toDelete.push(p);
+            } else if (phase === 'Succeeded') toDelete.push(p);
+            else running.push(p);
+          }
+          // One pod per node: the oldest stays.
+          if (running.length > 1) toDelete.push(...running.sort(byAgeAndPhase).slice(1));
+        } else {
+          toDelete.push(...pods.filter((p) => !isPodTerminating(p)));
+        }
+      }
+      // Pods meant for nodes that no longer exist.
+      for (const [nodeName, pods] of podsByNode) if (!nodeNames.has(nodeName)) toDelete.push(...pods.filter((p) => !isPodTerminating(p)));
+
+      // The rolling update takes down old pods; the next sync recreates them from the new template.
+      const strategy = (spec.updateStrategy as Obj) ?? {};
+      if ((strategy.type ?? 'RollingUpdate') === 'RollingUpdate') {
+        const eligible = new Map([...podsByNode].filter(([n]) => nodeNames.has(n)));
+        const desired = nodes.filter((n) => nodeShouldRunDaemonPod(templateSpec, n).shouldRun).length;
+        const ru = (strategy.rollingUpdate as Obj) ?? {};
+        let maxUnavailable = scaledValue(ru.maxUnavailable ?? 1, desired, true);
+        if (maxUnavailable === 0 && scaledValue(ru.maxSurge ?? 0, desired, true) === 0) maxUnavailable = 1;
+        if (maxUnavailable === 0) maxUnavailable = 1; // maxSurge is not simulated: fall back to one at a time
+        const chosen = new Set(toDelete.map((p) => p.metadata.uid));
+        for (const p of rollingUpdateDeletions(eligible, hash, generation, maxUnavailable, minReadyRealMs, this.ctx.clock.now())) if (!chosen.has(p.metadata.uid)) toDelete.push(p);
+      }
+      await this.syncNodes(ds, key, toCreate.slice(0, BURST), toDelete.slice(0, BURST), hash);
+    }
+    await this.updateStatus(ds, key, hash, nodes, minReadyRealMs);
+  }
+
+  /** Pods of the set by the node they are bound or meant for (terminating ones included). */
+  private podsByNode(ds: KubeObject): Map<string, KubeObject[]> {
+    const out = new Map<string, KubeObject[]>();
+    for (const p of this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'pods')) {
+      const node = targetNodeName(p);
+      if (!node) continue;
+      let list = out.get(node);
+      if (!list) out.set(node, (list = []));
+      list.push(p);
+    }
+    return out;
+  }
+
+  private async syncNodes(ds: KubeObject, key: string, create: string[], remove: KubeObject[], hash: string): Promise<void> {
+    const ns = ds.metadata.namespace ?? '';
+    const spec = (ds.spec as Obj) ?? {};
+    const template = structuredClone((spec.template as Obj) ?? {});
+    const tmeta = (template.metadata as Obj) ?? {};
+    template.metadata = { ...tmeta, labels: { ...((tmeta.labels as Record<string, string>) ?? {}), [POD_TEMPLATE_GENERATION]: String(ds.metadata.generation ?? 1), [CONTROLLER_REVISION_HASH]: hash } };
+    const tspec = (template.spec as Obj) ?? {};
+    template.spec = { ...tspec, tolerations: daemonPodTolerations(tspec) };
+
+    this.expectations.expectCreations(key, create.length);
+    this.expectations.expectDeletions(key, remove.map((p) => p.metadata.uid ?? ''));
+    const { successes, error } = await slowStartBatch(create.length, 1, async (i) => {
+      const pod = podFromTemplate(template, ds, { generateName: `${ds.metadata.name}-` });
+      (pod.spec as Obj).affinity = affinityForNode((pod.spec as Obj).affinity as Obj | undefined, create[i]);
+      const created = await this.ctx.registry.create(this.ctx.pods, ns, pod);
+      await this.ctx.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, 'daemonset-controller');
+    });
+    if (successes < create.length) this.expectations.creationObserved(key, create.length - successes);
+    await Promise.all(
+      remove.map(async (p) => {
+        try {
+          await this.ctx.registry.delete(this.ctx.pods, ns, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
+        } catch (e) {
+          this.expectations.deletionObserved(key, p.metadata.uid ?? '');
+          if (isRace(e)) return;
+          throw e;
+        }
+        await this.ctx.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, 'daemonset-controller');
+      }),
+    );
+    if (error !== undefined) {
+      const message = error instanceof StatusError ? error.message : String(error);
+      await this.ctx.event(ds, 'Warning', 'FailedCreate', `Error creating: ${message}`, 'daemonset-controller');
+      if (!isRace(error)) throw error;
+    }
+  }
+
+  /**
+   * The ControllerRevision of the current template (created, or its revision bumped on a
+   * rollback), old ones trimmed to revisionHistoryLimit. Returns the template hash.
+   */
+  private async syncRevisions(ds: KubeObject): Promise<string> {
+    const ns = ds.metadata.namespace ?? '';
+    const spec = (ds.spec as Obj) ?? {};
+    const status = (ds.status as Obj) ?? {};
+    const template = (spec.template as Obj) ?? {};
+    const data = { spec: { template: { ...template, $patch: 'replace' } } };
+    const revisions = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'controllerrevisions.apps');
+    const maxRevision = Math.max(0, ...revisions.map((r) => int(r.revision, 0)));
+    const dataJSON = canonicalJSON(data);
+    let current = revisions.find((r) => canonicalJSON(r.data) === dataJSON);
+    if (current) {
+      if (int(current.revision, 0) < maxRevision) {
+        current = await this.ctx.registry.update(this.revisionType, ns, current.metadata.name ?? '', { ...current, revision: maxRevision + 1 }, undefined);
+      }
+    } else {
+      const collisionCount = status.collisionCount as number | undefined;
+      const hash = computeHash(template, collisionCount);
+      const cr: KubeObject = {
+        apiVersion: 'apps/v1',
+        kind: 'ControllerRevision',
+        metadata: {
+          name: `${ds.metadata.name}-${hash}`,
+          namespace: ns,
+          labels: { ...(((template.metadata as Obj)?.labels as Record<string, string>) ?? {}), [CONTROLLER_REVISION_HASH]: hash },
+          ...(ds.metadata.annotations ? { annotations: { ...ds.metadata.annotations } } : {}),
+          ownerReferences: [ownerReference(ds)],
+        },
+        data,
+        revision: maxRevision + 1,
+      };
+      try {
+        current = await this.ctx.registry.create(this.revisionType, ns, cr);
+      } catch (e) {
+        if (e instanceof StatusError && e.reason === 'AlreadyExists') {
+          const existing = await this.ctx.registry.get(this.revisionType, ns, cr.metadata.name ?? '');
+          if (controllerOf(existing)?.uid === ds.metadata.uid && canonicalJSON(existing.data) === dataJSON) current = existing;
+          else {
+            await this.ctx.registry.update(this.type, ns, ds.metadata.name ?? '', { ...ds, status: { ...status, collisionCount: (collisionCount ?? 0) + 1 } }, 'status');
+            throw e;
+          }
+        } else throw e;
+      }
+    }
+    const hash = current.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? computeHash(template);
+    await this.cleanupRevisions(ds, current, revisions);
+    return hash;
+  }
+
+  private async cleanupRevisions(ds: KubeObject, current: KubeObject, revisions: KubeObject[]): Promise<void> {
+    const limit = int(((ds.spec as Obj) ?? {}).revisionHistoryLimit, 10);
+    const live = new Set(this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'pods').map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH]));
+    const old = revisions
+      .filter((r) => r.metadata.uid !== current.metadata.uid && !live.has(r.metadata.labels?.[CONTROLLER_REVISION_HASH]))
+      .sort((a, b) => int(a.revision, 0) - int(b.revision, 0));
+    for (const r of old.slice(0, Math.max(0, old.length - limit))) {
+      try {
+        await this.ctx.registry.delete(this.revisionType, r.metadata.namespace ?? '', r.metadata.name ?? '', { preconditions: { uid: r.metadata.uid } });
+      } catch (e) {
+        if (!isRace(e)) throw e;
+      }
+    }
+  }
+
+  private async updateStatus(ds: KubeObject, key: string, hash: string, nodes: KubeObject[], minReadyRealMs: number): Promise<void> {
+    const current = this.ctx.cache.get(RESOURCE, ds.metadata.namespace ?? '', ds.metadata.name ?? '') ?? ds;
+    const templateSpec = (((current.spec as Obj)?.template as Obj)?.spec as Obj) ?? {};
+    const podsByNode = this.podsByNode(current);
+    const now = this.ctx.clock.now();
+    const counts = daemonSetCounts(templateSpec, nodes, podsByNode, hash, current.metadata.generation, minReadyRealMs, now);
+    const old = (current.status as Obj) ?? {};
+    const status: Obj = omitZero({ ...old, ...counts, observedGeneration: current.metadata.generation }, ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']);
+    if (canonicalJSON(status) !== canonicalJSON(old)) {
+      try {
+        await this.ctx.registry.update(this.type, current.metadata.namespace ?? '', current.metadata.name ?? '', { ...current, status }, 'status');
+      } catch (e) {
+        if (!isRace(e)) throw e;
+        this.queue.addAfter(key, 20);
+        return;
+      }
+    }
+    const pods = [...podsByNode.values()].flat();
+    const wait = msUntilAvailable(pods, minReadyRealMs, now);
+    if (wait !== undefined) this.queue.addAfter(key, wait + 5);
+  }
+}

@@ -1,0 +1,392 @@
+// The StatefulSet controller (kube-controller-manager's statefulset-controller): pods with
+// stable names <set>-<ordinal>, created in order and each only once its predecessors are
+// Running and Ready (OrderedReady) or all at once (Parallel); removed from the highest ordinal;
+// a deleted pod comes back under the same name once the old one is gone. Templates are
+// ControllerRevisions; RollingUpdate replaces pods from the highest ordinal down to the
+// partition, one at a time, each after the previous is healthy again. PVCs from
+// volumeClaimTemplates are created (and kept, the Retain policy) but nothing provisions them.
+import type { KubeObject } from '../../api/types.js';
+import { StatusError } from '../../api/status.js';
+import type { StoreEvent } from '../store/store.js';
+import { type Controller, type ControllerContext, isRace } from './context.js';
+import { WorkQueue } from './queue.js';
+import { omitZero } from './replicaset.js';
+import {
+  type Obj,
+  canonicalJSON,
+  computeHash,
+  controllerOf,
+  int,
+  isPodAvailable,
+  isPodReady,
+  isPodTerminating,
+  msUntilAvailable,
+  objectKey,
+  ownerReference,
+  podFromTemplate,
+  podPhase,
+  splitKey,
+} from './workloads.js';
+
+const RESOURCE = 'statefulsets.apps';
+export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
+export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
+
+/** The ordinal of a pod of this set, from its name; undefined if it is not one of ours. */
+export function ordinalOf(setName: string, podName: string): number | undefined {
+  if (!podName.startsWith(`${setName}-`)) return undefined;
+  const rest = podName.slice(setName.length + 1);
+  return /^(0|[1-9]\d*)$/.test(rest) ? Number(rest) : undefined;
+}
+
+/** isCreated: the kubelet or the API server has given the pod a phase. */
+const isCreated = (p: KubeObject): boolean => !!podPhase(p);
+const isFailed = (p: KubeObject): boolean => podPhase(p) === 'Failed';
+const isSucceeded = (p: KubeObject): boolean => podPhase(p) === 'Succeeded';
+const isRunningAndReady = (p: KubeObject): boolean => podPhase(p) === 'Running' && isPodReady(p);
+export const podRevision = (p: KubeObject): string | undefined => p.metadata.labels?.[CONTROLLER_REVISION_HASH];
+
+export interface StatefulSetCounts {
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  currentReplicas: number;
+  updatedReplicas: number;
+}
+
+/** Pure: the counts of StatefulSetStatus (computeReplicaStatus). Terminating pods still count as replicas. */
+export function statefulSetCounts(pods: KubeObject[], currentRevision: string, updateRevision: string, minReadyRealMs: number, nowMs: number): StatefulSetCounts {
+  const c: StatefulSetCounts = { replicas: 0, readyReplicas: 0, availableReplicas: 0, currentReplicas: 0, updatedReplicas: 0 };
+  for (const p of pods) {
+    if (isCreated(p)) c.replicas++;
+    if (isRunningAndReady(p)) {
+      c.readyReplicas++;
+      if (isPodAvailable(p, minReadyRealMs, nowMs)) c.availableReplicas++;
+    }
+    if (isCreated(p) && !isPodTerminating(p)) {
+      if (podRevision(p) === currentRevision) c.currentReplicas++;
+      if (podRevision(p) === updateRevision) c.updatedReplicas++;
+    }
+  }
+  return c;
+}
+
+export type StatefulSetAction = { kind: 'create'; ordinal: number } | { kind: 'delete'; pod: KubeObject } | { kind: 'wait'; reason: string };
+
+export interface StatefulSetPlanInput {
+  /** First ordinal (spec.ordinals.start) and spec.replicas. */
+  start: number;
+  replicas: number;
+  parallel: boolean;
+  /** Pods of the set by ordinal. */
+  pods: Map<number, KubeObject>;
+  updateRevision: string;
+  /** RollingUpdate partition; undefined for OnDelete. */
+  partition?: number;
+  minReadyRealMs: number;
+  nowMs: number;
+}
+
+/**
+ * Pure: what one sync of a StatefulSet does (updateStatefulSet), in order. OrderedReady stops at
+ * the first action or at the first pod that is not yet Running and Ready; Parallel acts on every
+ * ordinal at once. Scale-down and the rolling update go from the highest ordinal down.
+ */
+export function planStatefulSet(input: StatefulSetPlanInput): StatefulSetAction[] {
+  const { start, replicas, parallel, pods, updateRevision, minReadyRealMs, nowMs } = input;
+  const monotonic = !parallel;
+  const actions: StatefulSetAction[] = [];
+  const end = start + replicas;
+  const healthy = (p: KubeObject) => isRunningAndReady(p) && isPodAvailable(p, minReadyRealMs, nowMs);
+  for (let ord = start; ord < end; ord++) {
+    const pod = pods.get(ord);
+    if (!pod) {
+      actions.push({ kind: 'create', ordinal: ord });
+      if (monotonic) return actions;
+      continue;
+    }
+    if ((isFailed(pod) || isSucceeded(pod)) && !isPodTerminating(pod)) {
+      // A finished pod of a StatefulSet is deleted and recreated under the same name.
+      actions.push({ kind: 'delete', pod });
+      if (monotonic) return actions;
+      continue;
+    }
+    if (!isCreated(pod)) {
+      if (monotonic) return [...actions, { kind: 'wait', reason: `pod ${pod.metadata.name} is being created` }];
+      continue;
+    }
+    if (isPodTerminating(pod)) {
+      if (monotonic) return [...actions, { kind: 'wait', reason: `pod ${pod.metadata.name} is terminating` }];
+      continue;
+    }
+    if (!healthy(pod) && monotonic) return [...actions, { kind: 'wait', reason: `pod ${pod.metadata.name} is not yet running and ready` }];
+  }
+  // Pods beyond the wanted ordinals go, highest first.
+  const condemned = [...pods.entries()].filter(([ord]) => ord < start || ord >= end).sort((a, b) => b[0] - a[0]);
+  // (In OrderedReady every wanted pod is healthy by now, so the highest condemned pod, healthy
+  // or not, is the one to go.)
+  for (const [, pod] of condemned) {
+    if (isPodTerminating(pod)) {
+      if (monotonic) return [...actions, { kind: 'wait', reason: `pod ${pod.metadata.name} is terminating` }];
+      continue;
+    }
+    actions.push({ kind: 'delete', pod });
+    if (monotonic) return actions;
+  }
+  if (parallel && actions.length) return actions;
+  // The rolling update: highest ordinal first, one pod at a time, down to the partition.
+  if (input.partition === undefined) return actions;
+  for (let ord = end - 1; ord >= start + input.partition; ord--) {
+    const pod = pods.get(ord);
+    if (!pod) continue;
+    if (podRevision(pod) !== updateRevision && !isPodTerminating(pod)) return [...actions, { kind: 'delete', pod }];
+    if (!healthy(pod)) return [...actions, { kind: 'wait', reason: `pod ${pod.metadata.name} is updating` }];
+  }
+  return actions;
+}
+
+export class StatefulSetController implements Controller {
+  readonly name = 'statefulset';
+  private readonly queue: WorkQueue;
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.queue = new WorkQueue((k) => this.sync(k), (k, e) => ctx.log(`statefulset-controller: ${k}: ${String(e)}`), 4);
+  }
+
+  private get type() {
+    return this.ctx.type('apps', 'v1', 'statefulsets');
+  }
+  private get revisionType() {
+    return this.ctx.type('apps', 'v1', 'controllerrevisions');
+  }
+
+  start(): void {
+    for (const s of this.ctx.cache.list(RESOURCE)) this.queue.add(objectKey(s));
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  onEvent(e: StoreEvent): void {
+    if (e.resource === RESOURCE) {
+      if (e.type !== 'DELETED') this.queue.add(objectKey(e.object));
+    } else if (e.resource === 'pods') {
+      const ref = controllerOf(e.object);
+      if (ref?.kind === 'StatefulSet') this.queue.add(`${e.namespace}/${ref.name}`);
+    }
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [ns, name] = splitKey(key);
+    const set = this.ctx.cache.get(RESOURCE, ns, name);
+    if (!set || set.metadata.deletionTimestamp) return;
+    try {
+      await this.syncSet(set, key);
+    } catch (e) {
+      if (isRace(e) || (e instanceof StatusError && e.reason === 'AlreadyExists')) return this.queue.addAfter(key, 20);
+      throw e;
+    }
+  }
+
+  private podsByOrdinal(set: KubeObject): Map<number, KubeObject> {
+    const out = new Map<number, KubeObject>();
+    for (const p of this.ctx.cache.controlledBy(set.metadata.uid ?? '', 'pods')) {
+      const ord = ordinalOf(set.metadata.name ?? '', p.metadata.name ?? '');
+      if (ord !== undefined) out.set(ord, p);
+    }
+    return out;
+  }
+
+  private async syncSet(set: KubeObject, key: string): Promise<void> {
+    const spec = (set.spec as Obj) ?? {};
+    const { current, update, revisions } = await this.syncRevisions(set);
+    const strategy = (spec.updateStrategy as Obj) ?? {};
+    const rolling = (strategy.type ?? 'RollingUpdate') === 'RollingUpdate';
+    const partition = rolling ? int(((strategy.rollingUpdate as Obj) ?? {}).partition, 0) : undefined;
+    const start = int(((spec.ordinals as Obj) ?? {}).start, 0);
+    const minReadyRealMs = this.ctx.clock.real(int(spec.minReadySeconds, 0) * 1000);
+    const actions = planStatefulSet({
+      start,
+      replicas: int(spec.replicas, 1),
+      parallel: spec.podManagementPolicy === 'Parallel',
+      pods: this.podsByOrdinal(set),
+      updateRevision: update.metadata.name ?? '',
+      partition,
+      minReadyRealMs,
+      nowMs: this.ctx.clock.now(),
+    });
+    const ns = set.metadata.namespace ?? '';
+    for (const a of actions) {
+      if (a.kind === 'create') {
+        // Ordinals below the partition keep the current revision during a rolling update.
+        const revision = rolling && partition !== undefined && a.ordinal < start + partition ? current : update;
+        await this.createPod(set, a.ordinal, revision, revisions);
+      } else if (a.kind === 'delete') {
+        try {
+          await this.ctx.registry.delete(this.ctx.pods, ns, a.pod.metadata.name ?? '', { preconditions: { uid: a.pod.metadata.uid } });
+          await this.ctx.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${a.pod.metadata.name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
+        } catch (e) {
+          if (!isRace(e)) throw e;
+        }
+      }
+    }
+    await this.updateStatus(set, key, current, update, rolling, minReadyRealMs);
+  }
+
+  private async createPod(set: KubeObject, ordinal: number, revision: KubeObject, revisions: KubeObject[]): Promise<void> {
+    const ns = set.metadata.namespace ?? '';
+    const name = `${set.metadata.name}-${ordinal}`;
+    const spec = (set.spec as Obj) ?? {};
+    const template = revisionTemplate(revision) ?? revisionTemplate(revisions[revisions.length - 1]) ?? ((spec.template as Obj) ?? {});
+    const pod = podFromTemplate(template, set, { name });
+    pod.metadata.labels = {
+      ...(pod.metadata.labels ?? {}),
+      [POD_NAME_LABEL]: name,
+      [POD_INDEX_LABEL]: String(ordinal),
+      [CONTROLLER_REVISION_HASH]: revision.metadata.name ?? '',
+    };
+    const podSpec = pod.spec as Obj;
+    podSpec.hostname = name;
+    if (spec.serviceName) podSpec.subdomain = spec.serviceName;
+    // Each claim template becomes a PVC <claim>-<pod>, mounted under the template's name.
+    const volumes = [...((podSpec.volumes as Obj[]) ?? [])];
+    for (const claim of (spec.volumeClaimTemplates as KubeObject[]) ?? []) {
+      const claimName = `${claim.metadata?.name}-${name}`;
+      await this.ensureClaim(set, claim, claimName);
+      const v = { name: claim.metadata?.name, persistentVolumeClaim: { claimName } };
+      const i = volumes.findIndex((x) => x.name === v.name);
+      if (i >= 0) volumes[i] = v;
+      else volumes.push(v);
+    }
+    if (volumes.length) podSpec.volumes = volumes;
+    try {
+      await this.ctx.registry.create(this.ctx.pods, ns, pod);
+    } catch (e) {
+      // The old pod of that name is still being removed: wait for its DELETED event.
+      if (e instanceof StatusError && e.reason === 'AlreadyExists') return;
+      const message = e instanceof Error ? e.message : String(e);
+      await this.ctx.event(set, 'Warning', 'FailedCreate', `create Pod ${name} in StatefulSet ${set.metadata.name} failed error: ${message}`, 'statefulset-controller');
+      throw e;
+    }
+    await this.ctx.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
+  }
+
+  private async ensureClaim(set: KubeObject, claim: KubeObject, claimName: string): Promise<void> {
+    const ns = set.metadata.namespace ?? '';
+    if (this.ctx.cache.get('persistentvolumeclaims', ns, claimName)) return;
+    const pvcType = this.ctx.type('', 'v1', 'persistentvolumeclaims');
+    const selectorLabels = ((((set.spec as Obj)?.selector as Obj)?.matchLabels as Record<string, string>) ?? {});
+    try {
+      await this.ctx.registry.create(pvcType, ns, {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: claimName, namespace: ns, labels: { ...(claim.metadata?.labels ?? {}), ...selectorLabels }, ...(claim.metadata?.annotations ? { annotations: claim.metadata.annotations } : {}) },
+        spec: structuredClone((claim.spec as Obj) ?? {}),
+        status: { phase: 'Pending' },
+      });
+      await this.ctx.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claimName} Pod ${claimName.slice((claim.metadata?.name ?? '').length + 1)} in StatefulSet ${set.metadata.name} success`, 'statefulset-controller');
+    } catch (e) {
+      if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+    }
+  }
+
+  /** The update revision (the current template, created if new) and the current one (status.currentRevision). */
+  private async syncRevisions(set: KubeObject): Promise<{ current: KubeObject; update: KubeObject; revisions: KubeObject[] }> {
+    const ns = set.metadata.namespace ?? '';
+    const spec = (set.spec as Obj) ?? {};
+    const status = (set.status as Obj) ?? {};
+    const template = (spec.template as Obj) ?? {};
+    const data = { spec: { template: { ...template, $patch: 'replace' } } };
+    const dataJSON = canonicalJSON(data);
+    const revisions = this.ctx.cache.controlledBy(set.metadata.uid ?? '', 'controllerrevisions.apps').sort((a, b) => int(a.revision, 0) - int(b.revision, 0));
+    const maxRevision = Math.max(0, ...revisions.map((r) => int(r.revision, 0)));
+    let update = revisions.find((r) => canonicalJSON(r.data) === dataJSON);
+    if (update && int(update.revision, 0) < maxRevision) {
+      update = await this.ctx.registry.update(this.revisionType, ns, update.metadata.name ?? '', { ...update, revision: maxRevision + 1 }, undefined);
+    }
+    if (!update) {
+      const collisionCount = int(status.collisionCount, 0);
+      const hash = computeHash(data, collisionCount);
+      const cr: KubeObject = {
+        apiVersion: 'apps/v1',
+        kind: 'ControllerRevision',
+        metadata: {
+          name: `${set.metadata.name}-${hash}`,
+          namespace: ns,
+          labels: { ...(((template.metadata as Obj)?.labels as Record<string, string>) ?? {}), [CONTROLLER_REVISION_HASH]: hash },
+          ownerReferences: [ownerReference(set)],
+        },
+        data,
+        revision: maxRevision + 1,
+      };
+      try {
+        update = await this.ctx.registry.create(this.revisionType, ns, cr);
+      } catch (e) {
+        if (e instanceof StatusError && e.reason === 'AlreadyExists') {
+          const existing = await this.ctx.registry.get(this.revisionType, ns, cr.metadata.name ?? '');
+          if (controllerOf(existing)?.uid === set.metadata.uid && canonicalJSON(existing.data) === dataJSON) update = existing;
+          else {
+            await this.ctx.registry.update(this.type, ns, set.metadata.name ?? '', { ...set, status: { ...status, collisionCount: collisionCount + 1 } }, 'status');
+            throw e;
+          }
+        } else throw e;
+      }
+    }
+    const all = revisions.some((r) => r.metadata.uid === update!.metadata.uid) ? revisions.map((r) => (r.metadata.uid === update!.metadata.uid ? update! : r)) : [...revisions, update];
+    const current = all.find((r) => r.metadata.name === status.currentRevision) ?? update;
+    await this.cleanupRevisions(set, all, current, update);
+    return { current, update, revisions: all };
+  }
+
+  private async cleanupRevisions(set: KubeObject, revisions: KubeObject[], current: KubeObject, update: KubeObject): Promise<void> {
+    const limit = int(((set.spec as Obj) ?? {}).revisionHistoryLimit, 10);
+    const live = new Set(this.ctx.cache.controlledBy(set.metadata.uid ?? '', 'pods').map(podRevision));
+    const old = revisions.filter((r) => r !== current && r !== update && !live.has(r.metadata.name));
+    for (const r of old.slice(0, Math.max(0, old.length - limit))) {
+      try {
+        await this.ctx.registry.delete(this.revisionType, r.metadata.namespace ?? '', r.metadata.name ?? '', { preconditions: { uid: r.metadata.uid } });
+      } catch (e) {
+        if (!isRace(e)) throw e;
+      }
+    }
+  }
+
+  private async updateStatus(set: KubeObject, key: string, current: KubeObject, update: KubeObject, rolling: boolean, minReadyRealMs: number): Promise<void> {
+    const latest = this.ctx.cache.get(RESOURCE, set.metadata.namespace ?? '', set.metadata.name ?? '') ?? set;
+    const pods = [...this.podsByOrdinal(latest).values()];
+    const now = this.ctx.clock.now();
+    let currentRevision = current.metadata.name ?? '';
+    const updateRevision = update.metadata.name ?? '';
+    const counts = statefulSetCounts(pods, currentRevision, updateRevision, minReadyRealMs, now);
+    // The rollout is complete: the update revision becomes the current one.
+    if (rolling && counts.updatedReplicas === counts.replicas && counts.readyReplicas === counts.replicas) {
+      currentRevision = updateRevision;
+      counts.currentReplicas = counts.updatedReplicas;
+    }
+    const old = (latest.status as Obj) ?? {};
+    const status = omitZero(
+      { ...old, ...counts, observedGeneration: latest.metadata.generation, currentRevision, updateRevision, collisionCount: int(old.collisionCount, 0) },
+      ['readyReplicas', 'currentReplicas', 'updatedReplicas', 'observedGeneration'],
+    );
+    if (canonicalJSON(status) !== canonicalJSON(old)) {
+      try {
+        await this.ctx.registry.update(this.type, latest.metadata.namespace ?? '', latest.metadata.name ?? '', { ...latest, status }, 'status');
+      } catch (e) {
+        if (!isRace(e)) throw e;
+        this.queue.addAfter(key, 20);
+        return;
+      }
+    }
+    const wait = msUntilAvailable(pods, minReadyRealMs, now);
+    if (wait !== undefined) this.queue.addAfter(key, wait + 5);
+  }
+}
+
+function revisionTemplate(revision: KubeObject | undefined): Obj | undefined {
+  const t = (((revision?.data as Obj | undefined)?.spec as Obj | undefined)?.template as Obj | undefined);
+  if (!t) return undefined;
+  const { $patch: _p, ...rest } = t;
+  return rest;
+}

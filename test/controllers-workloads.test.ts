@@ -84,7 +84,7 @@ describe('workload controllers', () => {
     assert.equal(rss.length, 1);
     const rs = rss[0];
     const hash = rs.metadata.labels?.['pod-template-hash'];
-    assert.match(hash ?? '', /^[bcdfghjklmnpqrstvwxz2456789]{6,10}$/);
+    assert.match(hash ?? '', /^[456789bcdf]{6,10}$/, 'fnv32a in decimal, safe-encoded');
     assert.equal(rs.metadata.name, `web-${hash}`);
     assert.deepEqual((spec(rs).selector as Obj).matchLabels, { app: 'web', 'pod-template-hash': hash });
     assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
@@ -325,7 +325,7 @@ spec:
       return status(s).availableReplicas === 3 && status(s).currentRevision ? s : undefined;
     });
     const rev = String(status(sts).currentRevision);
-    assert.match(rev, /^db-[bcdfghjklmnpqrstvwxz2456789]+$/);
+    assert.match(rev, /^db-[456789bcdf]+$/);
     assert.deepEqual(db1.metadata.labels, { app: 'db', 'controller-revision-hash': rev, 'statefulset.kubernetes.io/pod-name': 'db-1', 'apps.kubernetes.io/pod-index': '1' });
     assert.equal(spec(db1).hostname, 'db-1');
     assert.equal(spec(db1).subdomain, 'db');

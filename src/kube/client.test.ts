@@ -58,7 +58,7 @@ describe('credentials and TLS come from the kubeconfig', () => {
       assert.equal(req.path, '/api/v1/nodes/n1');
       assert.equal(req.headers.authorization, 'Bearer secret-token');
       assert.equal(req.headers.accept, 'application/json');
-      assert.match(String(req.headers['user-agent']), /^upkeep /);
+      assert.match(String(req.headers['user-agent']), /^upkeep\/\d+\.\d+\.\d+ \(linux\/\w+\)$/);
     });
   });
 

@@ -91,7 +91,7 @@ describe('statusFromResponse', () => {
 
   it('keeps an unexpected body as an UnexpectedServerResponse cause', () => {
     const status = statusFromResponse(400, 'something odd', { method: 'GET', path: '/api/v1/nodes' });
-    assert.deepEqual(status.details?.causes, [{ type: 'UnexpectedServerResponse', message: 'something odd' }]);
+    assert.deepEqual(status.details?.causes, [{ reason: 'UnexpectedServerResponse', message: 'something odd' }]);
   });
 });
 

@@ -476,10 +476,7 @@ export class DisruptionController implements Controller {
     }
     // The scale finder: any kind the server knows that serves the scale subresource.
     const t = this.ctx.registry.typeForKind(ref.apiVersion, ref.kind);
-    if (!t) {
-      const gv = ref.apiVersion.includes('/') ? ref.apiVersion : `${ref.apiVersion}`;
-      return { error: `no matches for kind ${JSON.stringify(ref.kind)} in version ${JSON.stringify(gv)}` };
-    }
+    if (!t) return { error: `no matches for kind ${JSON.stringify(ref.kind)} in version ${JSON.stringify(ref.apiVersion)}` };
     if (!t.subresources.some((s) => s.name === 'scale')) {
       return { error: `${t.group ? `${t.resource}.${t.group}` : t.resource} does not implement the scale subresource` };
     }

@@ -5,7 +5,7 @@ import type { StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
 import { WorkQueue } from './queue.js';
-import { type FitFailure, type NodeInfo, failedSchedulingMessage, fitFailure, pickNode } from './scheduling.js';
+import { type FitFailure, type NodeInfo, failedSchedulingMessage, feasibleNodesToFind, fitFailure, pickNode, pinnedNodeNames, podRequests } from './scheduling.js';
 
 type Obj = Record<string, unknown>;
 
@@ -64,11 +64,54 @@ export class Scheduler implements Controller {
     });
   }
 
-  private nodeInfos(): NodeInfo[] {
-    return this.ctx.cache.list('nodes').map((node) => ({
-      node,
-      pods: this.ctx.cache.podsOnNode(node.metadata.name ?? '').filter(active),
-    }));
+  /** Where the next search starts, so successive pods look at different nodes (as kube does). */
+  private nextStart = 0;
+
+  private nodeInfo(node: KubeObject): NodeInfo {
+    const pods = this.ctx.cache.podsOnNode(node.metadata.name ?? '').filter(active);
+    const requested = { cpu: 0, memory: 0 };
+    for (const p of pods) {
+      const r = podRequests(p);
+      requested.cpu += r.cpu;
+      requested.memory += r.memory;
+    }
+    return { node, pods, requested };
+  }
+
+  /**
+   * Filter nodes for a pod: only its pinned nodes when it names them (DaemonSet pods), else a
+   * round-robin walk over all nodes that stops once enough feasible ones are found.
+   */
+  private filterNodes(pod: KubeObject): { fits: NodeInfo[]; failures: FitFailure[]; total: number } {
+    const pinned = pinnedNodeNames(pod);
+    const fits: NodeInfo[] = [];
+    const failures: FitFailure[] = [];
+    if (pinned) {
+      const total = this.ctx.cache.count('nodes');
+      for (const name of pinned) {
+        const node = this.ctx.cache.get('nodes', '', name);
+        if (!node) continue;
+        const info = this.nodeInfo(node);
+        const f = fitFailure(pod, info);
+        if (f) failures.push(f);
+        else fits.push(info);
+      }
+      // Every other node fails the name match.
+      for (let i = fits.length + failures.length; i < total; i++) failures.push('affinity');
+      return { fits, failures, total };
+    }
+    const nodes = this.ctx.cache.list('nodes');
+    const want = feasibleNodesToFind(nodes.length);
+    const start = nodes.length ? this.nextStart % nodes.length : 0;
+    let i = 0;
+    for (; i < nodes.length && fits.length < want; i++) {
+      const info = this.nodeInfo(nodes[(start + i) % nodes.length]);
+      const f = fitFailure(pod, info);
+      if (f) failures.push(f);
+      else fits.push(info);
+    }
+    this.nextStart = start + i;
+    return { fits, failures, total: nodes.length };
   }
 
   private async schedule(key: string): Promise<void> {
@@ -78,18 +121,11 @@ export class Scheduler implements Controller {
       this.unschedulable.delete(key);
       return;
     }
-    const infos = this.nodeInfos();
-    const fits: NodeInfo[] = [];
-    const failures: FitFailure[] = [];
-    for (const info of infos) {
-      const f = fitFailure(pod, info);
-      if (f) failures.push(f);
-      else fits.push(info);
-    }
+    const { fits, failures, total } = this.filterNodes(pod);
     const chosen = pickNode(pod, fits);
     if (!chosen) {
       this.unschedulable.add(key);
-      const message = infos.length ? failedSchedulingMessage(infos.length, failures) : 'no nodes available to schedule pods';
+      const message = total ? failedSchedulingMessage(total, failures) : 'no nodes available to schedule pods';
       if (this.lastFailure.get(key) !== message) {
         this.lastFailure.set(key, message);
         await this.setUnschedulable(pod, message);

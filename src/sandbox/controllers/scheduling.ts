@@ -102,6 +102,42 @@ export interface NodeInfo {
   node: KubeObject;
   /** Pods bound to the node and not finished. */
   pods: KubeObject[];
+  /** Sum of the requests of `pods` (kept by the caller to avoid re-adding them per decision). */
+  requested?: { cpu: number; memory: number };
+}
+
+/**
+ * Nodes a pod is pinned to by name, if any: DaemonSet pods carry a required node affinity
+ * `matchFields metadata.name In [node]`, and a nodeSelector on kubernetes.io/hostname pins too.
+ * The scheduler then only looks at those nodes instead of the whole cluster.
+ */
+export function pinnedNodeNames(pod: KubeObject): string[] | undefined {
+  const spec = (pod.spec as Obj) ?? {};
+  const host = ((spec.nodeSelector as Record<string, string>) ?? {})['kubernetes.io/hostname'];
+  const required = (((spec.affinity as Obj)?.nodeAffinity as Obj)?.requiredDuringSchedulingIgnoredDuringExecution as Obj) ?? undefined;
+  const terms = (required?.nodeSelectorTerms as Obj[]) ?? [];
+  let names: string[] | undefined;
+  if (terms.length) {
+    const perTerm: string[][] = [];
+    for (const term of terms) {
+      const byName = ((term.matchFields as Obj[]) ?? []).find((f) => f.key === 'metadata.name' && f.operator === 'In');
+      if (!byName) return host ? [host] : undefined; // a term without a name pin can match any node
+      perTerm.push((byName.values as string[]) ?? []);
+    }
+    names = perTerm.flat();
+  }
+  if (host) names = names ? names.filter((n) => n === host) : [host];
+  return names;
+}
+
+/**
+ * How many feasible nodes to find before choosing, as kube-scheduler's adaptive
+ * percentageOfNodesToScore: 50% minus 1% per 125 nodes, at least 5%, and never fewer than 100.
+ */
+export function feasibleNodesToFind(total: number): number {
+  if (total <= 100) return total;
+  const percentage = Math.max(5, 50 - Math.floor(total / 125));
+  return Math.max(100, Math.floor((total * percentage) / 100));
 }
 
 export type FitFailure = 'unschedulable' | 'taint' | 'affinity' | 'cpu' | 'memory' | 'pods' | 'nodeName' | 'notReady';
@@ -126,12 +162,14 @@ export function fitFailure(pod: KubeObject, info: NodeInfo): FitFailure | undefi
   if (info.pods.length + 1 > maxPods) return 'pods';
   const req = podRequests(pod);
   if (req.cpu > 0 || req.memory > 0) {
-    let cpu = 0;
-    let memory = 0;
-    for (const p of info.pods) {
-      const r = podRequests(p);
-      cpu += r.cpu;
-      memory += r.memory;
+    let cpu = info.requested?.cpu ?? 0;
+    let memory = info.requested?.memory ?? 0;
+    if (!info.requested) {
+      for (const p of info.pods) {
+        const r = podRequests(p);
+        cpu += r.cpu;
+        memory += r.memory;
+      }
     }
     if (req.cpu > 0 && cpu + req.cpu > parseQuantity(alloc.cpu ?? '0')) return 'cpu';
     if (req.memory > 0 && memory + req.memory > parseQuantity(alloc.memory ?? '0')) return 'memory';

@@ -80,7 +80,7 @@ describe('scaledValue (IntOrString maxSurge / maxUnavailable)', () => {
 
 describe('computeHash (pod-template-hash)', () => {
   const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27.3' }] } };
-  it('has the safe-encoded form of a 32-bit decimal', () => assert.match(computeHash(template), /^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/));
+  it('has the safe-encoded form of a 32-bit decimal', () => assert.match(computeHash(template), /^[456789bcdf]{1,10}$/));
   it('does not depend on key order', () => {
     const reordered = { spec: { containers: [{ image: 'nginx:1.27.3', name: 'app' }] }, metadata: { labels: { app: 'web' } } };
     assert.equal(computeHash(reordered), computeHash(template));
@@ -90,7 +90,7 @@ describe('computeHash (pod-template-hash)', () => {
     assert.notEqual(computeHash(other), computeHash(template));
   });
   it('changes with the collision count', () => assert.notEqual(computeHash(template, 1), computeHash(template)));
-  it('safe-encodes digits without vowels', () => assert.equal(safeEncodeString('0123456789'), 'nprstvwxz2'));
+  it('safe-encodes decimal digits into the ten characters real hashes show', () => assert.equal(safeEncodeString('0123456789'), '456789bcdf'));
   it('canonical JSON sorts keys and drops undefined', () => assert.equal(canonicalJSON({ b: 1, a: { d: undefined, c: [2, 1] } }), '{"a":{"c":[2,1]},"b":1}'));
 });
 

@@ -1,8 +1,10 @@
 // `npm run bench [name...]`: runs the benchmarks and prints their figures as Markdown tables.
 import { benchApiServer } from './apiserver.js';
+import { benchControllers } from './controllers.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = {
   apiserver: () => benchApiServer(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
+  controllers: () => benchControllers(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
 };
 
 const wanted = process.argv.slice(2);

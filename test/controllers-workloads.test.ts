@@ -384,7 +384,9 @@ spec:
     const first = await eventually('a running job pod', async () => (await livePods('jobs', 'batch')).find((p) => podPhase(p) === 'Running'));
     assert.deepEqual(first.metadata.finalizers, ['batch.kubernetes.io/job-tracking']);
     assert.match(first.metadata.name ?? '', /^batch-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
-    await kubectlOk(['delete', 'pod', first.metadata.name ?? '', '-n', 'jobs', '--wait=false']);
+    // (Through the registry, not kubectl: the pod must still be running when the delete lands.)
+    const podsType = sb.sandbox.registry.type('', 'v1', 'pods')!;
+    await sb.sandbox.registry.delete(podsType, 'jobs', first.metadata.name ?? '', {});
     const r = await sb.kubectl(['wait', '--for=condition=complete', 'job/batch', '-n', 'jobs', '--timeout=60s'], { timeoutMs: 90_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /job.batch\/batch condition met/);
@@ -434,5 +436,51 @@ spec:
     const pods = (await sb.list('pods', 'jobs')).filter((p) => p.metadata.labels?.['batch.kubernetes.io/job-name'] === 'indexed');
     assert.deepEqual(pods.map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']).sort(), ['0', '1', '2']);
     assert.deepEqual(pods.map((p) => spec(p).hostname).sort(), ['indexed-0', 'indexed-1', 'indexed-2']);
+  });
+
+  it('CronJob: runs its Job on the simulated clock and keeps the history limit', async () => {
+    await kubectlOk(['create', 'namespace', 'cron']);
+    // Every minute of simulated time: every second at time scale 60.
+    await apply(`apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tick, namespace: cron}
+spec:
+  schedule: "* * * * *"
+  successfulJobsHistoryLimit: 2
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: tick, image: "busybox:1.37"}]
+`);
+    const cronEvents = async () => (await eventsIn('cron')).filter((e) => (e.involvedObject as Obj).kind === 'CronJob');
+    const cj = await eventually(
+      'a completed job beyond the history limit deleted',
+      async () => {
+        const c = await sb.get('cronjobs.batch', 'cron', 'tick');
+        const deleted = (await cronEvents()).some((e) => e.reason === 'SuccessfulDelete');
+        return deleted && status(c).lastSuccessfulTime ? c : undefined;
+      },
+      30_000,
+    );
+    const created = (await cronEvents()).filter((e) => e.reason === 'SuccessfulCreate').map((e) => String(e.message));
+    assert.ok(created.length >= 3, created.join('\n'));
+    assert.match(created[0], /^Created job tick-\d+$/);
+    // One minute of simulated time between consecutive jobs.
+    const minutes = created.map((m) => Number(m.split('-').at(-1)));
+    for (let i = 1; i < minutes.length; i++) assert.equal(minutes[i] - minutes[i - 1], 1, `${created[i - 1]} then ${created[i]}`);
+    const completed = (await sb.list('jobs.batch', 'cron')).filter((j) => ((j.status as Obj | undefined)?.conditions as Obj[] | undefined)?.some((c) => c.type === 'Complete'));
+    assert.ok(completed.length <= 2, 'successfulJobsHistoryLimit 2');
+    const jobs = await sb.list('jobs.batch', 'cron');
+    for (const j of jobs) {
+      assert.match(j.metadata.name ?? '', /^tick-\d+$/, 'named after the scheduled minute');
+      assert.equal(j.metadata.ownerReferences?.[0]?.kind, 'CronJob');
+      assert.ok(j.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']);
+    }
+    assert.ok(status(cj).lastScheduleTime);
+    const reasons = new Set((await cronEvents()).map((e) => e.reason));
+    assert.ok(reasons.has('SawCompletedJob'), [...reasons].join(','));
+    await kubectlOk(['patch', 'cronjob', 'tick', '-n', 'cron', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
   });
 });

@@ -12,6 +12,7 @@ import { DeploymentController } from './deployment.js';
 import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { JobController } from './job.js';
+import { CronJobController } from './cronjob.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -28,4 +29,5 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new DaemonSetController(ctx),
   (ctx) => new StatefulSetController(ctx),
   (ctx) => new JobController(ctx),
+  (ctx) => new CronJobController(ctx),
 ];

@@ -11,6 +11,7 @@ import { type Controller, type ControllerContext, isRace } from '../controllers/
 import { WorkQueue } from '../controllers/queue.js';
 import type { Sandbox } from '../sandbox.js';
 import { staticPods } from './staticpods.js';
+import { DEFAULT_CAPACITY, nodeObject } from '../scenario/scenario.js';
 
 type Obj = Record<string, unknown>;
 
@@ -39,6 +40,7 @@ export class Kubelets implements Controller {
   private readonly nodes = new Map<string, NodeState>();
   private readonly podQueue: WorkQueue;
   private readonly nodeQueue: WorkQueue;
+  private registered = 0;
   /** The boot of its node in which each running pod (by uid) last started its containers. */
   private readonly startedInBoot = new Map<string, number>();
 
@@ -132,8 +134,15 @@ export class Kubelets implements Controller {
     const state = this.nodes.get(name);
     const node = this.ctx.cache.get('nodes', '', name);
     if (!state || !node || !state.up) return;
-    const status = (node.status as Obj) ?? {};
+    let status = (node.status as Obj) ?? {};
     const now = this.ctx.now();
+    if (!status.nodeInfo || !status.capacity) {
+      // A Node registered through the API without status (as `kubectl create` of a bare Node
+      // would): the kubelet reports what a real one does on registration.
+      const index = this.registered++;
+      const template = nodeObject({ name, role: 'worker', version: state.version, capacity: { ...DEFAULT_CAPACITY }, labels: {}, taints: [] }, 1000 + index, now);
+      status = { ...(template.status as Obj), ...status };
+    }
     const conditions: Obj[] = ((status.conditions as Obj[]) ?? []).map((c): Obj => {
       if (c.type !== 'Ready') return { ...c, lastHeartbeatTime: now };
       const changed = c.status !== 'True';

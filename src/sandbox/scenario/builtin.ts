@@ -40,9 +40,6 @@ spec:
             containers: [{name: fluent-bit, image: "fluent/fluent-bit:3.2.4"}]
 `;
 
-export const BUILTIN_SCENARIOS: Record<string, string> = {
-  seed: SEED,
-};
 
 /** A large scenario generated on demand: nodes in bulk, a deployment spread over them. */
 export function bulkScenario(nodes: number, pods: number, version = 'v1.31.4'): string {
@@ -65,5 +62,35 @@ spec:
           metadata: {labels: {app: bulk}}
           spec:
             containers: [{name: app, image: "registry.k8s.io/pause:3.10"}]
+`;
+}
+
+export const BUILTIN_SCENARIOS: Record<string, string> = {
+  seed: SEED,
+  // Scale rehearsal: 1,000 workers and 30,000 pods (30 Deployments of 1,000 replicas).
+  large: largeScenario(),
+};
+
+function largeScenario(): string {
+  const deployments = Array.from({ length: 30 }, (_, i) => `    - apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: app-${String(i).padStart(2, '0')}, namespace: large}
+      spec:
+        replicas: 1000
+        selector: {matchLabels: {app: app-${String(i).padStart(2, '0')}}}
+        template:
+          metadata: {labels: {app: app-${String(i).padStart(2, '0')}}}
+          spec:
+            containers: [{name: app, image: "registry.k8s.io/pause:3.10", resources: {requests: {cpu: 10m, memory: 16Mi}}}]`).join('\n');
+  return `apiVersion: upkeep.dev/v1alpha1
+kind: Scenario
+metadata: {name: large}
+spec:
+  controlPlane: {version: v1.31.4}
+  nodes:
+    - {name: controlplane, role: control-plane}
+    - {namePrefix: worker-, count: 1000}
+  objects:
+${deployments}
 `;
 }

@@ -104,7 +104,7 @@ export interface ExpandedNode {
   taints: Array<{ key: string; value?: string; effect: string }>;
 }
 
-const DEFAULT_CAPACITY = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+export const DEFAULT_CAPACITY = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '100Gi' };
 
 /** Bulk entries become one node each: worker-1 .. worker-N. */
 export function expandNodes(entries: NodeEntry[]): ExpandedNode[] {

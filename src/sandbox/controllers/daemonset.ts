@@ -22,6 +22,7 @@ import {
   isPodTerminating,
   msUntilAvailable,
   objectKey,
+  observePodReadiness,
   ownerReference,
   podFromTemplate,
   podPhase,
@@ -221,6 +222,7 @@ export class DaemonSetController implements Controller {
       const placement = (n: KubeObject | undefined) => canonicalJSON([n?.metadata.labels, (n?.spec as Obj | undefined)?.taints, (n?.spec as Obj | undefined)?.unschedulable]);
       if (e.type !== 'MODIFIED' || placement(e.prev) !== placement(e.object)) this.enqueueAll();
     } else if (e.resource === 'pods') {
+      observePodReadiness(e, this.ctx.clock.now());
       const ref = controllerOf(e.object);
       if (ref?.kind !== 'DaemonSet') return;
       const key = `${e.namespace}/${ref.name}`;

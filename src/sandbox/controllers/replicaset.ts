@@ -20,6 +20,7 @@ import {
   isPodReady,
   msUntilAvailable,
   objectKey,
+  observePodReadiness,
   ownerReference,
   podFromTemplate,
   podsToDelete,
@@ -153,6 +154,7 @@ export class ReplicaSetController implements Controller {
       return;
     }
     if (e.resource !== 'pods') return;
+    observePodReadiness(e, this.ctx.clock.now());
     const pod = e.object;
     const ref = controllerOf(pod);
     if (isReplicaSetRef(ref)) {

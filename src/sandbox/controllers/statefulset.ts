@@ -22,6 +22,7 @@ import {
   isPodTerminating,
   msUntilAvailable,
   objectKey,
+  observePodReadiness,
   ownerReference,
   podFromTemplate,
   podPhase,
@@ -173,6 +174,7 @@ export class StatefulSetController implements Controller {
     if (e.resource === RESOURCE) {
       if (e.type !== 'DELETED') this.queue.add(objectKey(e.object));
     } else if (e.resource === 'pods') {
+      observePodReadiness(e, this.ctx.clock.now());
       const ref = controllerOf(e.object);
       if (ref?.kind === 'StatefulSet') this.queue.add(`${e.namespace}/${ref.name}`);
     }

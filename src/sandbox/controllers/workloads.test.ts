@@ -7,6 +7,7 @@ import {
   canonicalJSON,
   computeHash,
   isPodAvailable,
+  observePodReadiness,
   podFromTemplate,
   podsToDelete,
   safeEncodeString,
@@ -103,6 +104,20 @@ describe('isPodAvailable (minReadySeconds)', () => {
     ['not ready', pod({ name: 'b', node: 'n1' }), 0, T0, false],
   ];
   for (const [story, pd, minMs, now, want] of cases) it(story, () => assert.equal(isPodAvailable(pd, minMs, now), want));
+});
+
+describe('observePodReadiness (sub-second readiness on a scaled clock)', () => {
+  it('counts minReadySeconds from the moment the pod was seen turning Ready, not the whole second before', () => {
+    const before = pod({ name: 'a', node: 'n1' });
+    const after = pod({ name: 'a', node: 'n1', readyAt: 0 }); // lastTransitionTime truncated to T0
+    observePodReadiness({ type: 'MODIFIED', resource: 'pods', namespace: 'ns', object: after, prev: before, revision: 2 }, T0 + 700);
+    assert.equal(isPodAvailable(after, 500, T0 + 1000), false, 'only 300 ms since it became ready');
+    assert.equal(isPodAvailable(after, 500, T0 + 1200), true);
+    // A later version of the same pod (say a status heartbeat) keeps that moment.
+    const later = { ...after, metadata: { ...after.metadata, resourceVersion: '3' } };
+    observePodReadiness({ type: 'MODIFIED', resource: 'pods', namespace: 'ns', object: later, prev: after, revision: 3 }, T0 + 5000);
+    assert.equal(isPodAvailable(later, 500, T0 + 1000), false);
+  });
 });
 
 describe('podsToDelete (which surplus pods go first)', () => {

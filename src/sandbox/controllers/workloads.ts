@@ -3,6 +3,7 @@
 // hashes, the order in which surplus pods are deleted, kube's IntOrString percentages, creation
 // expectations and slow-start batches. Pure functions except Expectations and slowStartBatch.
 import type { KubeObject, OwnerReference } from '../../api/types.js';
+import type { StoreEvent } from '../store/store.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -81,11 +82,34 @@ export function isPodReady(pod: KubeObject): boolean {
   return readyCondition(pod)?.status === 'True';
 }
 
+/**
+ * When controllers saw a pod become Ready, per stored pod object (objects are replaced, never
+ * mutated, so a WeakMap keyed by them needs no cleanup). lastTransitionTime has whole seconds,
+ * and at a time scale of 60 a second is a simulated minute: minReadySeconds would pass at once.
+ */
+const readyObserved = new WeakMap<object, number>();
+
+/** Note the moment a pod turns Ready; carry it over to later versions of the pod. Idempotent. */
+export function observePodReadiness(e: StoreEvent, nowMs: number): void {
+  if (e.resource !== 'pods' || e.type !== 'MODIFIED' || readyObserved.has(e.object)) return;
+  const c = readyCondition(e.object);
+  if (c?.status !== 'True') return;
+  const pc = e.prev ? readyCondition(e.prev) : undefined;
+  if (pc?.status === 'True' && pc.lastTransitionTime === c.lastTransitionTime) {
+    const carried = e.prev ? readyObserved.get(e.prev) : undefined;
+    if (carried !== undefined) readyObserved.set(e.object, carried);
+    return;
+  }
+  readyObserved.set(e.object, nowMs);
+}
+
 /** When the pod last became Ready (ms since the epoch), if it is ready. */
 export function podReadySince(pod: KubeObject): number | undefined {
   const c = readyCondition(pod);
   if (c?.status !== 'True') return undefined;
   const t = typeof c.lastTransitionTime === 'string' ? Date.parse(c.lastTransitionTime) : NaN;
+  const seen = readyObserved.get(pod);
+  if (seen !== undefined) return Number.isFinite(t) ? Math.max(t, seen) : seen;
   return Number.isFinite(t) ? t : undefined;
 }
 

@@ -27,6 +27,17 @@ export class BlockedError extends Error {
   }
 }
 
+/** A failure already reported line by line (kubectl style): only the exit code is left to set. */
+export class ExitError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message = '',
+  ) {
+    super(message);
+    this.name = 'ExitError';
+  }
+}
+
 export function exitCodeFor(e: unknown): number {
   if (e && typeof e === 'object' && 'exitCode' in e && typeof (e as { exitCode: unknown }).exitCode === 'number') {
     return (e as { exitCode: number }).exitCode;

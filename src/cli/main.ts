@@ -1,11 +1,12 @@
 // The command line: global flags, the command tree, and one place that turns failures into
 // a single line and an exit code. Commands are loaded lazily so `--help` stays fast.
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
-import { ExitCode, UsageError, exitCodeFor, formatError } from './errors.js';
+import { ExitCode, ExitError, UsageError, exitCodeFor, formatError } from './errors.js';
 import { type GlobalFlags, type Io, processIo } from './context.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerDemo } from './commands/demo.js';
 import { registerVersion } from './commands/version.js';
+import { registerCordon } from './commands/cordon.js';
 
 export interface MainOptions {
   programName?: string;
@@ -29,6 +30,7 @@ export function buildProgram(io: Io, programName = 'upkeep') {
   const globals = (): GlobalFlags => program.opts() as GlobalFlags;
   registerSandbox(program, io, globals);
   registerDemo(program, io, globals);
+  registerCordon(program, io, globals);
   registerVersion(program, io, globals);
   return program;
 }
@@ -39,14 +41,14 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
+    return ExitCode.OK;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with code 0; usage mistakes with 2.
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return ExitCode.OK;
       return ExitCode.USAGE;
     }
-    io.err(formatError(e) + '\n');
+    if (!(e instanceof ExitError) || e.message) io.err(formatError(e) + '\n');
     if (verbose && e instanceof Error && e.stack) io.err(e.stack + '\n');
     return exitCodeFor(e);
   }

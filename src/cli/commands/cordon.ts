@@ -1,0 +1,51 @@
+// `upkeep cordon|uncordon NODE... | -l SELECTOR`: kubectl's commands, with ownership —
+// upkeep records that it cordoned a node and won't uncordon one it didn't without --force.
+import { Option, type Command } from '@commander-js/extra-typings';
+import type { GlobalFlags, Io } from '../context.js';
+import { BlockedError, ExitError, UsageError } from '../errors.js';
+import { clientFromFlags } from '../client.js';
+import { parseDryRun } from '../flags.js';
+import { type CordonResult, resolveNodes, setCordon } from '../../drain/cordon.js';
+import { parseOutput, toJson, toYaml } from '../output/format.js';
+
+export function registerCordon(program: Command, io: Io, globals: () => GlobalFlags): void {
+  for (const desired of [true, false]) {
+    const verb = desired ? 'cordon' : 'uncordon';
+    const cmd = program
+      .command(`${verb} [nodes...]`)
+      .description(desired ? 'Mark node as unschedulable (recording that upkeep did it)' : 'Mark node as schedulable (only nodes upkeep cordoned, unless --force)')
+      .addOption(new Option('-l, --selector <selector>', 'Selector (label query) to filter on'))
+      .addOption(new Option('--dry-run [mode]', 'none, client (print only) or server (submit with dryRun=All)'));
+    if (!desired) cmd.addOption(new Option('--force', 'uncordon even a node that someone else cordoned'));
+    cmd.action(async (names, opts) => {
+      const dryRun = parseDryRun(opts.dryRun);
+      const format = parseOutput(globals().output, ['table', 'json', 'yaml', 'name']);
+      if (!names.length && !opts.selector) throw new UsageError(`USAGE: ${verb} NODE [flags] (or -l SELECTOR)`);
+      if (names.length && opts.selector) throw new UsageError('cannot specify both a node name and a --selector option');
+      const client = await clientFromFlags(globals(), io);
+      const nodes = await resolveNodes(client, names, opts.selector);
+      if (!nodes.length) {
+        io.err('No resources found\n');
+        return;
+      }
+      const results: CordonResult[] = [];
+      let failed = 0;
+      for (const node of nodes) {
+        try {
+          const r = await setCordon(client, node, desired, { dryRun, force: 'force' in opts ? (opts.force as boolean | undefined) : undefined });
+          results.push(r);
+          if (r.refused) io.err(`error: ${r.refused}\n`);
+          else if (format === 'table' || format === 'name') io.out(`${r.line}\n`);
+        } catch (e) {
+          failed++;
+          io.err(`error: unable to ${verb} node "${node.metadata.name}": ${(e as Error).message}\n`);
+        }
+      }
+      if (format === 'json') io.out(toJson(results));
+      if (format === 'yaml') io.out(toYaml(results));
+      const refused = results.filter((r) => r.refused);
+      if (failed) throw new ExitError(1);
+      else if (refused.length) throw new BlockedError(`${refused.length} node(s) left cordoned: ${refused.map((r) => r.node).join(', ')}`);
+    });
+  }
+}

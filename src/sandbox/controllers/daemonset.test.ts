@@ -91,7 +91,8 @@ describe('daemonSetCounts', () => {
       ['n2', [dsPod('b', 'n2', 'old', false)]],
       ['cp', [dsPod('c', 'cp', 'new')]],
     ]);
-    assert.deepEqual(daemonSetCounts({}, nodes, pods, 'new', 2, 0, T0), {
+    const placements = new Map(nodes.map((n) => [n.metadata.name ?? '', nodeShouldRunDaemonPod({}, n)]));
+    assert.deepEqual(daemonSetCounts(placements, pods, 'new', 2, 0, T0), {
       desiredNumberScheduled: 3,
       currentNumberScheduled: 2,
       numberMisscheduled: 1,

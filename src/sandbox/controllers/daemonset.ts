@@ -8,7 +8,7 @@ import { StatusError } from '../../api/status.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
 import { WorkQueue } from './queue.js';
-import { omitZero } from './replicaset.js';
+import { omitZero, statusOnlyChange } from './replicaset.js';
 import { type Taint, type Toleration, matchesNodeAffinity, tolerates } from './scheduling.js';
 import {
   type Obj,
@@ -69,15 +69,29 @@ export interface DaemonPlacement {
  * NoExecute taint also removes a running one. Cordoned and NotReady nodes are tolerated.
  */
 export function nodeShouldRunDaemonPod(templateSpec: Obj, node: KubeObject): DaemonPlacement {
-  const nodeName = node.metadata.name ?? '';
-  if (templateSpec.nodeName && templateSpec.nodeName !== nodeName) return { shouldRun: false, shouldContinueRunning: false };
+  return daemonPlacer(templateSpec)(node);
+}
+
+/** nodeShouldRunDaemonPod for many nodes: the pod's tolerations are worked out once. */
+export function daemonPlacer(templateSpec: Obj): (node: KubeObject) => DaemonPlacement {
   const spec = { ...templateSpec, tolerations: daemonPodTolerations(templateSpec) };
   const pod: KubeObject = { metadata: {}, spec };
-  if (!matchesNodeAffinity(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
-  const taints = ((node.spec as Obj | undefined)?.taints as Taint[]) ?? [];
-  const untolerated = taints.filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(spec.tolerations, t));
-  if (untolerated.length) return { shouldRun: false, shouldContinueRunning: !untolerated.some((t) => t.effect === 'NoExecute') };
-  return { shouldRun: true, shouldContinueRunning: true };
+  return (node) => {
+    const nodeName = node.metadata.name ?? '';
+    if (templateSpec.nodeName && templateSpec.nodeName !== nodeName) return { shouldRun: false, shouldContinueRunning: false };
+    if (!matchesNodeAffinity(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
+    const taints = ((node.spec as Obj | undefined)?.taints as Taint[]) ?? [];
+    let untolerated = false;
+    let noExecute = false;
+    for (const t of taints) {
+      if ((t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(spec.tolerations, t)) {
+        untolerated = true;
+        if (t.effect === 'NoExecute') noExecute = true;
+      }
+    }
+    if (untolerated) return { shouldRun: false, shouldContinueRunning: !noExecute };
+    return { shouldRun: true, shouldContinueRunning: true };
+  };
 }
 
 /** The node a DaemonSet pod is bound or meant for (util.GetTargetNodeName). */
@@ -134,11 +148,10 @@ export interface DaemonSetCounts {
 }
 
 /** Pure: DaemonSetStatus counts over the nodes and the pods meant for each. */
-export function daemonSetCounts(templateSpec: Obj, nodes: KubeObject[], podsByNode: Map<string, KubeObject[]>, hash: string, generation: number | undefined, minReadyRealMs: number, nowMs: number): DaemonSetCounts {
+export function daemonSetCounts(placements: Map<string, DaemonPlacement>, podsByNode: Map<string, KubeObject[]>, hash: string, generation: number | undefined, minReadyRealMs: number, nowMs: number): DaemonSetCounts {
   const c: DaemonSetCounts = { desiredNumberScheduled: 0, currentNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, numberAvailable: 0, numberUnavailable: 0, updatedNumberScheduled: 0 };
-  for (const node of nodes) {
-    const { shouldRun } = nodeShouldRunDaemonPod(templateSpec, node);
-    const pods = podsByNode.get(node.metadata.name ?? '') ?? [];
+  for (const [node, { shouldRun }] of placements) {
+    const pods = podsByNode.get(node) ?? [];
     if (!shouldRun) {
       if (pods.length) c.numberMisscheduled++;
       continue;
@@ -146,7 +159,7 @@ export function daemonSetCounts(templateSpec: Obj, nodes: KubeObject[], podsByNo
     c.desiredNumberScheduled++;
     if (!pods.length) continue;
     c.currentNumberScheduled++;
-    const pod = [...pods].sort(byAgeAndPhase)[0];
+    const pod = pods.length === 1 ? pods[0] : [...pods].sort(byAgeAndPhase)[0];
     if (isPodReady(pod)) {
       c.numberReady++;
       if (isPodAvailable(pod, minReadyRealMs, nowMs)) c.numberAvailable++;
@@ -184,10 +197,25 @@ export function rollingUpdateDeletions(podsByNode: Map<string, KubeObject[]>, ha
   return [...replace, ...candidates.slice(0, room)];
 }
 
+/** Pods of a set by the node they are bound or meant for (terminating ones included). */
+function groupByNode(pods: KubeObject[]): Map<string, KubeObject[]> {
+  const out = new Map<string, KubeObject[]>();
+  for (const p of pods) {
+    const node = targetNodeName(p);
+    if (!node) continue;
+    let list = out.get(node);
+    if (!list) out.set(node, (list = []));
+    list.push(p);
+  }
+  return out;
+}
+
 export class DaemonSetController implements Controller {
   readonly name = 'daemonset';
   private readonly queue: WorkQueue;
   private readonly expectations: Expectations;
+  /** Pods per set at its last sync: big sets coalesce pod events (see ReplicaSetController). */
+  private readonly sizes = new Map<string, number>();
 
   constructor(private readonly ctx: ControllerContext) {
     this.queue = new WorkQueue((k) => this.sync(k), (k, e) => ctx.log(`daemonset-controller: ${k}: ${String(e)}`), 4);
@@ -213,10 +241,20 @@ export class DaemonSetController implements Controller {
     for (const ds of this.ctx.cache.list(RESOURCE)) this.queue.add(objectKey(ds));
   }
 
+  private podChanged(key: string): void {
+    const n = this.sizes.get(key) ?? 0;
+    if (n < 200) this.queue.add(key);
+    else this.queue.addAfter(key, Math.min(500, n / 20));
+  }
+
   onEvent(e: StoreEvent): void {
     if (e.resource === RESOURCE) {
-      if (e.type === 'DELETED') this.expectations.forget(objectKey(e.object));
-      else this.queue.add(objectKey(e.object));
+      const key = objectKey(e.object);
+      if (e.type === 'DELETED') {
+        this.expectations.forget(key);
+        this.sizes.delete(key);
+      } else if (e.type === 'MODIFIED' && e.prev && statusOnlyChange(e.prev, e.object)) this.podChanged(key);
+      else this.queue.add(key);
     } else if (e.resource === 'nodes') {
       // Only what decides placement matters, not heartbeats.
       const placement = (n: KubeObject | undefined) => canonicalJSON([n?.metadata.labels, (n?.spec as Obj | undefined)?.taints, (n?.spec as Obj | undefined)?.unschedulable]);
@@ -228,7 +266,7 @@ export class DaemonSetController implements Controller {
       const key = `${e.namespace}/${ref.name}`;
       if (e.type === 'ADDED') this.expectations.creationObserved(key);
       else if (e.type === 'DELETED' || (e.object.metadata.deletionTimestamp && !e.prev?.metadata.deletionTimestamp)) this.expectations.deletionObserved(key, e.object.metadata.uid ?? '');
-      this.queue.add(key);
+      this.podChanged(key);
     }
   }
 
@@ -241,32 +279,31 @@ export class DaemonSetController implements Controller {
     }
     if (ds.metadata.deletionTimestamp) return;
     const spec = (ds.spec as Obj) ?? {};
-    const template = (spec.template as Obj) ?? {};
-    const templateSpec = (template.spec as Obj) ?? {};
+    const templateSpec = (((spec.template as Obj) ?? {}).spec as Obj) ?? {};
+    let pods = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'pods');
     let hash: string;
     try {
-      hash = await this.syncRevisions(ds);
+      hash = await this.syncRevisions(ds, pods);
     } catch (e) {
       if (isRace(e)) return this.queue.addAfter(key, 20);
       throw e;
     }
     const generation = ds.metadata.generation;
-    const nodes = this.ctx.cache.list('nodes');
-    const nodeNames = new Set(nodes.map((n) => n.metadata.name ?? ''));
+    const place = daemonPlacer(templateSpec);
+    const placements = new Map<string, DaemonPlacement>();
+    for (const node of this.ctx.cache.list('nodes')) placements.set(node.metadata.name ?? '', place(node));
     const minReadyRealMs = this.ctx.clock.real(int(spec.minReadySeconds, 0) * 1000);
+    let podsByNode = groupByNode(pods);
 
     if (this.expectations.satisfied(key)) {
-      const podsByNode = this.podsByNode(ds);
       const toCreate: string[] = [];
       const toDelete: KubeObject[] = [];
-      for (const node of nodes) {
-        const nodeName = node.metadata.name ?? '';
-        const pods = podsByNode.get(nodeName) ?? [];
-        const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(templateSpec, node);
-        if (shouldRun && pods.length === 0) toCreate.push(nodeName);
+      for (const [nodeName, { shouldRun, shouldContinueRunning }] of placements) {
+        const here = podsByNode.get(nodeName) ?? [];
+        if (shouldRun && here.length === 0) toCreate.push(nodeName);
         else if (shouldContinueRunning) {
           const running: KubeObject[] = [];
-          for (const p of pods) {
+          for (const p of here) {
             if (isPodTerminating(p)) continue;
             const phase = podPhase(p);
             if (phase === 'Failed') {
@@ -278,40 +315,34 @@ export class DaemonSetController implements Controller {
           // One pod per node: the oldest stays.
           if (running.length > 1) toDelete.push(...running.sort(byAgeAndPhase).slice(1));
         } else {
-          toDelete.push(...pods.filter((p) => !isPodTerminating(p)));
+          toDelete.push(...here.filter((p) => !isPodTerminating(p)));
         }
       }
       // Pods meant for nodes that no longer exist.
-      for (const [nodeName, pods] of podsByNode) if (!nodeNames.has(nodeName)) toDelete.push(...pods.filter((p) => !isPodTerminating(p)));
+      for (const [nodeName, here] of podsByNode) if (!placements.has(nodeName)) toDelete.push(...here.filter((p) => !isPodTerminating(p)));
 
       // The rolling update takes down old pods; the next sync recreates them from the new template.
       const strategy = (spec.updateStrategy as Obj) ?? {};
       if ((strategy.type ?? 'RollingUpdate') === 'RollingUpdate') {
-        const eligible = new Map([...podsByNode].filter(([n]) => nodeNames.has(n)));
-        const desired = nodes.filter((n) => nodeShouldRunDaemonPod(templateSpec, n).shouldRun).length;
+        const eligible = new Map([...podsByNode].filter(([n]) => placements.has(n)));
+        let desired = 0;
+        for (const p of placements.values()) if (p.shouldRun) desired++;
         const ru = (strategy.rollingUpdate as Obj) ?? {};
-        let maxUnavailable = scaledValue(ru.maxUnavailable ?? 1, desired, true);
-        if (maxUnavailable === 0 && scaledValue(ru.maxSurge ?? 0, desired, true) === 0) maxUnavailable = 1;
-        if (maxUnavailable === 0) maxUnavailable = 1; // maxSurge is not simulated: fall back to one at a time
+        // maxSurge is not simulated: with both at 0 (or a surge only) one pod at a time is replaced.
+        const maxUnavailable = Math.max(1, scaledValue(ru.maxUnavailable ?? 1, desired, true));
         const chosen = new Set(toDelete.map((p) => p.metadata.uid));
         for (const p of rollingUpdateDeletions(eligible, hash, generation, maxUnavailable, minReadyRealMs, this.ctx.clock.now())) if (!chosen.has(p.metadata.uid)) toDelete.push(p);
       }
-      await this.syncNodes(ds, key, toCreate.slice(0, BURST), toDelete.slice(0, BURST), hash);
+      if (toCreate.length || toDelete.length) {
+        await this.syncNodes(ds, key, toCreate.slice(0, BURST), toDelete.slice(0, BURST), hash);
+        // More than one burst to go: carry on at once rather than after the coalescing delay.
+        if (toCreate.length > BURST || toDelete.length > BURST) this.queue.add(key);
+        pods = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'pods');
+        podsByNode = groupByNode(pods);
+      }
     }
-    await this.updateStatus(ds, key, hash, nodes, minReadyRealMs);
-  }
-
-  /** Pods of the set by the node they are bound or meant for (terminating ones included). */
-  private podsByNode(ds: KubeObject): Map<string, KubeObject[]> {
-    const out = new Map<string, KubeObject[]>();
-    for (const p of this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'pods')) {
-      const node = targetNodeName(p);
-      if (!node) continue;
-      let list = out.get(node);
-      if (!list) out.set(node, (list = []));
-      list.push(p);
-    }
-    return out;
+    this.sizes.set(key, pods.length);
+    await this.updateStatus(ds, key, hash, placements, podsByNode, minReadyRealMs);
   }
 
   private async syncNodes(ds: KubeObject, key: string, create: string[], remove: KubeObject[], hash: string): Promise<void> {
@@ -355,7 +386,7 @@ export class DaemonSetController implements Controller {
    * The ControllerRevision of the current template (created, or its revision bumped on a
    * rollback), old ones trimmed to revisionHistoryLimit. Returns the template hash.
    */
-  private async syncRevisions(ds: KubeObject): Promise<string> {
+  private async syncRevisions(ds: KubeObject, pods: KubeObject[]): Promise<string> {
     const ns = ds.metadata.namespace ?? '';
     const spec = (ds.spec as Obj) ?? {};
     const status = (ds.status as Obj) ?? {};
@@ -399,13 +430,14 @@ export class DaemonSetController implements Controller {
       }
     }
     const hash = current.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? computeHash(template);
-    await this.cleanupRevisions(ds, current, revisions);
+    await this.cleanupRevisions(ds, current, revisions, pods);
     return hash;
   }
 
-  private async cleanupRevisions(ds: KubeObject, current: KubeObject, revisions: KubeObject[]): Promise<void> {
+  private async cleanupRevisions(ds: KubeObject, current: KubeObject, revisions: KubeObject[], pods: KubeObject[]): Promise<void> {
     const limit = int(((ds.spec as Obj) ?? {}).revisionHistoryLimit, 10);
-    const live = new Set(this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'pods').map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH]));
+    if (revisions.length <= limit + 1) return;
+    const live = new Set(pods.map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH]));
     const old = revisions
       .filter((r) => r.metadata.uid !== current.metadata.uid && !live.has(r.metadata.labels?.[CONTROLLER_REVISION_HASH]))
       .sort((a, b) => int(a.revision, 0) - int(b.revision, 0));
@@ -418,12 +450,10 @@ export class DaemonSetController implements Controller {
     }
   }
 
-  private async updateStatus(ds: KubeObject, key: string, hash: string, nodes: KubeObject[], minReadyRealMs: number): Promise<void> {
+  private async updateStatus(ds: KubeObject, key: string, hash: string, placements: Map<string, DaemonPlacement>, podsByNode: Map<string, KubeObject[]>, minReadyRealMs: number): Promise<void> {
     const current = this.ctx.cache.get(RESOURCE, ds.metadata.namespace ?? '', ds.metadata.name ?? '') ?? ds;
-    const templateSpec = (((current.spec as Obj)?.template as Obj)?.spec as Obj) ?? {};
-    const podsByNode = this.podsByNode(current);
     const now = this.ctx.clock.now();
-    const counts = daemonSetCounts(templateSpec, nodes, podsByNode, hash, current.metadata.generation, minReadyRealMs, now);
+    const counts = daemonSetCounts(placements, podsByNode, hash, current.metadata.generation, minReadyRealMs, now);
     const old = (current.status as Obj) ?? {};
     const status: Obj = omitZero({ ...old, ...counts, observedGeneration: current.metadata.generation }, ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']);
     if (canonicalJSON(status) !== canonicalJSON(old)) {
@@ -435,8 +465,9 @@ export class DaemonSetController implements Controller {
         return;
       }
     }
-    const pods = [...podsByNode.values()].flat();
-    const wait = msUntilAvailable(pods, minReadyRealMs, now);
-    if (wait !== undefined) this.queue.addAfter(key, wait + 5);
+    if (minReadyRealMs > 0) {
+      const wait = msUntilAvailable([...podsByNode.values()].flat(), minReadyRealMs, now);
+      if (wait !== undefined) this.queue.addAfter(key, wait + 5);
+    }
   }
 }

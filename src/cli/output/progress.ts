@@ -1,0 +1,55 @@
+// Progress for long operations: one status line redrawn in place on a terminal; on a pipe,
+// a plain line only when the status says something new (and not more than every few seconds
+// for the same subject), so logs stay readable. Quiet entirely when asked (-o json).
+
+import type { Io } from '../context.js';
+
+export class Progress {
+  private shown = '';
+  private readonly lastPlain = new Map<string, { text: string; at: number }>();
+
+  constructor(
+    private readonly io: Io,
+    private readonly quiet = false,
+    private readonly plainEveryMs = 5000,
+  ) {}
+
+  /** Replace the status line (subject groups updates about one thing, e.g. a pod). */
+  status(subject: string, text: string): void {
+    if (this.quiet) return;
+    if (this.io.isTTY) {
+      this.shown = text;
+      this.io.err(`\r\x1b[2K${text.length > 200 ? text.slice(0, 197) + '...' : text}`);
+      return;
+    }
+    const last = this.lastPlain.get(subject);
+    const now = Date.now();
+    if (last && last.text === text && now - last.at < this.plainEveryMs * 6) return;
+    if (last && last.text !== text && now - last.at < this.plainEveryMs && sameShape(last.text, text)) return;
+    this.lastPlain.set(subject, { text, at: now });
+    this.io.err(`${text}\n`);
+  }
+
+  /** Clear the status line (before printing permanent lines). */
+  clear(): void {
+    if (this.io.isTTY && this.shown) {
+      this.io.err('\r\x1b[2K');
+      this.shown = '';
+    }
+  }
+
+  out(line: string): void {
+    this.clear();
+    this.io.out(`${line}\n`);
+  }
+
+  err(line: string): void {
+    this.clear();
+    this.io.err(`${line}\n`);
+  }
+}
+
+/** Two status texts that differ only in numbers (attempt counts, seconds) say the same thing. */
+function sameShape(a: string, b: string): boolean {
+  return a.replace(/\d+/g, '#') === b.replace(/\d+/g, '#');
+}

@@ -206,6 +206,25 @@ describe('workload controllers', () => {
     assert.equal(overlap, false, 'old and new pods existed at the same time');
   });
 
+  it('a re-created Deployment adopts the ReplicaSet it orphaned, keeping its pods', async () => {
+    await apply(deployment('spread', 'adopt', 2));
+    const pods = await runningPods('spread', 'adopt', 2);
+    await kubectlOk(['delete', 'deployment', 'adopt', '-n', 'spread', '--cascade=orphan']);
+    const orphan = await eventually('the ReplicaSet orphaned', async () => {
+      const rs = (await sb.list('replicasets.apps', 'spread')).find((r) => r.metadata.labels?.app === 'adopt');
+      return rs && !rs.metadata.ownerReferences?.length ? rs : undefined;
+    });
+    await apply(deployment('spread', 'adopt', 2));
+    const d = await eventually('the new Deployment available', async () => {
+      const d = await sb.get('deployments.apps', 'spread', 'adopt');
+      return status(d).availableReplicas === 2 ? d : undefined;
+    });
+    const rss = (await sb.list('replicasets.apps', 'spread')).filter((r) => r.metadata.labels?.app === 'adopt');
+    assert.deepEqual(rss.map((r) => [r.metadata.name, r.metadata.ownerReferences?.[0]?.uid]), [[orphan.metadata.name, d.metadata.uid]]);
+    const after = await runningPods('spread', 'adopt', 2);
+    assert.deepEqual(after.map((p) => p.metadata.uid).sort(), pods.map((p) => p.metadata.uid).sort(), 'the same pods, none replaced');
+  });
+
   it('keeps new Deployment pods off a cordoned node, while a DaemonSet still lands there', async () => {
     await kubectlOk(['create', 'namespace', 'cordon']);
     await kubectlOk(['cordon', 'node02']);

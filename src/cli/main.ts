@@ -7,6 +7,7 @@ import { registerSandbox } from './commands/sandbox.js';
 import { registerDemo } from './commands/demo.js';
 import { registerVersion } from './commands/version.js';
 import { registerCordon } from './commands/cordon.js';
+import { registerDrain } from './commands/drain.js';
 
 export interface MainOptions {
   programName?: string;
@@ -31,6 +32,7 @@ export function buildProgram(io: Io, programName = 'upkeep') {
   registerSandbox(program, io, globals);
   registerDemo(program, io, globals);
   registerCordon(program, io, globals);
+  registerDrain(program, io, globals);
   registerVersion(program, io, globals);
   return program;
 }

@@ -1,5 +1,6 @@
 // The Deployment controller (kube-controller-manager's deployment-controller): one ReplicaSet
-// per pod template, named <deployment>-<pod-template-hash>; RollingUpdate within maxSurge /
+// per pod template, named <deployment>-<pod-template-hash>, orphan ReplicaSets matching the
+// selector adopted; RollingUpdate within maxSurge /
 // maxUnavailable, Recreate, proportional scaling of a rollout in progress, pause/resume,
 // revision annotations and revision history cleanup, and the Available / Progressing conditions
 // `kubectl rollout status` reads. The rollout arithmetic is pure and exported for tests.
@@ -9,7 +10,7 @@ import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
 import { WorkQueue } from './queue.js';
 import { omitZero } from './replicaset.js';
-import { type LabelSelector, type Obj, canonicalJSON, computeHash, controllerOf, findCondition, int, isSelectorEmpty, objectKey, ownerReference, scaledValue, splitKey } from './workloads.js';
+import { type LabelSelector, type Obj, canonicalJSON, computeHash, controllerOf, findCondition, int, isSelectorEmpty, objectKey, ownerReference, scaledValue, selectorMatches, splitKey } from './workloads.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
@@ -396,6 +397,12 @@ export class DeploymentController implements Controller {
     } else if (e.resource === RS_RESOURCE) {
       const ref = controllerOf(e.object);
       if (ref?.kind === 'Deployment') this.queue.add(`${e.namespace}/${ref.name}`);
+      else if (!ref && e.type !== 'DELETED' && !e.object.metadata.deletionTimestamp) {
+        // An orphan ReplicaSet (say after `kubectl delete deployment --cascade=orphan`): a Deployment whose selector matches adopts it.
+        for (const d of this.ctx.cache.list(RESOURCE, e.namespace)) {
+          if (selectorMatches(specOf(d).selector as LabelSelector, e.object.metadata.labels)) this.queue.add(objectKey(d));
+        }
+      }
       const prev = e.prev ? controllerOf(e.prev) : undefined;
       if (prev?.kind === 'Deployment' && prev.uid !== ref?.uid) this.queue.add(`${e.namespace}/${prev.name}`);
     } else if (e.resource === 'pods' && e.type === 'DELETED') {
@@ -418,8 +425,9 @@ export class DeploymentController implements Controller {
     const [ns, name] = splitKey(key);
     const cached = this.ctx.cache.get(RESOURCE, ns, name);
     if (!cached) return;
-    const st: SyncState = { d: cached, rss: this.ctx.cache.controlledBy(cached.metadata.uid ?? '', RS_RESOURCE) };
+    const st: SyncState = { d: cached, rss: [] };
     try {
+      st.rss = await this.claimReplicaSets(cached);
       await this.syncDeployment(st, key);
     } catch (e) {
       if (isRace(e)) return this.queue.addAfter(key, 20);
@@ -451,6 +459,31 @@ export class DeploymentController implements Controller {
   }
 
   // ---- ReplicaSets ----
+
+  /**
+   * ClaimReplicaSets: the ReplicaSets this Deployment controls, after adopting orphans whose
+   * labels match its selector and releasing its own that no longer match.
+   */
+  private async claimReplicaSets(d: KubeObject): Promise<KubeObject[]> {
+    const ns = d.metadata.namespace ?? '';
+    const uid = d.metadata.uid ?? '';
+    const selector = specOf(d).selector as LabelSelector | undefined;
+    const owned: KubeObject[] = [];
+    for (const rs of this.ctx.cache.controlledBy(uid, RS_RESOURCE)) {
+      if (selectorMatches(selector, rs.metadata.labels)) owned.push(rs);
+      else {
+        const refs = (rs.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+        await this.ctx.registry.patch(this.rsType, ns, rs.metadata.name ?? '', 'merge', { metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: rs.metadata.resourceVersion } }, undefined);
+      }
+    }
+    if (d.metadata.deletionTimestamp || isSelectorEmpty(selector)) return owned;
+    for (const rs of this.ctx.cache.list(RS_RESOURCE, ns)) {
+      if (controllerOf(rs) || rs.metadata.deletionTimestamp || !selectorMatches(selector, rs.metadata.labels)) continue;
+      const refs = [...(rs.metadata.ownerReferences ?? []), ownerReference(d)];
+      owned.push(await this.ctx.registry.patch(this.rsType, ns, rs.metadata.name ?? '', 'merge', { metadata: { ownerReferences: refs, resourceVersion: rs.metadata.resourceVersion } }, undefined));
+    }
+    return owned;
+  }
 
   private splitReplicaSets(st: SyncState): { newRS?: KubeObject; oldRSs: KubeObject[] } {
     const template = specOf(st.d).template;

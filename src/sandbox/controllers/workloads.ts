@@ -306,53 +306,114 @@ export function compareForDeletion(a: KubeObject, b: KubeObject, ctx: DeletionRa
   return compareAge(a, b);
 }
 
+interface Ranked {
+  pod: KubeObject;
+  node: string;
+  tier: number;
+  ready: number;
+  restarts: number;
+  created: number;
+  name: string;
+}
+
+function rankOf(pod: KubeObject): Ranked {
+  return {
+    pod,
+    node: podNodeName(pod) ?? '',
+    tier: staticRank(pod),
+    ready: isPodReady(pod) ? (podReadySince(pod) ?? 0) : -1,
+    restarts: restarts(pod),
+    created: created(pod),
+    name: pod.metadata.name ?? '',
+  };
+}
+
+/** compareAge on precomputed keys. */
+function compareRanked(a: Ranked, b: Ranked): number {
+  if (a.ready >= 0 && b.ready >= 0 && a.ready !== b.ready) return b.ready - a.ready;
+  if (a.restarts !== b.restarts) return b.restarts - a.restarts;
+  if (a.created !== b.created) return b.created - a.created;
+  return a.name < b.name ? 1 : -1;
+}
+
+/** A binary heap (smallest first by `less`). */
+class Heap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly less: (a: T, b: T) => boolean) {}
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: T): void {
+    const a = this.items;
+    a.push(x);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i], a[p])) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.items;
+    if (!a.length) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l], a[m])) m = l;
+        if (r < a.length && this.less(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 /**
  * The `count` least valuable pods (active pods of one controller), in deletion order. kube ranks
  * once by the sibling count per node; we recount after each pick, so a scale-down leaves the
  * survivors spread as evenly as the ranking allows (kube leaves that to chance among pods of a
- * similar age).
+ * similar age). O(pods log pods).
  */
 export function podsToDelete(pods: KubeObject[], count: number): KubeObject[] {
   if (count <= 0) return [];
-  if (count >= pods.length) return [...pods].sort((a, b) => staticRank(a) - staticRank(b) || compareAge(a, b));
+  const ranked = pods.map(rankOf);
+  if (count >= pods.length) return ranked.sort((a, b) => a.tier - b.tier || compareRanked(a, b)).map((r) => r.pod);
   const siblings = new Map<string, number>();
-  for (const p of pods) {
-    const n = podNodeName(p);
-    if (n) siblings.set(n, (siblings.get(n) ?? 0) + 1);
-  }
-  const tiers = new Map<number, KubeObject[]>();
-  for (const p of pods) {
-    const r = staticRank(p);
-    let t = tiers.get(r);
-    if (!t) tiers.set(r, (t = []));
-    t.push(p);
+  for (const r of ranked) if (r.node) siblings.set(r.node, (siblings.get(r.node) ?? 0) + 1);
+  const tiers = new Map<number, Ranked[]>();
+  for (const r of ranked) {
+    let t = tiers.get(r.tier);
+    if (!t) tiers.set(r.tier, (t = []));
+    t.push(r);
   }
   const out: KubeObject[] = [];
-  for (const rank of [...tiers.keys()].sort((a, b) => a - b)) {
+  for (const tier of [...tiers.keys()].sort((a, b) => a - b)) {
     // Per node, least valuable first; then repeatedly take from the node with the most siblings.
-    const byNode = new Map<string, KubeObject[]>();
-    for (const p of tiers.get(rank)!) {
-      const n = podNodeName(p) ?? '';
-      let l = byNode.get(n);
-      if (!l) byNode.set(n, (l = []));
-      l.push(p);
+    const byNode = new Map<string, Ranked[]>();
+    for (const r of tiers.get(tier)!) {
+      let l = byNode.get(r.node);
+      if (!l) byNode.set(r.node, (l = []));
+      l.push(r);
     }
-    for (const l of byNode.values()) l.sort(compareAge);
-    while (out.length < count && byNode.size) {
-      let best: string | undefined;
-      for (const [n, l] of byNode) {
-        if (best === undefined) {
-          best = n;
-          continue;
-        }
-        const kn = n ? (siblings.get(n) ?? 0) : 0;
-        const kb = best ? (siblings.get(best) ?? 0) : 0;
-        if (kn > kb || (kn === kb && compareAge(l[0], byNode.get(best)![0]) < 0)) best = n;
-      }
-      const list = byNode.get(best!)!;
-      out.push(list.shift()!);
-      if (best) siblings.set(best, (siblings.get(best) ?? 1) - 1);
-      if (!list.length) byNode.delete(best!);
+    type Entry = { node: string; list: Ranked[]; at: number; count: number };
+    const heap = new Heap<Entry>((a, b) => a.count > b.count || (a.count === b.count && compareRanked(a.list[a.at], b.list[b.at]) < 0));
+    for (const [node, list] of byNode) {
+      list.sort(compareRanked);
+      heap.push({ node, list, at: 0, count: node ? (siblings.get(node) ?? 0) : 0 });
+    }
+    while (out.length < count && heap.size) {
+      const e = heap.pop()!;
+      out.push(e.list[e.at].pod);
+      e.at++;
+      if (e.node) siblings.set(e.node, e.count - 1);
+      if (e.at < e.list.length) heap.push({ ...e, count: e.node ? e.count - 1 : 0 });
     }
     if (out.length >= count) break;
   }

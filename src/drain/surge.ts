@@ -1,0 +1,362 @@
+// --surge: keep a Deployment available while its node is drained when all its ready replicas
+// are on that node (a single-replica Deployment is the usual case: kubernetes#48307, #114877).
+// Before evicting, scale it up by the number of its ready replicas there; the node is cordoned,
+// so the new replicas start elsewhere; once they are Ready, evict the old pods (a budget on the
+// Deployment now allows it), then scale back. The Deployment carries a journal annotation for
+// the whole time, so an interrupted run is put back by restoreSurges (drainNodes calls it on
+// start and on abort). StatefulSets cannot surge: a second pod with the same name cannot exist.
+import type { KubeObject } from '../api/types.js';
+import { StatusError } from '../api/status.js';
+import { labelSelectorFromObject } from '../api/labels.js';
+import { ConnectionError, isConflict, isNotFound, type KubeClient, type ResourceRef } from '../kube/index.js';
+import { sleep } from '../kube/retry.js';
+import { controllerOf, podKey } from './filters.js';
+import { workloadName, type WorkloadRef, type WorkloadResolver } from './waitready.js';
+
+type Obj = Record<string, unknown>;
+
+export const SURGE_ANNOTATION = 'upkeep.dev/surge';
+
+/** What the annotation records: enough to put the Deployment back after any interruption. */
+export interface SurgeJournal {
+  originalReplicas: number;
+  /** The replicas upkeep scaled it to; if the Deployment no longer has them, someone else changed it. */
+  replicas: number;
+  node: string;
+  at: string;
+}
+
+const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' } as const;
+const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' } as const;
+const STATEFULSETS = { group: 'apps', version: 'v1', resource: 'statefulsets' } as const;
+const PODS = { version: 'v1', resource: 'pods' } as const;
+
+function int(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
+}
+
+function nodeNameOf(pod: KubeObject): string {
+  const n = (pod.spec as Obj | undefined)?.nodeName;
+  return typeof n === 'string' ? n : '';
+}
+
+/** Condition Ready=True and not terminating. */
+export function isServing(pod: KubeObject): boolean {
+  if (pod.metadata.deletionTimestamp) return false;
+  const conditions = ((pod.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function readJournal(deployment: KubeObject): SurgeJournal | undefined {
+  const raw = deployment.metadata.annotations?.[SURGE_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    const j = JSON.parse(raw) as Partial<SurgeJournal>;
+    if (typeof j.originalReplicas !== 'number' || typeof j.replicas !== 'number') return undefined;
+    return { originalReplicas: j.originalReplicas, replicas: j.replicas, node: String(j.node ?? ''), at: String(j.at ?? '') };
+  } catch {
+    return undefined;
+  }
+}
+
+export type SurgeDecision =
+  | { kind: 'surge'; from: number; to: number; count: number }
+  /** Nothing to do: it keeps ready replicas elsewhere, or has none to keep. */
+  | { kind: 'none'; reason: string }
+  /** It would go down, but surging it is not safe: the reason says why. */
+  | { kind: 'skip'; reason: string };
+
+/**
+ * Whether to surge a Deployment before draining `node`. Pure. `pods` are the Deployment's pods
+ * (owned by its ReplicaSets). It surges by the number of its ready pods on the node when none
+ * is ready anywhere else, and not in the middle of a rollout (scaling then splits the new
+ * replicas between old and new ReplicaSets), nor when another drain already surged it.
+ */
+export function decideSurge(deployment: KubeObject, pods: KubeObject[], node: string): SurgeDecision {
+  const replicas = int((deployment.spec as Obj | undefined)?.replicas, 1);
+  const readyOnNode = pods.filter((p) => isServing(p) && nodeNameOf(p) === node).length;
+  const readyElsewhere = pods.filter((p) => isServing(p) && nodeNameOf(p) !== node).length;
+  if (readyOnNode === 0) return { kind: 'none', reason: `no ready replica on ${node}` };
+  if (readyElsewhere > 0) return { kind: 'none', reason: `${plural(readyElsewhere, 'ready replica')} elsewhere keep it available` };
+  if (readJournal(deployment)) return { kind: 'skip', reason: `it already carries ${SURGE_ANNOTATION} (another drain is surging it)` };
+  const observed = int((deployment.status as Obj | undefined)?.observedGeneration, 0) >= int(deployment.metadata.generation, 0);
+  const replicaSets = new Set(pods.map((p) => controllerOf(p)?.uid ?? ''));
+  if (!observed || replicaSets.size > 1) return { kind: 'skip', reason: 'a rollout is in progress' };
+  return { kind: 'surge', from: replicas, to: replicas + readyOnNode, count: readyOnNode };
+}
+
+export interface SurgeContext {
+  client: KubeClient;
+  node: string;
+  /** The node's deadline or the user's interrupt: waiting stops, and the Deployment is put back. */
+  signal: AbortSignal;
+  dryRun: 'none' | 'client' | 'server';
+  resolver: WorkloadResolver;
+  onSurge?(workload: string, line: string): void;
+}
+
+/** One Deployment being surged. */
+export interface SurgeHandle {
+  workload: string;
+  /** Its pods on the node (uids): they are evicted once `ready` settles. */
+  podUids: Set<string>;
+  /** True once the new replicas are Ready elsewhere; false when the surge gave up or was stopped. */
+  ready: Promise<boolean>;
+  /** Scale back and drop the journal. Never throws: a problem comes back as a line. */
+  restore(): Promise<string | undefined>;
+}
+
+/**
+ * Decide and start the surges for the pods about to be removed from the node. Returns a handle
+ * per surging Deployment; the caller evicts a handle's pods after `ready` settles and calls
+ * `restore()` once they are gone (or the drain stops).
+ */
+export async function startSurges(ctx: SurgeContext, podsToRemove: KubeObject[]): Promise<SurgeHandle[]> {
+  const groups = new Map<string, { ref: WorkloadRef; pods: KubeObject[] }>();
+  for (const pod of podsToRemove) {
+    const ref = await ctx.resolver.workloadOf(pod, ctx.signal).catch(() => undefined);
+    if (!ref || (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet')) continue;
+    const key = workloadName(ref);
+    const g = groups.get(key) ?? { ref, pods: [] };
+    g.pods.push(pod);
+    groups.set(key, g);
+  }
+
+  const candidates: { deployment: KubeObject; ref: WorkloadRef; pods: KubeObject[]; decision: Extract<SurgeDecision, { kind: 'surge' }> }[] = [];
+  for (const [name, { ref, pods }] of groups) {
+    const say = (line: string): void => ctx.onSurge?.(name, line);
+    if (ref.kind === 'StatefulSet') {
+      // Only worth saying when the StatefulSet goes down with this node.
+      const sts = await ctx.client.get<KubeObject>({ ...STATEFULSETS, namespace: ref.namespace, name: ref.name }, undefined, { signal: ctx.signal }).catch(() => undefined);
+      const readyOnNode = pods.filter(isServing).length;
+      if (sts && readyOnNode > 0 && int((sts.status as Obj | undefined)?.readyReplicas, 0) <= readyOnNode) {
+        say(`${name}: cannot surge (its pods keep their names, so a replacement cannot start before the old pod is gone); evicting normally`);
+      }
+      continue;
+    }
+    let deployment: KubeObject;
+    let members: KubeObject[];
+    try {
+      deployment = await ctx.client.get<KubeObject>({ ...DEPLOYMENTS, namespace: ref.namespace, name: ref.name }, undefined, { signal: ctx.signal });
+      members = await deploymentPods(ctx.client, deployment, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) break;
+      say(`${name}: cannot surge: ${err instanceof Error ? err.message : String(err)}; evicting normally`);
+      continue;
+    }
+    const decision = decideSurge(deployment, members, ctx.node);
+    if (decision.kind === 'skip') say(`${name}: cannot surge: ${decision.reason}; evicting normally`);
+    if (decision.kind !== 'surge') continue;
+    candidates.push({ deployment, ref, pods, decision });
+  }
+
+  // Single-replica Deployments first: they are the ones that go down entirely.
+  candidates.sort((a, b) => a.decision.from - b.decision.from);
+  const handles: SurgeHandle[] = [];
+  for (const c of candidates) {
+    const name = workloadName(c.ref);
+    const say = (line: string): void => ctx.onSurge?.(name, line);
+    const { from, to, count } = c.decision;
+    const what = from === count ? (count === 1 ? 'its only ready replica is' : `all ${count} ready replicas are`) : `all ${count} ready replicas are`;
+    const plan = `${what} on ${ctx.node}: scaling from ${from} to ${to} replicas to bring ${count === 1 ? 'one' : count} up elsewhere before evicting`;
+    if (ctx.dryRun !== 'none') {
+      say(`${name}: ${plan} (${ctx.dryRun === 'client' ? 'dry run' : 'server dry run'}; nothing scaled)`);
+      continue;
+    }
+    say(`${name}: ${plan}`);
+    const started = runSurge(ctx, c.deployment, c.pods, c.decision, say);
+    handles.push({
+      workload: name,
+      podUids: new Set(c.pods.map((p) => p.metadata.uid ?? '')),
+      ready: started,
+      restore: async () => {
+        // Let the scale-up finish (or fail) first, so the restore sees what it did.
+        await started.catch(() => false);
+        return restoreDeployment(ctx.client, c.ref.namespace, c.ref.name, (line) => say(line));
+      },
+    });
+  }
+  return handles;
+}
+
+/** The Deployment's pods: those matching its selector and owned by one of its ReplicaSets. */
+async function deploymentPods(client: KubeClient, deployment: KubeObject, signal?: AbortSignal): Promise<KubeObject[]> {
+  const ns = deployment.metadata.namespace ?? '';
+  const labelSelector = deploymentSelector(deployment);
+  const replicaSets = await client.list({ ...REPLICASETS, namespace: ns }, { labelSelector }, { signal });
+  const owned = new Set(replicaSets.items.filter((rs) => controllerOf(rs)?.uid === deployment.metadata.uid).map((rs) => rs.metadata.uid ?? ''));
+  const pods = await client.list({ ...PODS, namespace: ns }, { labelSelector }, { signal });
+  return pods.items.filter((p) => owned.has(controllerOf(p)?.uid ?? ''));
+}
+
+function deploymentSelector(deployment: KubeObject): string {
+  const selector = (deployment.spec as Obj | undefined)?.selector as Parameters<typeof labelSelectorFromObject>[0];
+  return labelSelectorFromObject(selector).toString();
+}
+
+function scaleRef(namespace: string, name: string): ResourceRef {
+  return { ...DEPLOYMENTS, namespace, name, subresource: 'scale' };
+}
+
+/**
+ * Set spec.replicas from `from` to `to` through the scale subresource, only if it still is
+ * `from` (resourceVersion precondition, retried on conflicts). 'changed' with the current
+ * value when someone else changed it.
+ */
+async function scaleFromTo(client: KubeClient, namespace: string, name: string, from: number, to: number): Promise<{ ok: true } | { ok: false; current: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const scale = await client.get<KubeObject>(scaleRef(namespace, name));
+    const current = int((scale.spec as Obj | undefined)?.replicas, 0);
+    if (current !== from) return { ok: false, current };
+    try {
+      await client.patch(scaleRef(namespace, name), { metadata: { resourceVersion: scale.metadata.resourceVersion }, spec: { replicas: to } }, 'merge');
+      return { ok: true };
+    } catch (err) {
+      if (isConflict(err) && attempt < 10) continue;
+      throw err;
+    }
+  }
+}
+
+async function setJournal(client: KubeClient, namespace: string, name: string, journal: SurgeJournal | null): Promise<void> {
+  await client.patch({ ...DEPLOYMENTS, namespace, name }, { metadata: { annotations: { [SURGE_ANNOTATION]: journal ? JSON.stringify(journal) : null } } }, 'merge');
+}
+
+/** Journal, scale up, and wait until `count` new replicas are Ready off the node. */
+async function runSurge(
+  ctx: SurgeContext,
+  deployment: KubeObject,
+  podsOnNode: KubeObject[],
+  decision: Extract<SurgeDecision, { kind: 'surge' }>,
+  say: (line: string) => void,
+): Promise<boolean> {
+  const ns = deployment.metadata.namespace ?? '';
+  const name = deployment.metadata.name ?? '';
+  const { from, to, count } = decision;
+  try {
+    await setJournal(ctx.client, ns, name, { originalReplicas: from, replicas: to, node: ctx.node, at: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+    const scaled = await scaleFromTo(ctx.client, ns, name, from, to);
+    if (!scaled.ok) {
+      say(`${workloadLabel(ns, name)}: cannot surge: its replicas changed to ${scaled.current} meanwhile; evicting normally`);
+      return false;
+    }
+  } catch (err) {
+    say(`${workloadLabel(ns, name)}: cannot surge: ${err instanceof Error ? err.message : String(err)}; evicting normally`);
+    return false;
+  }
+  const old = new Set(podsOnNode.map((p) => p.metadata.uid ?? ''));
+  const replicaSets = new Set(podsOnNode.map((p) => controllerOf(p)?.uid ?? ''));
+  const unschedulableSaid = new Set<string>();
+  const informer = ctx.client.listAndWatch({ ...PODS, namespace: ns }, { labelSelector: deploymentSelector(deployment), signal: ctx.signal });
+  try {
+    for await (const event of informer) {
+      if (!informer.hasSynced) continue;
+      void event;
+      const fresh = [...informer.cache.values()].filter((p) => !old.has(p.metadata.uid ?? '') && replicaSets.has(controllerOf(p)?.uid ?? ''));
+      const ready = fresh.filter((p) => isServing(p) && nodeNameOf(p) !== '' && nodeNameOf(p) !== ctx.node);
+      if (ready.length >= count) {
+        say(`${workloadLabel(ns, name)}: ${plural(ready.length, 'new replica')} Ready elsewhere (${ready.map((p) => `${podKey(p)} on ${nodeNameOf(p)}`).join(', ')})`);
+        return true;
+      }
+      for (const p of fresh) {
+        const why = unschedulable(p);
+        if (why !== undefined && !unschedulableSaid.has(p.metadata.uid ?? '')) {
+          unschedulableSaid.add(p.metadata.uid ?? '');
+          say(`${workloadLabel(ns, name)}: the new pod ${podKey(p)} cannot be scheduled: ${why}; still waiting`);
+        }
+      }
+    }
+  } catch (err) {
+    if (!ctx.signal.aborted) say(`${workloadLabel(ns, name)}: cannot follow its pods: ${err instanceof Error ? err.message : String(err)}; evicting normally`);
+  }
+  return false;
+}
+
+function workloadLabel(namespace: string, name: string): string {
+  return `Deployment ${namespace}/${name}`;
+}
+
+/** The scheduler's message when it marked the pod Unschedulable. */
+function unschedulable(pod: KubeObject): string | undefined {
+  const conditions = ((pod.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
+  const c = conditions.find((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable');
+  return c ? String(c.message ?? 'Unschedulable') : undefined;
+}
+
+function isTransient(err: unknown): boolean {
+  return err instanceof ConnectionError || (err instanceof StatusError && (err.code >= 500 || err.code === 429));
+}
+
+/**
+ * Put one Deployment back from its journal: scale to originalReplicas (only if it still has the
+ * replicas upkeep gave it) and remove the annotation. Returns a line when it could not.
+ */
+export async function restoreDeployment(client: KubeClient, namespace: string, name: string, say: (line: string) => void = () => undefined): Promise<string | undefined> {
+  const label = workloadLabel(namespace, name);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      let deployment: KubeObject;
+      try {
+        deployment = await client.get<KubeObject>({ ...DEPLOYMENTS, namespace, name });
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+      const journal = readJournal(deployment);
+      if (!journal) {
+        // Unreadable journal: drop it, touching nothing else.
+        if (deployment.metadata.annotations?.[SURGE_ANNOTATION] !== undefined) await setJournal(client, namespace, name, null);
+        return undefined;
+      }
+      const scaled = await scaleFromTo(client, namespace, name, journal.replicas, journal.originalReplicas);
+      let problem: string | undefined;
+      if (scaled.ok) {
+        say(`${label}: scaled back to ${plural(journal.originalReplicas, 'replica')}`);
+      } else if (scaled.current !== journal.originalReplicas) {
+        problem = `${label}: left at ${plural(scaled.current, 'replica')}: someone changed it after upkeep scaled it from ${journal.originalReplicas} to ${journal.replicas}`;
+        say(problem);
+      }
+      await setJournal(client, namespace, name, null);
+      return problem;
+    } catch (err) {
+      if (isTransient(err) && attempt < 5) {
+        await sleep(500 * attempt);
+        continue;
+      }
+      const problem = `${label}: could not be put back (${err instanceof Error ? err.message : String(err)}); it still carries ${SURGE_ANNOTATION}: run the drain again (or restoreSurges) to put it back`;
+      say(problem);
+      return problem;
+    }
+  }
+}
+
+/**
+ * Put back every Deployment a drain surged and did not restore (an interrupted run): those
+ * carrying the journal annotation, for the given node(s) or all. Returns the workloads found.
+ */
+export async function restoreSurges(
+  client: KubeClient,
+  node?: string | string[],
+  onSurge?: (workload: string, line: string) => void,
+): Promise<string[]> {
+  const nodes = node === undefined ? undefined : new Set(Array.isArray(node) ? node : [node]);
+  const found: string[] = [];
+  const pending: Promise<string | undefined>[] = [];
+  for await (const d of client.listAll<KubeObject>(DEPLOYMENTS)) {
+    if (d.metadata.annotations?.[SURGE_ANNOTATION] === undefined) continue;
+    const journal = readJournal(d);
+    if (nodes && journal && !nodes.has(journal.node)) continue;
+    const ns = d.metadata.namespace ?? '';
+    const name = d.metadata.name ?? '';
+    const label = workloadLabel(ns, name);
+    found.push(label);
+    onSurge?.(label, `${label}: surged by an earlier drain${journal ? ` of ${journal.node}` : ''} that did not finish; putting it back`);
+    pending.push(restoreDeployment(client, ns, name, (line) => onSurge?.(label, line)));
+  }
+  await Promise.all(pending);
+  return found;
+}

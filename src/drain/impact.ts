@@ -462,7 +462,7 @@ function analyzeWorkload(
     summary = blocked.length > 0 ? `${what}, will be lost${needsText}` : `${what}, will be lost (--force)`;
   } else if (ref.kind === 'DaemonSet') {
     verdict = 'daemonset (stays)';
-    summary = `DaemonSet pods stay on ${nodes.join(', ')}${needsText ? `; the drain${needsText}` : ''}`;
+    summary = `DaemonSet pods stay on ${nodes.join(', ')}${needs.length ? ` (the drain needs ${needs.join(' ')})` : ''}`;
   } else {
     const onNodes = `${readyOnDrainedNodes} of ${plural(ready, 'ready replica')} on ${nodes.join(', ')}`;
     const desired = replicas !== null && replicas !== ready ? ` (${replicas} desired)` : '';

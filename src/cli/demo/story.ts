@@ -5,6 +5,11 @@ import type { KubeObject } from '../../api/types.js';
 import { KubeClient } from '../../kube/index.js';
 import type { Io } from '../context.js';
 import { table } from '../output/format.js';
+import { resolveNodes, setCordon } from '../../drain/cordon.js';
+import { drainNodes } from '../../drain/drain.js';
+import { gatherDrainInput } from '../../drain/gather.js';
+import { analyzeDrain, renderImpact } from '../../drain/impact.js';
+import { drainOptions } from '../../drain/types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -16,6 +21,7 @@ export interface DemoOptions {
 }
 
 const PODS = { version: 'v1', resource: 'pods' };
+const PODS_IN_DEFAULT = { version: 'v1', resource: 'pods', namespace: 'default' };
 const NODES = { version: 'v1', resource: 'nodes' };
 
 function ready(o: KubeObject): boolean {
@@ -101,5 +107,74 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   });
   io.out(`\n${node} is back and Ready, but the pods that moved away do not come back by themselves:\n`);
   await showNodes();
-  io.out('\nThe safe way is to drain a node before maintenance: `upkeep drain` (coming next).\n');
+  // The safe way on the node that now carries most of blue.
+  const blueNodes = (await appPods()).filter((p) => p.metadata.labels?.app === 'blue' && !p.metadata.deletionTimestamp).map((p) => String((p.spec as Obj)?.nodeName));
+  const busiest = [...new Set(blueNodes)].sort((a, b) => blueNodes.filter((n) => n === b).length - blueNodes.filter((n) => n === a).length || a.localeCompare(b))[0] ?? node;
+  await safeWay(client, busiest, io, timeout);
+}
+
+/**
+ * Story 1 the safe way: look at the impact first, drain (blue stays available, green goes as
+ * the report said), do the maintenance (a reboot), uncordon.
+ */
+async function safeWay(client: KubeClient, node: string, io: Io, timeout: number): Promise<void> {
+  io.out(`\nThe safe way. green is redeployed on ${node}, next to blue, and ${node} needs a reboot.\n`);
+  await client.create(PODS_IN_DEFAULT, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'green', namespace: 'default', labels: { app: 'green' } },
+    spec: { nodeSelector: { 'kubernetes.io/hostname': node }, containers: [{ name: 'nginx', image: 'nginx:1.27.3' }] },
+  });
+  await until('green running again', timeout, async () => {
+    const g = await client.get<KubeObject>({ ...PODS_IN_DEFAULT, name: 'green' });
+    return ready(g) ? true : undefined;
+  });
+  const nodes = await resolveNodes(client, [node], undefined);
+  const impactOptions = { ...drainOptions({ ignoreDaemonSets: true }), waitReady: true, surge: false, maxUnavailable: 1, concurrency: 16 };
+  io.out(`\n$ upkeep drain ${node} --ignore-daemonsets --dry-run\n`);
+  const report = analyzeDrain(await gatherDrainInput(client, nodes, impactOptions));
+  io.out(renderImpact(report));
+  io.out(`\nThe report says green would be lost. The admin accepts that (it's a scratch pod) and adds --force.\n`);
+
+  // Watch blue's availability during the drain: it must never drop below what its users need.
+  const watchAbort = new AbortController();
+  let minAvailable = Infinity;
+  const watching = (async () => {
+    try {
+      for await (const e of client.watch({ group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' }, { fieldSelector: 'metadata.name=blue', signal: watchAbort.signal })) {
+        const objs = e.type === 'RELIST' ? e.items : 'object' in e ? [e.object] : [];
+        for (const o of objs) {
+          const available = Number(((o as KubeObject).status as Obj | undefined)?.availableReplicas ?? 0);
+          if ((o as KubeObject).metadata?.name === 'blue') minAvailable = Math.min(minAvailable, available);
+        }
+      }
+    } catch {
+      // the watch ends with the abort
+    }
+  })();
+  io.out(`\n$ upkeep drain ${node} --ignore-daemonsets --force --wait-ready\n`);
+  const result = await drainNodes(client, [node], { ...impactOptions, force: true, timeoutSeconds: Math.ceil(timeout / 1000) }, {
+    onCordoned: (_n, line) => io.out(`${line}\n`),
+    onWarning: (_n, line) => io.err(`${line}\n`),
+    onEvicting: (_p, line) => io.out(`${line}\n`),
+    onEvicted: (_p, line) => io.out(`${line}\n`),
+    onNodeDone: (r) => io.out(r.status === 'drained' ? `node/${r.node} drained\n` : `node/${r.node}: ${r.state}\n`),
+  });
+  watchAbort.abort();
+  await watching;
+  if (!result.ok) throw new Error(`the drain of ${node} did not finish: ${result.nodes.map((n) => n.state).join('; ')}`);
+  io.out(`blue's available replicas never dropped below ${minAvailable === Infinity ? 'its desired count' : minAvailable} of 3 during the drain, and all 3 are ready again elsewhere (--wait-ready).\n`);
+
+  io.out(`\nMaintenance: ${node} reboots (simulated: its kubelet stops and comes back).\n`);
+  await client.post(`/sandbox/v1/nodes/${node}/reboot`, { downSeconds: 30 });
+  await until(`${node} Ready after the reboot`, timeout, async () => {
+    const n = await client.get<KubeObject>({ ...NODES, name: node });
+    return nodeStatus(n) === 'Ready,SchedulingDisabled' ? true : undefined;
+  });
+  io.out(`\n$ upkeep uncordon ${node}\n`);
+  const [current] = await resolveNodes(client, [node], undefined);
+  io.out(`${(await setCordon(client, current, false)).line}\n`);
+  const after = (await client.list(NODES)).items;
+  io.out(table(['name', 'status', 'version'], after.map((n) => [n.metadata.name ?? '', nodeStatus(n), String(((n.status as Obj)?.nodeInfo as Obj)?.kubeletVersion ?? '')])));
+  io.out(`\nDone: blue stayed available throughout, green went exactly as the report said, and ${node} is back in service.\n`);
 }

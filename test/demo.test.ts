@@ -1,0 +1,23 @@
+// `upkeep demo`, the quick start's first command: story 1 on the embedded sandbox, both ways.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { upkeep } from './helpers/cli.js';
+
+describe('upkeep demo', () => {
+  it('tells story 1: the unsafe failure, then the safe drain', async () => {
+    const r = await upkeep(['demo']);
+    assert.equal(r.code, 0, r.err);
+    // The unsafe way: node01 dies past the eviction timeout.
+    assert.match(r.out, /node\/node01 is NotReady/);
+    assert.match(r.out, /blue: its ReplicaSet replaced the pod from node01 on another node/);
+    assert.match(r.out, /green: a bare pod with no controller; .* It is lost\./);
+    // The safe way: an impact report first, then a drain that keeps blue available.
+    assert.match(r.out, /\$ upkeep drain node0\d --ignore-daemonsets --dry-run\nImpact of draining node0\d/);
+    assert.match(r.out, /default\/blue \(Deployment\)\s+\d of 3 ready replicas on node0\d, stays available/);
+    assert.match(r.out, /default\/green \(Pod\)\s+bare pod, will be lost — needs --force/);
+    assert.match(r.out, /pod\/green evicted\n/);
+    const min = /blue's available replicas never dropped below (\d+) of 3/.exec(r.out);
+    assert.ok(min && Number(min[1]) >= 1, 'blue stayed available during the drain');
+    assert.match(r.out, /node\/node0\d uncordoned/);
+  });
+});

@@ -1,9 +1,11 @@
 // `npm run bench [name...]`: runs the benchmarks and prints their figures as Markdown tables.
 import { benchApiServer } from './apiserver.js';
 import { benchControllers } from './controllers.js';
+import { benchDrain } from './drain.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = {
   apiserver: () => benchApiServer(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
+  drain: () => benchDrain(Number(process.env.BENCH_ROUNDS ?? 3)),
   controllers: () => benchControllers(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
 };
 

@@ -1,8 +1,9 @@
-// The workload controllers (Deployment, ReplicaSet, DaemonSet, StatefulSet, Job) seen through
-// real kubectl and the store, on the seed scenario (a tainted control plane and three workers):
-// pods reach Running and spread, scale with `kubectl scale`, roll to a new image with
-// `kubectl rollout status` succeeding, come back when deleted or drained, respect cordons
-// (except DaemonSet pods), keep StatefulSet identities, and Jobs complete for `kubectl wait`.
+// The workload controllers (Deployment, ReplicaSet, DaemonSet, StatefulSet, Job, CronJob) seen
+// through real kubectl and the store, on the seed scenario (a tainted control plane and three
+// workers): pods reach Running and spread, scale with `kubectl scale`, roll to a new image with
+// `kubectl rollout status` succeeding (and back with `rollout undo`), come back when deleted or
+// drained, respect cordons (except DaemonSet pods), keep StatefulSet identities, Jobs complete
+// for `kubectl wait`, and CronJobs fire on the simulated clock.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../src/api/types.js';

@@ -1,0 +1,18 @@
+// upkeep as a library: everything the CLI does is callable from TypeScript.
+//   import { KubeClient, drainNodes, analyzeDrain } from 'upkeep';
+
+// Cluster access
+export * from './kube/index.js';
+export type { KubeObject, KubeList, ObjectMeta, OwnerReference, Status, StatusCause, WatchEvent } from './api/types.js';
+export { parseLabelSelector, labelSelectorFromObject } from './api/labels.js';
+
+// Node maintenance
+export { decideCordon, setCordon, resolveNodes, cordonedByUpkeep, CORDON_ANNOTATION, type CordonResult } from './drain/cordon.js';
+export { filterPods, PodDeleteList } from './drain/filters.js';
+export { analyzeDrain, renderImpact, type DrainImpactInput } from './drain/impact.js';
+export { gatherDrainInput } from './drain/gather.js';
+export { drainNodes, restoreSurges, type DrainRunOptions, type DrainCallbacks, type DrainResult, type NodeDrainResult } from './drain/drain.js';
+export { drainOptions, DEFAULT_DRAIN_OPTIONS, type DrainOptions, type DrainImpact } from './drain/types.js';
+
+// The command line, for embedding
+export { main } from './cli/main.js';

@@ -47,11 +47,19 @@ export async function benchApiServer(nodes = 5000, pods = 10000): Promise<Record
       return n;
     });
     const table = await kubectl(sb.kubeconfig, ['get', 'pods', '-A', '--no-headers'], cache);
+    const raw = await kubectl(sb.kubeconfig, ['get', '--raw', '/api/v1/pods'], cache);
+    const serverTable = await time(() =>
+      client.request({ method: 'GET', path: '/api/v1/pods', accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' }),
+    );
+    const serverJson = await time(() => client.request({ method: 'GET', path: '/api/v1/pods' }));
     return {
       nodes,
       pods,
       'start-up (ready line)': fmt(sb.startupMs),
-      'kubectl get pods -A -o json': `${fmt(kc.ms)} (${count} pods)`,
+      'server: one unpaginated list of all pods, JSON (upkeep client)': `${fmt(serverJson.ms)} (${count} pods)`,
+      'server: the same as a Table (what kubectl get asks for)': fmt(serverTable.ms),
+      'kubectl get --raw /api/v1/pods (process included)': fmt(raw.ms),
+      'kubectl get pods -A -o json (kubectl decodes and re-prints)': fmt(kc.ms),
       'kubectl get pods -A (table)': fmt(table.ms),
       'upkeep client paginated list (limit 500)': `${fmt(paged.ms)} (${paged.value} pods)`,
       'sandbox RSS now / peak (MiB)': `${(await rssMiB(sb.child.pid!)).toFixed(0)} / ${(await peakRssMiB(sb.child.pid!)).toFixed(0)}`,

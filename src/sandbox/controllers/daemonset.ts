@@ -29,6 +29,7 @@ import {
   scaledValue,
   slowStartBatch,
   splitKey,
+  deleteControlledPods,
 } from './workloads.js';
 
 const RESOURCE = 'daemonsets.apps';
@@ -363,18 +364,7 @@ export class DaemonSetController implements Controller {
       await this.ctx.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, 'daemonset-controller');
     });
     if (successes < create.length) this.expectations.creationObserved(key, create.length - successes);
-    await Promise.all(
-      remove.map(async (p) => {
-        try {
-          await this.ctx.registry.delete(this.ctx.pods, ns, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
-        } catch (e) {
-          this.expectations.deletionObserved(key, p.metadata.uid ?? '');
-          if (isRace(e)) return;
-          throw e;
-        }
-        await this.ctx.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, 'daemonset-controller');
-      }),
-    );
+    await deleteControlledPods(this.ctx, ds, remove, this.expectations, key, 'daemonset-controller');
     if (error !== undefined) {
       const message = error instanceof StatusError ? error.message : String(error);
       await this.ctx.event(ds, 'Warning', 'FailedCreate', `Error creating: ${message}`, 'daemonset-controller');

@@ -26,6 +26,7 @@ import {
   podsToDelete,
   slowStartBatch,
   splitKey,
+  deleteControlledPods,
 } from './workloads.js';
 
 const RESOURCE = 'jobs.batch';
@@ -477,20 +478,8 @@ export class JobController implements Controller {
   }
 
   private async deletePods(job: KubeObject, key: string, pods: KubeObject[]): Promise<void> {
-    const ns = job.metadata.namespace ?? '';
     const live = pods.filter((p) => !isPodTerminating(p));
     this.expectations.expectDeletions(key, live.map((p) => p.metadata.uid ?? ''));
-    await Promise.all(
-      live.map(async (p) => {
-        try {
-          await this.ctx.registry.delete(this.ctx.pods, ns, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
-        } catch (e) {
-          this.expectations.deletionObserved(key, p.metadata.uid ?? '');
-          if (isRace(e)) return;
-          throw e;
-        }
-        await this.ctx.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, 'job-controller');
-      }),
-    );
+    await deleteControlledPods(this.ctx, job, live, this.expectations, key, 'job-controller');
   }
 }

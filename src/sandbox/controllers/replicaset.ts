@@ -27,6 +27,7 @@ import {
   selectorMatches,
   slowStartBatch,
   splitKey,
+  deleteControlledPods,
 } from './workloads.js';
 
 const RESOURCE = 'replicasets.apps';
@@ -279,18 +280,7 @@ export class ReplicaSetController implements Controller {
     } else if (diff > 0) {
       const victims = podsToDelete(active, Math.min(diff, BURST_REPLICAS));
       this.expectations.expectDeletions(key, victims.map((p) => p.metadata.uid ?? ''));
-      await Promise.all(
-        victims.map(async (p) => {
-          try {
-            await this.ctx.registry.delete(this.ctx.pods, ns, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
-          } catch (e) {
-            this.expectations.deletionObserved(key, p.metadata.uid ?? '');
-            if (isRace(e)) return;
-            throw e;
-          }
-          await this.ctx.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, 'replicaset-controller');
-        }),
-      );
+      await deleteControlledPods(this.ctx, rs, victims, this.expectations, key, 'replicaset-controller');
     }
     return undefined;
   }

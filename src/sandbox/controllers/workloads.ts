@@ -4,6 +4,7 @@
 // expectations and slow-start batches. Pure functions except Expectations and slowStartBatch.
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
+import { type ControllerContext, isRace } from './context.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -550,4 +551,25 @@ export function findCondition<T extends Obj>(conditions: T[] | undefined, type: 
 
 export function int(v: unknown, dflt: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
+}
+
+/**
+ * Delete a controller's pods (each with a UID precondition), recording SuccessfulDelete events
+ * and settling expectations for deletions that fail: the shared tail of the ReplicaSet,
+ * DaemonSet and Job controllers. The caller has already expected the deletions.
+ */
+export async function deleteControlledPods(ctx: ControllerContext, owner: KubeObject, pods: KubeObject[], expectations: Expectations, key: string, component: string): Promise<void> {
+  const ns = owner.metadata.namespace ?? '';
+  await Promise.all(
+    pods.map(async (p) => {
+      try {
+        await ctx.registry.delete(ctx.pods, ns, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
+      } catch (e) {
+        expectations.deletionObserved(key, p.metadata.uid ?? '');
+        if (isRace(e)) return;
+        throw e;
+      }
+      await ctx.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, component);
+    }),
+  );
 }

@@ -14,13 +14,16 @@ export interface Io {
   err: (s: string) => void;
   /** Standard output is a terminal: progress may redraw; otherwise plain lines only. */
   isTTY: boolean;
+  /** Terminal width, for one-line status displays. */
+  columns?: number;
 }
 
 export function processIo(): Io {
   return {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
-    isTTY: !!process.stdout.isTTY,
+    isTTY: !!process.stdout.isTTY && !!process.stderr.isTTY,
+    columns: process.stderr.columns,
   };
 }
 

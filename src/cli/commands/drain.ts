@@ -16,6 +16,13 @@ import { gatherDrainInput } from '../../drain/gather.js';
 import { analyzeDrain, renderImpact } from '../../drain/impact.js';
 import { drainOptions } from '../../drain/types.js';
 
+/** "waiting to evict ns/pod: PodDisruptionBudget ns/x allows no disruption (needs 3 healthy, has 3); attempt 2" */
+export function budgetWaitLine(w: { pod: string; budget: string; message: string; attempts: number }): string {
+  const m = /needs (\d+) healthy pods and has (\d+) currently/.exec(w.message);
+  const why = m ? `needs ${m[1]} healthy, has ${m[2]}` : w.message;
+  return `waiting to evict ${w.pod}: PodDisruptionBudget ${w.budget} allows no disruption now (${why}); attempt ${w.attempts}`;
+}
+
 export function registerDrain(program: Command, io: Io, globals: () => GlobalFlags): void {
   program
     .command('drain [nodes...]')
@@ -105,7 +112,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
             onWarning: (_n, line) => !quiet && progress.err(line),
             onEvicting: (_p, line) => !quiet && progress.out(line),
             onEvicted: (_p, line) => !quiet && progress.out(line),
-            onBudgetWait: (w) => progress.status(`budget:${w.pod}`, `waiting to evict ${w.pod}: PodDisruptionBudget ${w.budget} allows no disruption now (${w.message}); attempt ${w.attempts}, retrying in ${Math.ceil(w.retryInMs / 1000)}s`),
+            onBudgetWait: (w) => progress.status(`budget:${w.pod}`, budgetWaitLine(w)),
             onRetry: (pod, message) => progress.status(`retry:${pod}`, `retrying ${pod}: ${message}`),
             onSurge: (_w, line) => !quiet && progress.out(line),
             onWaitReady: (w, line) => progress.status(`ready:${w}`, line),

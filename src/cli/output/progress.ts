@@ -18,8 +18,10 @@ export class Progress {
   status(subject: string, text: string): void {
     if (this.quiet) return;
     if (this.io.isTTY) {
-      this.shown = text;
-      this.io.err(`\r\x1b[2K${text.length > 200 ? text.slice(0, 197) + '...' : text}`);
+      // One physical line, or \r cannot take it back: cut to the terminal's width.
+      const width = Math.max(20, (this.io.columns ?? 80) - 1);
+      this.shown = text.length > width ? text.slice(0, width - 3) + '...' : text;
+      this.io.err(`\r\x1b[2K${this.shown}`);
       return;
     }
     const last = this.lastPlain.get(subject);

@@ -322,6 +322,10 @@ export async function waitForDelete(ctx: RemovalContext, pod: KubeObject): Promi
     }
   }
 
+  // Already terminating for longer than --skip-wait-for-delete-timeout: no watch needed.
+  const since = current.metadata.deletionTimestamp ? Date.parse(current.metadata.deletionTimestamp) : NaN;
+  if (skipSeconds > 0 && Date.now() >= since + (skipSeconds + 1) * 1000) return skipOutcome(callbacks, name, skipSeconds);
+
   const watchStop = new AbortController();
   const onAbort = (): void => watchStop.abort();
   signal.addEventListener('abort', onAbort, { once: true });

@@ -2,11 +2,13 @@
 import { benchApiServer } from './apiserver.js';
 import { benchControllers } from './controllers.js';
 import { benchDrain } from './drain.js';
+import { benchEtcd } from './etcd.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = {
   apiserver: () => benchApiServer(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
   drain: () => benchDrain(Number(process.env.BENCH_ROUNDS ?? 3)),
   controllers: () => benchControllers(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
+  etcd: () => benchEtcd(),
 };
 
 const wanted = process.argv.slice(2);

@@ -8,6 +8,8 @@ import { registerDemo } from './commands/demo.js';
 import { registerVersion } from './commands/version.js';
 import { registerCordon } from './commands/cordon.js';
 import { registerDrain } from './commands/drain.js';
+import { registerPlan } from './commands/plan.js';
+import { registerEtcd } from './commands/etcd.js';
 
 export interface MainOptions {
   programName?: string;
@@ -33,6 +35,8 @@ export function buildProgram(io: Io, programName = 'upkeep') {
   registerDemo(program, io, globals);
   registerCordon(program, io, globals);
   registerDrain(program, io, globals);
+  registerPlan(program, io, globals);
+  registerEtcd(program, io, globals);
   registerVersion(program, io, globals);
   return program;
 }

@@ -2,7 +2,7 @@
 import { Sandbox, type SandboxOptions } from './sandbox.js';
 import { startControllers } from './controllers/manager.js';
 
-export { Sandbox, type SandboxOptions } from './sandbox.js';
+export { Sandbox, type SandboxOptions, type SandboxEtcdOptions } from './sandbox.js';
 export { BUILTIN_SCENARIOS, bulkScenario } from './scenario/builtin.js';
 export { ScenarioError, parseScenario } from './scenario/scenario.js';
 

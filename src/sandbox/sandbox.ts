@@ -28,11 +28,24 @@ export interface SandboxOptions {
   /** tolerationSeconds of the default not-ready/unreachable tolerations (the eviction timeout). */
   evictionTimeoutSeconds?: number;
   store?: Store;
+  /** Keep the objects in a real etcd, in Kubernetes' key layout, instead of in memory (ignored when `store` is given). */
+  etcd?: SandboxEtcdOptions;
   /** Start the controllers and simulated kubelets (off: an API server only). */
   controllers?: boolean;
   /** How often watches that allow bookmarks get one (real ms; kube: about a minute). */
   bookmarkIntervalMs?: number;
   log?: (line: string) => void;
+}
+
+export interface SandboxEtcdOptions {
+  /** Client URLs (kube-apiserver's --etcd-servers). */
+  endpoints: string[];
+  /** PEM files: kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile. */
+  cafile?: string;
+  certfile?: string;
+  keyfile?: string;
+  /** kube-apiserver's --etcd-prefix (default /registry). */
+  prefix?: string;
 }
 
 export interface SandboxControllers {
@@ -53,6 +66,10 @@ export class Sandbox {
   kubeconfigPath?: string;
   private controllers?: SandboxControllers;
   private controlPlaneVersion: string;
+  /** Client URLs of the real etcd the store is on, if it is. */
+  private etcdEndpoints?: string[];
+  /** Control-plane nodes whose static pods run another version (scenario controlPlaneVersion), until the next control-plane upgrade. */
+  private readonly controlPlaneVersions = new Map<string, string>();
   /** Set by the kubelet controller when controllers run. */
   kubelets?: Kubelets;
   readonly log: (line: string) => void;
@@ -71,7 +88,7 @@ export class Sandbox {
   static async start(options: SandboxOptions = {}, startControllers?: ControllerStarter): Promise<Sandbox> {
     const scenario = await loadScenario(options.scenario ?? 'seed');
     const clock = scaledClock(options.timeScale ?? 1);
-    const store = options.store ?? new MemoryStore();
+    const store = options.store ?? (options.etcd ? await openEtcdStore(options.etcd, options.log) : new MemoryStore());
     const registry = new Registry(store, { clock, defaultTolerationSeconds: options.evictionTimeoutSeconds ?? 300 });
     const token = randomBytes(24).toString('base64url');
     const host = options.host ?? '127.0.0.1';
@@ -88,8 +105,18 @@ export class Sandbox {
     });
     const sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);
     holder.sandbox = sandbox;
-    await sandbox.bootstrap();
-    const port = await server.listen(options.port ?? 0, host);
+    sandbox.etcdEndpoints = options.store ? undefined : options.etcd?.endpoints;
+    let port: number;
+    try {
+      // A store that already holds a cluster (an etcd the sandbox ran on before, or restored from
+      // a snapshot) is served as it is.
+      if (store.resources().length === 0) await sandbox.bootstrap();
+      port = await server.listen(options.port ?? 0, host);
+    } catch (e) {
+      // An etcd store opened here holds a connection (and the process) open: let it go.
+      if (!options.store && options.etcd) await store.close().catch(() => undefined);
+      throw e;
+    }
     sandbox.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (options.controllers !== false && startControllers) sandbox.controllers = await startControllers(sandbox);
     if (options.kubeconfigOut) {
@@ -106,12 +133,18 @@ export class Sandbox {
     this.controlPlaneVersion = v;
   }
 
+  /** The version of a control-plane node's static pods. */
+  controlPlaneVersionOf(node: string): string {
+    return this.controlPlaneVersions.get(node) ?? this.controlPlaneVersion;
+  }
+
   /**
    * What `kubeadm upgrade apply` does: the static pods (and so /version) move to the new
    * version, then kube-proxy and CoreDNS. Kubelets are upgraded separately, node by node.
    */
   async upgradeControlPlane(version: string): Promise<void> {
     this.controlPlaneVersion = version;
+    this.controlPlaneVersions.clear();
     for (const node of (await this.registry.store.list('nodes', undefined)).items) {
       if (node.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined) this.kubelets?.resync(node.metadata.name ?? '');
     }
@@ -122,6 +155,8 @@ export class Sandbox {
   }
 
   etcdInfo(): EtcdInfo {
+    // On a real etcd, that etcd is outside the simulated nodes: the API server's --etcd-servers name it.
+    if (this.etcdEndpoints) return { topology: 'external', version: this.scenario.controlPlane.etcd.version, externalEndpoints: this.etcdEndpoints };
     return { topology: this.scenario.controlPlane.etcd.topology, version: this.scenario.controlPlane.etcd.version };
   }
 
@@ -167,6 +202,7 @@ export class Sandbox {
     await this.createAddons();
     const nodes = expandNodes(this.scenario.nodes);
     for (let i = 0; i < nodes.length; i++) {
+      if (nodes[i].controlPlaneVersion) this.controlPlaneVersions.set(nodes[i].name, nodes[i].controlPlaneVersion as string);
       await r.create(t('', 'v1', 'nodes'), '', nodeObject(nodes[i], i, now));
     }
     for (const o of this.scenario.objects) await this.createObject(o);
@@ -240,6 +276,12 @@ export class Sandbox {
     await this.server.close();
     await this.registry.store.close();
   }
+}
+
+/** The etcd store is loaded only when asked for, so an in-memory sandbox carries no gRPC code. */
+async function openEtcdStore(o: SandboxEtcdOptions, log?: (line: string) => void): Promise<Store> {
+  const { EtcdStore } = await import('./store/etcd.js');
+  return EtcdStore.open({ connection: { endpoints: o.endpoints, cacert: o.cafile, cert: o.certfile, key: o.keyfile }, prefix: o.prefix, log });
 }
 
 export async function loadScenario(s: string | Scenario): Promise<Scenario> {

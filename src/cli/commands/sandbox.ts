@@ -21,6 +21,8 @@ export interface EmbeddedSandboxOptions {
   port?: number;
   kubeconfigOut?: string;
   timeScale?: number;
+  /** Keep the cluster in this etcd (kube-apiserver's --etcd-servers and TLS files). */
+  etcd?: { endpoints: string[]; cafile?: string; certfile?: string; keyfile?: string; prefix?: string };
 }
 
 /** Start a sandbox in this process (used by `sandbox serve` and `demo`). */
@@ -32,7 +34,7 @@ export async function startEmbeddedSandbox(opts: EmbeddedSandboxOptions): Promis
     tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-sandbox-'));
     kubeconfigOut = path.join(tmpDir, 'kubeconfig');
   }
-  const sandbox = await startSandbox({ scenario: opts.scenario, port: opts.port, kubeconfigOut: path.resolve(kubeconfigOut), timeScale: opts.timeScale });
+  const sandbox = await startSandbox({ scenario: opts.scenario, port: opts.port, kubeconfigOut: path.resolve(kubeconfigOut), timeScale: opts.timeScale, etcd: opts.etcd });
   return {
     url: sandbox.url,
     kubeconfigPath: sandbox.kubeconfigPath ?? kubeconfigOut,
@@ -56,6 +58,25 @@ function positiveFlag(value: string, flag: string): number {
   return n;
 }
 
+function etcdFlags(opts: { etcd?: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; etcdPrefix: string }): EmbeddedSandboxOptions['etcd'] {
+  if (!opts.etcd) {
+    if (opts.etcdCafile || opts.etcdCertfile || opts.etcdKeyfile) throw new UsageError('--etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd');
+    return undefined;
+  }
+  const endpoints = opts.etcd
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const u of endpoints) {
+    if (!/^(https?:\/\/)?[^/:]+:\d+\/?$/.test(u) && !/^(https?:\/\/)?\[[0-9a-fA-F:.]+\]:\d+\/?$/.test(u)) {
+      throw new UsageError(`invalid value "${u}" for --etcd: use a client URL like http://127.0.0.1:2379`);
+    }
+  }
+  if (!endpoints.length) throw new UsageError('--etcd needs at least one client URL, like http://127.0.0.1:2379');
+  if (!opts.etcdPrefix.startsWith('/')) throw new UsageError(`invalid value "${opts.etcdPrefix}" for --etcd-prefix: must start with /`);
+  return { endpoints, cafile: opts.etcdCafile, certfile: opts.etcdCertfile, keyfile: opts.etcdKeyfile, prefix: opts.etcdPrefix };
+}
+
 export function registerSandbox(program: Command, io: Io, globals: () => GlobalFlags): void {
   const sandbox = program.command('sandbox').description('run and drive the embedded Kubernetes-compatible sandbox cluster');
   sandbox
@@ -65,11 +86,19 @@ export function registerSandbox(program: Command, io: Io, globals: () => GlobalF
     .addOption(new Option('--port <n>', 'port to listen on (0 picks a free port)').default('0'))
     .addOption(new Option('--kubeconfig-out <path>', 'where to write the kubeconfig for this sandbox').default('./sandbox.kubeconfig'))
     .addOption(new Option('--time-scale <x>', 'run simulated time this many times faster (60: 5 minutes take 5 s)').default('1'))
+    .addOption(new Option('--etcd <urls>', "keep the cluster in this etcd (comma-separated client URLs), under Kubernetes' /registry keys; default: in memory"))
+    .addOption(new Option('--etcd-cafile <file>', 'CA bundle to verify the etcd server with (https URLs)'))
+    .addOption(new Option('--etcd-certfile <file>', 'client certificate for etcd'))
+    .addOption(new Option('--etcd-keyfile <file>', 'client key for etcd'))
+    .addOption(new Option('--etcd-prefix <prefix>', 'key prefix in etcd (kube-apiserver --etcd-prefix)').default('/registry'))
     .action(async (opts) => {
       const port = intFlag(opts.port, '--port', 0, 65535);
       const timeScale = positiveFlag(opts.timeScale, '--time-scale');
-      const sb = await startEmbeddedSandbox({ scenario: opts.scenario, port, kubeconfigOut: opts.kubeconfigOut, timeScale });
-      io.out(`sandbox ${sb.scenarioName} serving at ${sb.url}; kubeconfig written to ${sb.kubeconfigPath} (kubectl --kubeconfig ${sb.kubeconfigPath} get nodes)\n`);
+      const etcd = etcdFlags(opts);
+      const sb = await startEmbeddedSandbox({ scenario: opts.scenario, port, kubeconfigOut: opts.kubeconfigOut, timeScale, etcd });
+      io.out(
+        `sandbox ${sb.scenarioName} serving at ${sb.url}${etcd ? ` on etcd ${etcd.endpoints.join(',')}` : ''}; kubeconfig written to ${sb.kubeconfigPath} (kubectl --kubeconfig ${sb.kubeconfigPath} get nodes)\n`,
+      );
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
           io.err(`received ${signal}, shutting down\n`);

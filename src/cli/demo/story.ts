@@ -10,6 +10,11 @@ import { drainNodes } from '../../drain/drain.js';
 import { gatherDrainInput } from '../../drain/gather.js';
 import { analyzeDrain, renderImpact } from '../../drain/impact.js';
 import { drainOptions } from '../../drain/types.js';
+import { discoverClusterVersions } from '../../upgrade/discover.js';
+import { planUpgrade } from '../../upgrade/plan.js';
+import { preflight } from '../../upgrade/preflight.js';
+import { renderPlanTable } from '../../upgrade/runbook.js';
+import { addMinor, formatMinor, maxVersion } from '../../upgrade/version.js';
 
 type Obj = Record<string, unknown>;
 
@@ -111,6 +116,19 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const blueNodes = (await appPods()).filter((p) => p.metadata.labels?.app === 'blue' && !p.metadata.deletionTimestamp).map((p) => String((p.spec as Obj)?.nodeName));
   const busiest = [...new Set(blueNodes)].sort((a, b) => blueNodes.filter((n) => n === b).length - blueNodes.filter((n) => n === a).length || a.localeCompare(b))[0] ?? node;
   await safeWay(client, busiest, io, timeout);
+  await upgradePlan(client, io);
+}
+
+/** Story 2 in brief: the plan from the cluster's version to the next minor, kubeadm's tables and the preflight findings. */
+async function upgradePlan(client: KubeClient, io: Io): Promise<void> {
+  const cluster = await discoverClusterVersions(client);
+  const next = addMinor(maxVersion(cluster.apiservers.map((a) => a.version)) ?? cluster.serverVersion, 1);
+  io.out(`\nNext, story 2: upgrading Kubernetes one minor version. The plan, as kubeadm lays it out, with upkeep's checks:\n`);
+  io.out(`\n$ upkeep plan --to ${formatMinor(next)}\n`);
+  const plan = planUpgrade(cluster, next, { findings: await preflight(client) });
+  const notes = plan.findings.filter((f) => f.severity === 'info').length;
+  io.out(renderPlanTable({ ...plan, findings: plan.findings.filter((f) => f.severity !== 'info') }));
+  io.out(`(${notes} notes left out here; upkeep plan shows them, and upkeep plan --to ${formatMinor(next)} -o runbook prints the steps for each node.)\n`);
 }
 
 /**

@@ -165,7 +165,7 @@ export class Kubelets implements Controller {
   private async syncStaticPods(name: string, node: KubeObject): Promise<void> {
     const state = this.nodes.get(name);
     if (!state) return;
-    const wanted = staticPods(node, this.sandbox.version(), this.sandbox.scenario, this.sandbox.etcdInfo());
+    const wanted = staticPods(node, this.sandbox.controlPlaneVersionOf(name), this.sandbox.scenario, this.sandbox.etcdInfo());
     for (const pod of wanted) {
       const ns = pod.metadata.namespace ?? 'kube-system';
       const existing = this.ctx.cache.get('pods', ns, pod.metadata.name ?? '');

@@ -9,6 +9,8 @@ export interface NodeEntry {
   count?: number;
   role?: 'control-plane' | 'worker';
   version?: string;
+  /** A control-plane node's static pods at another version than spec.controlPlane.version (an HA control plane mid-upgrade). */
+  controlPlaneVersion?: string;
   capacity?: Record<string, string>;
   labels?: Record<string, string>;
   taints?: Array<{ key: string; value?: string; effect: string }>;
@@ -76,6 +78,12 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     if (n.role !== undefined && n.role !== 'control-plane' && n.role !== 'worker') {
       throw new ScenarioError(`${source}: spec.nodes[${i}].role must be "control-plane" or "worker"`);
     }
+    if (n.controlPlaneVersion !== undefined) {
+      if (n.role !== 'control-plane') throw new ScenarioError(`${source}: spec.nodes[${i}].controlPlaneVersion needs role: control-plane`);
+      if (!VERSION.test(String(n.controlPlaneVersion))) {
+        throw new ScenarioError(`${source}: spec.nodes[${i}].controlPlaneVersion ${JSON.stringify(n.controlPlaneVersion)} is not a version like v1.31.4`);
+      }
+    }
     return { ...(n as NodeEntry), version: v };
   });
   const inline = spec.objects ?? [];
@@ -99,6 +107,8 @@ export interface ExpandedNode {
   name: string;
   role: 'control-plane' | 'worker';
   version: string;
+  /** Set when this control-plane node's static pods differ from spec.controlPlane.version. */
+  controlPlaneVersion?: string;
   capacity: Record<string, string>;
   labels: Record<string, string>;
   taints: Array<{ key: string; value?: string; effect: string }>;
@@ -119,6 +129,7 @@ export function expandNodes(entries: NodeEntry[]): ExpandedNode[] {
         name,
         role: e.role ?? 'worker',
         version: e.version ?? 'v1.31.4',
+        ...(e.controlPlaneVersion ? { controlPlaneVersion: String(e.controlPlaneVersion) } : {}),
         capacity: { ...DEFAULT_CAPACITY, ...(e.capacity ?? {}) },
         labels: e.labels ?? {},
         taints: e.taints ?? [],

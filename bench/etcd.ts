@@ -1,0 +1,187 @@
+// Benchmark (issue: etcd snapshots): save and status of a snapshot of at least 1 GB, upkeep
+// against etcdctl on the same etcd and the same file, in one run: time as a ratio
+// upkeep/etcdctl, and each process's peak RSS (upkeep streams; it never holds the file).
+// Aim: no slower than etcdctl. Both are whole commands (process start included).
+// BENCH_ETCD_MB sets the db size to reach (default 1100 MB).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createEtcdClient, type EtcdClient } from '../src/etcd/connection.js';
+import { ROOT, fmt } from './common.js';
+
+interface Run {
+  ms: number;
+  rssMiB: number;
+  stdout: string;
+  code: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A whole command, timed, with its peak RSS (GNU time's %M, else sampled from /proc). */
+function measure(cmd: string, args: string[]): Promise<Run> {
+  const gnuTime = existsSync('/usr/bin/time');
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = gnuTime
+      ? spawn('/usr/bin/time', ['-f', 'upkeep-bench-rss %M', cmd, ...args], { env: { ...process.env, ETCDCTL_API: '3' } })
+      : spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3' } });
+    let stdout = '';
+    let stderr = '';
+    let sampled = 0;
+    const timer = gnuTime
+      ? undefined
+      : setInterval(async () => {
+          const s = await fs.readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+          const m = /VmHWM:\s+(\d+) kB/.exec(s);
+          if (m) sampled = Math.max(sampled, Number(m[1]));
+        }, 20);
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const m = /upkeep-bench-rss (\d+)/.exec(stderr);
+      const kb = m ? Number(m[1]) : sampled;
+      if (code !== 0) console.error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
+      resolve({ ms: performance.now() - t0, rssMiB: kb / 1024, stdout, code: code ?? 1 });
+    });
+  });
+}
+
+async function startEtcd(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const client = await freePort();
+  const peer = await freePort();
+  const url = `http://127.0.0.1:${client}`;
+  const child = spawn(
+    'etcd',
+    [
+      '--name=bench',
+      `--data-dir=${path.join(dir, 'data')}`,
+      `--listen-client-urls=${url}`,
+      `--advertise-client-urls=${url}`,
+      `--listen-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-cluster=bench=http://127.0.0.1:${peer}`,
+      '--quota-backend-bytes=8589934592',
+      '--snapshot-count=1000000',
+      '--logger=zap',
+      '--log-level=error',
+    ],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 300; i++) {
+    try {
+      const res = await fetch(`${url}/health`);
+      if (((await res.json()) as { health?: string }).health === 'true') return { url, child };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('etcd did not become healthy');
+}
+
+/** Kubernetes-like keys with values of mixed sizes (most small, some large), until the db reaches the target. */
+async function fill(c: EtcdClient, targetBytes: number): Promise<{ keys: number; dbSize: number }> {
+  const sizes = [512, 2048, 8192, 32768, 200_000];
+  const weights = [40, 30, 20, 9, 1];
+  let keys = 0;
+  let dbSize = 0;
+  const inflight = new Set<Promise<unknown>>();
+  while (dbSize < targetBytes) {
+    for (let batch = 0; batch < 5000; batch++) {
+      const r = keys % 100;
+      let acc = 0;
+      let size = sizes[0];
+      for (let i = 0; i < sizes.length; i++) {
+        acc += weights[i];
+        if (r < acc) {
+          size = sizes[i];
+          break;
+        }
+      }
+      const key = Buffer.from(`/registry/bench/ns-${keys % 97}/obj-${String(keys).padStart(8, '0')}`);
+      const p = c.put({ key, value: Buffer.alloc(size, keys % 251) }, { timeoutMs: 60_000 }).finally(() => inflight.delete(p));
+      inflight.add(p);
+      keys++;
+      if (inflight.size >= 64) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    dbSize = Number((await c.status()).dbSize);
+  }
+  return { keys, dbSize };
+}
+
+export async function benchEtcd(): Promise<Record<string, string | number>> {
+  const target = Number(process.env.BENCH_ETCD_MB ?? 1100) * 1e6;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bench-etcd-'));
+  const etcd = await startEtcd(dir);
+  const upkeep = path.join(ROOT, 'bin/upkeep');
+  try {
+    const client = await createEtcdClient({ endpoints: [etcd.url] });
+    const t0 = performance.now();
+    const filled = await fill(client, target);
+    const fillMs = performance.now() - t0;
+    client.close();
+
+    const ours = path.join(dir, 'upkeep.db');
+    const theirs = path.join(dir, 'etcdctl.db');
+    // Alternate the tools, twice each, and keep each one's best time and highest RSS.
+    const save = { upkeep: [] as Run[], etcdctl: [] as Run[] };
+    const status = { upkeep: [] as Run[], etcdctl: [] as Run[] };
+    for (let round = 0; round < 2; round++) {
+      await fs.rm(ours, { force: true });
+      await fs.rm(theirs, { force: true });
+      save.etcdctl.push(await measure('etcdctl', ['--endpoints', etcd.url, 'snapshot', 'save', theirs]));
+      save.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'save', ours, '--endpoints', etcd.url]));
+    }
+    for (let round = 0; round < 2; round++) {
+      status.etcdctl.push(await measure('etcdctl', ['snapshot', 'status', ours, '-w', 'json']));
+      status.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json']));
+    }
+    const best = (runs: Run[]) => Math.min(...runs.map((r) => r.ms));
+    const rss = (runs: Run[]) => Math.max(...runs.map((r) => r.rssMiB));
+    const size = (await fs.stat(ours)).size;
+    const a = JSON.parse(status.upkeep[0].stdout) as Record<string, number>;
+    const b = JSON.parse(status.etcdctl[0].stdout) as Record<string, number>;
+    const same = ['hash', 'revision', 'totalKey', 'totalSize'].every((k) => a[k] === b[k]);
+    return {
+      'keys written': filled.keys,
+      'fill time': fmt(fillMs),
+      'snapshot size': `${(size / 1e9).toFixed(2)} GB`,
+      'save: upkeep': fmt(best(save.upkeep)),
+      'save: etcdctl': fmt(best(save.etcdctl)),
+      'save: ratio upkeep/etcdctl': (best(save.upkeep) / best(save.etcdctl)).toFixed(2),
+      'save: peak RSS upkeep': `${rss(save.upkeep).toFixed(0)} MiB`,
+      'save: peak RSS etcdctl': `${rss(save.etcdctl).toFixed(0)} MiB`,
+      'status: upkeep (hash, revision, keys, size, sha256, page check)': fmt(best(status.upkeep)),
+      'status: etcdctl (hash, revision, keys, size, page check)': fmt(best(status.etcdctl)),
+      'status: ratio upkeep/etcdctl': (best(status.upkeep) / best(status.etcdctl)).toFixed(2),
+      'status: peak RSS upkeep': `${rss(status.upkeep).toFixed(0)} MiB`,
+      'status: peak RSS etcdctl': `${rss(status.etcdctl).toFixed(0)} MiB`,
+      'status figures equal etcdctl': same ? 'yes' : `NO (upkeep ${JSON.stringify(a)}, etcdctl ${JSON.stringify(b)})`,
+    };
+  } finally {
+    etcd.child.kill('SIGTERM');
+    await new Promise((r) => etcd.child.once('exit', r));
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+// Allow `node dist/bench/etcd.js` alone.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const figures = await benchEtcd();
+  for (const [k, v] of Object.entries(figures)) console.log(`| ${k} | ${v} |`);
+}

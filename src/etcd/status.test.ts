@@ -1,0 +1,159 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { crc32c, crc32cPortable } from './crc32c.js';
+import { decodeKeyValue, decodeRevision, encodeRevision, humanizeBytes, snapshotLayout, snapshotRevision, snapshotStatus, statusErrors, statusJson } from './status.js';
+import { assemble, bucketValue, encodeKeyValue, leafPage, metaPage } from './testing/boltfile.js';
+
+// An etcd-shaped db: `key` holds revisions 2 (put a), 3 (put b), 4 (delete a), 5 (put a again),
+// 6 (delete b); `meta` holds the consistent index and the finished compaction.
+const keyEntries = [
+  { key: encodeRevision(2), value: encodeKeyValue({ key: 'a', value: '1', createRevision: 2, modRevision: 2, version: 1 }) },
+  { key: encodeRevision(3), value: encodeKeyValue({ key: 'b', value: '2', createRevision: 3, modRevision: 3, version: 1, lease: 7 }) },
+  { key: encodeRevision(4, 0, true), value: encodeKeyValue({ key: 'a', modRevision: 4 }) },
+  { key: encodeRevision(5), value: encodeKeyValue({ key: 'a', value: '3', createRevision: 5, modRevision: 5, version: 1 }) },
+  { key: encodeRevision(6, 0, true), value: encodeKeyValue({ key: 'b', modRevision: 6 }) },
+];
+const u64 = (n: number) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+};
+const metaEntries = [
+  { key: 'consistent_index', value: u64(42) },
+  { key: 'finishedCompactRev', value: encodeRevision(3) },
+];
+
+function etcdDb(): Buffer {
+  return assemble([
+    metaPage(0, { root: 2, freelist: null, pgid: 5, txid: 2 }),
+    metaPage(1, { root: 2, freelist: null, pgid: 5, txid: 3 }),
+    leafPage(2, [
+      { key: 'key', value: bucketValue(3), bucket: true },
+      { key: 'meta', value: bucketValue(0, metaEntries), bucket: true },
+    ]),
+    leafPage(3, keyEntries),
+    leafPage(4, []),
+  ]);
+}
+
+function withDigest(db: Buffer): Buffer {
+  return Buffer.concat([db, createHash('sha256').update(db).digest()]);
+}
+
+let dir: string;
+let n = 0;
+function write(file: Buffer): string {
+  const p = path.join(dir, `snap-${n++}.db`);
+  writeFileSync(p, file);
+  return p;
+}
+
+describe('snapshot status', () => {
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-status-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("computes etcdctl's figures: CRC-32C over bucket names, keys and values; the last revision; every entry; the pages", async () => {
+    const st = await snapshotStatus(write(withDigest(etcdDb())));
+    let crc = crc32c(Buffer.from('key'));
+    for (const e of keyEntries) crc = crc32c(e.value, crc32c(e.key, crc));
+    crc = crc32c(Buffer.from('meta'), crc);
+    for (const e of metaEntries) crc = crc32c(e.value, crc32c(Buffer.from(e.key), crc));
+    assert.equal(st.hash, crc);
+    assert.equal(st.revision, 6, 'the main revision of the last key');
+    assert.equal(st.totalKey, 7, 'etcd 3.4/3.5: every entry in every bucket');
+    assert.equal(st.liveKeys, 1, 'etcd 3.6: only "a" is live (b was deleted at 6)');
+    assert.equal(st.totalSize, 5 * 4096);
+    assert.equal(st.fileSize, 5 * 4096 + 32);
+    assert.deepEqual(st.buckets, { key: 5, meta: 2 });
+    assert.equal(st.consistentIndex, 42);
+    assert.equal(st.compactRevision, 3);
+    assert.equal(st.sha256.state, 'ok');
+    assert.equal(st.check.ok, true);
+    assert.deepEqual(statusErrors(st), []);
+    const json = statusJson(st);
+    assert.deepEqual(Object.keys(json).slice(0, 4), ['hash', 'revision', 'totalKey', 'totalSize'], "etcdctl's JSON fields first");
+  });
+
+  it('reads the revision of a snapshot from its last key without a full pass', () => {
+    assert.equal(snapshotRevision(write(withDigest(etcdDb()))), 6);
+  });
+
+  const broken: Array<{ story: string; file: () => Buffer; expect: RegExp; skipHashCheck?: boolean; digest: string }> = [
+    {
+      story: 'a flipped byte in the data: the digest no longer matches',
+      file: () => {
+        const f = withDigest(etcdDb());
+        f[3 * 4096 + 200] ^= 1;
+        return f;
+      },
+      digest: 'mismatch',
+      expect: /sha256 mismatch: .*the file is corrupted/,
+    },
+    { story: 'no digest: a db copied from a data dir', file: etcdDb, digest: 'missing', expect: /looks like a db file copied from a data dir/ },
+    { story: 'cut short: neither whole pages nor a digest', file: () => withDigest(etcdDb()).subarray(0, 4 * 4096 + 100), digest: 'missing', expect: /the file is truncated/ },
+  ];
+  for (const c of broken) {
+    it(`says what is wrong with ${c.story}`, async () => {
+      const st = await snapshotStatus(write(c.file()));
+      assert.equal(st.sha256.state, c.digest);
+      const errs = statusErrors(st);
+      assert.ok(errs.some((e) => c.expect.test(e)), errs.join('\n'));
+    });
+  }
+
+  it('accepts a digest-less db with --skip-hash-check', async () => {
+    const st = await snapshotStatus(write(etcdDb()));
+    assert.deepEqual(statusErrors(st, { skipHashCheck: true }), []);
+    assert.equal(st.revision, 6);
+  });
+
+  it('tells a snapshot from a plain db by its size, as etcdutl does', () => {
+    assert.deepEqual(snapshotLayout(20480 + 32), { hasDigest: true, dbBytes: 20480 });
+    assert.deepEqual(snapshotLayout(20480), { hasDigest: false, dbBytes: 20480 });
+  });
+});
+
+describe('etcd encodings', () => {
+  it('CRC-32C matches the standard check value, natively and portably', () => {
+    assert.equal(crc32c(Buffer.from('123456789')).toString(16), 'e3069283');
+    assert.equal(crc32cPortable(Buffer.from('123456789')).toString(16), 'e3069283');
+    const data = Buffer.from(Array.from({ length: 100_003 }, (_, i) => (i * 31) & 0xff));
+    assert.equal(crc32cPortable(data.subarray(777), crc32cPortable(data.subarray(0, 777))), crc32c(data));
+    const whole = crc32c(Buffer.from('hello, etcd snapshot of some length'));
+    assert.equal(crc32c(Buffer.from(' of some length'), crc32c(Buffer.from('hello, etcd snapshot'))), whole, 'incremental');
+  });
+
+  it('revision keys round-trip, tombstones marked', () => {
+    assert.deepEqual(decodeRevision(encodeRevision(1234567, 3)), { main: 1234567, sub: 3, tombstone: false });
+    assert.deepEqual(decodeRevision(encodeRevision(9, 0, true)), { main: 9, sub: 0, tombstone: true });
+    assert.equal(encodeRevision(1).toString('hex'), '0000000000000001' + '5f' + '0000000000000000');
+  });
+
+  it('decodes an mvccpb.KeyValue', () => {
+    const kv = decodeKeyValue(encodeKeyValue({ key: '/registry/pods/default/web', value: 'k8s\0...', createRevision: 300, modRevision: 70000, version: 4, lease: 5 }));
+    assert.equal(kv?.key.toString(), '/registry/pods/default/web');
+    assert.equal(kv?.value.toString(), 'k8s\0...');
+    assert.deepEqual([kv?.createRevision, kv?.modRevision, kv?.version, kv?.lease], [300, 70000, 4, 5]);
+    assert.equal(decodeKeyValue(Buffer.from([0x0a, 0x05, 0x61])), undefined, 'a length past the end is not a KeyValue');
+  });
+
+  const sizes: Array<[number, string]> = [
+    [5, '5 B'],
+    [999, '999 B'],
+    [1000, '1.0 kB'],
+    [20480, '20 kB'],
+    [20500, '20 kB'], // 20.5 rounds to even, as Go's %.0f
+    [21500, '22 kB'],
+    [2_100_000, '2.1 MB'],
+    [1_073_741_824, '1.1 GB'],
+  ];
+  for (const [bytes, text] of sizes) {
+    it(`prints ${bytes} bytes as etcdctl does: ${text}`, () => assert.equal(humanizeBytes(bytes), text));
+  }
+});

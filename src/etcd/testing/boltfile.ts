@@ -1,0 +1,135 @@
+// Hand-laid bbolt files for tests: every page placed by id, so a test can build exactly the
+// layout (and exactly the damage) it is about. Not a general writer: see boltwrite.ts for that.
+import { fnv1a64, BOLT_MAGIC, BOLT_VERSION, BUCKET_LEAF_FLAG, PAGE_BRANCH, PAGE_FREELIST, PAGE_LEAF, PAGE_META } from '../bbolt.js';
+
+export const TEST_PAGE_SIZE = 4096;
+
+export interface LeafEntry {
+  key: Buffer | string;
+  value: Buffer | string;
+  /** A nested bucket: value is its 16-byte header (+ inline page). */
+  bucket?: boolean;
+}
+
+const b = (v: Buffer | string) => (typeof v === 'string' ? Buffer.from(v) : v);
+
+function header(id: number, flags: number, count: number, overflow: number, size: number): Buffer {
+  const p = Buffer.alloc(size);
+  p.writeBigUInt64LE(BigInt(id), 0);
+  p.writeUInt16LE(flags, 8);
+  p.writeUInt16LE(count, 10);
+  p.writeUInt32LE(overflow, 12);
+  return p;
+}
+
+/** A leaf page (or, with id 0 and pageSize 0, the bytes of an inline page sized to fit). */
+export function leafPage(id: number, entries: LeafEntry[], pageSize = TEST_PAGE_SIZE): Buffer {
+  const data = entries.reduce((n, e) => n + b(e.key).length + b(e.value).length, 0);
+  const needed = 16 + entries.length * 16 + data;
+  const size = pageSize ? Math.ceil(needed / pageSize) * pageSize : needed;
+  const p = header(id, PAGE_LEAF, entries.length, pageSize ? size / pageSize - 1 : 0, size);
+  let at = 16 + entries.length * 16;
+  entries.forEach((e, i) => {
+    const el = 16 + i * 16;
+    const k = b(e.key);
+    const v = b(e.value);
+    p.writeUInt32LE(e.bucket ? BUCKET_LEAF_FLAG : 0, el);
+    p.writeUInt32LE(at - el, el + 4);
+    p.writeUInt32LE(k.length, el + 8);
+    p.writeUInt32LE(v.length, el + 12);
+    k.copy(p, at);
+    v.copy(p, at + k.length);
+    at += k.length + v.length;
+  });
+  return p;
+}
+
+export function branchPage(id: number, children: Array<{ key: Buffer | string; pgid: number }>, pageSize = TEST_PAGE_SIZE): Buffer {
+  const p = header(id, PAGE_BRANCH, children.length, 0, pageSize);
+  let at = 16 + children.length * 16;
+  children.forEach((c, i) => {
+    const el = 16 + i * 16;
+    const k = b(c.key);
+    p.writeUInt32LE(at - el, el);
+    p.writeUInt32LE(k.length, el + 4);
+    p.writeBigUInt64LE(BigInt(c.pgid), el + 8);
+    k.copy(p, at);
+    at += k.length;
+  });
+  return p;
+}
+
+export function freelistPage(id: number, ids: number[], pageSize = TEST_PAGE_SIZE): Buffer {
+  const p = header(id, PAGE_FREELIST, ids.length, 0, pageSize);
+  ids.forEach((x, i) => p.writeBigUInt64LE(BigInt(x), 16 + i * 8));
+  return p;
+}
+
+export interface MetaFields {
+  root: number;
+  /** null: no freelist stored (0xFFFFFFFFFFFFFFFF). */
+  freelist: number | null;
+  pgid: number;
+  txid: number;
+}
+
+export function metaPage(id: 0 | 1, m: MetaFields, pageSize = TEST_PAGE_SIZE): Buffer {
+  const p = header(id, PAGE_META, 0, 0, pageSize);
+  const o = 16;
+  p.writeUInt32LE(BOLT_MAGIC, o);
+  p.writeUInt32LE(BOLT_VERSION, o + 4);
+  p.writeUInt32LE(pageSize, o + 8);
+  p.writeUInt32LE(0, o + 12);
+  p.writeBigUInt64LE(BigInt(m.root), o + 16);
+  p.writeBigUInt64LE(0n, o + 24);
+  p.writeBigUInt64LE(m.freelist === null ? 0xffffffffffffffffn : BigInt(m.freelist), o + 32);
+  p.writeBigUInt64LE(BigInt(m.pgid), o + 40);
+  p.writeBigUInt64LE(BigInt(m.txid), o + 48);
+  p.writeBigUInt64LE(fnv1a64(p.subarray(o, o + 56)), o + 56);
+  return p;
+}
+
+/** A bucket's value in its parent: root page id and sequence, then the inline page when root is 0. */
+export function bucketValue(root: number, inlineEntries?: LeafEntry[]): Buffer {
+  const h = Buffer.alloc(16);
+  h.writeBigUInt64LE(BigInt(root), 0);
+  return inlineEntries ? Buffer.concat([h, leafPage(0, inlineEntries, 0)]) : h;
+}
+
+/** Pages by id into one file image (gaps are zero pages). */
+export function assemble(pages: Buffer[], pageSize = TEST_PAGE_SIZE): Buffer {
+  let end = 0;
+  for (const p of pages) end = Math.max(end, Number(p.readBigUInt64LE(0)) * pageSize + p.length);
+  const file = Buffer.alloc(end);
+  for (const p of pages) p.copy(file, Number(p.readBigUInt64LE(0)) * pageSize);
+  return file;
+}
+
+/** Protobuf of an mvccpb.KeyValue, as etcd stores it in the `key` bucket. */
+export function encodeKeyValue(kv: { key: string; value?: string; createRevision?: number; modRevision?: number; version?: number; lease?: number }): Buffer {
+  const parts: Buffer[] = [];
+  const varint = (n: number) => {
+    const out: number[] = [];
+    while (n >= 0x80) {
+      out.push((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    out.push(n);
+    return Buffer.from(out);
+  };
+  const bytes = (field: number, v: string) => {
+    if (!v) return;
+    const d = Buffer.from(v);
+    parts.push(varint(field * 8 + 2), varint(d.length), d);
+  };
+  const num = (field: number, v: number | undefined) => {
+    if (v) parts.push(varint(field * 8), varint(v));
+  };
+  bytes(1, kv.key);
+  num(2, kv.createRevision);
+  num(3, kv.modRevision);
+  num(4, kv.version);
+  bytes(5, kv.value ?? '');
+  num(6, kv.lease);
+  return Buffer.concat(parts);
+}

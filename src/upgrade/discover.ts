@@ -1,0 +1,337 @@
+// What an upgrade plan starts from, read as `kubeadm upgrade plan` reads it: the image tags of
+// the control-plane static pods (mirror pods in kube-system labelled component=<name>,
+// tier=control-plane) per node, /version, every node's kubeletVersion, the kube-proxy DaemonSet
+// and the CoreDNS Deployment (k8s-app=kube-dns). No etcd pods means external etcd, found through
+// the apiserver's --etcd-servers. Plus the API usages a removed-API scan needs.
+// Thin: lists only, then one pure function (clusterVersionsFrom) assembles the answer.
+import type { KubeObject } from '../api/types.js';
+import type { APIResourceInfo, KubeClient, ResourceRef } from '../kube/index.js';
+import { isForbidden, isNotFound } from '../kube/index.js';
+import type { ClusterVersions } from './plan.js';
+import { REMOVED_APIS, type ApiUsage, type RemovedApi } from './removedapis.js';
+import { parseVersion, tryParseVersion, type Version } from './version.js';
+
+type Obj = Record<string, unknown>;
+
+/** The control-plane components kubeadm runs as static pods, by their `component` label. */
+export const CONTROL_PLANE_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'] as const;
+export type ControlPlaneComponent = (typeof CONTROL_PLANE_COMPONENTS)[number];
+
+/** kubeadm's control-plane role label, and the one it used before 1.20. */
+const CONTROL_PLANE_LABELS = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'];
+
+export interface DiscoveredNode {
+  name: string;
+  controlPlane: boolean;
+  /** Condition Ready=True. */
+  ready: boolean;
+  /** spec.unschedulable. */
+  cordoned: boolean;
+  kubeletVersion: string;
+  /** status.nodeInfo.osImage ("Debian GNU/Linux 12 (bookworm)"): which package manager the runbook uses. */
+  osImage: string;
+}
+
+/** ClusterVersions plus what the runbook and the report need besides versions. */
+export interface DiscoveredCluster extends ClusterVersions {
+  nodes: DiscoveredNode[];
+  /** External etcd: the apiserver's --etcd-servers (kubeadm does not upgrade external etcd). */
+  etcdEndpoints: string[];
+  /** Components found but whose version could not be read (a digest-only image, a custom tag). */
+  unreadable: Array<{ component: string; node?: string; image: string }>;
+  /** Control-plane static pods found in kube-system: false on a managed or non-kubeadm control plane. */
+  staticPodControlPlane: boolean;
+}
+
+/** Everything discovery reads, as plain objects (what the pure assembly works from). */
+export interface DiscoverySnapshot {
+  nodes: KubeObject[];
+  /** kube-system pods labelled tier=control-plane. */
+  controlPlanePods: KubeObject[];
+  kubeProxy?: KubeObject;
+  /** kube-system Deployments labelled k8s-app=kube-dns. */
+  dnsDeployments: KubeObject[];
+  /** /version's gitVersion. */
+  serverVersion: string;
+}
+
+/**
+ * The tag of an image reference, or undefined when it has none ("nginx", "nginx@sha256:...").
+ * A registry port is not a tag: "localhost:5000/nginx" has none.
+ */
+export function imageTag(image: string): string | undefined {
+  const noDigest = image.split('@')[0];
+  const last = noDigest.slice(noDigest.lastIndexOf('/') + 1);
+  const i = last.indexOf(':');
+  return i >= 0 ? last.slice(i + 1) : undefined;
+}
+
+function containers(podSpec: unknown): Obj[] {
+  return (((podSpec as Obj | undefined)?.containers as Obj[] | undefined) ?? []).filter((c) => typeof c === 'object' && c !== null);
+}
+
+function podTemplateSpec(obj: KubeObject): unknown {
+  return ((obj.spec as Obj | undefined)?.template as Obj | undefined)?.spec;
+}
+
+/** The container named like the component, else the first one (kubeadm reads containers[0]). */
+function componentImage(cs: Obj[], name: string): string | undefined {
+  const c = cs.find((x) => x.name === name) ?? cs[0];
+  return typeof c?.image === 'string' ? c.image : undefined;
+}
+
+function nodeReady(node: KubeObject): boolean {
+  const conditions = ((node.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function nodeInfo(node: KubeObject): Obj {
+  return ((node.status as Obj | undefined)?.nodeInfo as Obj | undefined) ?? {};
+}
+
+/** A flag's value from a command line ("--etcd-servers=a,b" or "--etcd-servers a,b"). */
+export function flagValue(args: string[], flag: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].startsWith(`${flag}=`)) return args[i].slice(flag.length + 1);
+    if (args[i] === flag && i + 1 < args.length) return args[i + 1];
+  }
+  return undefined;
+}
+
+function commandLine(pod: KubeObject, component: string): string[] {
+  const c = containers(pod.spec).find((x) => x.name === component) ?? containers(pod.spec)[0];
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+  return [...strings(c?.command), ...strings(c?.args)];
+}
+
+function byName(a: { node: string }, b: { node: string }): number {
+  return a.node.localeCompare(b.node);
+}
+
+/** Assemble the cluster's versions from what discovery read. Pure. */
+export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
+  const serverVersion = parseVersion(s.serverVersion);
+  const unreadable: DiscoveredCluster['unreadable'] = [];
+  const perComponent = new Map<string, Array<{ node: string; image: string; pod: KubeObject }>>();
+  for (const pod of s.controlPlanePods) {
+    const component = pod.metadata.labels?.component;
+    if (!component || !(CONTROL_PLANE_COMPONENTS as readonly string[]).includes(component)) continue;
+    if (pod.metadata.labels?.tier !== 'control-plane') continue;
+    const image = componentImage(containers(pod.spec), component);
+    if (!image) continue;
+    const node = String((pod.spec as Obj | undefined)?.nodeName ?? '');
+    const list = perComponent.get(component) ?? [];
+    list.push({ node, image, pod });
+    perComponent.set(component, list);
+  }
+  const versions = (component: ControlPlaneComponent): Array<{ node: string; version: Version }> => {
+    const out: Array<{ node: string; version: Version }> = [];
+    for (const { node, image } of perComponent.get(component) ?? []) {
+      const version = tryParseVersion(imageTag(image));
+      if (version) out.push({ node, version });
+      else unreadable.push({ component, node, image });
+    }
+    return out.sort(byName);
+  };
+  const apiserverPods = perComponent.get('kube-apiserver') ?? [];
+  let apiservers = versions('kube-apiserver');
+  const staticPodControlPlane = apiserverPods.length > 0;
+  // No readable apiserver pod (a managed control plane): /version is all there is, as older kubeadm read it.
+  if (apiservers.length === 0) apiservers = [{ node: '', version: serverVersion }];
+
+  const etcdPods = perComponent.get('etcd') ?? [];
+  let etcdEndpoints: string[] = [];
+  let etcd: ClusterVersions['etcd'];
+  if (etcdPods.length > 0) {
+    etcd = {
+      topology: 'stacked',
+      members: etcdPods.map(({ node, image }) => ({ node, version: imageTag(image) ?? image })).sort((a, b) => a.node.localeCompare(b.node)),
+    };
+  } else {
+    // kubeadm: no etcd pods means external etcd; where it is, only the apiserver's flags say.
+    const servers = new Set<string>();
+    for (const { pod } of apiserverPods) {
+      for (const url of (flagValue(commandLine(pod, 'kube-apiserver'), '--etcd-servers') ?? '').split(',')) if (url.trim()) servers.add(url.trim());
+    }
+    etcdEndpoints = [...servers].sort();
+    etcd = { topology: 'external', members: [] };
+  }
+
+  const controlPlaneNodes = new Set(apiserverPods.map((p) => p.node));
+  const nodes: DiscoveredNode[] = s.nodes
+    .map((n) => {
+      const name = n.metadata.name ?? '';
+      const labels = n.metadata.labels ?? {};
+      return {
+        name,
+        controlPlane: CONTROL_PLANE_LABELS.some((l) => l in labels) || controlPlaneNodes.has(name),
+        ready: nodeReady(n),
+        cordoned: (n.spec as Obj | undefined)?.unschedulable === true,
+        kubeletVersion: String(nodeInfo(n).kubeletVersion ?? ''),
+        osImage: String(nodeInfo(n).osImage ?? ''),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const kubelets: ClusterVersions['kubelets'] = [];
+  for (const n of nodes) {
+    const version = tryParseVersion(n.kubeletVersion);
+    if (version) kubelets.push({ node: n.name, version, controlPlane: n.controlPlane });
+    else unreadable.push({ component: 'kubelet', node: n.name, image: n.kubeletVersion });
+  }
+
+  let kubeProxy: Version | undefined;
+  if (s.kubeProxy) {
+    const image = componentImage(containers(podTemplateSpec(s.kubeProxy)), 'kube-proxy');
+    kubeProxy = tryParseVersion(imageTag(image ?? ''));
+    if (image && !kubeProxy) unreadable.push({ component: 'kube-proxy', image });
+  }
+  let coreDNS: string | undefined;
+  const dns = s.dnsDeployments.find((d) => d.metadata.name === 'coredns') ?? s.dnsDeployments[0];
+  if (dns) {
+    const image = componentImage(containers(podTemplateSpec(dns)), 'coredns');
+    coreDNS = image ? imageTag(image) : undefined;
+    if (image && !coreDNS) unreadable.push({ component: 'CoreDNS', image });
+  }
+
+  return {
+    apiservers,
+    controllerManagers: versions('kube-controller-manager'),
+    schedulers: versions('kube-scheduler'),
+    etcd,
+    kubelets,
+    ...(kubeProxy ? { kubeProxy } : {}),
+    ...(coreDNS ? { coreDNS } : {}),
+    serverVersion,
+    nodes,
+    etcdEndpoints,
+    unreadable,
+    staticPodControlPlane,
+  };
+}
+
+async function listAll(client: KubeClient, ref: ResourceRef, query: { labelSelector?: string } = {}): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for await (const o of client.listAll(ref, { ...query, limit: 500 })) out.push(o);
+  return out;
+}
+
+/** Read the cluster's component versions the way kubeadm upgrade plan does. */
+export async function discoverClusterVersions(client: KubeClient): Promise<DiscoveredCluster> {
+  const [version, nodes, controlPlanePods, kubeProxy, dnsDeployments] = await Promise.all([
+    client.serverVersion(),
+    listAll(client, { version: 'v1', resource: 'nodes' }),
+    listAll(client, { version: 'v1', resource: 'pods', namespace: 'kube-system' }, { labelSelector: 'tier=control-plane' }),
+    client.get<KubeObject>({ group: 'apps', version: 'v1', resource: 'daemonsets', namespace: 'kube-system', name: 'kube-proxy' }).catch((e: unknown) => {
+      // No kube-proxy (replaced by a CNI's own, e.g. Cilium): no row, as kubeadm with the addon skipped.
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }),
+    listAll(client, { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'kube-system' }, { labelSelector: 'k8s-app=kube-dns' }),
+  ]);
+  return clusterVersionsFrom({ nodes, controlPlanePods, kubeProxy, dnsDeployments, serverVersion: version.gitVersion });
+}
+
+// ---------------------------------------------------------------------------------------------
+// API usages for the removed-API scan
+// ---------------------------------------------------------------------------------------------
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function minorOf(v: string): number {
+  const m = /^v?(\d+)\.(\d+)/.exec(v);
+  return m ? Number(m[1]) * 1000 + Number(m[2]) : NaN;
+}
+
+function groupVersionOf(api: { group: string; version: string }): string {
+  return api.group ? `${api.group}/${api.version}` : api.version;
+}
+
+/**
+ * The usages one stored object shows (pure): the apiVersion its last-applied configuration was
+ * written with, and the apiVersions of the managers in managedFields; only those in `wanted`
+ * ("apiVersion|Kind"), the removed APIs the scan looks for.
+ */
+export function usagesOf(obj: KubeObject, kind: string, wanted: ReadonlySet<string>): ApiUsage[] {
+  const out: ApiUsage[] = [];
+  const base = { kind, name: obj.metadata.name ?? '', ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
+  const lastApplied = obj.metadata.annotations?.[LAST_APPLIED];
+  if (lastApplied) {
+    try {
+      const parsed = JSON.parse(lastApplied) as Obj;
+      if (typeof parsed.apiVersion === 'string' && wanted.has(`${parsed.apiVersion}|${kind}`)) out.push({ ...base, apiVersion: parsed.apiVersion, source: 'last-applied' });
+    } catch {
+      // not JSON: kubectl would not read it either
+    }
+  }
+  const seen = new Set<string>();
+  for (const mf of (obj.metadata.managedFields as Obj[] | undefined) ?? []) {
+    const apiVersion = mf?.apiVersion;
+    if (typeof apiVersion !== 'string' || seen.has(apiVersion) || !wanted.has(`${apiVersion}|${kind}`)) continue;
+    seen.add(apiVersion);
+    out.push({ ...base, apiVersion, source: 'managedFields' });
+  }
+  return out;
+}
+
+/**
+ * What the cluster shows of the APIs removed after `fromMinor` up to `toMinor`: for each such
+ * kind the cluster serves, its stored objects' last-applied apiVersion and managedFields
+ * apiVersions; and objects of a kind the cluster serves only at a removed version (no
+ * replacement served), which are readable only through it ('served').
+ * The apiserver converts on read, so an object listed through any version looks the same: the
+ * annotations are the only trace of how it was written (pluto's and kubent's method).
+ */
+export async function collectApiUsages(client: KubeClient, fromMinor: string, toMinor: string): Promise<ApiUsage[]> {
+  const from = minorOf(fromMinor);
+  const to = minorOf(toMinor);
+  const relevant = REMOVED_APIS.filter((a) => {
+    const removed = minorOf(a.removedIn);
+    return removed > from && removed <= to;
+  });
+  if (relevant.length === 0) return [];
+  const discovery = await client.discover();
+  const served = new Map<string, APIResourceInfo>(); // "group|version|resource"
+  for (const g of discovery.groups) for (const v of g.versions) for (const r of v.resources) served.set(`${r.group}|${r.version}|${r.resource}`, r);
+  const servedVersions = (group: string, resource: string): APIResourceInfo[] => [...served.values()].filter((r) => r.group === group && r.resource === resource);
+
+  // One list per kind (group + resource), whatever version serves it.
+  const byKind = new Map<string, { group: string; resource: string; kind: string; apis: RemovedApi[] }>();
+  for (const api of relevant) {
+    const key = `${api.group}|${api.resource}`;
+    const entry = byKind.get(key) ?? { group: api.group, resource: api.resource, kind: api.kind, apis: [] };
+    entry.apis.push(api);
+    byKind.set(key, entry);
+  }
+  // Replacements live in another group at times (extensions/v1beta1 Ingress -> networking.k8s.io/v1).
+  const usages: ApiUsage[] = [];
+  for (const entry of byKind.values()) {
+    const candidates = new Map<string, APIResourceInfo>();
+    for (const r of servedVersions(entry.group, entry.resource)) candidates.set(`${r.group}|${r.version}`, r);
+    for (const api of entry.apis) {
+      if (api.replacement === 'none') continue;
+      const group = api.replacement.includes('/') ? api.replacement.split('/')[0] : '';
+      for (const r of servedVersions(group, entry.resource)) candidates.set(`${r.group}|${r.version}`, r);
+    }
+    if (candidates.size === 0) continue;
+    const removedGVs = new Set(entry.apis.map((a) => groupVersionOf(a)));
+    // Prefer a version that is not being removed: it shows the objects whatever they were written with.
+    const readVia = [...candidates.values()].sort((a, b) => Number(removedGVs.has(groupVersionOf(a))) - Number(removedGVs.has(groupVersionOf(b))))[0];
+    const onlyRemoved = removedGVs.has(groupVersionOf(readVia));
+    const wanted = new Set(entry.apis.map((a) => `${groupVersionOf(a)}|${a.kind}`));
+    let objects: KubeObject[];
+    try {
+      objects = await listAll(client, { group: readVia.group, version: readVia.version, resource: readVia.resource });
+    } catch (e) {
+      if (isForbidden(e) || isNotFound(e)) continue;
+      throw e;
+    }
+    for (const obj of objects) {
+      const found = usagesOf(obj, entry.kind, wanted);
+      if (onlyRemoved && !found.length) {
+        found.push({ apiVersion: groupVersionOf(readVia), kind: entry.kind, name: obj.metadata.name ?? '', ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), source: 'served' });
+      }
+      usages.push(...found);
+    }
+  }
+  return usages;
+}

@@ -1,0 +1,72 @@
+// The bundled release table: which minors exist, their latest known patch, release and
+// end-of-life dates, and what kubeadm installs for etcd and CoreDNS. Pure lookups, no network.
+import { RELEASE_DATA, RELEASES_AS_OF as AS_OF, type ReleaseData } from './data/releases.js';
+import { type Version, minorKey, parseVersion, tryParseVersion } from './version.js';
+
+export interface Release {
+  minor: string;
+  latestPatch: string;
+  releaseDate: string;
+  endOfLife: string;
+  /** kubeadm's etcd image tag for the minor ('3.5.24-0'); '' when unknown. */
+  etcd: string;
+  /** kubeadm's CoreDNS image tag for the minor ('v1.11.3'); '' when unknown. */
+  coredns: string;
+  notes?: string;
+}
+
+export const RELEASES_AS_OF: string = AS_OF;
+
+const BY_MINOR = new Map<string, ReleaseData>(RELEASE_DATA.map((r) => [r.minor, r]));
+
+function keyOf(minor: string | Version): string | undefined {
+  if (typeof minor !== 'string') return minorKey(minor);
+  const v = tryParseVersion(minor);
+  return v ? minorKey(v) : undefined;
+}
+
+/** The release of a minor, given as '1.31', 'v1.31', 'v1.31.4' or a Version. */
+export function release(minor: string | Version): Release | undefined {
+  const k = keyOf(minor);
+  const r = k === undefined ? undefined : BY_MINOR.get(k);
+  return r ? { ...r } : undefined;
+}
+
+/** Every minor in the table, oldest first ('1.24', ..., '1.37'). */
+export function knownMinors(): string[] {
+  return RELEASE_DATA.map((r) => r.minor);
+}
+
+/** The newest minor in the table. */
+export function newestKnownMinor(): string {
+  return RELEASE_DATA[RELEASE_DATA.length - 1].minor;
+}
+
+function day(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** True when `today` is after the minor's end-of-life date (no more patches, not even security fixes). */
+export function isEndOfLife(minor: string | Version, today: Date): boolean {
+  const r = release(minor);
+  return r !== undefined && r.endOfLife < day(today);
+}
+
+/**
+ * The minors still receiving patches on `today`, newest first: the project maintains the latest
+ * three ("release branches for the most recent three minor releases"). During the two months of
+ * overlap after a new minor, a fourth is technically still patched; it is left out.
+ */
+export function supportedMinors(today: Date): string[] {
+  const t = day(today);
+  return RELEASE_DATA.filter((r) => r.releaseDate <= t && r.endOfLife >= t)
+    .map((r) => r.minor)
+    .reverse()
+    .slice(0, 3);
+}
+
+/** The latest patch of a minor known to the table, e.g. latestPatch('1.31') = v1.31.14. */
+export function latestPatch(minor: string): Version | undefined {
+  const r = release(minor);
+  return r ? parseVersion(r.latestPatch) : undefined;
+}

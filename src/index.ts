@@ -14,5 +14,14 @@ export { gatherDrainInput } from './drain/gather.js';
 export { drainNodes, restoreSurges, type DrainRunOptions, type DrainCallbacks, type DrainResult, type NodeDrainResult } from './drain/drain.js';
 export { drainOptions, DEFAULT_DRAIN_OPTIONS, type DrainOptions, type DrainImpact } from './drain/types.js';
 
+// Upgrade planning
+export { parseVersion, compareVersions, formatVersion, type Version } from './upgrade/version.js';
+export { checkSkew, allowedRange, type SkewViolation, type Component, type ComponentVersion } from './upgrade/skew.js';
+export { planUpgrade, type UpgradePlan, type Hop, type Finding, type ClusterVersions } from './upgrade/plan.js';
+export { REMOVED_APIS, findRemovedApis, type RemovedApi, type ApiUsage } from './upgrade/removedapis.js';
+export { discoverClusterVersions, collectApiUsages } from './upgrade/discover.js';
+export { preflight } from './upgrade/preflight.js';
+export { renderPlanTable, renderRunbook } from './upgrade/runbook.js';
+
 // The command line, for embedding
 export { main } from './cli/main.js';

@@ -13,4 +13,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 # Debian's package may start a default etcd on 2379; the tests use their own ports.
-etcd --version | head -1
+# (no `| head`: with pipefail, etcd's SIGPIPE would fail the script)
+versions=$(etcd --version)
+echo "${versions%%$'\n'*}

@@ -15,4 +15,4 @@ fi
 # Debian's package may start a default etcd on 2379; the tests use their own ports.
 # (no `| head`: with pipefail, etcd's SIGPIPE would fail the script)
 versions=$(etcd --version)
-echo "${versions%%$'\n'*}
+echo "${versions%%$'\n'*}"

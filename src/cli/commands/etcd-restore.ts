@@ -42,7 +42,7 @@ export function renderRestore(r: RestoreResult, snapshot: string): string {
   ];
   if (r.members.length > 1) lines.push(`restore the other members from the same snapshot with the same --initial-cluster and --initial-cluster-token, each with its own --name`);
   lines.push(
-    `next: start etcd with --data-dir=${path.resolve(r.dataDir)} and --name ${r.member.name} (kubeadm: set the etcd-data hostPath in /etc/kubernetes/manifests/etcd.yaml), then restart the API servers, schedulers, controller managers and kubelets`,
+    `next: start etcd with --data-dir=${path.resolve(r.dataDir)}${path.resolve(r.walDir) !== path.resolve(r.dataDir, 'member', 'wal') ? ` --wal-dir=${path.resolve(r.walDir)}` : ''} and --name ${r.member.name} (kubeadm: set the etcd-data hostPath in /etc/kubernetes/manifests/etcd.yaml), then restart the API servers, schedulers, controller managers and kubelets`,
   );
   return lines.join('\n') + '\n';
 }

@@ -169,8 +169,9 @@ export class Kubelets implements Controller {
     for (const pod of wanted) {
       const ns = pod.metadata.namespace ?? 'kube-system';
       const existing = this.ctx.cache.get('pods', ns, pod.metadata.name ?? '');
-      const image = ((pod.spec as Obj).containers as Obj[])[0].image;
-      if (existing && ((existing.spec as Obj).containers as Obj[])[0].image === image) continue;
+      // The kubelet recreates a mirror pod when its manifest changes (image, flags): the hash says so.
+      const hash = pod.metadata.annotations?.['kubernetes.io/config.hash'];
+      if (existing && existing.metadata.annotations?.['kubernetes.io/config.hash'] === hash) continue;
       try {
         if (existing) await this.ctx.registry.delete(this.ctx.pods, ns, pod.metadata.name ?? '', { gracePeriodSeconds: 0 });
         const created = await this.ctx.registry.create(this.ctx.pods, ns, pod);

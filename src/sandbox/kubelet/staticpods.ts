@@ -2,6 +2,7 @@
 // the images, labels, annotations and command-line flags kubeadm writes into
 // /etc/kubernetes/manifests, so discovery (etcd endpoints and certificates, component versions)
 // reads them exactly as it would on a kubeadm cluster.
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import type { Scenario } from '../scenario/scenario.js';
 
@@ -21,7 +22,8 @@ function nodeIP(node: KubeObject): string {
 
 function mirrorPod(node: KubeObject, component: string, image: string, command: string[], extraAnnotations: Record<string, string> = {}, hostPaths: Array<[string, string]> = []): KubeObject {
   const nodeName = node.metadata.name ?? '';
-  const hash = Buffer.from(`${component}|${image}|${command.join(' ')}`).toString('base64url').slice(0, 32);
+  // Like the kubelet's config hash: a digest of the manifest, so any change to it shows.
+  const hash = createHash('sha256').update(`${component}|${image}|${command.join(' ')}`).digest('hex').slice(0, 32);
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -23,5 +23,14 @@ export { discoverClusterVersions, collectApiUsages } from './upgrade/discover.js
 export { preflight } from './upgrade/preflight.js';
 export { renderPlanTable, renderRunbook } from './upgrade/runbook.js';
 
+// etcd
+export { createEtcdClient, connectionFromFlags, type EtcdConnectionOptions } from './etcd/connection.js';
+export { saveSnapshot, saveVerifiedSnapshot } from './etcd/snapshot.js';
+export { snapshotStatus } from './etcd/status.js';
+export { restoreSnapshot } from './etcd/restore.js';
+export { clusterReport, healthReport } from './etcd/members.js';
+export { discoverEtcd } from './etcd/discover.js';
+export { openBolt } from './etcd/bbolt.js';
+
 // The command line, for embedding
 export { main } from './cli/main.js';

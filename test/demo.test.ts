@@ -19,5 +19,9 @@ describe('upkeep demo', () => {
     const min = /blue's available replicas never dropped below (\d+) of 3/.exec(r.out);
     assert.ok(min && Number(min[1]) >= 1, 'blue stayed available during the drain');
     assert.match(r.out, /node\/node0\d uncordoned/);
+    // Story 3: the sandbox lived in a real etcd (installed by the test setup); the demo ends with a verified snapshot.
+    assert.match(r.out, /\$ upkeep etcd snapshot save \S+sandbox-etcd-snapshot\.db --endpoints=http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.out, /sha256:\s+ok \([0-9a-f]{64}\)/);
+    assert.match(r.out, /pages:\s+consistent/);
   });
 });

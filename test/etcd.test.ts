@@ -11,6 +11,7 @@ import { upkeep } from './helpers/cli.js';
 import { dumpKeys, etcdctl, freePort, startEtcd, waitHealthy, type EtcdProcess } from './helpers/etcd-process.js';
 import { testSandbox, type TestSandbox } from './helpers/sandbox.js';
 import { createEtcdClient, type EtcdClient } from '../src/etcd/connection.js';
+import { saveVerifiedSnapshot } from '../src/etcd/snapshot.js';
 import { testCertificates } from '../src/kube/testing/tls.js';
 
 const hasEtcd = (() => {
@@ -84,6 +85,30 @@ describe('etcd snapshot save and status against real etcd', { skip }, () => {
     client?.close();
     await etcd?.stop();
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('compares by mod revision in a transaction, and reports watch events as PUT and DELETE', async () => {
+    // A compare-and-swap as the sandbox's store does it: the write goes through only at the right mod_revision.
+    const put = await client.put({ key: b('/registry/configmaps/default/cas'), value: b('1') });
+    const rev = put.header.revision;
+    const stale = await client.txn({ compare: [{ result: 'EQUAL', target: 'MOD', key: b('/registry/configmaps/default/cas'), mod_revision: String(Number(rev) - 1) }], success: [{ request_put: { key: b('/registry/configmaps/default/cas'), value: b('stale') } }], failure: [] });
+    assert.equal(stale.succeeded, false, 'a stale mod_revision loses');
+    const fresh = await client.txn({ compare: [{ result: 'EQUAL', target: 'MOD', key: b('/registry/configmaps/default/cas'), mod_revision: rev }], success: [{ request_put: { key: b('/registry/configmaps/default/cas'), value: b('2') } }], failure: [] });
+    assert.equal(fresh.succeeded, true, 'the current mod_revision wins');
+    const w = client.watch();
+    w.on('error', () => undefined); // cancelled below
+    const types: string[] = [];
+    const seen = new Promise<void>((resolve) => {
+      w.on('data', (res: { events?: Array<{ type: string }> }) => {
+        for (const e of res.events ?? []) types.push(e.type);
+        if (types.length >= 2) resolve();
+      });
+    });
+    w.write({ create_request: { key: b('/registry/configmaps/default/cas'), start_revision: String(Number(rev) + 1) } });
+    await client.deleteRange({ key: b('/registry/configmaps/default/cas') });
+    await seen;
+    w.cancel();
+    assert.deepEqual(types, ['PUT', 'DELETE']);
   });
 
   it('saves a snapshot in the etcdctl format: mode 0600, no partial file, digest verified', async () => {
@@ -197,6 +222,16 @@ describe('etcd snapshot save and status against real etcd', { skip }, () => {
       for (const s of sockets) s.destroy();
       await new Promise((r) => proxy.close(r));
     }
+  });
+
+  it('saves and proves a snapshot in one call (the library path the demo uses)', async () => {
+    const file = path.join(dir, 'verified.db');
+    const { save, status } = await saveVerifiedSnapshot({ endpoints: [etcd.clientURL] }, file);
+    assert.equal(status.sha256.state, 'ok');
+    assert.equal(status.sha256.actual, save.sha256);
+    assert.equal(status.revision, save.revision);
+    assert.equal(status.totalSize, save.dbSize);
+    assert.equal(status.check.ok, true);
   });
 
   it('refuses two endpoints, and names an endpoint that does not answer', async () => {

@@ -186,6 +186,50 @@ describe('bbolt reader', () => {
     assert.throws(() => openBolt(write(Buffer.from('just some text, not pages'))), /not a bbolt database/);
   });
 
+  it('recycling cache blocks (reuseBuffers) changes nothing a one-pass reader sees', () => {
+    // 30 leaves under one branch, read through a 4-page cache: every block is recycled many times.
+    const leaves = Array.from({ length: 30 }, (_, i) =>
+      leafPage(
+        5 + i,
+        [0, 1, 2].map((j) => ({ key: `k${String(i * 3 + j).padStart(3, '0')}`, value: `v${i * 3 + j}`.repeat(50) })),
+      ),
+    );
+    const file = write(
+      assemble([
+        metaPage(0, { root: 3, freelist: null, pgid: 35, txid: 1 }),
+        metaPage(1, { root: 3, freelist: null, pgid: 35, txid: 2 }),
+        leafPage(3, [
+          { key: 'inline', value: bucketValue(0, [{ key: 'i', value: 'j' }]), bucket: true },
+          { key: 'key', value: bucketValue(4), bucket: true },
+        ]),
+        branchPage(
+          4,
+          leaves.map((l, i) => ({ key: `k${String(i * 3).padStart(3, '0')}`, pgid: 5 + i })),
+        ),
+        ...leaves,
+      ]),
+    );
+    const scan = (reuseBuffers: boolean) => {
+      const db = openBolt(file, { reuseBuffers, blockBytes: 4096, cacheBytes: 4 * 4096 });
+      try {
+        const seen: string[] = [];
+        const report = db.check({ bucket: (n) => seen.push(`[${n}]`), entry: (b, k, v) => seen.push(`${b}/${k}=${v}`) });
+        const inline = db.bucket('inline');
+        db.forEachKey('key', () => undefined); // more reads between finding the bucket and using it
+        seen.push(`inline i=${inline?.get('i')}`);
+        return { seen, report };
+      } finally {
+        db.close();
+      }
+    };
+    const fresh = scan(false);
+    const recycled = scan(true);
+    assert.equal(fresh.report.ok, true, fresh.report.errors.join('\n'));
+    assert.equal(fresh.seen.length, 2 + 1 + 90 + 1);
+    assert.deepEqual(recycled.seen, fresh.seen);
+    assert.deepEqual(recycled.report, fresh.report);
+  });
+
   it('reads with a cache smaller than the file, and pages that cross cache blocks', () => {
     const db = openBolt(write(build()), { blockBytes: 4096 * 3, cacheBytes: 4096 * 3 });
     try {

@@ -85,6 +85,12 @@ export interface BoltOpenOptions {
   cacheBytes?: number;
   /** Bytes per cached block (default 1 MiB; rounded to whole pages). */
   blockBytes?: number;
+  /**
+   * Recycle cache blocks instead of allocating new ones: faster for one pass over a large file
+   * (no allocation, no GC), but a key or value handed to a callback is then valid only during
+   * that callback (copy what you keep). Default false: every slice stays valid.
+   */
+  reuseBuffers?: boolean;
 }
 
 /** Called for each entry: key, value (empty for a nested bucket), and whether it is a bucket. */
@@ -121,7 +127,11 @@ export interface BoltCheckReport {
 export interface BoltVisitor {
   bucket?(name: Buffer): void;
   entry?(bucket: Buffer, key: Buffer, value: Buffer, isBucket: boolean): void;
-  /** After each branch or leaf page: how many pages it spans (1 + overflow); for progress. */
+  /**
+   * For each branch page (before its children) and each leaf page (after its entries): how many
+   * pages it spans (1 + overflow). For progress; with reuseBuffers, the last moment a leaf's
+   * entries are sure to be intact.
+   */
   page?(pages: number): void;
 }
 
@@ -150,6 +160,7 @@ export class BoltDB {
   private fd: number;
   private readonly blockBytes: number;
   private readonly maxBlocks: number;
+  private readonly reuse: boolean;
   private readonly blocks = new Map<number, Buffer>();
 
   constructor(path: string, options: BoltOpenOptions = {}) {
@@ -165,10 +176,16 @@ export class BoltDB {
     const ps = this.meta.pageSize;
     this.blockBytes = Math.max(ps, Math.floor((options.blockBytes ?? 1 << 20) / ps) * ps);
     this.maxBlocks = Math.max(4, Math.floor((options.cacheBytes ?? 32 << 20) / this.blockBytes));
+    this.reuse = !!options.reuseBuffers;
   }
 
   get pageSize(): number {
     return this.meta.pageSize;
+  }
+
+  /** Whether slices handed to callbacks are valid only during the callback (reuseBuffers). */
+  get reusesBuffers(): boolean {
+    return this.reuse;
   }
 
   /** The database size as bbolt reports it (tx.Size(): high water mark x page size). */
@@ -337,12 +354,18 @@ export class BoltDB {
     }
     const start = index * this.blockBytes;
     const length = Math.min(this.blockBytes, this.fileSize - start);
-    const buf = Buffer.allocUnsafe(length);
-    this.readFully(buf, start);
+    let recycled: Buffer | undefined;
     if (this.blocks.size >= this.maxBlocks) {
+      // Evict the least recently used block; the one being read from now is the most recent,
+      // so a callback's key and value survive the reads that follow it for a while.
       const oldest = this.blocks.keys().next().value;
-      if (oldest !== undefined) this.blocks.delete(oldest);
+      if (oldest !== undefined) {
+        recycled = this.blocks.get(oldest);
+        this.blocks.delete(oldest);
+      }
     }
+    const buf = this.reuse && recycled && recycled.length >= length ? recycled.subarray(0, length) : Buffer.allocUnsafe(length);
+    this.readFully(buf, start);
     this.blocks.set(index, buf);
     return buf;
   }
@@ -432,7 +455,9 @@ export class BoltDB {
     }
     const count = p.readUInt16LE(10);
     this.assertElements(p, id, count);
-    for (let i = 0; i < count; i++) this.walkPage(readPgid(p, PAGE_HEADER_SIZE + i * ELEMENT_SIZE + 8), fn, depth + 1);
+    // Children are read while this page is still needed: keep it out of the recycled cache.
+    const branch = this.reuse ? Buffer.from(p) : p;
+    for (let i = 0; i < count; i++) this.walkPage(readPgid(branch, PAGE_HEADER_SIZE + i * ELEMENT_SIZE + 8), fn, depth + 1);
   }
 
   private walkLeaf(p: Buffer, id: number, fn: BoltEntryFn): void {
@@ -520,7 +545,7 @@ export class BoltDB {
     const top = depth === 1 ? stack[0] : undefined;
     const onEntry: BoltEntryFn = (k, v, isBucket) => {
       if (depth === 0 && !isBucket) addError(st, `key ${hex(k)} at the top level is not a bucket`);
-      if (isBucket) subBuckets.push([k, v]);
+      if (isBucket) subBuckets.push(this.reuse ? [Buffer.from(k), Buffer.from(v)] : [k, v]);
       if (top && visitor.entry) visitor.entry(top, k, isBucket ? EMPTY : v, isBucket);
     };
     if (inline) {
@@ -568,6 +593,8 @@ export class BoltDB {
     let p: Buffer;
     try {
       p = this.page(id);
+      // A branch page is needed while its children are read: keep it out of the recycled cache.
+      if (this.reuse && p.readUInt16LE(8) === PAGE_BRANCH) p = Buffer.from(p);
     } catch (e) {
       addError(st, `${errorText(e)} ${where()}`);
       return undefined;
@@ -579,7 +606,6 @@ export class BoltDB {
       if (pid < st.reachable.length) st.reachable[pid] = 1;
     }
     st.overflow += overflow;
-    visitor.page?.(overflow + 1);
     if (st.freed[id]) addError(st, `page ${id}: reachable freed`);
     const headerId = readPgid(p, 0);
     if (headerId !== id) {
@@ -594,6 +620,7 @@ export class BoltDB {
     }
     if (flags === PAGE_BRANCH) {
       st.branch++;
+      visitor.page?.(overflow + 1);
       let runningMin = minKey;
       let maxInSubtree: Buffer | undefined;
       for (let i = 0; i < count; i++) {
@@ -642,7 +669,10 @@ export class BoltDB {
         last = key;
         fn(key, p.subarray(k + ksize, k + ksize + vsize), (eflags & BUCKET_LEAF_FLAG) !== 0);
       }
-      return last;
+      // After the entries: a visitor may finish with this page's bytes here.
+      visitor.page?.(overflow + 1);
+      // The parent compares the next subtree against this key, after more reads.
+      return last && this.reuse ? Buffer.from(last) : last;
     }
     addError(st, `page ${id}: invalid type: ${pageType(flags)} ${where()}`);
     return undefined;
@@ -699,6 +729,11 @@ export class BoltBucket {
 
   private child(name: Buffer, header: Buffer): BoltBucket {
     if (header.length < BUCKET_HEADER_SIZE) throw new BoltError(`bucket "${name.toString()}": its header is ${header.length} bytes, not ${BUCKET_HEADER_SIZE}`, this.db.path);
+    if (this.db.reusesBuffers) {
+      // An inline bucket lives in its parent's page: keep a copy that recycling cannot touch.
+      name = Buffer.from(name);
+      header = Buffer.from(header);
+    }
     const root = readPgid(header, 0);
     const sequence = header.readBigUInt64LE(8);
     return new BoltBucket(this.db, name, root, sequence, root === 0 ? header.subarray(BUCKET_HEADER_SIZE) : undefined);

@@ -212,6 +212,43 @@ function etcdServices(): Record<ServiceName, ServiceCtor> {
   return pkg;
 }
 
+/**
+ * Enum values on the wire. The rpc.proto copy loaded here (etcd3's) spells enum names in
+ * CamelCase (Put, NotEqual, Nospace) where etcd's own proto uses PUT, NOT_EQUAL, NOSPACE;
+ * protobufjs encodes an unknown name silently as 0. So requests send numbers (from etcd's
+ * canonical names, which the typed API uses) and responses are turned back into those names.
+ */
+const ENUM_NUMBERS: Record<string, Record<string, number>> = {
+  result: { EQUAL: 0, GREATER: 1, LESS: 2, NOT_EQUAL: 3 },
+  target: { VERSION: 0, CREATE: 1, MOD: 2, VALUE: 3, LEASE: 4 },
+  sort_order: { NONE: 0, ASCEND: 1, DESCEND: 2 },
+  sort_target: { KEY: 0, VERSION: 1, CREATE: 2, MOD: 3, VALUE: 4 },
+  filters: { NOPUT: 0, NODELETE: 1 },
+};
+
+function enumNumber(field: string, value: unknown): unknown {
+  return typeof value === 'string' && ENUM_NUMBERS[field]?.[value] !== undefined ? ENUM_NUMBERS[field][value] : value;
+}
+
+/** "NotEqual" -> "NOT_EQUAL", "Nospace" -> "NOSPACE", "PUT" -> "PUT". */
+export function canonicalEnum(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function encodeCompares<T extends { compare?: unknown[] }>(req: T): T {
+  if (!Array.isArray(req.compare)) return req;
+  const compare = req.compare.map((c) => {
+    const o = c as Record<string, unknown>;
+    return { ...o, result: enumNumber('result', o.result), target: enumNumber('target', o.target) };
+  });
+  return { ...req, compare };
+}
+
+function encodeRange<T extends object>(req: T): T {
+  const o = req as Record<string, unknown>;
+  return { ...req, sort_order: enumNumber('sort_order', o.sort_order), sort_target: enumNumber('sort_target', o.sort_target) } as T;
+}
+
 // Message shapes (the subset upkeep uses; fields as in rpc.proto / kv.proto).
 export interface ResponseHeader {
   cluster_id: string;
@@ -543,7 +580,7 @@ export class EtcdClient {
   // ---- typed helpers -----------------------------------------------------------------------
 
   range(req: RangeRequest, opts?: CallOptions): Promise<RangeResponse> {
-    return this.unary('KV', 'range', req, opts);
+    return this.unary('KV', 'range', encodeRange(req), opts);
   }
   put(req: PutRequest, opts?: CallOptions): Promise<PutResponse> {
     return this.unary('KV', 'put', req, opts);
@@ -552,7 +589,7 @@ export class EtcdClient {
     return this.unary('KV', 'deleteRange', req, opts);
   }
   txn(req: TxnRequest, opts?: CallOptions): Promise<TxnResponse> {
-    return this.unary('KV', 'txn', req, opts);
+    return this.unary('KV', 'txn', encodeCompares(req), opts);
   }
   compact(req: CompactionRequest, opts?: CallOptions): Promise<{ header: ResponseHeader }> {
     return this.unary('KV', 'compact', req, opts);
@@ -567,13 +604,31 @@ export class EtcdClient {
     return this.duplex('Lease', 'leaseKeepAlive');
   }
   watch(): grpc.ClientDuplexStream<WatchRequest, WatchResponse> {
-    return this.duplex('Watch', 'watch');
+    const call = this.duplex<WatchRequest, WatchResponse>('Watch', 'watch');
+    // Requests: filter names to numbers; responses: event types back to PUT/DELETE.
+    const write = call.write.bind(call) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    (call as unknown as { write: (chunk: unknown, ...rest: unknown[]) => boolean }).write = (chunk, ...rest) => {
+      const create = (chunk as { create_request?: { filters?: unknown[] } })?.create_request;
+      if (create?.filters) create.filters = create.filters.map((f) => enumNumber('filters', f));
+      return write(chunk, ...rest);
+    };
+    const emit = call.emit.bind(call) as (event: string | symbol, ...args: unknown[]) => boolean;
+    (call as unknown as { emit: (event: string | symbol, ...args: unknown[]) => boolean }).emit = (event, ...args) => {
+      if (event === 'data') {
+        for (const e of ((args[0] as { events?: Array<{ type?: unknown }> })?.events ?? [])) if (typeof e.type === 'string') e.type = canonicalEnum(e.type);
+      }
+      return emit(event, ...args);
+    };
+    return call;
   }
   status(opts?: CallOptions): Promise<StatusResponse> {
     return this.unary('Maintenance', 'status', {}, opts);
   }
-  alarmList(opts?: CallOptions): Promise<AlarmResponse> {
-    return this.unary('Maintenance', 'alarm', { action: 'GET', memberID: 0, alarm: 'NONE' }, opts);
+  async alarmList(opts?: CallOptions): Promise<AlarmResponse> {
+    // action GET = 0, alarm NONE = 0 (numbers: see ENUM_NUMBERS).
+    const res = await this.unary<AlarmResponse>('Maintenance', 'alarm', { action: 0, memberID: 0, alarm: 0 }, opts);
+    for (const a of res.alarms ?? []) a.alarm = canonicalEnum(String(a.alarm)) as typeof a.alarm;
+    return res;
   }
   memberList(opts?: CallOptions): Promise<MemberListResponse> {
     return this.unary('Cluster', 'memberList', { linearizable: false }, opts);

@@ -314,8 +314,7 @@ async function buildHealthReport(conn: EtcdConnectionOptions, pool: ClientPool, 
 // ---- output ----------------------------------------------------------------------------------
 
 function quorumLine(q: QuorumInfo): string {
-  const learners = '';
-  if (!q.hasQuorum) return `quorum LOST: ${q.reachableVoters} of ${q.voters} voting members answer, ${q.quorum} needed${learners}`;
+  if (!q.hasQuorum) return `quorum LOST: ${q.reachableVoters} of ${q.voters} voting members answer, ${q.quorum} needed`;
   return `${q.voters} voting member(s), quorum ${q.quorum}: survives ${q.faultTolerance} failure(s)${q.reachableVoters < q.voters ? `; ${q.reachableVoters} answer now, so ${q.remainingTolerance} more` : ''}`;
 }
 

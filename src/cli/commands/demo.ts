@@ -3,7 +3,9 @@
 import { Option, type Command } from '@commander-js/extra-typings';
 import type { GlobalFlags, Io } from '../context.js';
 import { startEmbeddedSandbox } from './sandbox.js';
+import path from 'node:path';
 import { runDemo } from '../demo/story.js';
+import { startLocalEtcd } from '../../etcd/local.js';
 
 export function registerDemo(program: Command, io: Io, _globals: () => GlobalFlags): void {
   program
@@ -11,10 +13,17 @@ export function registerDemo(program: Command, io: Io, _globals: () => GlobalFla
     .description('start a sandbox cluster (the seed scenario) and walk through cluster maintenance on it')
     .addOption(new Option('--scenario <file|name>', 'scenario to run the demo on').default('seed'))
     .addOption(new Option('--keep-running', 'keep the sandbox serving after the demo, for kubectl (Ctrl-C ends it)'))
+    .addOption(new Option('--no-etcd', 'keep the sandbox in memory even when etcd is installed (no snapshot at the end)'))
     .action(async (opts) => {
-      const sb = await startEmbeddedSandbox({ scenario: opts.scenario, timeScale: 60 });
+      // With etcd installed, the sandbox keeps its objects in a real etcd, and the demo ends by
+      // backing it up; without it, the sandbox runs in memory.
+      const etcd = opts.etcd === false ? undefined : await startLocalEtcd();
+      const sb = await startEmbeddedSandbox({ scenario: opts.scenario, timeScale: 60, etcd: etcd ? { endpoints: [etcd.clientURL] } : undefined }).catch(async (e) => {
+        await etcd?.stop();
+        throw e;
+      });
       try {
-        await runDemo({ kubeconfig: sb.kubeconfigPath, io });
+        await runDemo({ kubeconfig: sb.kubeconfigPath, io, etcd: etcd ? { endpoints: [etcd.clientURL], snapshotDir: path.dirname(sb.kubeconfigPath) } : undefined });
         if (opts.keepRunning) {
           io.out(`\nThe sandbox keeps serving at ${sb.url}. Try:\n  kubectl --kubeconfig ${sb.kubeconfigPath} get nodes,pods -A -o wide\nCtrl-C to stop.\n`);
           await new Promise<void>((resolve) => {
@@ -24,6 +33,7 @@ export function registerDemo(program: Command, io: Io, _globals: () => GlobalFla
         }
       } finally {
         await sb.stop();
+        await etcd?.stop();
       }
     });
 }

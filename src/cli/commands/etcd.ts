@@ -140,7 +140,7 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
     .command('status <file>')
     .description("a snapshot's hash, revision, total keys and size (as etcdctl/etcdutl snapshot status), with the sha256 and the page consistency checked")
     .addOption(new Option('-w, --write-out <format>', 'table (default), simple (etcdctl\'s line), json, yaml'))
-    .addOption(new Option('--skip-hash-check', 'accept a file without the sha256 etcd appends (a copied member/snap/db)'))
+    .addOption(new Option('--skip-hash-check', 'do not verify the sha256 etcd appends, and accept a file without one (a copied member/snap/db), as etcdutl restore --skip-hash-check'))
     .action(async (file, opts) => {
       const format = outputFormat(writeOut(opts.writeOut), globals(), ['table', 'simple', 'json', 'yaml']);
       const progress = new Progress(io, format === 'json' || format === 'yaml');
@@ -148,6 +148,7 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
       let st;
       try {
         st = await snapshotStatus(file, {
+          skipHashCheck: !!opts.skipHashCheck,
           onProgress: (done, total) => {
             if (performance.now() - since < (io.isTTY ? 250 : 2000) || done >= total) return;
             progress.status('status', `reading ${file}: ${Math.floor((100 * done) / Math.max(total, 1))}% of ${humanizeBytes(total)}`);

@@ -5,6 +5,9 @@ import type { KubeObject } from '../../api/types.js';
 import { KubeClient } from '../../kube/index.js';
 import type { Io } from '../context.js';
 import { table } from '../output/format.js';
+import path from 'node:path';
+import { saveVerifiedSnapshot } from '../../etcd/snapshot.js';
+import { renderStatusTable } from '../../etcd/status.js';
 import { resolveNodes, setCordon } from '../../drain/cordon.js';
 import { drainNodes } from '../../drain/drain.js';
 import { gatherDrainInput } from '../../drain/gather.js';
@@ -21,6 +24,8 @@ type Obj = Record<string, unknown>;
 export interface DemoOptions {
   kubeconfig: string;
   io: Io;
+  /** The etcd the sandbox keeps its objects in: the demo ends with a verified snapshot of it. */
+  etcd?: { endpoints: string[]; snapshotDir: string };
   /** Give up waiting for the cluster after this long (real ms). */
   timeoutMs?: number;
 }
@@ -117,6 +122,35 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const busiest = [...new Set(blueNodes)].sort((a, b) => blueNodes.filter((n) => n === b).length - blueNodes.filter((n) => n === a).length || a.localeCompare(b))[0] ?? node;
   await safeWay(client, busiest, io, timeout);
   await upgradePlan(client, io);
+  await etcdBackup(opts, io);
+}
+
+/** Story 3 in brief: before any upgrade, a verified snapshot of the etcd the cluster lives in. */
+async function etcdBackup(opts: DemoOptions, io: Io): Promise<void> {
+  if (!opts.etcd) {
+    io.out(`
+Story 3, backups: this sandbox ran in memory. With etcd installed (Debian: apt-get install etcd-server etcd-client),
+the demo keeps the cluster in a real etcd and ends with a verified snapshot of it.
+`);
+    return;
+  }
+  const file = path.join(opts.etcd.snapshotDir, 'sandbox-etcd-snapshot.db');
+  io.out(`
+Story 3, before the upgrade: back up etcd, where this sandbox keeps every object (/registry/...).
+`);
+  io.out(`
+$ upkeep etcd snapshot save ${file} --endpoints=${opts.etcd.endpoints.join(',')}
+`);
+  const { save, status } = await saveVerifiedSnapshot({ endpoints: opts.etcd.endpoints }, file);
+  io.out(`Snapshot saved at ${save.file} (${(save.size / 1024 / 1024).toFixed(1)} MiB, revision ${save.revision ?? status.revision}); its sha256 checked as it streamed.
+`);
+  io.out(`
+$ upkeep etcd snapshot status ${file} -w table
+`);
+  io.out(renderStatusTable(status));
+  io.out(`
+The same numbers etcdctl snapshot status prints; upkeep etcd snapshot restore writes a data dir etcd starts on.
+`);
 }
 
 /** Story 2 in brief: the plan from the cluster's version to the next minor, kubeadm's tables and the preflight findings. */

@@ -6,7 +6,8 @@ import type { KubeClient, ResourceRef } from '../kube/index.js';
 import type { DrainImpactInput } from './impact.js';
 import type { DrainOptions } from './types.js';
 
-const WORKLOAD_KINDS: ResourceRef[] = [
+/** The workload kinds whose replica counts the impact analysis reads. */
+export const WORKLOAD_KINDS: ResourceRef[] = [
   { group: 'apps', version: 'v1', resource: 'replicasets' },
   { group: 'apps', version: 'v1', resource: 'deployments' },
   { group: 'apps', version: 'v1', resource: 'statefulsets' },
@@ -15,7 +16,8 @@ const WORKLOAD_KINDS: ResourceRef[] = [
   { version: 'v1', resource: 'replicationcontrollers' },
 ];
 
-async function all(client: KubeClient, ref: ResourceRef, query: { labelSelector?: string; fieldSelector?: string; limit?: number } = {}): Promise<KubeObject[]> {
+/** Every object of a list, page by page. */
+export async function listEvery(client: KubeClient, ref: ResourceRef, query: { labelSelector?: string; fieldSelector?: string; limit?: number } = {}): Promise<KubeObject[]> {
   const out: KubeObject[] = [];
   for await (const o of client.listAll(ref, query)) out.push(o);
   return out;
@@ -25,7 +27,7 @@ export async function gatherDrainInput(client: KubeClient, nodes: KubeObject[], 
   const limit = options.chunkSize > 0 ? options.chunkSize : undefined;
   const onNodes: KubeObject[] = [];
   for (const node of nodes) {
-    onNodes.push(...(await all(client, { version: 'v1', resource: 'pods' }, { fieldSelector: `spec.nodeName=${node.metadata.name}`, labelSelector: options.podSelector || undefined, limit })));
+    onNodes.push(...(await listEvery(client, { version: 'v1', resource: 'pods' }, { fieldSelector: `spec.nodeName=${node.metadata.name}`, labelSelector: options.podSelector || undefined, limit })));
   }
   const namespaces = [...new Set(onNodes.map((p) => p.metadata.namespace ?? 'default'))].sort();
   const pods = new Map<string, KubeObject>(onNodes.map((p) => [p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`, p]));
@@ -34,9 +36,9 @@ export async function gatherDrainInput(client: KubeClient, nodes: KubeObject[], 
   await Promise.all(
     namespaces.map(async (namespace) => {
       const [nsPods, nsPdbs, ...kinds] = await Promise.all([
-        all(client, { version: 'v1', resource: 'pods', namespace }, { limit }),
-        all(client, { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace }),
-        ...WORKLOAD_KINDS.map((ref) => all(client, { ...ref, namespace }, { limit })),
+        listEvery(client, { version: 'v1', resource: 'pods', namespace }, { limit }),
+        listEvery(client, { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace }),
+        ...WORKLOAD_KINDS.map((ref) => listEvery(client, { ...ref, namespace }, { limit })),
       ]);
       for (const p of nsPods) pods.set(p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`, p);
       pdbs.push(...nsPdbs);

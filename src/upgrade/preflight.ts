@@ -5,7 +5,8 @@
 // go down, bare pods that are lost), plus images a rollback could not return to (:latest or no
 // tag). preflightFindings is pure over a snapshot; preflight reads the snapshot and calls it.
 import type { KubeObject } from '../api/types.js';
-import type { KubeClient, ResourceRef } from '../kube/index.js';
+import type { KubeClient } from '../kube/index.js';
+import { WORKLOAD_KINDS, listEvery } from '../drain/gather.js';
 import { analyzeDrain } from '../drain/impact.js';
 import { controllerOf, isMirrorPod } from '../drain/filters.js';
 import { drainOptions, type DrainImpact } from '../drain/types.js';
@@ -332,28 +333,13 @@ export function preflightFindings(s: PreflightSnapshot): Finding[] {
   return sortFindings([...nodeFindings(s.nodes), ...controlPlaneFindings(s.nodes, s.pods), ...drainFindings(s), ...imageFindings(s.pods, s.workloads)]);
 }
 
-const WORKLOAD_KINDS: ResourceRef[] = [
-  { group: 'apps', version: 'v1', resource: 'replicasets' },
-  { group: 'apps', version: 'v1', resource: 'deployments' },
-  { group: 'apps', version: 'v1', resource: 'statefulsets' },
-  { group: 'apps', version: 'v1', resource: 'daemonsets' },
-  { group: 'batch', version: 'v1', resource: 'jobs' },
-  { version: 'v1', resource: 'replicationcontrollers' },
-];
-
-async function listAll(client: KubeClient, ref: ResourceRef): Promise<KubeObject[]> {
-  const out: KubeObject[] = [];
-  for await (const o of client.listAll(ref, { limit: 500 })) out.push(o);
-  return out;
-}
-
 /** Read what preflight looks at: nodes, pods, budgets and workloads, cluster-wide. */
 export async function gatherPreflight(client: KubeClient): Promise<PreflightSnapshot> {
   const [nodes, pods, pdbs, ...kinds] = await Promise.all([
-    listAll(client, { version: 'v1', resource: 'nodes' }),
-    listAll(client, { version: 'v1', resource: 'pods' }),
-    listAll(client, { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' }),
-    ...WORKLOAD_KINDS.map((ref) => listAll(client, ref)),
+    listEvery(client, { version: 'v1', resource: 'nodes' }, { limit: 500 }),
+    listEvery(client, { version: 'v1', resource: 'pods' }, { limit: 500 }),
+    listEvery(client, { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' }, { limit: 500 }),
+    ...WORKLOAD_KINDS.map((ref) => listEvery(client, ref, { limit: 500 })),
   ]);
   return { nodes, pods, pdbs, workloads: kinds.flat() };
 }

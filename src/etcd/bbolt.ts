@@ -91,6 +91,12 @@ export interface BoltOpenOptions {
    * that callback (copy what you keep). Default false: every slice stays valid.
    */
   reuseBuffers?: boolean;
+  /**
+   * Share reads with a reader thread (see createBlockRing): blocks come from shared memory that
+   * the thread fills in file order (and hashes), and blocks this reader reads go there too, so
+   * each block is read from the file once. Implies reuseBuffers; blockBytes is the ring's.
+   */
+  ring?: BlockRing;
 }
 
 /** Called for each entry: key, value (empty for a nested bucket), and whether it is a bucket. */
@@ -162,6 +168,11 @@ export class BoltDB {
   private readonly maxBlocks: number;
   private readonly reuse: boolean;
   private readonly blocks = new Map<number, Buffer>();
+  private readonly ring: RingView | undefined;
+  /** Blocks in `blocks` that are ring slots held by this reader (released when evicted). */
+  private readonly held = new Set<number>();
+  private scratch: Buffer | undefined;
+  private ringTimeouts = 0;
 
   constructor(path: string, options: BoltOpenOptions = {}) {
     this.path = path;
@@ -174,9 +185,19 @@ export class BoltDB {
       throw e;
     }
     const ps = this.meta.pageSize;
-    this.blockBytes = Math.max(ps, Math.floor((options.blockBytes ?? 1 << 20) / ps) * ps);
-    this.maxBlocks = Math.max(4, Math.floor((options.cacheBytes ?? 32 << 20) / this.blockBytes));
-    this.reuse = !!options.reuseBuffers;
+    const ring = options.ring && options.ring.blockBytes % ps === 0 ? options.ring : undefined;
+    this.blockBytes = ring ? ring.blockBytes : Math.max(ps, Math.floor((options.blockBytes ?? 1 << 20) / ps) * ps);
+    // With a ring, few blocks are held at once: a held slot is one the reader thread cannot refill.
+    this.maxBlocks = ring ? RING_HELD_BLOCKS : Math.max(4, Math.floor((options.cacheBytes ?? 32 << 20) / this.blockBytes));
+    this.reuse = !!options.reuseBuffers || !!ring;
+    if (ring) {
+      this.ring = {
+        ...ring,
+        ctrl: new Int32Array(ring.ctrl),
+        mem: Buffer.from(ring.data),
+        fullBlocks: Math.floor(this.fileSize / ring.blockBytes),
+      };
+    }
   }
 
   get pageSize(): number {
@@ -197,6 +218,11 @@ export class BoltDB {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     this.blocks.clear();
+    if (this.ring) {
+      for (const index of this.held) this.releaseSlot(index);
+      this.held.clear();
+      Atomics.store(this.ring.ctrl, this.ring.slots * 2 + RING_DONE, 1);
+    }
   }
 
   /** The root bucket: its entries are the top-level buckets. */
@@ -338,8 +364,13 @@ export class BoltDB {
       throw new BoltError(`page ${id}: its ${overflow} overflow pages run past the end of the file (${this.fileSize} bytes): the file is truncated`, this.path);
     }
     if (inBlock + length <= block.length) return block.subarray(inBlock, inBlock + length);
-    // A page with overflow that crosses a block boundary: read it on its own.
-    const buf = Buffer.allocUnsafe(length);
+    // A page with overflow that crosses a block boundary: read it on its own (when recycling, into
+    // one scratch buffer: a page is done with before the next page is read).
+    let buf: Buffer;
+    if (this.reuse) {
+      if (!this.scratch || this.scratch.length < length) this.scratch = Buffer.allocUnsafe(Math.max(length, this.blockBytes));
+      buf = this.scratch.subarray(0, length);
+    } else buf = Buffer.allocUnsafe(length);
     this.readFully(buf, offset);
     return buf;
   }
@@ -362,12 +393,102 @@ export class BoltDB {
       if (oldest !== undefined) {
         recycled = this.blocks.get(oldest);
         this.blocks.delete(oldest);
+        if (this.held.delete(oldest)) {
+          this.releaseSlot(oldest);
+          recycled = undefined;
+        }
       }
     }
-    const buf = this.reuse && recycled && recycled.length >= length ? recycled.subarray(0, length) : Buffer.allocUnsafe(length);
-    this.readFully(buf, start);
+    let buf = this.ring && index < this.ring.fullBlocks && this.ringTimeouts < RING_MAX_TIMEOUTS ? this.ringBlock(index) : undefined;
+    if (buf) this.held.add(index);
+    else {
+      buf = this.reuse && recycled && recycled.length >= length ? recycled.subarray(0, length) : Buffer.allocUnsafe(length);
+      this.readFully(buf, start);
+    }
     this.blocks.set(index, buf);
     return buf;
+  }
+
+  /**
+   * Block `index` from the ring: taken when the reader thread has it, or read into its slot when
+   * the slot is free; undefined when neither (too far from the thread's position): read privately.
+   */
+  private ringBlock(index: number): Buffer | undefined {
+    const r = this.ring!;
+    const s = index % r.slots;
+    const bi = 2 * s;
+    const si = 2 * s + 1;
+    const view = r.mem.subarray(s * r.blockBytes, (s + 1) * r.blockBytes);
+    // Where the walk is, for the thread: READY blocks well behind it are not wanted (the walk read
+    // them itself, or no bucket reaches them) and their slots may be refilled. Jumps far from the
+    // thread (the root page at the end of the file) say nothing about that.
+    const pos = Atomics.load(r.ctrl, r.slots * 2 + RING_NEXT);
+    if (index >= pos - r.slots && index < pos + r.slots + RING_AHEAD) Atomics.store(r.ctrl, r.slots * 2 + RING_MAINPOS, index);
+    let waits = 0;
+    for (let spins = 0; spins < 1000; spins++) {
+      const st = Atomics.load(r.ctrl, si);
+      const b = Atomics.load(r.ctrl, bi);
+      const next = Atomics.load(r.ctrl, r.slots * 2 + RING_NEXT);
+      if (b === index) {
+        if (st === SLOT_READY || st === SLOT_RELEASED) {
+          if (Atomics.compareExchange(r.ctrl, si, st, SLOT_HELD) !== st) continue;
+          Atomics.store(r.ctrl, r.slots * 2 + RING_MAINPOS, index);
+          return view;
+        }
+        if (st === SLOT_WRITING) {
+          if (waits++ >= RING_MAX_WAITS || !this.ringWait(si, st)) return undefined;
+          continue;
+        }
+        return undefined;
+      }
+      // Claim the slot while the thread has not reached this block yet and has finished with
+      // the block before it in the slot.
+      if (r.walkReads && index >= next && index < next + r.slots && slotFree(r.ctrl, s, r.slots, false)) {
+        if (Atomics.compareExchange(r.ctrl, si, st, SLOT_WRITING) !== st) continue;
+        Atomics.store(r.ctrl, bi, index);
+        try {
+          this.readFully(view, index * r.blockBytes);
+        } catch (e) {
+          Atomics.store(r.ctrl, bi, -1);
+          Atomics.store(r.ctrl, si, SLOT_EMPTY);
+          throw e;
+        }
+        Atomics.store(r.ctrl, si, SLOT_HELD);
+        Atomics.notify(r.ctrl, si);
+        Atomics.store(r.ctrl, r.slots * 2 + RING_MAINPOS, index);
+        return view;
+      }
+      // A little ahead of the thread (its slots are all in use): wait for it rather than read the
+      // block twice. Far ahead (the walk jumps, e.g. to the root page at the end): read it here.
+      // (Not when this reader holds a block whose slot the thread must refill on the way.)
+      if (index >= next && index < next + r.slots + RING_AHEAD && !this.holdsUpThread(next, index) && waits++ < RING_MAX_WAITS) {
+        if (!this.ringWait(si, st)) return undefined;
+        continue;
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /** Whether a block this reader holds sits in a slot the thread must refill to reach `index`. */
+  private holdsUpThread(next: number, index: number): boolean {
+    const slots = this.ring!.slots;
+    for (const h of this.held) if (h + slots >= next && h + slots <= index) return true;
+    return false;
+  }
+
+  /** Wait for a slot to change; false once the thread has kept the walk waiting too often (it may be gone): read alone from then on. */
+  private ringWait(si: number, st: number): boolean {
+    if (this.ringTimeouts >= RING_MAX_TIMEOUTS) return false;
+    if (Atomics.wait(this.ring!.ctrl, si, st, 10) === 'timed-out') this.ringTimeouts++;
+    return true;
+  }
+
+  private releaseSlot(index: number): void {
+    const r = this.ring!;
+    const si = 2 * (index % r.slots) + 1;
+    Atomics.store(r.ctrl, si, SLOT_RELEASED);
+    Atomics.notify(r.ctrl, si);
   }
 
   private readFully(buf: Buffer, position: number): void {
@@ -739,6 +860,142 @@ export class BoltBucket {
     return new BoltBucket(this.db, name, root, sequence, root === 0 ? header.subarray(BUCKET_HEADER_SIZE) : undefined);
   }
 }
+
+// ---- block ring (reads shared with a reader thread) ------------------------------------------
+
+/**
+ * Shared memory for `ring`: `slots` blocks of `blockBytes`, and per slot [block index, state],
+ * then the thread's next block, a done flag, and the walk's position. Block i lives in slot
+ * i % slots. A slot is refilled only once the walk released it (or clearly passed it) and the
+ * thread has finished with its block, so a block is never changed while either side uses it.
+ */
+export interface BlockRing {
+  data: SharedArrayBuffer;
+  ctrl: SharedArrayBuffer;
+  slots: number;
+  blockBytes: number;
+  /** Whether the walk reads blocks the thread has not reached into their slots (else it waits for the thread). */
+  walkReads: boolean;
+}
+
+interface RingView extends Omit<BlockRing, "ctrl"> {
+  ctrl: Int32Array;
+  mem: Buffer;
+  fullBlocks: number;
+}
+
+const SLOT_EMPTY = 0;
+const SLOT_WRITING = 1;
+/** Filled by the thread, not yet taken by the walk. */
+const SLOT_READY = 2;
+const SLOT_HELD = 3;
+const SLOT_RELEASED = 4;
+const RING_NEXT = 0;
+const RING_DONE = 1;
+const RING_MAINPOS = 2;
+/** A READY block this far behind the walk is taken as not wanted (the walk reads it itself if it is). */
+const RING_STALE = 8;
+/** Blocks the walk holds at once when reading through a ring (its cache). */
+const RING_HELD_BLOCKS = 8;
+/** How far past the thread's slots the walk waits for the thread instead of reading itself. */
+const RING_AHEAD = 8;
+const RING_MAX_WAITS = 50;
+const RING_MAX_TIMEOUTS = 20;
+
+export function createBlockRing(slots = 24, blockBytes = 1 << 20, walkReads = true): BlockRing {
+  const ring: BlockRing = { data: new SharedArrayBuffer(slots * blockBytes), ctrl: new SharedArrayBuffer((slots * 2 + 4) * 4), slots, blockBytes, walkReads };
+  const ctrl = new Int32Array(ring.ctrl);
+  for (let s = 0; s < slots; s++) ctrl[2 * s] = -1;
+  return ring;
+}
+
+function slotFree(ctrl: Int32Array, s: number, slots: number, done: boolean): boolean {
+  const st = Atomics.load(ctrl, 2 * s + 1);
+  if (st === SLOT_EMPTY || st === SLOT_RELEASED) return true;
+  return st === SLOT_READY && (done || Atomics.load(ctrl, 2 * s) + RING_STALE < Atomics.load(ctrl, slots * 2 + RING_MAINPOS));
+}
+
+/**
+ * The reader thread (CommonJS, for `new Worker(src, { eval: true, workerData })`), workerData
+ * { file, ring, hashLength }: goes through the blocks in file order, reading each into its slot
+ * unless the walk already did, and feeds the first hashLength bytes to sha256 (posted as hex).
+ * With hashLength 0 it only reads ahead, and stops when the walk is done.
+ */
+export const BLOCK_RING_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { file, ring, hashLength } = workerData;
+const N = ring.slots, B = ring.blockBytes;
+const ctrl = new Int32Array(ring.ctrl);
+const mem = new Uint8Array(ring.data);
+const NEXT = 2 * N + ${RING_NEXT}, DONE = 2 * N + ${RING_DONE}, MAINPOS = 2 * N + ${RING_MAINPOS};
+const h = hashLength > 0 ? require('node:crypto').createHash('sha256') : null;
+const fd = fs.openSync(file, 'r');
+const fullBlocks = Math.floor(fs.fstatSync(fd).size / B);
+let own;
+function readInto(buf, pos) {
+  let done = 0;
+  while (done < buf.length) {
+    const n = fs.readSync(fd, buf, done, buf.length - done, pos + done);
+    if (n === 0) throw new Error('unexpected end of file at byte ' + (pos + done));
+    done += n;
+  }
+}
+function hash(u8, start) {
+  if (!h) return;
+  const end = Math.min(start + u8.length, hashLength);
+  if (end > start) h.update(u8.subarray(0, end - start));
+}
+function free(s, st, done) {
+  if (st === ${SLOT_EMPTY} || st === ${SLOT_RELEASED}) return true;
+  return st === ${SLOT_READY} && (done || Atomics.load(ctrl, 2 * s) + ${RING_STALE} < Atomics.load(ctrl, MAINPOS));
+}
+const last = h ? Math.ceil(hashLength / B) : fullBlocks;
+for (let i = 0; i < last; i++) {
+  if (!h && Atomics.load(ctrl, DONE) === 1) break;
+  const start = i * B;
+  if (i >= fullBlocks) {
+    own = own || Buffer.allocUnsafe(B);
+    const b = own.subarray(0, Math.min(B, hashLength - start));
+    readInto(b, start);
+    hash(b, start);
+    Atomics.store(ctrl, NEXT, i + 1);
+    continue;
+  }
+  const s = i % N, bi = 2 * s, si = 2 * s + 1;
+  const view = mem.subarray(s * B, (s + 1) * B);
+  for (;;) {
+    const st = Atomics.load(ctrl, si), b = Atomics.load(ctrl, bi);
+    if (b === i) {
+      if (st === ${SLOT_WRITING}) { Atomics.wait(ctrl, si, st, 5); continue; }
+      hash(view, start);
+      break;
+    }
+    const done = Atomics.load(ctrl, DONE) === 1;
+    if (free(s, st, done)) {
+      if (Atomics.compareExchange(ctrl, si, st, ${SLOT_WRITING}) !== st) continue;
+      Atomics.store(ctrl, bi, i);
+      readInto(view, start);
+      Atomics.store(ctrl, si, ${SLOT_READY});
+      Atomics.notify(ctrl, si);
+      hash(view, start);
+      break;
+    }
+    if (done) {
+      own = own || Buffer.allocUnsafe(B);
+      readInto(own, start);
+      hash(own, start);
+      break;
+    }
+    if (!h && Atomics.load(ctrl, DONE) === 1) break;
+    Atomics.wait(ctrl, si, st, 2);
+  }
+  Atomics.store(ctrl, NEXT, i + 1);
+  Atomics.notify(ctrl, NEXT);
+}
+fs.closeSync(fd);
+parentPort.postMessage(h ? h.digest('hex') : '');
+`;
 
 // ---- helpers -------------------------------------------------------------------------------
 

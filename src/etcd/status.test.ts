@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { crc32c, crc32cPortable } from './crc32c.js';
 import { decodeKeyValue, decodeRevision, encodeRevision, humanizeBytes, snapshotLayout, snapshotRevision, snapshotStatus, statusErrors, statusJson } from './status.js';
-import { assemble, bucketValue, encodeKeyValue, leafPage, metaPage } from './testing/boltfile.js';
+import { assemble, branchPage, bucketValue, encodeKeyValue, leafPage, metaPage } from './testing/boltfile.js';
 
 // An etcd-shaped db: `key` holds revisions 2 (put a), 3 (put b), 4 (delete a), 5 (put a again),
 // 6 (delete b); `meta` holds the consistent index and the finished compaction.
@@ -78,6 +78,67 @@ describe('snapshot status', () => {
     assert.deepEqual(statusErrors(st), []);
     const json = statusJson(st);
     assert.deepEqual(Object.keys(json).slice(0, 4), ['hash', 'revision', 'totalKey', 'totalSize'], "etcdctl's JSON fields first");
+  });
+
+  it('gives the same figures when a reader thread shares the reads (large files), and still catches a wrong digest', async () => {
+    // 60 leaves of the `key` bucket, some with values spanning several pages, laid out of key
+    // order with free pages between, the branch last (as in a real file: the walk jumps around);
+    // read through 8 KiB blocks, so the file is many times the reader thread's 24 slots.
+    const order = Array.from({ length: 60 }, (_, i) => i).sort((a, b) => ((a * 37) % 61) - ((b * 37) % 61));
+    const pages: Buffer[] = [];
+    const children: Array<{ key: Buffer; pgid: number }> = [];
+    let next = 4;
+    let rev = 2;
+    const leafOf = new Map<number, { id: number; entries: Array<{ key: Buffer; value: Buffer }> }>();
+    for (let i = 0; i < 60; i++) {
+      const entries = [0, 1, 2].map((j) => {
+        const r = rev++;
+        const big = (i * 3 + j) % 7 === 0 ? 9000 + i * 100 : 40;
+        const tomb = (i * 3 + j) % 11 === 5;
+        return { key: encodeRevision(r, 0, tomb), value: encodeKeyValue({ key: `/registry/k${(i * 3 + j) % 50}`, value: tomb ? undefined : 'x'.repeat(big), modRevision: r }) };
+      });
+      leafOf.set(i, { id: 0, entries });
+    }
+    for (const i of order) {
+      const leaf = leafOf.get(i)!;
+      leaf.id = next;
+      const page = leafPage(next, leaf.entries);
+      pages.push(page);
+      next += page.length / 4096 + (i % 3 === 0 ? 1 : 0); // a free page now and then
+    }
+    for (let i = 0; i < 60; i++) children.push({ key: leafOf.get(i)!.entries[0].key, pgid: leafOf.get(i)!.id });
+    const branchId = next;
+    const pgid = branchId + 1;
+    const db = assemble([
+      metaPage(0, { root: 2, freelist: null, pgid, txid: 2 }),
+      metaPage(1, { root: 2, freelist: null, pgid, txid: 3 }),
+      leafPage(2, [
+        { key: 'key', value: bucketValue(branchId), bucket: true },
+        { key: 'meta', value: bucketValue(0, metaEntries), bucket: true },
+      ]),
+      ...pages,
+      branchPage(branchId, children),
+    ]);
+    const good = write(withDigest(db));
+    const damaged = Buffer.from(withDigest(db));
+    damaged[5 * 4096 - 100] ^= 1; // in a page no bucket reaches: the figures stay, the digest does not
+    const bad = write(damaged);
+    const plain = write(db);
+    const cases = [
+      { story: 'a snapshot with its digest', file: good, skipHashCheck: false, sha256: 'ok' },
+      { story: 'a snapshot whose bytes changed', file: bad, skipHashCheck: false, sha256: 'mismatch' },
+      { story: '--skip-hash-check', file: good, skipHashCheck: true, sha256: 'skipped' },
+      { story: 'a db without a digest', file: plain, skipHashCheck: false, sha256: 'missing' },
+    ];
+    for (const c of cases) {
+      const alone = await snapshotStatus(c.file, { skipHashCheck: c.skipHashCheck, ringBlockBytes: 1 << 30 });
+      const shared = await snapshotStatus(c.file, { skipHashCheck: c.skipHashCheck, ringBlockBytes: 8192 });
+      assert.equal(shared.sha256.state, c.sha256, c.story);
+      assert.equal(alone.check.ok, true, `${c.story}: ${alone.check.errors.join('; ')}`);
+      assert.equal(alone.totalKey, 180 + 2, c.story);
+      assert.equal(alone.revision, rev - 1, c.story);
+      assert.deepEqual(shared, alone, c.story);
+    }
   });
 
   it('reads the revision of a snapshot from its last key without a full pass', () => {

@@ -4,8 +4,6 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import type { GlobalFlags, Io } from '../context.js';
 import { startEmbeddedSandbox } from './sandbox.js';
 import path from 'node:path';
-import { runDemo } from '../demo/story.js';
-import { startLocalEtcd } from '../../etcd/local.js';
 
 export function registerDemo(program: Command, io: Io, _globals: () => GlobalFlags): void {
   program
@@ -17,6 +15,8 @@ export function registerDemo(program: Command, io: Io, _globals: () => GlobalFla
     .action(async (opts) => {
       // With etcd installed, the sandbox keeps its objects in a real etcd, and the demo ends by
       // backing it up; without it, the sandbox runs in memory.
+      // Loaded here, not at start-up: the story and the etcd client (gRPC) are heavy imports.
+      const [{ runDemo }, { startLocalEtcd }] = await Promise.all([import('../demo/story.js'), import('../../etcd/local.js')]);
       const etcd = opts.etcd === false ? undefined : await startLocalEtcd();
       const sb = await startEmbeddedSandbox({ scenario: opts.scenario, timeScale: 60, etcd: etcd ? { endpoints: [etcd.clientURL] } : undefined }).catch(async (e) => {
         await etcd?.stop();

@@ -16,6 +16,10 @@ import { gatherDrainInput } from '../../drain/gather.js';
 import { analyzeDrain, renderImpact } from '../../drain/impact.js';
 import { drainOptions } from '../../drain/types.js';
 
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** "waiting to evict ns/pod: PodDisruptionBudget ns/x allows no disruption (needs 3 healthy, has 3); attempt 2" */
 export function budgetWaitLine(w: { pod: string; budget: string; message: string; attempts: number }): string {
   const m = /needs (\d+) healthy pods and has (\d+) currently/.exec(w.message);
@@ -72,6 +76,8 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         surge: !!opts.surge,
         maxUnavailable: parseIntFlag(opts.maxUnavailable, '--max-unavailable', 1),
         concurrency: 16,
+        // The command to continue with says which cluster, as this one did.
+        command: ['upkeep', ...(g.kubeconfig ? ['--kubeconfig', shellQuote(g.kubeconfig)] : []), ...(g.context ? ['--context', shellQuote(g.context)] : []), 'drain'].join(' '),
       };
       if (options.surge && options.disableEviction) throw new UsageError("'--surge' and '--disable-eviction' are mutually exclusive: a surge relies on the eviction API's budget checks");
       const client = await clientFromFlags(g, io);
@@ -135,7 +141,12 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         const bad = result.nodes.filter((n) => n.status !== 'drained');
         if (bad.length && format === 'table') {
           io.err(`There are pending nodes to be drained:\n${bad.map((n) => ` ${n.node}`).join('\n')}\n`);
-          if (result.continueWith) io.err(`To continue: ${result.continueWith}\n`);
+          if (result.continueWith) {
+            // A refusal names the flags that would override it ("use --force to override"): offer them, saying what they cost.
+            const needed = [...new Set(bad.flatMap((n) => [...(n.errorLine ?? '').matchAll(/use (--[a-z-]+)/g)].map((m) => m[1])))].filter((f) => !result.continueWith!.includes(f));
+            if (needed.length) io.err(`To continue, if the pods named above may go as the flags say: ${result.continueWith} ${needed.join(' ')}\n`);
+            else io.err(`To continue: ${result.continueWith}\n`);
+          }
         }
         if (abort.signal.aborted) throw new ExitError(1, 'drain interrupted');
         if (bad.some((n) => n.status === 'failed')) throw new ExitError(1);

@@ -400,6 +400,22 @@ describe('drainNodes on the sandbox', () => {
     assert.equal((await podsOn('node01')).some((p) => p.metadata.deletionTimestamp), false);
   });
 
+  it('a server dry run answers at once when a PodDisruptionBudget would refuse, instead of waiting like kubectl', async () => {
+    const { client } = await start();
+    await apply(pdb('blue-pdb', 'blue', 'minAvailable: 3'));
+    await budgetStatus('blue-pdb', { disruptionsAllowed: 0, currentHealthy: 3 });
+    const blueOnNode01 = (await livePods('blue')).find((p) => nodeOf(p) === 'node01')!;
+    const rec = recorder();
+    const r = await drainNodes(client, ['node01'], options({ ignoreDaemonSets: true, force: true, dryRun: 'server' }), rec.callbacks);
+    assert.equal(r.nodes[0].status, 'blocked');
+    assert.deepEqual(r.nodes[0].blockingBudgets, ['default/blue-pdb']);
+    assert.deepEqual(r.nodes[0].pendingPods, [`default/${blueOnNode01.metadata.name}`]);
+    assert.match(r.nodes[0].errorLine ?? '', /refused \(server dry run\): The disruption budget blue-pdb needs 3 healthy pods and has 3 currently/);
+    assert.equal(rec.budgetWaits.length, 0, 'no waiting in a dry run');
+    assert.equal(await unschedulable('node01'), false, 'nothing changed');
+    assert.ok(await sb!.get('pods', 'default', blueOnNode01.metadata.name ?? ''));
+  });
+
   it('leaves a StatefulSet pod recreated under the same name alone (UID precondition)', async () => {
     const { client } = await start();
     const sts = `apiVersion: apps/v1

@@ -51,7 +51,8 @@ export interface DrainCallbacks {
 
 export interface NodeDrainResult {
   node: string;
-  status: 'drained' | 'refused' | 'timeout' | 'failed';
+  /** blocked: a server dry run found a PodDisruptionBudget that refuses an eviction now. */
+  status: 'drained' | 'refused' | 'timeout' | 'failed' | 'blocked';
   /** kubectl's line for refused/failed nodes: error: unable to drain node "x" due to error: ..., continuing command... */
   errorLine?: string;
   /** Pods still on the node (ns/name) when it ended badly. */
@@ -343,6 +344,29 @@ async function drainNode(run: Run, node: KubeObject, cordonState: string): Promi
     const serverDryRun = options.dryRun === 'server';
     const doneWhat = serverDryRun ? `nothing ${verb} (server dry run accepted ${plural(removed.length, 'pod')})` : `${removed.length} ${verb}`;
     const budgetText = budgets.length > 0 ? `waiting on PodDisruptionBudget ${budgets.join(', ')}` : undefined;
+
+    const refusedInDryRun = stopped.filter((p) => {
+      const o = outcomes.get(p);
+      return o?.kind === 'stopped' && o.dryRunRefused !== undefined;
+    });
+    if (!reason && failures.length === 0 && refusedInDryRun.length > 0) {
+      return {
+        node: name,
+        status: 'blocked',
+        pendingPods: refusedInDryRun.map(podKey),
+        state: describe(cordonState, [doneWhat, `a real drain would wait on PodDisruptionBudget ${budgets.join(', ')}`]),
+        evicted: [],
+        blockingBudgets: budgets,
+        errorLine: unableToDrainLine(
+          name,
+          refusedInDryRun.map((p) => {
+            const o = outcomes.get(p);
+            const why = o?.kind === 'stopped' ? o.dryRunRefused : '';
+            return `eviction of pods/"${p.metadata.name}" -n "${p.metadata.namespace}" refused (server dry run): ${why}`;
+          }),
+        ),
+      };
+    }
 
     if (reason || failures.length > 0) {
       const pending = await pendingOn(run, name, stopped);

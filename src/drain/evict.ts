@@ -80,7 +80,7 @@ export type RemovalOutcome =
   /** kubectl's per-pod error text: the pod stays where it is and the node is not drained. */
   | { kind: 'failed'; error: string }
   /** The node's deadline passed or the user interrupted; `budget` when a PDB was refusing it. */
-  | { kind: 'stopped'; stage: 'evicting' | 'waiting'; budget?: string };
+  | { kind: 'stopped'; stage: 'evicting' | 'waiting'; budget?: string; dryRunRefused?: string };
 
 const PODS = { version: 'v1', resource: 'pods' } as const;
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' } as const;
@@ -236,6 +236,9 @@ export async function removePod(ctx: RemovalContext, pod: KubeObject): Promise<R
         budget = found.length > 0 ? found.join(', ') : `${ns}/<unknown>`;
       }
       lastBudget = budget;
+      // A server dry run asks "would this be allowed now?": a refusal is the answer, not a wait
+      // (kubectl retries it until --timeout, kubespray#10029).
+      if (ctx.options.dryRun === 'server') return { kind: 'stopped', stage: 'evicting', budget, dryRunRefused: budgetMessage || err.message };
       const retryInMs = backoffMs(budgetAttempts, delays.budgetBaseMs, delays.budgetMaxMs);
       callbacks.onBudgetWait?.({ pod: podKey(pod), budget, message: budgetMessage || err.message, attempts: budgetAttempts, retryInMs });
       if (!(await pause(retryInMs, signal))) return { kind: 'stopped', stage: 'evicting', budget: lastBudget };

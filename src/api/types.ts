@@ -1,32 +1,30 @@
 // Plain shapes of the Kubernetes API shared by upkeep's client (src/kube) and the sandbox
 // (src/sandbox). Only the fields upkeep reads are typed; objects keep every other field.
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+import type * as k8sApiextensions from 'kubernetes-types/apiextensions/v1.js';
+import type * as k8sApps from 'kubernetes-types/apps/v1.js';
+import type * as k8sBatch from 'kubernetes-types/batch/v1.js';
+import type * as k8sCoordination from 'kubernetes-types/coordination/v1.js';
+import type * as k8sCore from 'kubernetes-types/core/v1.js';
+import type * as k8sMeta from 'kubernetes-types/meta/v1.js';
+import type * as k8sPolicy from 'kubernetes-types/policy/v1.js';
 
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  finalizers?: string[];
-  managedFields?: unknown[];
-  [key: string]: unknown;
-}
+// Object shapes come from kubernetes-types (Kubernetes' OpenAPI as TypeScript, type-only). Two
+// adjustments fit them to the JSON an API server really sends and the sandbox really writes:
+// `metadata` is always present on a served object, and nothing is readonly (the sandbox is the
+// server, so it sets status, uid, resourceVersion and timestamps).
+
+/** A type with its top-level readonly modifiers removed. */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+export type ObjectMeta = Writable<k8sMeta.ObjectMeta>;
+export type OwnerReference = k8sMeta.OwnerReference;
+export type Condition = k8sMeta.Condition;
+
+/** A served object of a known kind: kubernetes-types' shape, metadata required, writable. */
+export type Typed<T extends { metadata?: k8sMeta.ObjectMeta }> = { -readonly [K in keyof T as K extends 'metadata' ? never : K]: T[K] } & {
+  metadata: ObjectMeta;
+};
 
 /** Any Kubernetes object: apiVersion, kind, metadata and whatever else it carries. */
 export interface KubeObject {
@@ -35,6 +33,47 @@ export interface KubeObject {
   metadata: ObjectMeta;
   [key: string]: unknown;
 }
+
+// Typed views of the kinds upkeep reads. Names are Kubernetes' own.
+export type Pod = Typed<k8sCore.Pod>;
+export type PodSpec = k8sCore.PodSpec;
+export type PodStatus = k8sCore.PodStatus;
+export type PodCondition = k8sCore.PodCondition;
+export type PodTemplateSpec = k8sCore.PodTemplateSpec;
+export type Container = k8sCore.Container;
+export type ContainerStatus = k8sCore.ContainerStatus;
+export type Toleration = k8sCore.Toleration;
+export type Taint = k8sCore.Taint;
+export type Volume = k8sCore.Volume;
+export type Node = Typed<k8sCore.Node>;
+export type NodeSpec = k8sCore.NodeSpec;
+export type NodeStatus = k8sCore.NodeStatus;
+export type NodeCondition = k8sCore.NodeCondition;
+export type Namespace = Typed<k8sCore.Namespace>;
+export type Service = Typed<k8sCore.Service>;
+export type Endpoints = Typed<k8sCore.Endpoints>;
+export type ConfigMap = Typed<k8sCore.ConfigMap>;
+export type Secret = Typed<k8sCore.Secret>;
+export type ServiceAccount = Typed<k8sCore.ServiceAccount>;
+export type Event = Typed<k8sCore.Event>;
+export type PersistentVolumeClaim = Typed<k8sCore.PersistentVolumeClaim>;
+export type PersistentVolume = Typed<k8sCore.PersistentVolume>;
+export type ReplicationController = Typed<k8sCore.ReplicationController>;
+export type Deployment = Typed<k8sApps.Deployment>;
+export type DeploymentSpec = k8sApps.DeploymentSpec;
+export type DeploymentStatus = k8sApps.DeploymentStatus;
+export type DeploymentCondition = k8sApps.DeploymentCondition;
+export type ReplicaSet = Typed<k8sApps.ReplicaSet>;
+export type StatefulSet = Typed<k8sApps.StatefulSet>;
+export type DaemonSet = Typed<k8sApps.DaemonSet>;
+export type ControllerRevision = Typed<k8sApps.ControllerRevision>;
+export type Job = Typed<k8sBatch.Job>;
+export type JobCondition = k8sBatch.JobCondition;
+export type CronJob = Typed<k8sBatch.CronJob>;
+export type PodDisruptionBudget = Typed<k8sPolicy.PodDisruptionBudget>;
+export type Eviction = Typed<k8sPolicy.Eviction>;
+export type Lease = Typed<k8sCoordination.Lease>;
+export type CustomResourceDefinition = Typed<k8sApiextensions.CustomResourceDefinition>;
 
 export interface ListMeta {
   resourceVersion?: string;

@@ -20,18 +20,4 @@ export function toYaml(value: unknown): string {
   return YAML.stringify(value, { lineWidth: 0 });
 }
 
-/** Columns separated by three spaces, no borders, headers in capitals (kubectl's printer). */
-export function table(headers: string[], rows: Array<Array<string | number>>): string {
-  const cells = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return (
-    cells
-      .map((r) =>
-        r
-          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
-          .join('   ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
-}
+export { table } from './table.js';

@@ -18,7 +18,7 @@ describe('the table printer (text/tabwriter)', () => {
   it('indents, trims trailing blanks and takes numbers', () => {
     assert.deepEqual(tabwriteLines([['a', 1, ''], ['bbb', 22, '']], { indent: '  ' }), ['  a     1', '  bbb   22']);
   });
-  it('a line's last cell widens no column (rows of different lengths)', () => {
+  it("a line's last cell widens no column (rows of different lengths)", () => {
     assert.equal(tabwrite([['x', 'y', 'z'], ['long cell']]), 'x   y   z\nlong cell\n');
   });
 });

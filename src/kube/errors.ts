@@ -7,7 +7,6 @@ import { StatusError } from '../api/status.js';
 import type { Status, StatusCause, StatusDetails } from '../api/types.js';
 import { isStatus } from '../api/types.js';
 import { parseResourcePath } from './paths.js';
-import { parseRetryAfter } from './retry.js';
 
 /** The kubeconfig (or in-cluster config) is missing, unreadable or names things that don't exist. */
 export class KubeConfigError extends Error {
@@ -263,4 +262,14 @@ export function isForbidden(err: unknown): boolean {
 }
 export function isUnauthorized(err: unknown): boolean {
   return statusOf(err)?.code === 401;
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | undefined, now: number = Date.now()): number | undefined {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
 }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { StatusError } from '../api/status.js';
+import { ConnectionError } from './errors.js';
 import {
   backoffDelay,
   decideRetry,
   defaultRetryOptions,
   isIdempotent,
+  isTransientError,
   parseRetryAfter,
   retryOptions,
   type AttemptOutcome,
@@ -120,4 +123,21 @@ describe('parseRetryAfter', () => {
   for (const [header, seconds] of cases) {
     it(`${String(header)} -> ${String(seconds)}`, () => assert.equal(parseRetryAfter(header, now), seconds));
   }
+});
+
+describe('isTransientError', () => {
+  const status = (code: number, message: string, causes: Array<{ reason: string; message: string }> = []) =>
+    new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code, message, details: { causes } });
+  const cases: Array<[string, unknown, boolean]> = [
+    ['a refused connection', new ConnectionError('connect ECONNREFUSED 127.0.0.1:1', 'https://127.0.0.1:1', 'ECONNREFUSED', 'refused'), true],
+    ['a 503', status(503, 'the server is shutting down'), true],
+    ['a 500', status(500, 'etcdserver: request timed out'), true],
+    ['throttling: a 429 without a cause', status(429, 'too many requests'), true],
+    ['a PodDisruptionBudget refusal', status(429, 'Cannot evict pod as it would violate the pod\'s disruption budget.', [{ reason: 'DisruptionBudget', message: 'The disruption budget blue needs 2 healthy pods and has 2 currently' }]), false],
+    ['a pod under two budgets', status(500, 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'), false],
+    ['a 404', status(404, 'pods "x" not found'), false],
+    ['a 409', status(409, 'the object has been modified'), false],
+    ['a plain Error', new Error('boom'), false],
+  ];
+  for (const [name, err, want] of cases) it(`${name}: ${want ? 'transient' : 'not transient'}`, () => assert.equal(isTransientError(err), want));
 });

@@ -1,5 +1,7 @@
 // When to try a request again, and how long to wait first. Pure: the transport describes what
 // went wrong and this module decides; the table in retry.test.ts is the specification.
+import { StatusError } from '../api/status.js';
+import { ConnectionError } from './errors.js';
 
 export interface RetryOptions {
   /** Attempts in total, the first one included; 1 turns retries off. */
@@ -163,15 +165,7 @@ export function backoffDelay(retryNumber: number, options: RetryOptions, random:
   return Math.round(step / 2 + random() * (step / 2));
 }
 
-/** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | undefined, now: number = Date.now()): number | undefined {
-  if (header === undefined) return undefined;
-  const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
-}
+export { parseRetryAfter } from './errors.js';
 
 /** Resolve after `ms`, or reject with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -190,4 +184,22 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The one answer to "may this failure pass if I ask again?": a dropped connection, a 5xx, or a
+ * 429 that is throttling. Not transient: an eviction refused by a PodDisruptionBudget (429 with a
+ * DisruptionBudget cause: a policy answer, the caller decides when to ask again) and the 500 of a
+ * pod under more than one budget (it can never succeed).
+ */
+export function isTransientError(err: unknown): boolean {
+  if (err instanceof ConnectionError) return true;
+  if (!(err instanceof StatusError)) return false;
+  if (err.code === 429) return !err.causes.some((c) => c.reason === 'DisruptionBudget');
+  return err.code >= 500 && !isOverlappingBudgetsError(err);
+}
+
+/** kube-apiserver's 500 for an eviction of a pod that two PodDisruptionBudgets select. */
+export function isOverlappingBudgetsError(err: unknown): boolean {
+  return err instanceof StatusError && err.code === 500 && /more than one PodDisruptionBudget/.test(err.message);
 }

@@ -217,7 +217,7 @@ function compile(r: Requirement): Matcher {
   }
 }
 
-const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 function selectorOf(requirements: Requirement[]): Selector {
   // Requirements print sorted by key (sort.Sort(ByKey)), which also makes the string canonical.
@@ -246,7 +246,8 @@ const NOTHING: Selector = { matches: () => false, empty: false, toString: () => 
 type Token = 'end' | 'ident' | 'in' | 'notin' | '(' | ')' | ',' | '!' | '=' | '==' | '!=' | '>' | '<' | 'error';
 
 const SPECIAL = new Set(['=', '!', '(', ')', ',', '>', '<']);
-const SYMBOLS = new Set(['(', ')', ',', '!', '=', '==', '!=', '>', '<']);
+const SYMBOLS: ReadonlySet<string> = new Set<Token>(['(', ')', ',', '!', '=', '==', '!=', '>', '<']);
+const isSymbol = (s: string): s is Token => SYMBOLS.has(s);
 const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
 
 function lex(s: string): { tok: Token; lit: string }[] {
@@ -265,7 +266,7 @@ function lex(s: string): { tok: Token; lit: string }[] {
       let last: { tok: Token; lit: string } | undefined;
       while (i < s.length && SPECIAL.has(s[i])) {
         buf += s[i];
-        if (SYMBOLS.has(buf)) last = { tok: buf as Token, lit: buf };
+        if (isSymbol(buf)) last = { tok: buf, lit: buf };
         else if (last) break;
         i++;
       }

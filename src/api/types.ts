@@ -143,11 +143,16 @@ export interface WatchEvent<T = KubeObject> {
 }
 
 export function isStatus(value: unknown): value is Status {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'Status';
+  return typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'Status';
 }
 
 /** "ns/name" for namespaced objects, "name" otherwise: how kubectl names objects in messages. */
 export function objectKey(obj: { metadata: ObjectMeta }): string {
   const { namespace, name } = obj.metadata;
   return namespace ? `${namespace}/${name}` : `${name}`;
+}
+
+/** A decoded JSON value that has the one thing every served object has: a metadata object. */
+export function isKubeObject(value: unknown): value is KubeObject {
+  return typeof value === 'object' && value !== null && 'metadata' in value && typeof value.metadata === 'object' && value.metadata !== null;
 }

@@ -1,15 +1,11 @@
 // One KubeClient per command, configured from the global flags.
 import { KubeClient } from '../kube/index.js';
-import { type GlobalFlags, type Io, parseDuration } from './context.js';
-import { UsageError } from './errors.js';
+import { parseDurationFlag } from '../api/duration.js';
+import type { GlobalFlags, Io } from './context.js';
 
 export async function clientFromFlags(flags: GlobalFlags, io: Io): Promise<KubeClient> {
-  let requestTimeoutMs: number | undefined;
-  try {
-    requestTimeoutMs = flags.requestTimeout ? parseDuration(flags.requestTimeout, '--request-timeout') : undefined;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  // kubectl's --request-timeout: a Go duration, or a bare integer of seconds; 0 means none.
+  const requestTimeoutMs = flags.requestTimeout ? parseDurationFlag(flags.requestTimeout, '--request-timeout', { bareSeconds: true }) : undefined;
   const client = await KubeClient.create({
     kubeconfig: flags.kubeconfig,
     context: flags.context,

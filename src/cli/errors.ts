@@ -39,10 +39,8 @@ export class ExitError extends Error {
 }
 
 export function exitCodeFor(e: unknown): number {
-  if (e && typeof e === 'object' && 'exitCode' in e && typeof (e as { exitCode: unknown }).exitCode === 'number') {
-    return (e as { exitCode: number }).exitCode;
-  }
-  if (e instanceof Error && (e.name === 'ScenarioError' || e.name === 'KubeConfigError' || e.name === 'UnknownResourceError')) return ExitCode.USAGE;
+  if (typeof e === 'object' && e !== null && 'exitCode' in e && typeof e.exitCode === 'number') return e.exitCode;
+  if (e instanceof Error && (e.name === 'ScenarioError' || e.name === 'KubeConfigError' || e.name === 'UnknownResourceError' || e.name === 'DurationError')) return ExitCode.USAGE;
   return ExitCode.FAILED;
 }
 

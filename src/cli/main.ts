@@ -30,7 +30,7 @@ export function buildProgram(io: Io, programName = 'upkeep') {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(s) })
     .enablePositionalOptions(false);
-  const globals = (): GlobalFlags => program.opts() as GlobalFlags;
+  const globals = (): GlobalFlags => program.opts();
   registerSandbox(program, io, globals);
   registerDemo(program, io, globals);
   registerCordon(program, io, globals);

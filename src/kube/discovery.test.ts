@@ -8,6 +8,8 @@ import {
   parseAggregated,
   parseLegacyIndex,
   parseResourceList,
+  type LegacyResource,
+  type LegacyResourceList,
   resolveResource,
   type APIGroupInfo,
   type DiscoveryResult,
@@ -117,8 +119,8 @@ function aggregated(groups: Group[]): unknown {
   };
 }
 
-function legacyResourceList(g: Group, v: string): unknown {
-  const resources: unknown[] = [];
+function legacyResourceList(g: Group, v: string): LegacyResourceList {
+  const resources: LegacyResource[] = [];
   for (const r of g.resources[v]) {
     resources.push({ name: r.name, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'list', 'watch'], ...(r.short ? { shortNames: r.short } : {}) });
     for (const s of r.subs ?? []) {

@@ -83,13 +83,12 @@ export async function discover(get: DiscoveryGet, concurrency = DEFAULT_DISCOVER
   let aggregated = true;
 
   for (const response of [core, named]) {
-    const body = parseBody(response);
     if (isAggregatedDiscovery(response.contentType)) {
-      groups.push(...parseAggregated(body));
+      groups.push(...parseAggregated(parseBody<AggregatedList>(response)));
       continue;
     }
     aggregated = false;
-    for (const group of parseLegacyIndex(body)) {
+    for (const group of parseLegacyIndex(parseBody<LegacyIndex>(response))) {
       groups.push(group);
       for (const version of group.versions) pending.push({ group, version });
     }
@@ -99,7 +98,7 @@ export async function discover(get: DiscoveryGet, concurrency = DEFAULT_DISCOVER
     const gv = group.name ? `${group.name}/${version.version}` : version.version;
     try {
       const response = await get(groupVersionPath(group.name, version.version), 'application/json, */*');
-      version.resources = parseResourceList(parseBody(response), group.name, version.version);
+      version.resources = parseResourceList(parseBody<LegacyResourceList>(response), group.name, version.version);
     } catch (err) {
       failed.push({ groupVersion: gv, message: err instanceof Error ? err.message : String(err) });
     }
@@ -122,7 +121,7 @@ export async function serverResourcesForGroupVersion(get: DiscoveryGet, groupVer
   const group = slash < 0 ? '' : groupVersion.slice(0, slash);
   const version = slash < 0 ? groupVersion : groupVersion.slice(slash + 1);
   const response = await get(groupVersionPath(group, version), 'application/json, */*');
-  return parseResourceList(parseBody(response), group, version);
+  return parseResourceList(parseBody<LegacyResourceList>(response), group, version);
 }
 
 /** True for `application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList` (any parameter order; v2beta1 too). */
@@ -141,7 +140,8 @@ export function isAggregatedDiscovery(contentType: string): boolean {
   );
 }
 
-function parseBody(response: RawResponse): unknown {
+/** The decode boundary: discovery answers are read as the wire shapes below (only the fields used). */
+function parseBody<T>(response: RawResponse): T {
   try {
     return JSON.parse(response.body.toString('utf8'));
   } catch {
@@ -151,7 +151,21 @@ function parseBody(response: RawResponse): unknown {
 
 // --- shapes (only the fields read) ---
 
-interface AggregatedList {
+/** /api (APIVersions) or /apis (APIGroupList), legacy discovery. */
+export interface LegacyIndex {
+  kind?: string;
+  versions?: unknown;
+  groups?: { name?: string; versions?: { version?: string }[]; preferredVersion?: { version?: string } }[];
+}
+
+export interface LegacyResourceList {
+  kind?: string;
+  apiVersion?: string;
+  groupVersion?: string;
+  resources?: LegacyResource[];
+}
+
+export interface AggregatedList {
   items?: {
     metadata?: { name?: string };
     versions?: {
@@ -175,7 +189,7 @@ interface AggregatedList {
   }[];
 }
 
-interface LegacyResource {
+export interface LegacyResource {
   name?: string;
   singularName?: string;
   namespaced?: boolean;
@@ -187,8 +201,7 @@ interface LegacyResource {
   categories?: string[];
 }
 
-export function parseAggregated(body: unknown): APIGroupInfo[] {
-  const list = body as AggregatedList;
+export function parseAggregated(list: AggregatedList): APIGroupInfo[] {
   const groups: APIGroupInfo[] = [];
   for (const item of list.items ?? []) {
     const name = item.metadata?.name ?? '';
@@ -228,12 +241,7 @@ export function parseAggregated(body: unknown): APIGroupInfo[] {
 }
 
 /** /api (APIVersions) or /apis (APIGroupList): groups and versions, resources still empty. */
-export function parseLegacyIndex(body: unknown): APIGroupInfo[] {
-  const value = body as {
-    kind?: string;
-    versions?: unknown;
-    groups?: { name?: string; versions?: { version?: string }[]; preferredVersion?: { version?: string } }[];
-  };
+export function parseLegacyIndex(value: LegacyIndex): APIGroupInfo[] {
   if (value.kind === 'APIVersions' || (Array.isArray(value.versions) && !value.groups)) {
     const versions = (Array.isArray(value.versions) ? value.versions : []).filter((v): v is string => typeof v === 'string');
     if (versions.length === 0) return [];
@@ -252,8 +260,8 @@ export function parseLegacyIndex(body: unknown): APIGroupInfo[] {
 }
 
 /** An APIResourceList: resources, with "pods/eviction"-style entries folded into subresources. */
-export function parseResourceList(body: unknown, group: string, version: string): APIResourceInfo[] {
-  const entries = ((body as { resources?: LegacyResource[] }).resources ?? []).filter((r) => r.name);
+export function parseResourceList(body: LegacyResourceList, group: string, version: string): APIResourceInfo[] {
+  const entries = (body.resources ?? []).filter((r) => r.name);
   const byName = new Map<string, APIResourceInfo>();
   for (const r of entries) {
     const name = r.name ?? '';

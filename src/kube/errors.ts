@@ -64,12 +64,13 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
+/** Node's error code (ECONNREFUSED, ERR_TLS_...) of a failure, if it has one. */
+export function nodeErrorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
 function errorCode(err: unknown): string {
-  if (typeof err === 'object' && err !== null) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return 'UNKNOWN';
+  return nodeErrorCode(err) ?? 'UNKNOWN';
 }
 
 function errorMessage(err: unknown): string {
@@ -251,7 +252,7 @@ export function isConflict(err: unknown): boolean {
   return status?.code === 409 && status.reason !== 'AlreadyExists';
 }
 /** 410: an expired continue token or a watch resourceVersion too old (reason Expired or Gone). */
-export function isExpired(err: unknown): boolean {
+export function isExpired(err: unknown): err is StatusError {
   return statusOf(err)?.code === 410;
 }
 export function isTooManyRequests(err: unknown): boolean {

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 // One HTTP exchange with the API server, with retries: the only code that opens connections.
+import { UPKEEP_VERSION } from '../util/version.js';
 import http from 'node:http';
 import https from 'node:https';
 import { StatusError } from '../api/status.js';
@@ -304,8 +304,6 @@ export function parseWarningHeader(value: string): string[] {
   }
   return texts;
 }
-
-const UPKEEP_VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
 function defaultUserAgent(): string {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;

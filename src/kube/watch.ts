@@ -5,8 +5,8 @@
 // it as one RELIST event carrying the complete current state, then watch from the list's
 // resourceVersion. A consumer keeping a cache replaces it with the RELIST items.
 import { StatusError } from '../api/status.js';
-import { isStatus, objectKey, type KubeObject, type Status } from '../api/types.js';
-import { ConnectionError, isExpired } from './errors.js';
+import { isKubeObject, isStatus, objectKey, type KubeObject, type Status } from '../api/types.js';
+import { ConnectionError, isExpired, nodeErrorCode } from './errors.js';
 import { JsonLineSplitter } from './jsonlines.js';
 import { listPages, type FetchList } from './pager.js';
 import type { Query } from './paths.js';
@@ -137,7 +137,7 @@ export async function* watchStream<T extends KubeObject = KubeObject>(
         if (overdue) {
           // Treated as the server ending the stream: resume from where we were.
         } else if (isExpired(err)) {
-          expired = err as StatusError;
+          expired = err;
         } else if (err instanceof StatusError) {
           const code = err.status.code;
           if (!(code === 429 || code >= 500)) throw err;
@@ -148,8 +148,8 @@ export async function* watchStream<T extends KubeObject = KubeObject>(
         } else if (err instanceof ConnectionError) {
           drop = { outcome: { kind: 'connection', code: err.code }, error: err };
         } else if (isSocketError(err)) {
-          const code = (err as { code: string }).code;
-          const message = `the watch ${source.describe} was interrupted: ${(err as Error).message} (${code})`;
+          const code = nodeErrorCode(err) ?? 'ECONNRESET';
+          const message = `the watch ${source.describe} was interrupted: ${err instanceof Error ? err.message : String(err)} (${code})`;
           drop = { outcome: { kind: 'connection', code }, error: new ConnectionError(message, source.describe, code, 'reset', { cause: err }) };
         } else {
           throw err;
@@ -207,8 +207,8 @@ function parseEvent(line: string, describe: string): ParsedEvent {
   } catch {
     throw new Error(`the watch ${describe} sent a line that is not JSON: ${line.slice(0, 200)}`);
   }
-  const event = value as { type?: unknown; object?: unknown };
-  if (typeof event !== 'object' || event === null || typeof event.type !== 'string' || typeof event.object !== 'object' || event.object === null) {
+  const event = value;
+  if (typeof event !== 'object' || event === null || !('type' in event) || typeof event.type !== 'string' || !('object' in event) || typeof event.object !== 'object' || event.object === null) {
     throw new Error(`the watch ${describe} sent something that is not a watch event: ${line.slice(0, 200)}`);
   }
   switch (event.type) {
@@ -222,16 +222,16 @@ function parseEvent(line: string, describe: string): ParsedEvent {
     case 'MODIFIED':
     case 'DELETED':
     case 'BOOKMARK':
-      return { type: event.type, object: event.object as KubeObject };
+      if (!isKubeObject(event.object)) throw new Error(`the watch ${describe} sent an object without metadata: ${line.slice(0, 200)}`);
+      return { type: event.type, object: event.object };
     default:
       throw new Error(`the watch ${describe} sent an unknown event type "${event.type}"`);
   }
 }
 
 function isSocketError(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code);
+  const code = nodeErrorCode(err);
+  return code !== undefined && ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code);
 }
 
 async function collectList<T extends KubeObject>(

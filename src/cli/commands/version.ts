@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
-import { createRequire } from 'node:module';
 import type { GlobalFlags, Io } from '../context.js';
+import { UPKEEP_VERSION } from '../../util/version.js';
 import { parseOutput, toJson, toYaml } from '../output/format.js';
 
 export function registerVersion(program: Command, io: Io, globals: () => GlobalFlags): void {
@@ -8,11 +8,10 @@ export function registerVersion(program: Command, io: Io, globals: () => GlobalF
     .command('version')
     .description("print upkeep's version")
     .action(() => {
-      const pkg = createRequire(import.meta.url)('../../../../package.json') as { version: string };
       const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
-      const info = { upkeepVersion: pkg.version, nodeVersion: process.version };
+      const info = { upkeepVersion: UPKEEP_VERSION, nodeVersion: process.version };
       if (format === 'json') io.out(toJson(info));
       else if (format === 'yaml') io.out(toYaml(info));
-      else io.out(`upkeep ${pkg.version}\n`);
+      else io.out(`upkeep ${UPKEEP_VERSION}\n`);
     });
 }

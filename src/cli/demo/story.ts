@@ -1,7 +1,9 @@
 // The demo's story, told through upkeep's own client against whatever cluster the kubeconfig
 // names (the embedded sandbox in `upkeep demo`). Story 1 of the user stories: a node goes down
 // and stays down past the pod eviction timeout.
-import type { KubeObject } from '../../api/types.js';
+import { isNodeReady, isNodeUnschedulable, kubeletVersion } from '../../api/nodes.js';
+import { isPodReady as ready, podNodeName } from '../../api/pods.js';
+import type { Deployment, Node, Pod } from '../../api/types.js';
 import { KubeClient } from '../../kube/index.js';
 import type { Io } from '../context.js';
 import { table } from '../output/format.js';
@@ -19,8 +21,6 @@ import { preflight } from '../../upgrade/preflight.js';
 import { renderPlanTable } from '../../upgrade/runbook.js';
 import { addMinor, formatMinor, maxVersion } from '../../upgrade/version.js';
 
-type Obj = Record<string, unknown>;
-
 export interface DemoOptions {
   kubeconfig: string;
   io: Io;
@@ -34,19 +34,15 @@ const PODS = { version: 'v1', resource: 'pods' };
 const PODS_IN_DEFAULT = { version: 'v1', resource: 'pods', namespace: 'default' };
 const NODES = { version: 'v1', resource: 'nodes' };
 
-function ready(o: KubeObject): boolean {
-  return (((o.status as Obj)?.conditions as Obj[]) ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+/** kubectl get nodes' STATUS column. */
+function nodeStatus(n: Node): string {
+  const s = isNodeReady(n) ? 'Ready' : 'NotReady';
+  return isNodeUnschedulable(n) ? `${s},SchedulingDisabled` : s;
 }
 
-function nodeStatus(n: KubeObject): string {
-  const c = (((n.status as Obj)?.conditions as Obj[]) ?? []).find((x) => x.type === 'Ready');
-  const s = c?.status === 'True' ? 'Ready' : c?.status === 'Unknown' ? 'NotReady' : 'NotReady';
-  return (n.spec as Obj)?.unschedulable ? `${s},SchedulingDisabled` : s;
-}
-
-function podStatus(p: KubeObject): string {
+function podStatus(p: Pod): string {
   if (p.metadata.deletionTimestamp) return 'Terminating';
-  return String((p.status as Obj)?.phase ?? 'Unknown');
+  return p.status?.phase ?? 'Unknown';
 }
 
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
@@ -67,7 +63,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   io.out(`Cluster: ${version.gitVersion} (kubeconfig: ${opts.kubeconfig})\n`);
   io.out(`Point kubectl at it: kubectl --kubeconfig ${opts.kubeconfig} get nodes\n\n`);
 
-  const appPods = async () => (await client.list(PODS, { labelSelector: 'app in (blue,green)' })).items;
+  const appPods = async () => (await client.list<Pod>(PODS, { labelSelector: 'app in (blue,green)' })).items;
   await until('blue (3 replicas) and green running', timeout, async () => {
     const pods = await appPods();
     const blue = pods.filter((p) => p.metadata.labels?.app === 'blue' && ready(p));
@@ -75,31 +71,31 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     return blue.length >= 3 && green.length === 1 ? true : undefined;
   });
   const showNodes = async () => {
-    const nodes = (await client.list(NODES)).items;
-    io.out(table(['name', 'status', 'version'], nodes.map((n) => [n.metadata.name ?? '', nodeStatus(n), String(((n.status as Obj)?.nodeInfo as Obj)?.kubeletVersion ?? '')])));
+    const nodes = (await client.list<Node>(NODES)).items;
+    io.out(table(['name', 'status', 'version'], nodes.map((n) => [n.metadata.name ?? '', nodeStatus(n), kubeletVersion(n) ?? ''])));
   };
   const showApps = async () => {
     const pods = await appPods();
     pods.sort((a, b) => `${a.metadata.labels?.app}${a.metadata.name}`.localeCompare(`${b.metadata.labels?.app}${b.metadata.name}`));
-    io.out(table(['app', 'pod', 'status', 'ready', 'node'], pods.map((p) => [p.metadata.labels?.app ?? '', p.metadata.name ?? '', podStatus(p), ready(p) ? 'yes' : 'no', String((p.spec as Obj)?.nodeName ?? '')])));
+    io.out(table(['app', 'pod', 'status', 'ready', 'node'], pods.map((p) => [p.metadata.labels?.app ?? '', p.metadata.name ?? '', podStatus(p), ready(p) ? 'yes' : 'no', podNodeName(p) ?? ''])));
   };
   await showNodes();
   io.out('\n');
   await showApps();
 
   const green = (await appPods()).find((p) => p.metadata.labels?.app === 'green');
-  const node = String((green?.spec as Obj)?.nodeName ?? 'node01');
+  const node = (green && podNodeName(green)) ?? 'node01';
   io.out(`\nStory 1: ${node} fails and stays down past the pod eviction timeout (tolerationSeconds: 300).\n`);
   await client.post(`/sandbox/v1/nodes/${node}/down`, {});
   const started = Date.now();
   await until(`${node} NotReady`, timeout, async () => {
-    const n = await client.get<KubeObject>({ ...NODES, name: node });
+    const n = await client.get<Node>({ ...NODES, name: node });
     return nodeStatus(n).startsWith('NotReady') ? true : undefined;
   });
   io.out(`node/${node} is NotReady: its kubelet stopped renewing its lease; pods there are marked not ready.\n`);
   await until('blue back to 3 ready replicas away from the failed node', timeout, async () => {
     const pods = await appPods();
-    const blue = pods.filter((p) => p.metadata.labels?.app === 'blue' && !p.metadata.deletionTimestamp && ready(p) && (p.spec as Obj)?.nodeName !== node);
+    const blue = pods.filter((p) => p.metadata.labels?.app === 'blue' && !p.metadata.deletionTimestamp && ready(p) && podNodeName(p) !== node);
     const greenGone = pods.filter((p) => p.metadata.labels?.app === 'green' && !p.metadata.deletionTimestamp).length === 0;
     return blue.length >= 3 && greenGone ? true : undefined;
   });
@@ -112,13 +108,13 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   );
   await client.post(`/sandbox/v1/nodes/${node}/up`, {});
   await until(`${node} Ready again`, timeout, async () => {
-    const n = await client.get<KubeObject>({ ...NODES, name: node });
+    const n = await client.get<Node>({ ...NODES, name: node });
     return nodeStatus(n) === 'Ready' ? true : undefined;
   });
   io.out(`\n${node} is back and Ready, but the pods that moved away do not come back by themselves:\n`);
   await showNodes();
   // The safe way on the node that now carries most of blue.
-  const blueNodes = (await appPods()).filter((p) => p.metadata.labels?.app === 'blue' && !p.metadata.deletionTimestamp).map((p) => String((p.spec as Obj)?.nodeName));
+  const blueNodes = (await appPods()).filter((p) => p.metadata.labels?.app === 'blue' && !p.metadata.deletionTimestamp).map((p) => String(podNodeName(p)));
   const busiest = [...new Set(blueNodes)].sort((a, b) => blueNodes.filter((n) => n === b).length - blueNodes.filter((n) => n === a).length || a.localeCompare(b))[0] ?? node;
   await safeWay(client, busiest, io, timeout);
   await upgradePlan(client, io);
@@ -178,7 +174,7 @@ async function safeWay(client: KubeClient, node: string, io: Io, timeout: number
     spec: { nodeSelector: { 'kubernetes.io/hostname': node }, containers: [{ name: 'nginx', image: 'nginx:1.27.3' }] },
   });
   await until('green running again', timeout, async () => {
-    const g = await client.get<KubeObject>({ ...PODS_IN_DEFAULT, name: 'green' });
+    const g = await client.get<Pod>({ ...PODS_IN_DEFAULT, name: 'green' });
     return ready(g) ? true : undefined;
   });
   const nodes = await resolveNodes(client, [node], undefined);
@@ -193,11 +189,10 @@ async function safeWay(client: KubeClient, node: string, io: Io, timeout: number
   let minAvailable = Infinity;
   const watching = (async () => {
     try {
-      for await (const e of client.watch({ group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' }, { fieldSelector: 'metadata.name=blue', signal: watchAbort.signal })) {
+      for await (const e of client.watch<Deployment>({ group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' }, { fieldSelector: 'metadata.name=blue', signal: watchAbort.signal })) {
         const objs = e.type === 'RELIST' ? e.items : 'object' in e ? [e.object] : [];
         for (const o of objs) {
-          const available = Number(((o as KubeObject).status as Obj | undefined)?.availableReplicas ?? 0);
-          if ((o as KubeObject).metadata?.name === 'blue') minAvailable = Math.min(minAvailable, available);
+          if (o.metadata.name === 'blue') minAvailable = Math.min(minAvailable, o.status?.availableReplicas ?? 0);
         }
       }
     } catch {
@@ -220,13 +215,13 @@ async function safeWay(client: KubeClient, node: string, io: Io, timeout: number
   io.out(`\nMaintenance: ${node} reboots (simulated: its kubelet stops and comes back).\n`);
   await client.post(`/sandbox/v1/nodes/${node}/reboot`, { downSeconds: 30 });
   await until(`${node} Ready after the reboot`, timeout, async () => {
-    const n = await client.get<KubeObject>({ ...NODES, name: node });
+    const n = await client.get<Node>({ ...NODES, name: node });
     return nodeStatus(n) === 'Ready,SchedulingDisabled' ? true : undefined;
   });
   io.out(`\n$ upkeep uncordon ${node}\n`);
   const [current] = await resolveNodes(client, [node], undefined);
   io.out(`${(await setCordon(client, current, false)).line}\n`);
-  const after = (await client.list(NODES)).items;
-  io.out(table(['name', 'status', 'version'], after.map((n) => [n.metadata.name ?? '', nodeStatus(n), String(((n.status as Obj)?.nodeInfo as Obj)?.kubeletVersion ?? '')])));
+  const after = (await client.list<Node>(NODES)).items;
+  io.out(table(['name', 'status', 'version'], after.map((n) => [n.metadata.name ?? '', nodeStatus(n), kubeletVersion(n) ?? ''])));
   io.out(`\nDone: blue stayed available throughout, green went exactly as the report said, and ${node} is back in service.\n`);
 }

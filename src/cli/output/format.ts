@@ -5,8 +5,8 @@ import { UsageError } from '../errors.js';
 export type OutputFormat = 'table' | 'json' | 'yaml' | 'wide' | 'name' | 'runbook';
 
 export function parseOutput(value: string | undefined, allowed: OutputFormat[]): OutputFormat {
-  const v = (value ?? 'table') as OutputFormat;
-  if (!allowed.includes(v)) {
+  const v = allowed.find((f) => f === (value ?? 'table'));
+  if (!v) {
     throw new UsageError(`unable to match a printer suitable for the output format "${value}", allowed formats are: ${allowed.join(',')}`);
   }
   return v;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { KubeClient } from './client.js';
 import {
   discover,
@@ -235,7 +235,7 @@ describe('resolveResource', () => {
     { input: 'pdb', group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' },
     { input: ' ns ', group: '', version: 'v1', resource: 'namespaces' },
   ];
-  it('loads the fixture', async () => {
+  before(async () => {
     discovery = await discover(fakeGet('aggregated'));
   });
   for (const c of cases) {

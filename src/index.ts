@@ -3,8 +3,12 @@
 
 // Cluster access
 export * from './kube/index.js';
-export type { KubeObject, KubeList, ObjectMeta, OwnerReference, Status, StatusCause, WatchEvent } from './api/types.js';
+export type * from './api/types.js';
+export { isKubeObject, isStatus, objectKey } from './api/types.js';
 export { parseLabelSelector, labelSelectorFromObject } from './api/labels.js';
+export * from './api/pods.js';
+export * from './api/nodes.js';
+export { parseGoDuration, formatGoDuration, parseDurationFlag, DurationError } from './api/duration.js';
 
 // Node maintenance
 export { decideCordon, setCordon, resolveNodes, cordonedByUpkeep, CORDON_ANNOTATION, type CordonResult } from './drain/cordon.js';

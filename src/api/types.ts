@@ -1,5 +1,6 @@
-// Plain shapes of the Kubernetes API shared by upkeep's client (src/kube) and the sandbox
-// (src/sandbox). Only the fields upkeep reads are typed; objects keep every other field.
+// The shapes of the Kubernetes API shared by upkeep's client (src/kube), its domains and the
+// sandbox (src/sandbox): typed views of every kind upkeep reads (from kubernetes-types), the
+// generic KubeObject for kinds it does not know, lists, Status and watch events.
 
 import type * as k8sApiextensions from 'kubernetes-types/apiextensions/v1.js';
 import type * as k8sApps from 'kubernetes-types/apps/v1.js';

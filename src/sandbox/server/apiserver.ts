@@ -276,7 +276,7 @@ export class ApiServer {
           throw methodNotAllowed();
       }
     }
-    const n = name as string;
+    const n = name ?? '';
     if (wantsWatch && method === 'GET') {
       // A watch on one object is a watch on the collection with metadata.name=<name>.
       const qq = new URLSearchParams(q);

@@ -874,7 +874,7 @@ function mergeSliceHandler(original: unknown[], patch: unknown[], field: FieldSc
   return mergeSlice(original, patch, field, isDeleteList);
 }
 
-/** The common element type of the lists, as Go reflect types: lists of lists are refused. */
+/** The common element type of the lists, in Go reflect terms: lists of lists are refused. */
 function sliceElementType(lists: unknown[][]): string {
   let prev: string | undefined;
   for (const list of lists) {

@@ -365,7 +365,7 @@ export class EtcdStore implements Store {
     return decode(prev.value, String(rev)) ?? { metadata: { name, namespace: namespace || undefined, resourceVersion: String(rev) } };
   }
 
-  /** etcd errors as StoreErrors: compaction is told apart for callers that map it to Expired. */
+  /** etcd errors turned into StoreErrors: compaction is told apart for callers that map it to Expired. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();

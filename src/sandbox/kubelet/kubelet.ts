@@ -6,6 +6,7 @@
 import type { ContainerStatus, KubeObject, Node, NodeCondition, NodeStatus, Pod } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import { controllerOf, podCondition, podNodeName, podPhase } from '../../api/pods.js';
+import { kubeletVersion } from '../../api/nodes.js';
 import type { StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from '../controllers/context.js';
@@ -67,7 +68,7 @@ export class Kubelets implements Controller {
   private register(node: KubeObject): void {
     const name = node.metadata.name ?? '';
     if (this.nodes.has(name) || !isNode(node)) return;
-    const version = node.status?.nodeInfo?.kubeletVersion ?? this.sandbox.version();
+    const version = kubeletVersion(node) ?? this.sandbox.version();
     const state: NodeState = { up: true, version, boot: 1, nextIp: 2 };
     this.nodes.set(name, state);
     this.startHeartbeat(name, state);

@@ -2,6 +2,7 @@
 // maintenance work observes: pod defaults (phase, QoS, grace period, the not-ready/unreachable
 // tolerations that drive the eviction timeout), namespace phase, node basics, and names.
 import type { KubeObject, StatusCause } from '../../api/types.js';
+import { labelSelectorFromObject } from '../../api/labels.js';
 import { type JsonObject, isJsonObject, jsonObject, jsonObjects } from './json.js';
 
 export interface AdmissionOptions {
@@ -109,8 +110,7 @@ export function validate(o: KubeObject): StatusCause[] {
       const template = jsonObject(spec?.template);
       validatePodSpec(template?.spec, 'spec.template.spec', causes);
       const labels = jsonObject(jsonObject(template?.metadata)?.labels) ?? {};
-      const matchLabels = jsonObject(selector?.matchLabels) ?? {};
-      if (selector && Object.entries(matchLabels).some(([k, v]) => labels[k] !== v)) {
+      if (selector && !selectsTemplate(selector, labels)) {
         causes.push({ reason: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: 'Invalid value: `selector` does not match template `labels`' });
       }
       if (spec?.replicas !== undefined && (typeof spec.replicas !== 'number' || spec.replicas < 0 || !Number.isInteger(spec.replicas))) {
@@ -128,6 +128,20 @@ export function validate(o: KubeObject): StatusCause[] {
       break;
   }
   return causes;
+}
+
+/**
+ * Whether a workload's selector selects its own pod template's labels (kube refuses the workload
+ * otherwise). A selector that does not parse is not judged here.
+ */
+function selectsTemplate(selector: JsonObject, templateLabels: JsonObject): boolean {
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(templateLabels)) if (typeof v === 'string') labels[k] = v;
+  try {
+    return labelSelectorFromObject(selector).matches(labels);
+  } catch {
+    return true;
+  }
 }
 
 function imageTag(image: string): string {

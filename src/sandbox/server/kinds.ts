@@ -5,26 +5,13 @@
 // group, so they are for objects whose resource is known).
 import type { CustomResourceDefinition, KubeObject, Lease, Namespace, Node, Pod, PodDisruptionBudget } from '../../api/types.js';
 
-export function isPod(o: KubeObject): o is Pod {
-  return o.kind === 'Pod';
+function isKind<T extends KubeObject>(kind: string): (o: KubeObject) => o is T {
+  return (o): o is T => o.kind === kind;
 }
 
-export function isNode(o: KubeObject): o is Node {
-  return o.kind === 'Node';
-}
-
-export function isNamespace(o: KubeObject): o is Namespace {
-  return o.kind === 'Namespace';
-}
-
-export function isPodDisruptionBudget(o: KubeObject): o is PodDisruptionBudget {
-  return o.kind === 'PodDisruptionBudget';
-}
-
-export function isLease(o: KubeObject): o is Lease {
-  return o.kind === 'Lease';
-}
-
-export function isCustomResourceDefinition(o: KubeObject): o is CustomResourceDefinition {
-  return o.kind === 'CustomResourceDefinition';
-}
+export const isPod = isKind<Pod>('Pod');
+export const isNode = isKind<Node>('Node');
+export const isNamespace = isKind<Namespace>('Namespace');
+export const isPodDisruptionBudget = isKind<PodDisruptionBudget>('PodDisruptionBudget');
+export const isLease = isKind<Lease>('Lease');
+export const isCustomResourceDefinition = isKind<CustomResourceDefinition>('CustomResourceDefinition');

@@ -483,9 +483,9 @@ export class Registry {
   private async remove(t: ResourceType, o: KubeObject, expectedRevision?: string): Promise<KubeObject> {
     try {
       const gone = await this.store.delete(resourceKey(t), t.namespaced ? (o.metadata.namespace ?? '') : '', o.metadata.name ?? '', expectedRevision);
-      if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(gone)) {
+      if (t.resource === 'customresourcedefinitions') {
         this.onCRDDeleted(gone);
-        await this.deleteCustomResources(gone);
+        if (isCustomResourceDefinition(gone)) await this.deleteCustomResources(gone);
       }
       return gone;
     } catch (e) {
@@ -663,7 +663,7 @@ export class Registry {
     for (const item of items) await this.store.delete(key, item.metadata.namespace ?? '', item.metadata.name ?? '').catch(() => undefined);
   }
 
-  private onCRDDeleted(crd: CustomResourceDefinition): void {
+  private onCRDDeleted(crd: KubeObject): void {
     const name = crd.metadata.name;
     this.removeTypes((t) => t.crd?.name === name);
   }

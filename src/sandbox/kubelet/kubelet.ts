@@ -6,7 +6,7 @@
 import type { ContainerStatus, KubeObject, Node, NodeCondition, NodeStatus, Pod } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import { controllerOf, podCondition, podNodeName, podPhase } from '../../api/pods.js';
-import { kubeletVersion } from '../../api/nodes.js';
+import { isNodeReady, kubeletVersion } from '../../api/nodes.js';
 import type { StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from '../controllers/context.js';
@@ -104,7 +104,15 @@ export class Kubelets implements Controller {
   private startHeartbeat(name: string, state: NodeState): void {
     state.renew?.cancel();
     const renew = () => {
-      if (state.up) this.renewLease(name).catch((e) => this.ctx.log(`kubelet ${name}: lease: ${String(e)}`));
+      if (!state.up) return;
+      this.renewLease(name)
+        .then(() => {
+          // The kubelet's status sync: a node the control plane marked not Ready while the
+          // kubelet runs (its lease was late once) gets Ready posted again.
+          const node = this.node(name);
+          if (state.up && node && !isNodeReady(node)) this.nodeQueue.add(name);
+        })
+        .catch((e) => this.ctx.log(`kubelet ${name}: lease: ${String(e)}`));
     };
     renew();
     const t = setInterval(renew, this.renewRealMs());

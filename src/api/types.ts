@@ -151,3 +151,8 @@ export function objectKey(obj: { metadata: ObjectMeta }): string {
   const { namespace, name } = obj.metadata;
   return namespace ? `${namespace}/${name}` : `${name}`;
 }
+
+/** A decoded JSON value that has the one thing every served object has: a metadata object. */
+export function isKubeObject(value: unknown): value is KubeObject {
+  return typeof value === 'object' && value !== null && 'metadata' in value && typeof value.metadata === 'object' && value.metadata !== null;
+}

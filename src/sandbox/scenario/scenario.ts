@@ -1,8 +1,8 @@
 // Scenario files: a description of a cluster (control plane, nodes, objects) that a sandbox
 // starts from. Parsing and expansion are pure; the sandbox creates the result through its API.
 import YAML from 'yaml';
-import type { KubeObject, Node } from '../../api/types.js';
-import { errorMessage, isJsonObject, isKubeObject } from '../server/json.js';
+import { type KubeObject, type Node, isKubeObject } from '../../api/types.js';
+import { errorMessage, isJsonObject } from '../server/json.js';
 
 export interface NodeEntry {
   name?: string;
@@ -88,7 +88,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
   const inline = spec.objects ?? [];
   if (!Array.isArray(inline)) throw new ScenarioError(`${source}: spec.objects must be a list`);
   const objects = [...inline, ...docs.slice(1)].map((o, i) => {
-    if (!isKubeObject(o) || typeof o.kind !== 'string' || typeof o.apiVersion !== 'string') {
+    if (!isJsonObject(o) || !isKubeObject(o) || !isJsonObject(o.metadata) || typeof o.kind !== 'string' || typeof o.apiVersion !== 'string') {
       throw new ScenarioError(`${source}: object ${i + 1} needs apiVersion, kind and metadata`);
     }
     return o;

@@ -1,8 +1,6 @@
 // Values of unknown shape (request bodies, patches, scenario documents, stored objects of any
 // kind, thrown errors): the type guards generic code narrows with, instead of casting to a shape
 // it hopes for.
-import type { KubeObject } from '../../api/types.js';
-
 /** A decoded JSON object (a Go map[string]interface{}). */
 export type JsonObject = Record<string, unknown>;
 
@@ -19,11 +17,6 @@ export function jsonObject(v: unknown): JsonObject | undefined {
 /** The JSON objects of a list (other elements and non-lists give nothing). */
 export function jsonObjects(v: unknown): JsonObject[] {
   return Array.isArray(v) ? v.filter(isJsonObject) : [];
-}
-
-/** A Kubernetes object of any kind: a JSON object whose metadata is an object. */
-export function isKubeObject(v: unknown): v is KubeObject {
-  return isJsonObject(v) && isJsonObject(v.metadata);
 }
 
 /** The message of a thrown value (an Error's message, anything else as text). */

@@ -13,10 +13,10 @@
 // the watch has delivered it, so the store's watchers see a write before its caller goes on (as
 // with MemoryStore). Like kube-apiserver, the store compacts etcd's history every 5 minutes.
 import { type Compare, type EtcdClient, type EtcdConnectionOptions, EtcdError, type KeyValue, type WatchResponse, createEtcdClient } from '../../etcd/connection.js';
-import type { KubeObject } from '../../api/types.js';
+import { type KubeObject, isKubeObject } from '../../api/types.js';
 import { errors } from '../../api/status.js';
 import { BUILTIN_RESOURCES } from '../server/resources.js';
-import { errorMessage, isKubeObject } from '../server/json.js';
+import { errorMessage } from '../server/json.js';
 import { type ListOptions, type ListResult, type Store, type StoreEvent, StoreError, type Unsubscribe, type WatchOptions, storeKey } from './store.js';
 
 export interface EtcdStoreOptions {

@@ -21,8 +21,7 @@ function parseBody(body: Buffer): { version?: unknown; downSeconds?: unknown } {
   }
 }
 
-function version(v: unknown, required: boolean): string | undefined {
-  if (v === undefined && !required) return undefined;
+function version(v: unknown): string {
   if (typeof v !== 'string' || !VERSION.test(v)) throw errors.badRequest(`version must look like v1.32.0, got ${JSON.stringify(v)}`);
   return v;
 }
@@ -49,13 +48,13 @@ export function powerRoutes(sandbox: Sandbox) {
           kubelets.down(node);
           break;
         case 'up':
-          kubelets.up(node, version(b.version, false));
+          kubelets.up(node, b.version === undefined ? undefined : version(b.version));
           break;
         case 'reboot':
           await kubelets.restart(node, downSeconds);
           break;
         case 'upgrade':
-          await kubelets.restart(node, downSeconds, version(b.version, true));
+          await kubelets.restart(node, downSeconds, version(b.version));
           break;
         default:
           throw errors.notFound('', '', parts[2]);
@@ -63,7 +62,7 @@ export function powerRoutes(sandbox: Sandbox) {
       return { code: 200, body: { name: node, up: kubelets.isUp(node), version: kubelets.version(node) } };
     }
     if (parts[0] === 'control-plane' && parts[1] === 'upgrade' && parts.length === 2) {
-      const v = version(b.version, true) as string;
+      const v = version(b.version);
       await sandbox.upgradeControlPlane(v);
       return { code: 200, body: { version: v } };
     }

@@ -10,6 +10,7 @@ import { type Clock, isoTime, scaledClock } from './clock.js';
 import { ApiServer } from './server/apiserver.js';
 import { Registry } from './server/registry.js';
 import { generateTLS } from './server/tls.js';
+import { errorMessage } from './server/json.js';
 import { BUILTIN_SCENARIOS } from './scenario/builtin.js';
 import { type Scenario, ScenarioError, expandNodes, nodeObject, parseScenario } from './scenario/scenario.js';
 import { MemoryStore } from './store/memory.js';
@@ -291,11 +292,11 @@ export async function loadScenario(s: string | Scenario): Promise<Scenario> {
   try {
     text = await fs.readFile(s, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const missing = e instanceof Error && 'code' in e && e.code === 'ENOENT';
     throw new ScenarioError(
-      code === 'ENOENT'
+      missing
         ? `scenario "${s}" is neither a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(', ')}) nor a file`
-        : `cannot read scenario ${s}: ${(e as Error).message}`,
+        : `cannot read scenario ${s}: ${errorMessage(e)}`,
     );
   }
   return parseScenario(text, s);

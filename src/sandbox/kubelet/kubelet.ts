@@ -3,17 +3,18 @@
 // grace period, and the power operations the sandbox exposes (down, up, reboot, upgrade).
 // A kubelet that is down does nothing: its pods keep their last reported state, exactly what a
 // real control plane sees when a node dies.
-import type { KubeObject } from '../../api/types.js';
+import type { ContainerStatus, KubeObject, Node, NodeCondition, NodeStatus, Pod } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
+import { controllerOf, podCondition, podNodeName, podPhase } from '../../api/pods.js';
+import { isNodeReady, kubeletVersion } from '../../api/nodes.js';
 import type { StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from '../controllers/context.js';
 import { WorkQueue } from '../controllers/queue.js';
 import type { Sandbox } from '../sandbox.js';
-import { staticPods } from './staticpods.js';
+import { isLease, isNode, isPod } from '../server/kinds.js';
+import { nodeInternalIP, staticPods } from './staticpods.js';
 import { DEFAULT_CAPACITY, nodeObject } from '../scenario/scenario.js';
-
-type Obj = Record<string, unknown>;
 
 interface NodeState {
   up: boolean;
@@ -31,8 +32,8 @@ export class KubeletError extends Error {
   }
 }
 
-function ownerKind(pod: KubeObject): string | undefined {
-  return pod.metadata.ownerReferences?.find((r) => r.controller)?.kind;
+function ownerKind(pod: Pod): string | undefined {
+  return controllerOf(pod)?.kind;
 }
 
 export class Kubelets implements Controller {
@@ -66,8 +67,8 @@ export class Kubelets implements Controller {
 
   private register(node: KubeObject): void {
     const name = node.metadata.name ?? '';
-    if (this.nodes.has(name)) return;
-    const version = String(((node.status as Obj)?.nodeInfo as Obj)?.kubeletVersion ?? this.sandbox.version());
+    if (this.nodes.has(name) || !isNode(node)) return;
+    const version = kubeletVersion(node) ?? this.sandbox.version();
     const state: NodeState = { up: true, version, boot: 1, nextIp: 2 };
     this.nodes.set(name, state);
     this.startHeartbeat(name, state);
@@ -89,7 +90,7 @@ export class Kubelets implements Controller {
   }
 
   private enqueuePod(pod: KubeObject): void {
-    const node = (pod.spec as Obj)?.nodeName as string | undefined;
+    const node = isPod(pod) ? podNodeName(pod) : undefined;
     if (!node || !this.nodes.get(node)?.up) return;
     this.podQueue.add(storeKey(pod.metadata.namespace ?? '', pod.metadata.name ?? ''));
   }
@@ -103,7 +104,15 @@ export class Kubelets implements Controller {
   private startHeartbeat(name: string, state: NodeState): void {
     state.renew?.cancel();
     const renew = () => {
-      if (state.up) this.renewLease(name).catch((e) => this.ctx.log(`kubelet ${name}: lease: ${String(e)}`));
+      if (!state.up) return;
+      this.renewLease(name)
+        .then(() => {
+          // The kubelet's status sync: a node the control plane marked not Ready while the
+          // kubelet runs (its lease was late once) gets Ready posted again.
+          const node = this.node(name);
+          if (state.up && node && !isNodeReady(node)) this.nodeQueue.add(name);
+        })
+        .catch((e) => this.ctx.log(`kubelet ${name}: lease: ${String(e)}`));
     };
     renew();
     const t = setInterval(renew, this.renewRealMs());
@@ -114,7 +123,8 @@ export class Kubelets implements Controller {
   private async renewLease(node: string): Promise<void> {
     const leases = this.ctx.type('coordination.k8s.io', 'v1', 'leases');
     const now = new Date(this.ctx.clock.now()).toISOString().replace('Z', '000Z');
-    const current = this.ctx.cache.get('leases.coordination.k8s.io', 'kube-node-lease', node);
+    const cached = this.ctx.cache.get('leases.coordination.k8s.io', 'kube-node-lease', node);
+    const current = cached && isLease(cached) ? cached : undefined;
     const nodeObj = this.ctx.cache.get('nodes', '', node);
     const spec = { holderIdentity: node, leaseDurationSeconds: this.ctx.settings.nodeMonitorGraceSeconds, renewTime: now };
     try {
@@ -122,7 +132,7 @@ export class Kubelets implements Controller {
         const owner = nodeObj ? [{ apiVersion: 'v1', kind: 'Node', name: node, uid: nodeObj.metadata.uid ?? '' }] : undefined;
         await this.ctx.registry.create(leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: 'kube-node-lease', ownerReferences: owner }, spec });
       } else {
-        await this.ctx.registry.update(leases, 'kube-node-lease', node, { ...current, spec: { ...((current.spec as Obj) ?? {}), ...spec } }, undefined);
+        await this.ctx.registry.update(leases, 'kube-node-lease', node, { ...current, spec: { ...current.spec, ...spec } }, undefined);
       }
     } catch (e) {
       if (!isRace(e) && !(e instanceof StatusError && e.code === 409)) throw e;
@@ -133,17 +143,17 @@ export class Kubelets implements Controller {
   private async syncNode(name: string): Promise<void> {
     const state = this.nodes.get(name);
     const node = this.ctx.cache.get('nodes', '', name);
-    if (!state || !node || !state.up) return;
-    let status = (node.status as Obj) ?? {};
+    if (!state || !node || !isNode(node) || !state.up) return;
+    let status: NodeStatus = node.status ?? {};
     const now = this.ctx.now();
     if (!status.nodeInfo || !status.capacity) {
       // A Node registered through the API without status (as `kubectl create` of a bare Node
       // would): the kubelet reports what a real one does on registration.
       const index = this.registered++;
       const template = nodeObject({ name, role: 'worker', version: state.version, capacity: { ...DEFAULT_CAPACITY }, labels: {}, taints: [] }, 1000 + index, now);
-      status = { ...(template.status as Obj), ...status };
+      status = { ...template.status, ...status };
     }
-    const conditions: Obj[] = ((status.conditions as Obj[]) ?? []).map((c): Obj => {
+    const conditions = (status.conditions ?? []).map((c): NodeCondition => {
       if (c.type !== 'Ready') return { ...c, lastHeartbeatTime: now };
       const changed = c.status !== 'True';
       return { ...c, status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: changed ? now : c.lastTransitionTime };
@@ -151,7 +161,7 @@ export class Kubelets implements Controller {
     if (!conditions.some((c) => c.type === 'Ready')) {
       conditions.push({ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now });
     }
-    const nodeInfo = { ...((status.nodeInfo as Obj) ?? {}), kubeletVersion: state.version, kubeProxyVersion: state.version, bootID: `boot-${state.boot}` };
+    const nodeInfo = { ...status.nodeInfo, kubeletVersion: state.version, kubeProxyVersion: state.version, bootID: `boot-${state.boot}` };
     try {
       await this.ctx.registry.update(this.ctx.nodes, '', name, { ...node, status: { ...status, conditions, nodeInfo } }, 'status');
     } catch (e) {
@@ -162,7 +172,7 @@ export class Kubelets implements Controller {
   }
 
   /** kubeadm's static pods on control-plane nodes appear in the API as mirror pods. */
-  private async syncStaticPods(name: string, node: KubeObject): Promise<void> {
+  private async syncStaticPods(name: string, node: Node): Promise<void> {
     const state = this.nodes.get(name);
     if (!state) return;
     const wanted = staticPods(node, this.sandbox.controlPlaneVersionOf(name), this.sandbox.scenario, this.sandbox.etcdInfo());
@@ -175,7 +185,7 @@ export class Kubelets implements Controller {
       try {
         if (existing) await this.ctx.registry.delete(this.ctx.pods, ns, pod.metadata.name ?? '', { gracePeriodSeconds: 0 });
         const created = await this.ctx.registry.create(this.ctx.pods, ns, pod);
-        await this.markRunning(created, state);
+        if (isPod(created)) await this.markRunning(created, state);
       } catch (e) {
         if (!isRace(e) && !(e instanceof StatusError && e.code === 409)) throw e;
       }
@@ -187,11 +197,11 @@ export class Kubelets implements Controller {
   private async syncPod(key: string): Promise<void> {
     const [ns, name] = key.split('/');
     const pod = this.ctx.cache.get('pods', ns, name);
-    if (!pod) return;
-    const nodeName = (pod.spec as Obj)?.nodeName as string;
-    const state = this.nodes.get(nodeName);
-    if (!state?.up) return;
-    const status = (pod.status as Obj) ?? {};
+    if (!pod || !isPod(pod)) return;
+    const nodeName = podNodeName(pod);
+    const state = nodeName ? this.nodes.get(nodeName) : undefined;
+    if (!nodeName || !state?.up) return;
+    const status = pod.status ?? {};
     if (pod.metadata.deletionTimestamp) {
       // Graceful termination: containers get the grace period, then the kubelet removes the pod.
       const wait = Date.parse(pod.metadata.deletionTimestamp) - this.ctx.clock.now();
@@ -203,9 +213,9 @@ export class Kubelets implements Controller {
       }
       return;
     }
-    const phase = status.phase;
+    const phase = podPhase(pod);
     if (phase === 'Pending') {
-      const started = status.startTime as string | undefined;
+      const started = status.startTime;
       if (!started) {
         await this.writeStatus(pod, { ...status, startTime: this.ctx.now(), hostIP: this.nodeIP(nodeName), hostIPs: [{ ip: this.nodeIP(nodeName) }], containerStatuses: this.containerStatuses(pod, 'waiting', state) });
         return;
@@ -222,37 +232,39 @@ export class Kubelets implements Controller {
         await this.markRunning(pod, state, true);
         return;
       }
-      if (ownerKind(pod) === 'Job' || (pod.spec as Obj)?.restartPolicy !== 'Always') {
+      if (ownerKind(pod) === 'Job' || pod.spec?.restartPolicy !== 'Always') {
         const runFor = Number(pod.metadata.annotations?.['sandbox.upkeep.dev/run-seconds'] ?? (ownerKind(pod) === 'Job' ? this.ctx.settings.jobPodRunSeconds : NaN));
         if (!Number.isFinite(runFor)) return;
-        const wait = this.ctx.realMsUntil(status.startTime as string, runFor + this.ctx.settings.podStartSeconds);
+        const wait = this.ctx.realMsUntil(status.startTime, runFor + this.ctx.settings.podStartSeconds);
         if (wait > 0) return this.podQueue.addAfter(key, wait);
         await this.markSucceeded(pod);
       }
     }
   }
 
-  private nodeIP(node: string): string {
-    const n = this.ctx.cache.get('nodes', '', node);
-    const addrs = ((n?.status as Obj)?.addresses as Obj[]) ?? [];
-    return String(addrs.find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.1');
+  private node(name: string): Node | undefined {
+    const node = this.ctx.cache.get('nodes', '', name);
+    return node && isNode(node) ? node : undefined;
   }
 
-  private podIP(nodeName: string, state: NodeState, pod: KubeObject): string {
-    if ((pod.spec as Obj)?.hostNetwork) return this.nodeIP(nodeName);
-    const node = this.ctx.cache.get('nodes', '', nodeName);
-    const cidr = String((node?.spec as Obj)?.podCIDR ?? '10.244.0.0/24');
+  private nodeIP(name: string): string {
+    const node = this.node(name);
+    return (node && nodeInternalIP(node)) ?? '10.0.0.1';
+  }
+
+  private podIP(nodeName: string, state: NodeState, pod: Pod): string {
+    if (pod.spec?.hostNetwork) return this.nodeIP(nodeName);
+    const cidr = this.node(nodeName)?.spec?.podCIDR ?? '10.244.0.0/24';
     const base = cidr.split('/')[0].split('.').slice(0, 3).join('.');
     const ip = `${base}.${state.nextIp}`;
     state.nextIp = state.nextIp >= 254 ? 2 : state.nextIp + 1;
     return ip;
   }
 
-  private containerStatuses(pod: KubeObject, state: 'waiting' | 'running' | 'terminated', node: NodeState, restart = false): Obj[] {
-    const spec = (pod.spec as Obj) ?? {};
-    const previous = (((pod.status as Obj)?.containerStatuses as Obj[]) ?? []);
+  private containerStatuses(pod: Pod, state: 'waiting' | 'running' | 'terminated', node: NodeState, restart = false): ContainerStatus[] {
+    const previous = pod.status?.containerStatuses ?? [];
     const now = this.ctx.now();
-    return ((spec.containers as Obj[]) ?? []).map((c) => {
+    return (pod.spec?.containers ?? []).map((c): ContainerStatus => {
       const prev = previous.find((p) => p.name === c.name);
       const restartCount = Number(prev?.restartCount ?? 0) + (restart ? 1 : 0);
       const image = String(c.image);
@@ -262,23 +274,24 @@ export class Kubelets implements Controller {
       if (state === 'running') {
         return { ...base, imageID: `${image.split(':')[0]}@sha256:${'0'.repeat(64)}`, containerID, state: { running: { startedAt: now } }, lastState: restart ? { terminated: { exitCode: 255, reason: 'Unknown', startedAt: now, finishedAt: now } } : {} };
       }
-      return { ...base, containerID, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: (prev?.state as Obj)?.running ? ((prev!.state as Obj).running as Obj).startedAt : now, finishedAt: now } }, lastState: {} };
+      const running = prev?.state?.running;
+      return { ...base, containerID, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: running ? running.startedAt : now, finishedAt: now } }, lastState: {} };
     });
   }
 
-  private async markRunning(pod: KubeObject, state: NodeState, restart = false): Promise<void> {
-    const status = (pod.status as Obj) ?? {};
-    const nodeName = String((pod.spec as Obj)?.nodeName);
+  private async markRunning(pod: Pod, state: NodeState, restart = false): Promise<void> {
+    const status = pod.status ?? {};
+    const nodeName = String(podNodeName(pod));
     const now = this.ctx.now();
     const conditions = [
       { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: now },
       { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: now },
       { type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: now },
       { type: 'ContainersReady', status: 'True', lastProbeTime: null, lastTransitionTime: now },
-      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: (((status.conditions as Obj[]) ?? []).find((c) => c.type === 'PodScheduled')?.lastTransitionTime as string) ?? now },
+      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: podCondition(pod, 'PodScheduled')?.lastTransitionTime ?? now },
     ];
-    const ip = (status.podIP as string) ?? this.podIP(nodeName, state, pod);
-    const next: Obj = {
+    const ip = status.podIP ?? this.podIP(nodeName, state, pod);
+    const next = {
       ...status,
       phase: 'Running',
       conditions,
@@ -286,25 +299,26 @@ export class Kubelets implements Controller {
       hostIPs: [{ ip: this.nodeIP(nodeName) }],
       podIP: ip,
       podIPs: [{ ip }],
-      startTime: (status.startTime as string) ?? now,
+      startTime: status.startTime ?? now,
       containerStatuses: this.containerStatuses(pod, 'running', state, restart),
     };
     this.startedInBoot.set(pod.metadata.uid ?? '', state.boot);
     await this.writeStatus(pod, next);
   }
 
-  private async markSucceeded(pod: KubeObject): Promise<void> {
-    const status = (pod.status as Obj) ?? {};
+  private async markSucceeded(pod: Pod): Promise<void> {
+    const status = pod.status ?? {};
     const now = this.ctx.now();
-    const state = this.nodes.get(String((pod.spec as Obj)?.nodeName));
+    const state = this.nodes.get(String(podNodeName(pod)));
     if (!state) return;
-    const conditions = ((status.conditions as Obj[]) ?? []).map((c) =>
+    const conditions = (status.conditions ?? []).map((c) =>
       c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: now } : c,
     );
     await this.writeStatus(pod, { ...status, phase: 'Succeeded', conditions, containerStatuses: this.containerStatuses(pod, 'terminated', state) });
   }
 
-  private async writeStatus(pod: KubeObject, status: Obj): Promise<void> {
+  /** Writes the pod's status (an object as the API sends it: conditions carry lastProbeTime null). */
+  private async writeStatus(pod: Pod, status: object): Promise<void> {
     try {
       await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status }, 'status');
     } catch (e) {

@@ -3,10 +3,9 @@
 // /etc/kubernetes/manifests, so discovery (etcd endpoints and certificates, component versions)
 // reads them exactly as it would on a kubeadm cluster.
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../../api/types.js';
+import type { Node, Pod } from '../../api/types.js';
+import { MIRROR_POD_ANNOTATION } from '../../api/pods.js';
 import type { Scenario } from '../scenario/scenario.js';
-
-type Obj = Record<string, unknown>;
 
 export interface EtcdInfo {
   topology: 'stacked' | 'external';
@@ -15,12 +14,12 @@ export interface EtcdInfo {
   externalEndpoints?: string[];
 }
 
-function nodeIP(node: KubeObject): string {
-  const addrs = ((node.status as Obj)?.addresses as Obj[]) ?? [];
-  return String(addrs.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1');
+/** The node's InternalIP address, if it reports one. */
+export function nodeInternalIP(node: Node): string | undefined {
+  return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 }
 
-function mirrorPod(node: KubeObject, component: string, image: string, command: string[], extraAnnotations: Record<string, string> = {}, hostPaths: Array<[string, string]> = []): KubeObject {
+function mirrorPod(node: Node, component: string, image: string, command: string[], extraAnnotations: Record<string, string> = {}, hostPaths: Array<[string, string]> = []): Pod {
   const nodeName = node.metadata.name ?? '';
   // Like the kubelet's config hash: a digest of the manifest, so any change to it shows.
   const hash = createHash('sha256').update(`${component}|${image}|${command.join(' ')}`).digest('hex').slice(0, 32);
@@ -33,7 +32,7 @@ function mirrorPod(node: KubeObject, component: string, image: string, command: 
       labels: { component, tier: 'control-plane' },
       annotations: {
         'kubernetes.io/config.hash': hash,
-        'kubernetes.io/config.mirror': hash,
+        [MIRROR_POD_ANNOTATION]: hash,
         'kubernetes.io/config.seen': new Date().toISOString(),
         'kubernetes.io/config.source': 'file',
         ...extraAnnotations,
@@ -62,9 +61,9 @@ function mirrorPod(node: KubeObject, component: string, image: string, command: 
 }
 
 /** The static pods kubeadm runs on a control-plane node at a given Kubernetes version. */
-export function staticPods(node: KubeObject, version: string, scenario: Scenario, etcd: EtcdInfo): KubeObject[] {
+export function staticPods(node: Node, version: string, scenario: Scenario, etcd: EtcdInfo): Pod[] {
   if (node.metadata.labels?.['node-role.kubernetes.io/control-plane'] === undefined) return [];
-  const ip = nodeIP(node);
+  const ip = nodeInternalIP(node) ?? '127.0.0.1';
   const registry = 'registry.k8s.io';
   const etcdServers = etcd.topology === 'external' ? (etcd.externalEndpoints ?? ['https://10.0.0.100:2379']).join(',') : 'https://127.0.0.1:2379';
   const pki = '/etc/kubernetes/pki';

@@ -1,7 +1,8 @@
 // Scenario files: a description of a cluster (control plane, nodes, objects) that a sandbox
 // starts from. Parsing and expansion are pure; the sandbox creates the result through its API.
 import YAML from 'yaml';
-import type { KubeObject } from '../../api/types.js';
+import { type KubeObject, type Node, isKubeObject } from '../../api/types.js';
+import { errorMessage, isJsonObject } from '../server/json.js';
 
 export interface NodeEntry {
   name?: string;
@@ -32,10 +33,6 @@ export class ScenarioError extends Error {
 
 const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Parse a scenario document (plus any further documents, which are objects to create). */
 export function parseScenario(text: string, source = 'scenario'): Scenario {
   let docs: unknown[];
@@ -46,21 +43,21 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     });
   } catch (e) {
     if (e instanceof ScenarioError) throw e;
-    throw new ScenarioError(`${source}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new ScenarioError(`${source}: not valid YAML: ${errorMessage(e).split('\n')[0]}`);
   }
   docs = docs.filter((d) => d !== null && d !== undefined);
   const head = docs[0];
-  if (!isObj(head) || head.kind !== 'Scenario') {
+  if (!isJsonObject(head) || head.kind !== 'Scenario') {
     throw new ScenarioError(`${source}: the first document must be a Scenario (apiVersion: upkeep.dev/v1alpha1, kind: Scenario)`);
   }
   if (head.apiVersion !== 'upkeep.dev/v1alpha1') {
     throw new ScenarioError(`${source}: unsupported apiVersion ${JSON.stringify(head.apiVersion)} (expected upkeep.dev/v1alpha1)`);
   }
-  const spec = isObj(head.spec) ? head.spec : {};
-  const cp = isObj(spec.controlPlane) ? spec.controlPlane : {};
+  const spec = isJsonObject(head.spec) ? head.spec : {};
+  const cp = isJsonObject(spec.controlPlane) ? spec.controlPlane : {};
   const version = String(cp.version ?? 'v1.31.4');
   if (!VERSION.test(version)) throw new ScenarioError(`${source}: spec.controlPlane.version ${JSON.stringify(version)} is not a version like v1.31.4`);
-  const etcd = isObj(cp.etcd) ? cp.etcd : {};
+  const etcd = isJsonObject(cp.etcd) ? cp.etcd : {};
   const topology = etcd.topology ?? 'stacked';
   if (topology !== 'stacked' && topology !== 'external') {
     throw new ScenarioError(`${source}: spec.controlPlane.etcd.topology must be "stacked" or "external", not ${JSON.stringify(topology)}`);
@@ -68,7 +65,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
   const rawNodes = spec.nodes ?? [];
   if (!Array.isArray(rawNodes)) throw new ScenarioError(`${source}: spec.nodes must be a list`);
   const nodes: NodeEntry[] = rawNodes.map((n, i) => {
-    if (!isObj(n)) throw new ScenarioError(`${source}: spec.nodes[${i}] must be a mapping`);
+    if (!isJsonObject(n)) throw new ScenarioError(`${source}: spec.nodes[${i}] must be a mapping`);
     if (!n.name && !n.namePrefix) throw new ScenarioError(`${source}: spec.nodes[${i}] needs name or namePrefix`);
     if (n.namePrefix && !(Number.isInteger(n.count) && (n.count as number) > 0)) {
       throw new ScenarioError(`${source}: spec.nodes[${i}] (namePrefix ${String(n.namePrefix)}) needs a positive integer count`);
@@ -84,17 +81,19 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
         throw new ScenarioError(`${source}: spec.nodes[${i}].controlPlaneVersion ${JSON.stringify(n.controlPlaneVersion)} is not a version like v1.31.4`);
       }
     }
-    return { ...(n as NodeEntry), version: v };
+    // The fields read above are checked; capacity, labels and taints are taken as written.
+    const entry: NodeEntry = { ...n, version: v };
+    return entry;
   });
   const inline = spec.objects ?? [];
   if (!Array.isArray(inline)) throw new ScenarioError(`${source}: spec.objects must be a list`);
   const objects = [...inline, ...docs.slice(1)].map((o, i) => {
-    if (!isObj(o) || typeof o.kind !== 'string' || typeof o.apiVersion !== 'string' || !isObj(o.metadata)) {
+    if (!isJsonObject(o) || !isKubeObject(o) || !isJsonObject(o.metadata) || typeof o.kind !== 'string' || typeof o.apiVersion !== 'string') {
       throw new ScenarioError(`${source}: object ${i + 1} needs apiVersion, kind and metadata`);
     }
-    return o as KubeObject;
+    return o;
   });
-  const meta = isObj(head.metadata) ? head.metadata : {};
+  const meta = isJsonObject(head.metadata) ? head.metadata : {};
   return {
     name: String(meta.name ?? 'scenario'),
     controlPlane: { version, etcd: { version: String(etcd.version ?? '3.5.15-0'), topology } },
@@ -140,7 +139,7 @@ export function expandNodes(entries: NodeEntry[]): ExpandedNode[] {
 }
 
 /** The Node object a kubelet registers (kubeadm labels and the control-plane taint). */
-export function nodeObject(n: ExpandedNode, index: number, now: string): KubeObject {
+export function nodeObject(n: ExpandedNode, index: number, now: string): Node {
   const labels: Record<string, string> = {
     'beta.kubernetes.io/arch': 'amd64',
     'beta.kubernetes.io/os': 'linux',

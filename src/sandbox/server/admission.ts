@@ -2,8 +2,8 @@
 // maintenance work observes: pod defaults (phase, QoS, grace period, the not-ready/unreachable
 // tolerations that drive the eviction timeout), namespace phase, node basics, and names.
 import type { KubeObject, StatusCause } from '../../api/types.js';
-
-type Obj = Record<string, unknown>;
+import { labelSelectorFromObject } from '../../api/labels.js';
+import { type JsonObject, isJsonObject, jsonObject, jsonObjects } from './json.js';
 
 export interface AdmissionOptions {
   /** tolerationSeconds of the default not-ready/unreachable tolerations (kube: 300). */
@@ -41,11 +41,11 @@ export function validateName(kind: string, name: string): string | undefined {
 
 function validateLabels(field: string, labels: unknown, causes: StatusCause[]): void {
   if (labels === undefined || labels === null) return;
-  if (typeof labels !== 'object' || Array.isArray(labels)) {
+  if (!isJsonObject(labels)) {
     causes.push({ reason: 'FieldValueInvalid', field, message: 'Invalid value: must be a map of strings' });
     return;
   }
-  for (const [k, v] of Object.entries(labels as Obj)) {
+  for (const [k, v] of Object.entries(labels)) {
     const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
     const prefix = k.includes('/') ? k.slice(0, k.indexOf('/')) : '';
     if (!LABEL_NAME.test(name) || name.length > 63 || (prefix && !DNS1123_SUBDOMAIN.test(prefix))) {
@@ -59,12 +59,8 @@ function validateLabels(field: string, labels: unknown, causes: StatusCause[]): 
   }
 }
 
-function obj(v: unknown): Obj | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-
 function validatePodSpec(spec: unknown, field: string, causes: StatusCause[]): void {
-  const s = obj(spec);
+  const s = jsonObject(spec);
   if (!s) {
     causes.push({ reason: 'FieldValueRequired', field, message: 'Required value' });
     return;
@@ -76,7 +72,7 @@ function validatePodSpec(spec: unknown, field: string, causes: StatusCause[]): v
   }
   const seen = new Set<string>();
   containers.forEach((c, i) => {
-    const co = obj(c);
+    const co = jsonObject(c);
     if (!co || typeof co.name !== 'string' || co.name === '') {
       causes.push({ reason: 'FieldValueRequired', field: `${field}.containers[${i}].name`, message: 'Required value' });
     } else if (seen.has(co.name)) {
@@ -100,7 +96,7 @@ export function validate(o: KubeObject): StatusCause[] {
       causes.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' });
     }
   }
-  const spec = obj(o.spec);
+  const spec = jsonObject(o.spec);
   switch (o.kind) {
     case 'Pod':
       validatePodSpec(o.spec, 'spec', causes);
@@ -109,13 +105,12 @@ export function validate(o: KubeObject): StatusCause[] {
     case 'ReplicaSet':
     case 'DaemonSet':
     case 'StatefulSet': {
-      const selector = obj(spec?.selector);
+      const selector = jsonObject(spec?.selector);
       if (!selector) causes.push({ reason: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' });
-      const template = obj(spec?.template);
+      const template = jsonObject(spec?.template);
       validatePodSpec(template?.spec, 'spec.template.spec', causes);
-      const labels = obj(obj(template?.metadata)?.labels) ?? {};
-      const matchLabels = obj(selector?.matchLabels) ?? {};
-      if (selector && Object.entries(matchLabels).some(([k, v]) => labels[k] !== v)) {
+      const labels = jsonObject(jsonObject(template?.metadata)?.labels) ?? {};
+      if (selector && !selectsTemplate(selector, labels)) {
         causes.push({ reason: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: 'Invalid value: `selector` does not match template `labels`' });
       }
       if (spec?.replicas !== undefined && (typeof spec.replicas !== 'number' || spec.replicas < 0 || !Number.isInteger(spec.replicas))) {
@@ -124,7 +119,7 @@ export function validate(o: KubeObject): StatusCause[] {
       break;
     }
     case 'Job':
-      validatePodSpec(obj(spec?.template)?.spec, 'spec.template.spec', causes);
+      validatePodSpec(jsonObject(spec?.template)?.spec, 'spec.template.spec', causes);
       break;
     case 'PodDisruptionBudget':
       if (spec?.minAvailable !== undefined && spec?.maxUnavailable !== undefined) {
@@ -135,6 +130,20 @@ export function validate(o: KubeObject): StatusCause[] {
   return causes;
 }
 
+/**
+ * Whether a workload's selector selects its own pod template's labels (kube refuses the workload
+ * otherwise). A selector that does not parse is not judged here.
+ */
+function selectsTemplate(selector: JsonObject, templateLabels: JsonObject): boolean {
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(templateLabels)) if (typeof v === 'string') labels[k] = v;
+  try {
+    return labelSelectorFromObject(selector).matches(labels);
+  } catch {
+    return true;
+  }
+}
+
 function imageTag(image: string): string {
   const noDigest = image.split('@')[0];
   const slash = noDigest.lastIndexOf('/');
@@ -142,8 +151,11 @@ function imageTag(image: string): string {
   return colon > slash ? noDigest.slice(colon + 1) : '';
 }
 
-function defaultContainer(c: Obj): Obj {
-  const out: Obj = { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: {}, ...c };
+function defaultContainer(container: unknown): unknown {
+  // Anything but an object is left for validation to refuse.
+  const c = jsonObject(container);
+  if (!c) return container;
+  const out: JsonObject = { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', resources: {}, ...c };
   if (out.imagePullPolicy === undefined && typeof c.image === 'string') {
     // Fixed at creation: Always for :latest or no tag (unless pinned by digest), else IfNotPresent.
     const tag = imageTag(c.image);
@@ -152,14 +164,14 @@ function defaultContainer(c: Obj): Obj {
   return out;
 }
 
-function qosClass(spec: Obj): string {
-  const containers = [...((spec.containers as Obj[]) ?? []), ...((spec.initContainers as Obj[]) ?? [])];
+function qosClass(spec: JsonObject): string {
+  const containers = [...jsonObjects(spec.containers), ...jsonObjects(spec.initContainers)];
   let anySet = false;
   let guaranteed = true;
   for (const c of containers) {
-    const res = obj(c.resources) ?? {};
-    const req = obj(res.requests) ?? {};
-    const lim = obj(res.limits) ?? {};
+    const res = jsonObject(c.resources) ?? {};
+    const req = jsonObject(res.requests) ?? {};
+    const lim = jsonObject(res.limits) ?? {};
     if (Object.keys(req).length || Object.keys(lim).length) anySet = true;
     for (const r of ['cpu', 'memory']) {
       const l = lim[r];
@@ -171,8 +183,8 @@ function qosClass(spec: Obj): string {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-export function defaultPodSpec(spec: Obj, opts: AdmissionOptions, withTolerations: boolean): Obj {
-  const out: Obj = {
+export function defaultPodSpec(spec: JsonObject, opts: AdmissionOptions, withTolerations: boolean): JsonObject {
+  const out: JsonObject = {
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: 30,
     dnsPolicy: 'ClusterFirst',
@@ -183,16 +195,16 @@ export function defaultPodSpec(spec: Obj, opts: AdmissionOptions, withToleration
     priority: 0,
     ...spec,
   };
-  if (out.serviceAccountName === undefined) out.serviceAccountName = (spec.serviceAccount as string) ?? 'default';
+  if (out.serviceAccountName === undefined) out.serviceAccountName = spec.serviceAccount ?? 'default';
   if (out.serviceAccount === undefined) out.serviceAccount = out.serviceAccountName;
-  out.containers = ((spec.containers as Obj[]) ?? []).map(defaultContainer);
-  if (Array.isArray(spec.initContainers)) out.initContainers = (spec.initContainers as Obj[]).map(defaultContainer);
+  out.containers = Array.isArray(spec.containers) ? spec.containers.map(defaultContainer) : [];
+  if (Array.isArray(spec.initContainers)) out.initContainers = spec.initContainers.map(defaultContainer);
   if (withTolerations) {
     // DefaultTolerationSeconds admission: every pod tolerates not-ready/unreachable for 300 s,
     // which is the "pod eviction timeout" of taint-based eviction.
-    const tolerations = [...((spec.tolerations as Obj[]) ?? [])];
+    const tolerations: unknown[] = Array.isArray(spec.tolerations) ? [...spec.tolerations] : [];
     for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-      const has = tolerations.some(
+      const has = jsonObjects(tolerations).some(
         (t) => (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === 'NoExecute'),
       );
       if (!has) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: opts.defaultTolerationSeconds });
@@ -204,11 +216,11 @@ export function defaultPodSpec(spec: Obj, opts: AdmissionOptions, withToleration
 
 /** Defaults and resets applied on create, per kind (kube's strategy PrepareForCreate + defaulting). */
 export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObject {
-  const spec = obj(o.spec);
+  const spec = jsonObject(o.spec);
   switch (o.kind) {
     case 'Pod': {
       const podSpec = defaultPodSpec(spec ?? {}, opts, true);
-      const status: Obj = { phase: 'Pending', qosClass: qosClass(podSpec) };
+      const status: JsonObject = { phase: 'Pending', qosClass: qosClass(podSpec) };
       // Scheduled at creation (nodeName set): the pod carries PodScheduled like a bound pod.
       return { ...o, spec: podSpec, status };
     }
@@ -254,10 +266,10 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
       };
     case 'Job': {
       const manual = spec?.manualSelector === true;
-      const template = obj(spec?.template) ?? {};
-      const tmeta = obj(template.metadata) ?? {};
+      const template = jsonObject(spec?.template) ?? {};
+      const tmeta = jsonObject(template.metadata) ?? {};
       let selector = spec?.selector;
-      let labels = obj(tmeta.labels) ?? {};
+      let labels = jsonObject(tmeta.labels) ?? {};
       if (!manual) {
         // The job controller labels its pods with the job's uid (batch.kubernetes.io/controller-uid).
         const uid = o.metadata.uid ?? '';
@@ -283,7 +295,7 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
       return { ...o, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, observedGeneration: 0 } };
     case 'Service': {
       const s = spec ?? {};
-      const type = (s.type as string) ?? 'ClusterIP';
+      const type = s.type ?? 'ClusterIP';
       return {
         ...o,
         spec: {
@@ -294,9 +306,7 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
           internalTrafficPolicy: 'Cluster',
           ...s,
           clusterIP: s.clusterIP ?? serviceIP(o.metadata.uid ?? ''),
-          ports: Array.isArray(s.ports)
-            ? (s.ports as Obj[]).map((p) => ({ protocol: 'TCP', targetPort: p.port, ...p }))
-            : s.ports,
+          ports: Array.isArray(s.ports) ? s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p)) : s.ports,
         },
         status: { loadBalancer: {} },
       };
@@ -312,9 +322,9 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
   }
 }
 
-function defaultTemplate(template: unknown, opts: AdmissionOptions): Obj {
-  const t = obj(template) ?? {};
-  return { ...t, metadata: { creationTimestamp: null, ...(obj(t.metadata) ?? {}) }, spec: defaultPodSpec(obj(t.spec) ?? {}, opts, false) };
+function defaultTemplate(template: unknown, opts: AdmissionOptions): JsonObject {
+  const t = jsonObject(template) ?? {};
+  return { ...t, metadata: { creationTimestamp: null, ...(jsonObject(t.metadata) ?? {}) }, spec: defaultPodSpec(jsonObject(t.spec) ?? {}, opts, false) };
 }
 
 function serviceIP(uid: string): string {
@@ -327,10 +337,10 @@ function serviceIP(uid: string): string {
 /** Pod fields a user may change after creation (kube rejects other spec changes with 422). */
 export function podSpecUpdateCauses(oldSpec: unknown, newSpec: unknown): StatusCause[] {
   const strip = (s: unknown): unknown => {
-    const o = obj(s);
+    const o = jsonObject(s);
     if (!o) return s;
-    const copy: Obj = { ...o };
-    const images = (list: unknown) => (Array.isArray(list) ? list.map((c) => ({ ...(c as Obj), image: undefined })) : list);
+    const copy: JsonObject = { ...o };
+    const images = (list: unknown) => (Array.isArray(list) ? list.map((c) => (isJsonObject(c) ? { ...c, image: undefined } : c)) : list);
     copy.containers = images(o.containers);
     copy.initContainers = images(o.initContainers);
     delete copy.activeDeadlineSeconds;

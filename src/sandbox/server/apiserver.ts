@@ -2,11 +2,10 @@
 // Table), discovery, OpenAPI, lists, watches and the verbs, answering like kube-apiserver.
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { StatusError, errors, failure, qualifiedResource } from '../../api/status.js';
-import type { KubeObject, Status, StatusCause } from '../../api/types.js';
+import type { KubeObject, ListMeta, Status, StatusCause } from '../../api/types.js';
 import { isStatus } from '../../api/types.js';
 import { parseLabelSelector } from '../../api/labels.js';
 import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../store/fields.js';
@@ -15,10 +14,9 @@ import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGr
 import { openapiDocument, openapiIndex } from './openapi.js';
 import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
-import { type DeleteOptions, type Registry, selectorString } from './registry.js';
+import { errorMessage, jsonObject } from './json.js';
+import { type DeleteOptions, type Registry } from './registry.js';
 import { type ResourceType, groupVersion } from './resources.js';
-
-type Obj = Record<string, unknown>;
 
 export interface VersionInfo {
   major: string;
@@ -114,7 +112,9 @@ export class ApiServer {
       this.server.once('error', reject);
       this.server.listen(port, host, () => resolve());
     });
-    const a = this.server.address() as AddressInfo;
+    const a = this.server.address();
+    // A TCP listener's address is an AddressInfo (a string is a pipe or socket path).
+    if (a === null || typeof a === 'string') throw new Error(`the API server is not listening on a TCP port (${String(a)})`);
     this.address = `${host}:${a.port}`;
     return a.port;
   }
@@ -276,7 +276,7 @@ export class ApiServer {
           throw methodNotAllowed();
       }
     }
-    const n = name as string;
+    const n = name ?? '';
     if (wantsWatch && method === 'GET') {
       // A watch on one object is a watch on the collection with metadata.name=<name>.
       const qq = new URLSearchParams(q);
@@ -332,11 +332,7 @@ export class ApiServer {
 
   private deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
     const opts: DeleteOptions = {};
-    let b: Obj = {};
-    if (body.length) {
-      const parsed = this.decodeJson(body);
-      if (typeof parsed === 'object' && parsed !== null) b = parsed as Obj;
-    }
+    const b = (body.length ? jsonObject(this.decodeJson(body)) : undefined) ?? {};
     const grace = q.get('gracePeriodSeconds') ?? b.gracePeriodSeconds;
     if (grace !== undefined && grace !== null) {
       const g = Number(grace);
@@ -350,14 +346,15 @@ export class ApiServer {
       if (orphan !== undefined && orphan !== null) {
         throw optionsInvalid('DeleteOptions', [{ reason: 'FieldValueInvalid', field: 'propagationPolicy', message: `Invalid value: ${JSON.stringify(String(policy))}: orphanDependents and deletionPropagation cannot be both set` }]);
       }
-      if (!['Orphan', 'Background', 'Foreground'].includes(String(policy))) {
+      if (!isPropagationPolicy(policy)) {
         throw optionsInvalid('DeleteOptions', [
           { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(String(policy))}: supported values: "Foreground", "Background", "Orphan", "nil"` },
         ]);
       }
-      opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+      opts.propagationPolicy = policy;
     } else if (orphan === true || orphan === 'true') opts.propagationPolicy = 'Orphan';
-    if (b.preconditions && typeof b.preconditions === 'object') opts.preconditions = b.preconditions as DeleteOptions['preconditions'];
+    const preconditions = jsonObject(b.preconditions);
+    if (preconditions) opts.preconditions = preconditions;
     if (Array.isArray(b.dryRun) && parseDryRun(b.dryRun.map(String), 'DeleteOptions')) opts.dryRun = true;
     return opts;
   }
@@ -384,7 +381,7 @@ export class ApiServer {
     // A continue token pins its own snapshot.
     if (cont && rv && rv !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
     const result = await this.registry.list(type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter });
-    const metadata: Obj = { resourceVersion: String(result.revision) };
+    const metadata: ListMeta = { resourceVersion: String(result.revision) };
     if (result.continue) metadata.continue = result.continue;
     if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
     const accept = req.headers.accept ?? '';
@@ -451,16 +448,18 @@ export class ApiServer {
     res.flushHeaders();
     let first = true;
     let ended = false;
-    const write = (type: string, object: unknown) => {
+    const write = (type: string, object: KubeObject | Status) => {
       if (ended) return;
       let line: string;
-      if (printer && type !== 'ERROR' && type !== 'BOOKMARK') {
-        const t = toTable(printer, [object as KubeObject], this.registry.clock.now(), { includeObject: includeObject(q), resourceVersion: (object as KubeObject).metadata.resourceVersion ?? '' }) as unknown as Obj;
-        if (!first) t.columnDefinitions = [];
+      if (isStatus(object) || type === 'BOOKMARK') {
+        line = `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
+      } else if (printer) {
+        // Only the first event of a watch carries the column definitions.
+        const t = toTable(printer, [object], this.registry.clock.now(), { includeObject: includeObject(q), resourceVersion: object.metadata.resourceVersion ?? '', noHeaders: !first });
         first = false;
         line = `{"type":"${type}","object":${JSON.stringify(t)}}\n`;
       } else {
-        line = `{"type":"${type}","object":${typeof object === 'object' && object !== null && !isStatus(object) && type !== 'BOOKMARK' ? cachedJson(object) : JSON.stringify(object)}}\n`;
+        line = `{"type":"${type}","object":${cachedJson(object)}}\n`;
       }
       res.write(line);
       // A client that stops reading gets dropped, as kube-apiserver drops slow watchers.
@@ -519,9 +518,10 @@ export class ApiServer {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
-      size += (chunk as Buffer).length;
+      const buf: Buffer = chunk;
+      size += buf.length;
       if (size > max) throw errors.requestEntityTooLarge(`Request entity too large: limit is ${max}`);
-      chunks.push(chunk as Buffer);
+      chunks.push(buf);
     }
     return Buffer.concat(chunks);
   }
@@ -538,7 +538,7 @@ export class ApiServer {
     try {
       return JSON.parse(body.toString('utf8'));
     } catch (e) {
-      throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+      throw errors.badRequest(`couldn't get version/kind; json parse error: ${errorMessage(e)}`);
     }
   }
 
@@ -546,14 +546,14 @@ export class ApiServer {
     try {
       return YAML.parse(body.toString('utf8'));
     } catch (e) {
-      throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
+      throw errors.badRequest(`error converting YAML to JSON: ${errorMessage(e).split('\n')[0]}`);
     }
   }
 
   private send(req: http.IncomingMessage, res: http.ServerResponse, code: number, o: KubeObject | Status, type: ResourceType): void {
     const accept = req.headers.accept ?? '';
-    if (TABLE_ACCEPT.test(accept) && !isStatus(o) && !(o as Obj).items) {
-      return this.json(res, code, toTable(this.printer(type), [o as KubeObject], this.registry.clock.now(), { includeObject: 'Metadata', resourceVersion: o.metadata.resourceVersion ?? '' }));
+    if (TABLE_ACCEPT.test(accept) && !isStatus(o) && !o.items) {
+      return this.json(res, code, toTable(this.printer(type), [o], this.registry.clock.now(), { includeObject: 'Metadata', resourceVersion: o.metadata.resourceVersion ?? '' }));
     }
     if (wantsYaml(accept)) return this.raw(res, code, 'application/yaml', YAML.stringify(o));
     this.raw(res, code, JSON_TYPE, cachedJson(o));
@@ -583,8 +583,8 @@ export class ApiServer {
     if (e instanceof StatusError) status = e.status;
     else {
       // Nothing a client sends may crash the server: an unexpected failure is a 500 Status.
-      this.opts.log?.(`internal error on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
-      status = failure(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
+      this.opts.log?.(`internal error on ${req.method} ${req.url}: ${(e instanceof Error ? e.stack : undefined) ?? String(e)}`);
+      status = failure(500, 'InternalError', `Internal error occurred: ${errorMessage(e)}`);
     }
     if (status.code === 429 && status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
     if (res.headersSent) {
@@ -610,7 +610,7 @@ function anonymousForbidden(method: string, url: URL): StatusError {
     rest = parts.slice(3);
   }
   if (!rest) return errors.forbidden(`forbidden: ${user} cannot ${method.toLowerCase()} path "${url.pathname}"`, {});
-  let verb = ({ POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[method] ?? '';
+  let verb = REQUEST_VERBS[method] ?? '';
   if (rest[0] === 'watch' || rest[0] === 'proxy') {
     verb = rest[0];
     rest = rest.slice(1);
@@ -630,6 +630,9 @@ function anonymousForbidden(method: string, url: URL): StatusError {
     { name: name || undefined, group: group || undefined, kind: resource },
   );
 }
+
+/** The authorization verb of an HTTP method on a resource (before watch/list/deletecollection). */
+const REQUEST_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
 /** go-restful's 405 through kube's error handler: a generic Status with empty details. */
 function methodNotAllowed(): StatusError {
@@ -668,4 +671,6 @@ function defaultFieldManager(req: http.IncomingMessage): string | undefined {
   return ua ? ua.split('/')[0] : undefined;
 }
 
-export { selectorString };
+function isPropagationPolicy(v: unknown): v is NonNullable<DeleteOptions['propagationPolicy']> {
+  return v === 'Orphan' || v === 'Background' || v === 'Foreground';
+}

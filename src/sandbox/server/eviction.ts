@@ -2,20 +2,19 @@
 // as a pure function: given the pod, the budgets in its namespace and the namespace state,
 // delete the pod, delete it and charge a budget, or refuse with the Status kube sends.
 import { failure } from '../../api/status.js';
-import type { KubeObject, Status } from '../../api/types.js';
+import type { Pod, PodDisruptionBudget, Status } from '../../api/types.js';
 import { labelSelectorFromObject } from '../../api/labels.js';
-
-type Obj = Record<string, unknown>;
+import { isPodReady, isPodTerminating, podPhase } from '../../api/pods.js';
 
 export type EvictionDecision =
   | { action: 'delete'; reason: string }
-  | { action: 'deleteAndUpdateBudget'; budget: KubeObject }
+  | { action: 'deleteAndUpdateBudget'; budget: PodDisruptionBudget }
   | { action: 'reject'; status: Status };
 
 export interface EvictionInput {
-  pod: KubeObject;
+  pod: Pod;
   /** Every PodDisruptionBudget in the pod's namespace. */
-  pdbs: KubeObject[];
+  pdbs: PodDisruptionBudget[];
   namespaceTerminating: boolean;
   /** RFC 3339 time recorded in status.disruptedPods. */
   now: string;
@@ -24,18 +23,10 @@ export interface EvictionInput {
 /** kube refuses new evictions while this many are unconfirmed by the disruption controller. */
 export const MAX_DISRUPTED_PODS = 2000;
 
-export function isPodReady(pod: KubeObject): boolean {
-  const conditions = ((pod.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-export function matchingBudgets(pod: KubeObject, pdbs: KubeObject[]): KubeObject[] {
+export function matchingBudgets(pod: Pod, pdbs: PodDisruptionBudget[]): PodDisruptionBudget[] {
   const labels = pod.metadata.labels ?? {};
-  return pdbs.filter((pdb) => {
-    const selector = (pdb.spec as Obj | undefined)?.selector as Parameters<typeof labelSelectorFromObject>[0];
-    // policy/v1: a null selector matches nothing, an empty one matches every pod in the namespace.
-    return labelSelectorFromObject(selector).matches(labels);
-  });
+  // policy/v1: a null selector matches nothing, an empty one matches every pod in the namespace.
+  return pdbs.filter((pdb) => labelSelectorFromObject(pdb.spec?.selector).matches(labels));
 }
 
 function tooManyRequests(message: string, causeMessage: string): Status {
@@ -44,7 +35,7 @@ function tooManyRequests(message: string, causeMessage: string): Status {
 
 export function decideEviction(input: EvictionInput): EvictionDecision {
   const { pod, now } = input;
-  const phase = (pod.status as Obj | undefined)?.phase;
+  const phase = podPhase(pod);
   const name = pod.metadata.name ?? '';
   const namespace = pod.metadata.namespace ?? '';
 
@@ -61,7 +52,7 @@ export function decideEviction(input: EvictionInput): EvictionDecision {
   }
   // Pods that are not running, or already terminating, cost no budget.
   if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending') return { action: 'delete', reason: `pod is ${phase}` };
-  if (pod.metadata.deletionTimestamp) return { action: 'delete', reason: 'pod is already terminating' };
+  if (isPodTerminating(pod)) return { action: 'delete', reason: 'pod is already terminating' };
 
   const budgets = matchingBudgets(pod, input.pdbs);
   if (budgets.length === 0) return { action: 'delete', reason: 'no PodDisruptionBudget selects the pod' };
@@ -73,27 +64,26 @@ export function decideEviction(input: EvictionInput): EvictionDecision {
     };
   }
   const pdb = budgets[0];
-  const spec = (pdb.spec as Obj | undefined) ?? {};
-  const status = (pdb.status as Obj | undefined) ?? {};
-  const currentHealthy = Number(status.currentHealthy ?? 0);
-  const desiredHealthy = Number(status.desiredHealthy ?? 0);
+  const status = pdb.status;
+  const currentHealthy = Number(status?.currentHealthy ?? 0);
+  const desiredHealthy = Number(status?.desiredHealthy ?? 0);
 
   if (!isPodReady(pod)) {
-    if (spec.unhealthyPodEvictionPolicy === 'AlwaysAllow') return { action: 'delete', reason: 'unhealthy pod and unhealthyPodEvictionPolicy AlwaysAllow' };
+    if (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow') return { action: 'delete', reason: 'unhealthy pod and unhealthyPodEvictionPolicy AlwaysAllow' };
     // IfHealthyBudget (the default): an unready pod may go while the budget is healthy.
     if (currentHealthy >= desiredHealthy && desiredHealthy > 0) return { action: 'delete', reason: 'unhealthy pod and the budget is healthy' };
   }
 
   const pdbName = pdb.metadata.name ?? '';
-  const observed = Number(status.observedGeneration ?? 0);
+  const observed = Number(status?.observedGeneration ?? 0);
   if (observed < Number(pdb.metadata.generation ?? 0)) {
     return { action: 'reject', status: tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", `The disruption budget ${pdbName} is still being processed by the server.`) };
   }
-  const allowed = Number(status.disruptionsAllowed ?? 0);
+  const allowed = Number(status?.disruptionsAllowed ?? 0);
   if (allowed < 0) {
     return { action: 'reject', status: failure(403, 'Forbidden', 'pdb disruptions allowed is negative', { causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${pdbName} does not allow evicting pods currently: pdb disruptions allowed is negative` }] }) };
   }
-  const disrupted = (status.disruptedPods as Record<string, string> | undefined) ?? {};
+  const disrupted = status?.disruptedPods ?? {};
   if (Object.keys(disrupted).length > MAX_DISRUPTED_PODS) {
     return { action: 'reject', status: failure(403, 'Forbidden', 'DisruptedPods map too big - too many evictions not confirmed by PDB controller') };
   }
@@ -106,9 +96,9 @@ export function decideEviction(input: EvictionInput): EvictionDecision {
       ),
     };
   }
-  const budget: KubeObject = {
+  const budget: PodDisruptionBudget = {
     ...pdb,
-    status: { ...status, disruptionsAllowed: allowed - 1, disruptedPods: { ...disrupted, [name]: now } },
+    status: { ...status, currentHealthy, desiredHealthy, expectedPods: status?.expectedPods ?? 0, disruptionsAllowed: allowed - 1, disruptedPods: { ...disrupted, [name]: now } },
   };
   return { action: 'deleteAndUpdateBudget', budget };
 }

@@ -6,13 +6,12 @@
 // Every function is pure: inputs are never mutated and results share no structure with them.
 import { StatusError, errors, failure } from '../../api/status.js';
 import type { Status } from '../../api/types.js';
+import { type JsonObject, isJsonObject as isObject, jsonObject } from './json.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic';
 
 /** The field validation directive of a PATCH (`?fieldValidation=`); the apiserver defaults to Warn. */
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
-
-type JsonObject = Record<string, unknown>;
 
 const CONTENT_TYPES: Record<string, PatchType | 'apply'> = {
   'application/json-patch+json': 'json',
@@ -393,10 +392,6 @@ export function goJsonSyntaxError(s: string): string | undefined {
 // JSON helpers
 // ---------------------------------------------------------------------------------------------
 
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function hasOwn(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
@@ -409,12 +404,13 @@ function setKey(o: JsonObject, k: string, v: unknown): void {
 
 function cloneJson(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(cloneJson);
-  if (isObject(v)) {
-    const out: JsonObject = {};
-    for (const k of Object.keys(v)) setKey(out, k, cloneJson(v[k]));
-    return out;
-  }
-  return v;
+  return isObject(v) ? cloneObject(v) : v;
+}
+
+function cloneObject(o: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const k of Object.keys(o)) setKey(out, k, cloneJson(o[k]));
+  return out;
 }
 
 function jsonEqual(a: unknown, b: unknown): boolean {
@@ -518,7 +514,8 @@ function containerRemove(con: Container, key: string): string | undefined {
 export function applyJsonPatch(target: unknown, ops: unknown): unknown {
   const shape = jsonPatchShapeError(ops, true);
   if (shape !== undefined) throw errors.badRequest(shape);
-  const list = (ops ?? []) as (JsonObject | null)[];
+  // The shape check above let through only a list of objects (or nulls), or nothing.
+  const list: unknown[] = Array.isArray(ops) ? ops : [];
   if (list.length > MAX_JSON_PATCH_OPERATIONS) {
     throw errors.requestEntityTooLarge(
       `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${list.length}`,
@@ -527,7 +524,7 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
   const doc = cloneJson(target);
   if (!Array.isArray(doc) && !isObject(doc)) throw new PatchApplyError('invalid JSON document');
   for (const op of list) {
-    const failure = applyOperation(doc, op ?? {});
+    const failure = applyOperation(doc, jsonObject(op) ?? {});
     if (failure !== undefined) throw new PatchApplyError(failure);
   }
   return doc;
@@ -624,7 +621,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 }
 
 function mergeObjects(target: JsonObject, patch: JsonObject): JsonObject {
-  const out = cloneJson(target) as JsonObject;
+  const out = cloneObject(target);
   for (const k of Object.keys(patch)) {
     const pv = patch[k];
     if (pv === null) {
@@ -715,24 +712,31 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, kind: 
     throw errors.badRequest(`json: cannot unmarshal ${goJsonKind(patch)} into Go value of type map[string]interface {}`);
   }
   const schema = supportsStrategicMerge(kind, apiGroup) ? STRATEGIC_KINDS[kindKey(kind, apiGroup)] : metadataOnly;
-  const original = isObject(target) ? (cloneJson(target) as JsonObject) : {};
-  return mergeMap(original, cloneJson(patch) as JsonObject, schema);
+  const original = isObject(target) ? cloneObject(target) : {};
+  return mergeMap(original, cloneObject(patch), schema);
 }
 
-/** Removes directives and null map values from a patch value stored as is (the apiserver's typed decode drops both). */
-function sanitize(v: unknown): unknown {
+/**
+ * Removes directives and null map values from a patch value stored as is (the apiserver's typed
+ * decode drops both), in place; returns the value.
+ */
+function sanitize<T>(v: T): T {
+  sanitizeValue(v);
+  return v;
+}
+
+function sanitizeValue(v: unknown): void {
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = sanitize(v[i]);
+    for (const x of v) sanitizeValue(x);
   } else if (isObject(v)) {
     for (const k of Object.keys(v)) {
       if (v[k] === null || k === DIRECTIVE || k === RETAIN_KEYS || k.startsWith(`${SET_ELEMENT_ORDER}/`) || k.startsWith(`${DELETE_FROM_PRIMITIVE_LIST}/`)) {
         delete v[k];
       } else {
-        v[k] = sanitize(v[k]);
+        sanitizeValue(v[k]);
       }
     }
   }
-  return v;
 }
 
 /** The schema of field `k` of an object described by `schema`, if the table has one. */
@@ -756,7 +760,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: FieldSchema |
     const directive = patch[DIRECTIVE];
     if (directive === 'replace') {
       delete patch[DIRECTIVE];
-      return sanitize(patch) as JsonObject;
+      return sanitize(patch);
     }
     if (directive === 'delete') return {};
     throw unknownError(`unknown patch type: ${goS(directive)} in map: ${goV(patch)}`);
@@ -782,8 +786,9 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: FieldSchema |
     }
     const origV = original[k];
     const field = fieldOf(schema, k);
-    if (isObject(origV)) setKey(original, k, mergeMap(origV, patchV as JsonObject, field));
-    else if (Array.isArray(origV)) setKey(original, k, mergeSliceHandler(origV, patchV as unknown[], field, isDeleteList));
+    // Both values have the same Go type here (checked just above).
+    if (isObject(origV) && isObject(patchV)) setKey(original, k, mergeMap(origV, patchV, field));
+    else if (Array.isArray(origV) && Array.isArray(patchV)) setKey(original, k, mergeSliceHandler(origV, patchV, field, isDeleteList));
     else setKey(original, k, patchV);
   }
   return original;
@@ -822,7 +827,7 @@ function mergeSetElementOrder(original: JsonObject, patch: JsonObject, schema: F
     validatePatchWithSetOrderList(patchList, order, mergeKey);
     let merged: unknown[];
     if (foundOriginal && !foundPatch) merged = originalList;
-    else if (!foundOriginal && foundPatch) merged = sanitize(patchList) as unknown[];
+    else if (!foundOriginal && foundPatch) merged = sanitize(patchList);
     else if (foundOriginal && foundPatch) merged = mergeSliceHandler(originalList, patchList, meta, false);
     else continue;
     const [patchItems, serverOnly] = partition(merged, order, mergeKey);
@@ -851,7 +856,8 @@ function validatePatchWithSetOrderList(patchList: unknown[], order: unknown[], m
   let p = 0;
   let o = 0;
   while (p < nonDelete.length && o < order.length) {
-    if (isObject(nonDelete[p]) && hasOwn(nonDelete[p] as JsonObject, DIRECTIVE)) {
+    const item = nonDelete[p];
+    if (isObject(item) && hasOwn(item, DIRECTIVE)) {
       p++;
       continue;
     }
@@ -864,11 +870,11 @@ function validatePatchWithSetOrderList(patchList: unknown[], order: unknown[], m
 }
 
 function mergeSliceHandler(original: unknown[], patch: unknown[], field: FieldSchema | undefined, isDeleteList: boolean): unknown[] {
-  if (!field?.merge) return sanitize(patch) as unknown[];
+  if (!field?.merge) return sanitize(patch);
   return mergeSlice(original, patch, field, isDeleteList);
 }
 
-/** The common element type of the lists, as Go reflect types: lists of lists are refused. */
+/** The common element type of the lists, in Go reflect terms: lists of lists are refused. */
 function sliceElementType(lists: unknown[][]): string {
   let prev: string | undefined;
   for (const list of lists) {
@@ -888,6 +894,14 @@ function sliceElementType(lists: unknown[][]): string {
 
 const MAP = 'map[string]interface {}';
 
+/** The elements of a list of maps (its element type was found to be MAP). */
+function maps(list: unknown[]): JsonObject[] {
+  return list.map((v) => {
+    if (!isObject(v)) throw badArgType(MAP, v);
+    return v;
+  });
+}
+
 function mergeSlice(original: unknown[], patch: unknown[], field: FieldSchema, isDeleteList: boolean): unknown[] {
   if (original.length === 0 && patch.length === 0) return original;
   const kind = sliceElementType([original, patch]);
@@ -903,18 +917,20 @@ function mergeSlice(original: unknown[], patch: unknown[], field: FieldSchema, i
     merged = [...new Set([...original, ...patch])];
   } else {
     if (!mergeKey) throw unknownError('cannot merge lists without merge key for type struct');
-    [serverOrder, patchOrder] = mergeSliceWithSpecialElements(original, patch, mergeKey);
-    merged = mergeSliceWithoutSpecialElements(serverOrder, patchOrder, mergeKey, field);
+    const [server, rest] = mergeSliceWithSpecialElements(original, maps(patch), mergeKey);
+    serverOrder = server;
+    patchOrder = rest;
+    merged = mergeSliceWithoutSpecialElements(server, rest, mergeKey, field);
   }
   const [patchItems, serverOnly] = partition(merged, patchOrder, mergeKey);
   return normalizeElementOrder(patchItems, serverOnly, patchOrder, serverOrder, mergeKey, kind);
 }
 
 /** Applies `$patch: delete` and `$patch: replace` list elements; returns the new original and the rest of the patch. */
-function mergeSliceWithSpecialElements(original: unknown[], patch: unknown[], mergeKey: string): [unknown[], unknown[]] {
-  const rest: unknown[] = [];
+function mergeSliceWithSpecialElements(original: unknown[], patch: JsonObject[], mergeKey: string): [unknown[], JsonObject[]] {
+  const rest: JsonObject[] = [];
   let replace = false;
-  for (const v of patch as JsonObject[]) {
+  for (const v of patch) {
     if (!hasOwn(v, DIRECTIVE)) {
       rest.push(v);
       continue;
@@ -931,7 +947,7 @@ function mergeSliceWithSpecialElements(original: unknown[], patch: unknown[], me
       throw unknownError(`unknown patch type: ${goS(directive)} in map: ${goV(v)}`);
     }
   }
-  if (replace) return [sanitize(rest) as unknown[], []];
+  if (replace) return [sanitize(rest), []];
   return [original, rest];
 }
 
@@ -944,14 +960,16 @@ function findByKey(list: unknown[], mergeKey: string, value: unknown): number {
   return -1;
 }
 
-function mergeSliceWithoutSpecialElements(original: unknown[], patch: unknown[], mergeKey: string, field: FieldSchema): unknown[] {
+function mergeSliceWithoutSpecialElements(original: unknown[], patch: JsonObject[], mergeKey: string, field: FieldSchema): unknown[] {
   // A copy: items appended here must not count as live items when ordering (the library's
   // append leaves the caller's slice as it was).
   const merged = original.slice();
-  for (const v of patch as JsonObject[]) {
+  for (const v of patch) {
     if (!hasOwn(v, mergeKey)) throw noMergeKey(v, mergeKey);
     const at = findByKey(original, mergeKey, v[mergeKey]);
-    if (at >= 0) merged[at] = mergeMap(original[at] as JsonObject, v, field.fields ? { fields: field.fields } : undefined);
+    const live = at >= 0 ? original[at] : undefined;
+    // findByKey only finds maps.
+    if (isObject(live)) merged[at] = mergeMap(live, v, field.fields ? { fields: field.fields } : undefined);
     else merged.push(sanitize(v));
   }
   return merged;
@@ -990,8 +1008,9 @@ function normalizeSliceOrder(toSort: unknown[], order: unknown[], mergeKey: stri
         if (!hasOwn(v, mergeKey)) throw noMergeKey(v, mergeKey);
       }
     }
-    toDelete = toSort.filter((v) => (v as JsonObject)[DIRECTIVE] === 'delete');
-    toSort = toSort.filter((v) => (v as JsonObject)[DIRECTIVE] !== 'delete');
+    const isDelete = (v: unknown): boolean => isObject(v) && v[DIRECTIVE] === 'delete';
+    toDelete = toSort.filter(isDelete);
+    toSort = toSort.filter((v) => !isDelete(v));
   }
   const keyed = toSort.map((v, i) => ({ v, i, at: indexIn(order, v, mergeKey, kind) }));
   keyed.sort((a, b) => a.at - b.at || a.i - b.i);

@@ -982,7 +982,8 @@ describe('toTable', () => {
     for (const c of table.rows[0].cells) assert.ok(['string', 'number', 'boolean'].includes(typeof c));
   });
 
-  it('builds a table of 10,000 pods quickly', () => {
+  it('builds a table of 10,000 pods', () => {
+    // How fast is a figure of bench/apiserver.ts (Table printing in-process), not an assertion.
     const many: KubeObject[] = [];
     for (let i = 0; i < 10_000; i++) {
       many.push(
@@ -1000,11 +1001,8 @@ describe('toTable', () => {
         }),
       );
     }
-    const start = performance.now();
     const table = toTable(printer, many, NOW, { includeObject: 'Metadata', resourceVersion: '1' });
-    const elapsed = performance.now() - start;
     assert.equal(table.rows.length, 10_000);
     assert.deepEqual(table.rows[9_999].cells.slice(0, 4), ['p-9999', '2/2', 'Running', '1 (60m ago)']);
-    assert.ok(elapsed < 1500, `took ${elapsed.toFixed(0)} ms`);
   });
 });

@@ -15,6 +15,7 @@ import {
   type TableRowCondition,
 } from './printers/format.js';
 import { compileJsonPath, type JsonPath } from './printers/jsonpath.js';
+import { isJsonObject } from './json.js';
 import {
   configMapPrinter,
   endpointsPrinter,
@@ -67,6 +68,8 @@ export const defaultPrinter: Printer = {
   },
 };
 
+// Each resource's printer reads objects as that resource's kind (a Printer<Pod> for pods): the
+// registry stores under a resource only objects decoded as its kind.
 const PRINTERS = new Map<string, Printer>([
   ['/pods', podPrinter],
   ['/nodes', nodePrinter],
@@ -135,9 +138,9 @@ function goFloat(n: number): string {
 function goJson(v: unknown): string {
   const sortKeys = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(sortKeys);
-    if (typeof x === 'object' && x !== null) {
+    if (isJsonObject(x)) {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) out[k] = sortKeys((x as Record<string, unknown>)[k]);
+      for (const k of Object.keys(x).sort()) out[k] = sortKeys(x[k]);
       return out;
     }
     return x;

@@ -3,7 +3,9 @@
 // scale subresources, graceful deletion, finalizers, namespace lifecycle, binding and eviction.
 import { randomUUID, randomInt } from 'node:crypto';
 import { StatusError, errors } from '../../api/status.js';
-import type { KubeObject, Status, StatusCause } from '../../api/types.js';
+import { type CustomResourceDefinition, type KubeObject, type ObjectMeta, type Pod, type Status, type StatusCause, isStatus } from '../../api/types.js';
+import { labelSelectorFromObject } from '../../api/labels.js';
+import { podNodeName, podPhase } from '../../api/pods.js';
 import type { Clock } from '../clock.js';
 import { isoTime } from '../clock.js';
 import { type Store, StoreError, type StoreEvent, type Unsubscribe } from '../store/store.js';
@@ -11,8 +13,10 @@ import { type AdmissionOptions, podSpecUpdateCauses, prepareForCreate, validate,
 import { type PatchType, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from './resources.js';
 import { decideEviction } from './eviction.js';
+import { isJsonObject, jsonObject } from './json.js';
+import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
 
-type Obj = Record<string, unknown>;
+type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -142,9 +146,10 @@ export class Registry {
         throw errors.invalid(t.kind, t.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
       }
     }
-    const nameProblem = validateName(t.kind, o.metadata.name);
+    const name = o.metadata.name;
+    const nameProblem = validateName(t.kind, name);
     if (nameProblem) {
-      throw errors.invalid(t.kind, t.group, o.metadata.name, [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${o.metadata.name}": ${nameProblem}` }]);
+      throw errors.invalid(t.kind, t.group, name, [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": ${nameProblem}` }]);
     }
     const now = isoTime(this.clock.now());
     const meta = { ...o.metadata };
@@ -158,25 +163,27 @@ export class Registry {
     let prepared = prepareForCreate({ ...o, metadata: meta }, this.admission);
     if (t.crd && t.statusSubresource) prepared = withoutStatus(prepared);
     this.validateOrThrow(t, prepared);
-    if (t.resource === 'customresourcedefinitions') prepared = this.establishCRD(prepared);
+    if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(prepared)) prepared = this.establishCRD(prepared);
     if (opts.dryRun) {
-      if (await this.store.get(resourceKey(t), namespace, meta.name as string)) throw errors.alreadyExists(t.resource, t.group, meta.name as string);
+      if (await this.store.get(resourceKey(t), namespace, name)) throw errors.alreadyExists(t.resource, t.group, name);
       return prepared;
     }
     try {
       const stored = await this.store.create(resourceKey(t), prepared);
-      if (t.resource === 'customresourcedefinitions') this.onCRDChanged(stored);
+      this.onCRDChanged(t, stored);
       return stored;
     } catch (e) {
-      throw mapStoreError(e, t, meta.name as string);
+      throw mapStoreError(e, t, name);
     }
   }
 
   private decodeBody(t: ResourceType, body: unknown, namespace: string): KubeObject {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    if (!isJsonObject(body)) {
       throw errors.badRequest(`the body of the request was in an unknown format - expected a ${t.kind} object`);
     }
-    const o = { ...(body as Obj) } as KubeObject;
+    // A copy whose metadata is an object (missing or malformed metadata decodes as empty).
+    const metadata: ObjectMeta = { ...jsonObject(body.metadata) };
+    const o: KubeObject = { ...body, metadata };
     const gv = groupVersion(t);
     // Missing kind or apiVersion are filled in from the URL, as kube's decoder does.
     const kind = o.kind === undefined || o.kind === '' ? t.kind : String(o.kind);
@@ -185,7 +192,7 @@ export class Registry {
     if (t.crd) {
       if (apiVersion !== gv) throw versionMismatch();
       if (kind !== t.kind) {
-        const name = String((o.metadata as Obj | undefined)?.name ?? '');
+        const name = String(metadata.name ?? '');
         throw errors.invalid(kind, t.group, name, [{ reason: 'FieldValueInvalid', field: 'kind', message: `Invalid value: "${kind}": must be ${t.kind}` }]);
       }
     } else if (kind !== t.kind || apiVersion !== gv) {
@@ -201,16 +208,14 @@ export class Registry {
     }
     o.kind = t.kind;
     o.apiVersion = gv;
-    const meta = typeof o.metadata === 'object' && o.metadata !== null && !Array.isArray(o.metadata) ? { ...o.metadata } : {};
     if (t.namespaced) {
-      if (meta.namespace && namespace && meta.namespace !== namespace) {
+      if (metadata.namespace && namespace && metadata.namespace !== namespace) {
         throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
-      meta.namespace = namespace || (meta.namespace as string) || 'default';
+      metadata.namespace = namespace || metadata.namespace || 'default';
     } else {
-      delete meta.namespace;
+      delete metadata.namespace;
     }
-    o.metadata = meta;
     return o;
   }
 
@@ -222,7 +227,7 @@ export class Registry {
   private async checkNamespaceWritable(namespace: string, t: ResourceType, name: string): Promise<void> {
     const ns = await this.store.get('namespaces', '', namespace);
     if (!ns) throw errors.notFound('namespaces', '', namespace);
-    if (ns.metadata.deletionTimestamp || (ns.status as Obj | undefined)?.phase === 'Terminating') {
+    if (isNamespaceTerminating(ns)) {
       // admission.NewForbidden: names the object being created, then NamespaceLifecycle adds the cause.
       throw errors.forbidden(
         `${t.resource}${t.group ? '.' + t.group : ''} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
@@ -265,7 +270,8 @@ export class Registry {
         current = subresource === 'scale' ? await this.getScale(t, namespace, name) : await this.get(t, namespace, name);
       } catch (e) {
         if (type === 'apply' && e instanceof StatusError && e.code === 404 && !subresource) {
-          return this.create(t, namespace, { ...(patch as Obj), metadata: { ...((patch as Obj).metadata as Obj), namespace: t.namespaced ? namespace : undefined } }, opts);
+          const applied = jsonObject(patch);
+          return this.create(t, namespace, { ...applied, metadata: { ...jsonObject(applied?.metadata), namespace: t.namespaced ? namespace : undefined } }, opts);
         }
         throw e;
       }
@@ -331,7 +337,7 @@ export class Registry {
       if (subresource !== 'status' && specChanged(current, next)) meta.generation = cm.generation + 1;
     }
     if (opts.fieldManager) {
-      const entries = (Array.isArray(cm.managedFields) ? cm.managedFields : []).filter((m) => (m as Obj).manager !== opts.fieldManager);
+      const entries = (Array.isArray(cm.managedFields) ? cm.managedFields : []).filter((m) => m.manager !== opts.fieldManager);
       meta.managedFields = [...entries, managedFieldsEntry(opts.fieldManager, operation, next.apiVersion ?? groupVersion(t), isoTime(this.clock.now()), subresource)];
     }
     next.metadata = meta;
@@ -352,12 +358,12 @@ export class Registry {
     }
     if (t.resource === 'pods' && subresource !== 'status') {
       extra.push(...podSpecUpdateCauses(current.spec, next.spec));
-      if ((current.spec as Obj)?.nodeName && (next.spec as Obj)?.nodeName !== (current.spec as Obj)?.nodeName) {
+      if (isPod(current) && isPod(next) && podNodeName(current) && podNodeName(next) !== podNodeName(current)) {
         extra.push({ reason: 'FieldValueForbidden', field: 'spec.nodeName', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`' });
       }
     }
     this.validateOrThrow(t, next, extra);
-    if (t.resource === 'customresourcedefinitions') next = this.establishCRD(next);
+    if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(next)) next = this.establishCRD(next);
     if (opts.dryRun) return next;
     // Removing the last finalizer of an object being deleted completes its deletion.
     if (meta.deletionTimestamp && !(meta.finalizers?.length) && !(t.resource === 'namespaces')) {
@@ -366,42 +372,42 @@ export class Registry {
       }
     }
     try {
-      const stored = await this.store.update(resourceKey(t), next, cm.resourceVersion as string);
-      if (t.resource === 'customresourcedefinitions') this.onCRDChanged(stored);
+      const stored = await this.store.update(resourceKey(t), next, cm.resourceVersion ?? '');
+      this.onCRDChanged(t, stored);
       return stored;
     } catch (e) {
-      throw mapStoreError(e, t, cm.name as string);
+      throw mapStoreError(e, t, cm.name ?? '');
     }
   }
 
   // ---- scale subresource ----
 
   async getScale(t: ResourceType, namespace: string, name: string): Promise<KubeObject> {
+    // Every kind with a scale subresource (workloads, custom resources) has these fields.
     const o = await this.get(t, namespace, name);
-    const spec = (o.spec as Obj) ?? {};
-    const status = (o.status as Obj) ?? {};
-    const selector = spec.selector as Obj | undefined;
+    const spec = jsonObject(o.spec);
+    const status = jsonObject(o.status);
     return {
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
       metadata: { name, namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
-      spec: { replicas: spec.replicas ?? 0 },
-      status: { replicas: status.replicas ?? 0, selector: selector ? selectorString(selector) : '' },
+      spec: { replicas: spec?.replicas ?? 0 },
+      status: { replicas: status?.replicas ?? 0, selector: scaleSelector(spec?.selector) },
     };
   }
 
   private async updateScale(t: ResourceType, namespace: string, name: string, body: unknown, opts: WriteOptions): Promise<KubeObject> {
-    const scale = body as { metadata?: Obj; spec?: { replicas?: unknown } };
-    const replicas = scale?.spec?.replicas;
+    const scale = jsonObject(body);
+    const replicas = jsonObject(scale?.spec)?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw errors.invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
     }
     const current = await this.get(t, namespace, name);
-    const rv = scale.metadata?.resourceVersion;
+    const rv = jsonObject(scale?.metadata)?.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion) {
       throw errors.conflict(t.resource, t.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
-    const next = { ...current, spec: { ...((current.spec as Obj) ?? {}), replicas } };
+    const next = { ...current, spec: { ...jsonObject(current.spec), replicas } };
     await this.write(t, current, next, undefined, opts);
     return this.getScale(t, namespace, name);
   }
@@ -436,7 +442,7 @@ export class Registry {
     if (t.resource === 'namespaces') return this.deleteNamespace(current, opts);
 
     let grace = 0;
-    if (t.resource === 'pods') grace = podGracePeriod(current, opts.gracePeriodSeconds);
+    if (t.resource === 'pods' && isPod(current)) grace = podGracePeriod(current, opts.gracePeriodSeconds);
     const finalizers = [...(meta.finalizers ?? [])];
     const policy = opts.propagationPolicy;
     if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
@@ -464,7 +470,7 @@ export class Registry {
       }
       if (opts.dryRun) return next;
       try {
-        return await this.store.update(resourceKey(t), next, meta.resourceVersion as string);
+        return await this.store.update(resourceKey(t), next, meta.resourceVersion ?? '');
       } catch (e) {
         throw mapStoreError(e, t, name);
       }
@@ -479,7 +485,7 @@ export class Registry {
       const gone = await this.store.delete(resourceKey(t), t.namespaced ? (o.metadata.namespace ?? '') : '', o.metadata.name ?? '', expectedRevision);
       if (t.resource === 'customresourcedefinitions') {
         this.onCRDDeleted(gone);
-        await this.deleteCustomResources(gone);
+        if (isCustomResourceDefinition(gone)) await this.deleteCustomResources(gone);
       }
       return gone;
     } catch (e) {
@@ -494,7 +500,7 @@ export class Registry {
     for (const item of items) {
       try {
         const r = await this.delete(t, item.metadata.namespace ?? '', item.metadata.name ?? '', opts);
-        deleted.push(r.kind === 'Status' ? item : (r as KubeObject));
+        deleted.push(isStatus(r) ? item : r);
       } catch (e) {
         if (!(e instanceof StatusError && e.code === 404)) throw e;
       }
@@ -512,10 +518,10 @@ export class Registry {
       const next: KubeObject = {
         ...ns,
         metadata: { ...ns.metadata, deletionTimestamp: isoTime(this.clock.now()), deletionGracePeriodSeconds: 0 },
-        status: { ...((ns.status as Obj) ?? {}), phase: 'Terminating' },
+        status: { ...jsonObject(ns.status), phase: 'Terminating' },
       };
       if (opts.dryRun) return next;
-      current = await this.store.update('namespaces', next, ns.metadata.resourceVersion as string);
+      current = await this.store.update('namespaces', next, ns.metadata.resourceVersion ?? '');
     }
     if (!opts.dryRun) this.teardownNamespace(name);
     return current;
@@ -554,22 +560,22 @@ export class Registry {
 
   async bind(namespace: string, name: string, body: unknown, opts: WriteOptions = {}): Promise<Status> {
     const t = this.type('', 'v1', 'pods')!;
-    const binding = body as { metadata?: Obj; target?: { kind?: string; name?: string } };
-    const node = binding?.target?.name;
-    if (binding?.target?.kind && binding.target.kind !== 'Node') throw errors.badRequest('binding target must be a Node');
-    if (!node) throw errors.invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+    const target = jsonObject(jsonObject(body)?.target);
+    if (target?.kind && target.kind !== 'Node') throw errors.badRequest('binding target must be a Node');
+    if (!target?.name) throw errors.invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+    const node = String(target.name);
     for (let attempt = 0; ; attempt++) {
-      const pod = await this.get(t, namespace, name);
-      const spec = (pod.spec as Obj) ?? {};
+      const pod = await this.getPod(namespace, name);
       if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
-      if (spec.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
-      const status = (pod.status as Obj) ?? {};
-      const conditions = ((status.conditions as Obj[]) ?? []).filter((c) => c.type !== 'PodScheduled');
+      const bound = podNodeName(pod);
+      if (bound) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${bound}"`);
+      // Written as the API sends it: lastProbeTime is null, which the typed view does not allow.
+      const conditions: unknown[] = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
       conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) });
-      const next: KubeObject = { ...pod, spec: { ...spec, nodeName: node }, status: { ...status, conditions } };
+      const next: KubeObject = { ...pod, spec: { ...pod.spec, nodeName: node }, status: { ...pod.status, conditions } };
       if (opts.dryRun) break;
       try {
-        await this.store.update('pods', next, pod.metadata.resourceVersion as string);
+        await this.store.update('pods', next, pod.metadata.resourceVersion ?? '');
         break;
       } catch (e) {
         if (e instanceof StoreError && e.code === 'Conflict' && attempt < 5) continue;
@@ -583,31 +589,32 @@ export class Registry {
   async evict(namespace: string, name: string, body: unknown, opts: WriteOptions = {}): Promise<Status> {
     const pods = this.type('', 'v1', 'pods')!;
     const pdbs = this.type('policy', 'v1', 'poddisruptionbudgets')!;
-    const eviction = (body ?? {}) as { metadata?: Obj; deleteOptions?: Obj; kind?: string };
-    if (eviction.metadata?.name && eviction.metadata.name !== name) {
+    const eviction = jsonObject(body);
+    const evictionName = jsonObject(eviction?.metadata)?.name;
+    if (evictionName && evictionName !== name) {
       throw errors.badRequest(`name in URL does not match name in Eviction object`);
     }
-    const dopts = (eviction.deleteOptions ?? {}) as Obj;
+    const dopts = jsonObject(eviction?.deleteOptions) ?? {};
     const dryRun = opts.dryRun || (Array.isArray(dopts.dryRun) && dopts.dryRun.includes('All'));
     for (let attempt = 0; ; attempt++) {
-      const pod = await this.get(pods, namespace, name);
+      const pod = await this.getPod(namespace, name);
       const ns = await this.store.get('namespaces', '', namespace);
       const { items: budgets } = await this.store.list('poddisruptionbudgets.policy', namespace);
       const decision = decideEviction({
         pod,
-        pdbs: budgets,
-        namespaceTerminating: !!ns && (ns.metadata.deletionTimestamp !== undefined || (ns.status as Obj | undefined)?.phase === 'Terminating'),
+        pdbs: budgets.filter(isPodDisruptionBudget),
+        namespaceTerminating: !!ns && isNamespaceTerminating(ns),
         now: isoTime(this.clock.now()),
       });
       if (decision.action === 'reject') throw new StatusError(decision.status);
-      const preconditions = (dopts.preconditions as DeleteOptions['preconditions']) ?? undefined;
+      const preconditions: DeleteOptions['preconditions'] = jsonObject(dopts.preconditions);
       if (preconditions?.uid && preconditions.uid !== pod.metadata.uid) {
         throw errors.conflict('pods', '', name, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${pod.metadata.uid}`);
       }
       if (dryRun) break;
       if (decision.action === 'deleteAndUpdateBudget') {
         try {
-          await this.store.update(resourceKey(pdbs), decision.budget, decision.budget.metadata.resourceVersion as string);
+          await this.store.update(resourceKey(pdbs), decision.budget, decision.budget.metadata.resourceVersion ?? '');
         } catch (e) {
           if (e instanceof StoreError && e.code === 'Conflict' && attempt < 5) continue;
           throw mapStoreError(e, pdbs, decision.budget.metadata.name ?? '');
@@ -624,13 +631,12 @@ export class Registry {
 
   // ---- custom resource definitions ----
 
-  private establishCRD(crd: KubeObject): KubeObject {
-    const spec = (crd.spec as Obj) ?? {};
-    const names = (spec.names as Obj) ?? {};
+  private establishCRD(crd: CustomResourceDefinition): CustomResourceDefinition {
+    const names = crd.spec?.names;
     const now = isoTime(this.clock.now());
     const status = {
-      acceptedNames: { ...names, singular: names.singular ?? String(names.kind ?? '').toLowerCase() },
-      storedVersions: ((spec.versions as Obj[]) ?? []).filter((v) => v.storage).map((v) => v.name),
+      acceptedNames: { ...names, singular: names?.singular ?? String(names?.kind ?? '').toLowerCase() },
+      storedVersions: (crd.spec?.versions ?? []).filter((v) => v.storage).map((v) => v.name),
       conditions: [
         { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
         { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
@@ -639,9 +645,11 @@ export class Registry {
     return { ...crd, status };
   }
 
-  private onCRDChanged(crd: KubeObject): void {
-    this.onCRDDeleted(crd);
-    for (const t of crdTypes(crd)) this.addType(t);
+  /** Serves a stored CustomResourceDefinition's types (any other stored object is left alone). */
+  private onCRDChanged(t: ResourceType, stored: KubeObject): void {
+    if (t.resource !== 'customresourcedefinitions' || !isCustomResourceDefinition(stored)) return;
+    this.onCRDDeleted(stored);
+    for (const served of crdTypes(stored)) this.addType(served);
   }
 
   /**
@@ -649,9 +657,8 @@ export class Registry {
    * resource before the CRD goes, so a CRD created again later starts empty. Here that happens
    * at once, finalizers of the custom resources included.
    */
-  private async deleteCustomResources(crd: KubeObject): Promise<void> {
-    const spec = (crd.spec as Obj) ?? {};
-    const key = resourceKey({ group: String(spec.group ?? ''), resource: String((spec.names as Obj | undefined)?.plural ?? '') });
+  private async deleteCustomResources(crd: CustomResourceDefinition): Promise<void> {
+    const key = resourceKey({ group: String(crd.spec?.group ?? ''), resource: String(crd.spec?.names?.plural ?? '') });
     const { items } = await this.store.list(key, undefined);
     for (const item of items) await this.store.delete(key, item.metadata.namespace ?? '', item.metadata.name ?? '').catch(() => undefined);
   }
@@ -663,46 +670,57 @@ export class Registry {
 
   /** Rebuilds CRD-served types from stored CRDs (after loading a persisted store). */
   async loadCRDs(): Promise<void> {
-    const { items } = await this.store.list('customresourcedefinitions.apiextensions.k8s.io', undefined);
-    for (const crd of items) this.onCRDChanged(crd);
+    const crds = this.type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+    const { items } = await this.store.list(resourceKey(crds), undefined);
+    for (const crd of items) this.onCRDChanged(crds, crd);
+  }
+
+  /** A pod, read as one (the pods resource holds nothing else). */
+  private async getPod(namespace: string, name: string): Promise<Pod> {
+    const pod = await this.get(this.type('', 'v1', 'pods')!, namespace, name);
+    if (!isPod(pod)) throw errors.internal(`pods "${name}" holds a ${String(pod.kind)}`);
+    return pod;
   }
 }
 
-export function crdTypes(crd: KubeObject): ResourceType[] {
-  const spec = (crd.spec as Obj) ?? {};
-  const names = (spec.names as Obj) ?? {};
-  const versions = (spec.versions as Obj[]) ?? [];
-  const group = String(spec.group ?? '');
-  return versions
+/** Being deleted, or marked Terminating (the namespace lifecycle refuses new content then). */
+function isNamespaceTerminating(ns: KubeObject): boolean {
+  return !!ns.metadata.deletionTimestamp || (isNamespace(ns) && ns.status?.phase === 'Terminating');
+}
+
+export function crdTypes(crd: CustomResourceDefinition): ResourceType[] {
+  const spec = crd.spec;
+  const names = spec?.names;
+  const group = String(spec?.group ?? '');
+  return (spec?.versions ?? [])
     .filter((v) => v.served !== false)
     .map((v) => {
-      const sub = (v.subresources as Obj) ?? {};
+      const sub = v.subresources;
       const subresources = [];
-      if (sub.status) subresources.push({ name: 'status', kind: String(names.kind), verbs: ['get', 'patch', 'update'] });
-      if (sub.scale) subresources.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
+      if (sub?.status) subresources.push({ name: 'status', kind: String(names?.kind), verbs: ['get', 'patch', 'update'] });
+      if (sub?.scale) subresources.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
       return {
         group,
         version: String(v.name),
-        resource: String(names.plural),
-        singular: String(names.singular ?? String(names.kind).toLowerCase()),
-        kind: String(names.kind),
-        namespaced: spec.scope !== 'Cluster',
-        shortNames: (names.shortNames as string[]) ?? undefined,
-        categories: (names.categories as string[]) ?? undefined,
+        resource: String(names?.plural),
+        singular: String(names?.singular ?? String(names?.kind).toLowerCase()),
+        kind: String(names?.kind),
+        namespaced: spec?.scope !== 'Cluster',
+        shortNames: names?.shortNames ?? undefined,
+        categories: names?.categories ?? undefined,
         subresources,
-        statusSubresource: !!sub.status,
+        statusSubresource: !!sub?.status,
         generation: true,
-        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns as never, storage: v.storage === true },
+        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns, storage: v.storage === true },
       };
     });
 }
 
-function podGracePeriod(pod: KubeObject, requested: number | undefined): number {
-  const spec = (pod.spec as Obj) ?? {};
-  const phase = (pod.status as Obj | undefined)?.phase;
+function podGracePeriod(pod: Pod, requested: number | undefined): number {
+  const phase = podPhase(pod);
   // Pods never scheduled, or finished, have nothing to stop: kube deletes them at once.
-  if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  let grace = requested ?? (spec.terminationGracePeriodSeconds as number | undefined) ?? 30;
+  if (!podNodeName(pod) || phase === 'Succeeded' || phase === 'Failed') return 0;
+  let grace = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
   if (grace < 0) grace = 1;
   // A kubelet-confirmed delete (grace 0 on a pod already terminating) removes it.
   return grace;
@@ -717,8 +735,8 @@ function sameFinalizers(a: string[] | undefined, b: string[]): boolean {
 }
 
 function hasRv(patch: unknown): boolean {
-  const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
-  return typeof meta?.resourceVersion === 'string' && meta.resourceVersion !== '';
+  const rv = jsonObject(jsonObject(patch)?.metadata)?.resourceVersion;
+  return typeof rv === 'string' && rv !== '';
 }
 
 function specChanged(a: KubeObject, b: KubeObject): boolean {
@@ -729,7 +747,7 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
 
 function withoutStatus(o: KubeObject): KubeObject {
   const { status: _s, ...rest } = o;
-  return rest as KubeObject;
+  return rest;
 }
 
 function successStatus(t: ResourceType, o: KubeObject): Status {
@@ -743,23 +761,18 @@ function successStatus(t: ResourceType, o: KubeObject): Status {
   };
 }
 
-function managedFieldsEntry(manager: string, operation: string, apiVersion: string, time: string, subresource?: string): Obj {
-  const e: Obj = { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} };
+function managedFieldsEntry(manager: string, operation: string, apiVersion: string, time: string, subresource?: string): ManagedFieldsEntry {
+  const e: ManagedFieldsEntry = { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} };
   if (subresource) e.subresource = subresource;
   return e;
 }
 
-export function selectorString(selector: Obj): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries((selector.matchLabels as Obj) ?? {})) parts.push(`${k}=${String(v)}`);
-  for (const e of (selector.matchExpressions as Obj[]) ?? []) {
-    const values = ((e.values as string[]) ?? []).join(',');
-    if (e.operator === 'In') parts.push(`${String(e.key)} in (${values})`);
-    else if (e.operator === 'NotIn') parts.push(`${String(e.key)} notin (${values})`);
-    else if (e.operator === 'Exists') parts.push(String(e.key));
-    else if (e.operator === 'DoesNotExist') parts.push(`!${String(e.key)}`);
-  }
-  return parts.join(',');
+/**
+ * Scale's status.selector: the workload's label selector in its string form
+ * (metav1.LabelSelectorAsSelector(...).String()), "" when there is none.
+ */
+function scaleSelector(selector: unknown): string {
+  return isJsonObject(selector) ? labelSelectorFromObject(selector).toString() : '';
 }
 
 export function mapStoreError(e: unknown, t: ResourceType | undefined, name: string): unknown {

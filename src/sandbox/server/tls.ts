@@ -4,8 +4,6 @@ import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it loa
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
-
 export interface SandboxTLS {
   caCertPem: string;
   certPem: string;
@@ -21,24 +19,24 @@ function pemKey(der: ArrayBuffer): string {
 
 export async function generateTLS(hosts: string[] = ['127.0.0.1', 'localhost', '::1']): Promise<SandboxTLS> {
   const crypto = webcrypto;
-  x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  x509.cryptoProvider.set(crypto);
   const notBefore = new Date(Date.now() - 60 * 60 * 1000);
   const notAfter = new Date(Date.now() + 365 * 24 * 60 * 60 * 1000);
-  const caKeys = (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const caKeys = await crypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
     name: 'CN=upkeep-sandbox-ca',
     notBefore,
     notAfter,
     signingAlgorithm: ALG,
-    keys: caKeys as never,
+    keys: caKeys,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey as never),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const keys = (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await crypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const names = [
     ...hosts.map((h) => ({ type: /^[\d.]+$|:/.test(h) ? ('ip' as const) : ('dns' as const), value: h })),
     ...['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'].map((value) => ({ type: 'dns' as const, value })),
@@ -50,14 +48,14 @@ export async function generateTLS(hosts: string[] = ['127.0.0.1', 'localhost', '
     notBefore,
     notAfter,
     signingAlgorithm: ALG,
-    publicKey: keys.publicKey as never,
-    signingKey: caKeys.privateKey as never,
+    publicKey: keys.publicKey,
+    signingKey: caKeys.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(names),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey as never),
+      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
   const keyDer = await crypto.subtle.exportKey('pkcs8', keys.privateKey);

@@ -13,9 +13,10 @@
 // the watch has delivered it, so the store's watchers see a write before its caller goes on (as
 // with MemoryStore). Like kube-apiserver, the store compacts etcd's history every 5 minutes.
 import { type Compare, type EtcdClient, type EtcdConnectionOptions, EtcdError, type KeyValue, type WatchResponse, createEtcdClient } from '../../etcd/connection.js';
-import type { KubeObject } from '../../api/types.js';
+import { type KubeObject, isKubeObject } from '../../api/types.js';
 import { errors } from '../../api/status.js';
 import { BUILTIN_RESOURCES } from '../server/resources.js';
+import { errorMessage } from '../server/json.js';
 import { type ListOptions, type ListResult, type Store, type StoreEvent, StoreError, type Unsubscribe, type WatchOptions, storeKey } from './store.js';
 
 export interface EtcdStoreOptions {
@@ -106,8 +107,8 @@ function decode(value: Buffer, revision: string): KubeObject | undefined {
   // Values that are not JSON objects (protobuf from a real kube-apiserver, foreign keys) are skipped.
   if (value.length === 0 || value[0] !== 0x7b) return undefined;
   try {
-    const obj = JSON.parse(value.toString('utf8')) as KubeObject;
-    if (!obj || typeof obj !== 'object' || typeof obj.metadata !== 'object' || obj.metadata === null) return undefined;
+    const obj: unknown = JSON.parse(value.toString('utf8'));
+    if (!isKubeObject(obj)) return undefined;
     obj.metadata.resourceVersion = revision;
     return obj;
   } catch {
@@ -364,7 +365,7 @@ export class EtcdStore implements Store {
     return decode(prev.value, String(rev)) ?? { metadata: { name, namespace: namespace || undefined, resourceVersion: String(rev) } };
   }
 
-  /** etcd errors as StoreErrors: compaction is told apart for callers that map it to Expired. */
+  /** etcd errors turned into StoreErrors: compaction is told apart for callers that map it to Expired. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -534,7 +535,7 @@ export class EtcdStore implements Store {
       this.compactState.version++;
       await this.client.compact({ revision: target });
     } catch (e) {
-      if (!isCompacted(e)) this.log(`etcd store: compaction at ${target} failed: ${(e as Error).message}`);
+      if (!isCompacted(e)) this.log(`etcd store: compaction at ${target} failed: ${errorMessage(e)}`);
     }
   }
 
@@ -567,7 +568,7 @@ function decodeContinue(token: string): { rv: number; start: string } {
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch (e) {
-    throw invalid((e as Error).message);
+    throw invalid(errorMessage(e));
   }
   if (typeof parsed !== 'object' || parsed === null || parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') {
     throw invalid('server does not recognize this encoded version');

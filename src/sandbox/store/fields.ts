@@ -3,6 +3,7 @@
 // (AddFieldLabelConversionFunc), which is where "field label not supported" comes from.
 import { errors } from '../../api/status.js';
 import type { KubeObject } from '../../api/types.js';
+import { type JsonObject, jsonObject } from '../server/json.js';
 
 export interface FieldRequirement {
   field: string;
@@ -180,14 +181,11 @@ export function fieldSelectorMatcher(
 // Selectable fields per kind
 // ---------------------------------------------------------------------------------------------
 
-type Loose = Record<string, unknown> | undefined;
-
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
-function sub(obj: KubeObject, key: string): Loose {
-  const v = obj[key];
-  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+function sub(obj: KubeObject, key: string): JsonObject | undefined {
+  return jsonObject(obj[key]);
 }
 /** strconv.Itoa of an int field that is 0 when absent. */
 function int(v: unknown): string {
@@ -221,7 +219,7 @@ export const podFieldSelectors: Record<string, FieldGetter> = Object.freeze({
   'status.podIP': (o: KubeObject) => {
     const status = sub(o, 'status');
     const ips = status?.podIPs;
-    if (Array.isArray(ips) && ips.length > 0) return str((ips[0] as Loose)?.ip);
+    if (Array.isArray(ips) && ips.length > 0) return str(jsonObject(ips[0])?.ip);
     return str(status?.podIP);
   },
   // Accepted by the conversion func but absent from the selectable set: only "" matches.

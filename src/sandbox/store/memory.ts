@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import { errors } from '../../api/status.js';
+import { errorMessage } from '../server/json.js';
 import {
   type ListOptions,
   type ListResult,
@@ -131,7 +132,7 @@ export class MemoryStore implements Store {
     try {
       parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     } catch (e) {
-      throw invalid((e as Error).message);
+      throw invalid(errorMessage(e));
     }
     if (typeof parsed !== 'object' || parsed === null || typeof parsed.id !== 'string' || typeof parsed.offset !== 'number' || typeof parsed.rv !== 'number') {
       throw invalid('server does not recognize this encoded version');

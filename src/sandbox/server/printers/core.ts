@@ -1,5 +1,23 @@
 // Printers for the core ("") group, except pods (pods.ts).
-import type { KubeObject } from '../../../api/types.js';
+import type * as k8sCore from 'kubernetes-types/core/v1.js';
+import type * as k8sEvents from 'kubernetes-types/events/v1.js';
+import type {
+  ConfigMap,
+  Endpoints,
+  Event,
+  Namespace,
+  Node,
+  NodeStatus,
+  ObjectMeta,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  ReplicationController,
+  Secret,
+  Service,
+  ServiceAccount,
+  Typed,
+} from '../../../api/types.js';
+import { isNodeUnschedulable } from '../../../api/nodes.js';
 import {
   AGE_COLUMN,
   CONTAINERS_COLUMN,
@@ -13,21 +31,23 @@ import {
   list,
   nameOf,
   quantity,
-  rec,
   since,
   text,
   timeMs,
-  type Fields,
   type Printer,
 } from './format.js';
+
+type PodTemplate = Typed<k8sCore.PodTemplate>;
+/** events.k8s.io/v1 Event (core/v1 Event is `Event`). */
+type EventsV1Event = Typed<k8sEvents.Event>;
 
 const NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
 const NODE_ROLE_LABEL = 'kubernetes.io/role';
 
 /** Roles from node-role.kubernetes.io/<role> label keys and the kubernetes.io/role label value. */
-export function nodeRoles(labels: unknown): string[] {
+export function nodeRoles(labels: Record<string, string> | undefined): string[] {
   const roles = new Set<string>();
-  const map = rec(labels);
+  const map = labels ?? {};
   for (const key of Object.keys(map)) {
     if (key.startsWith(NODE_ROLE_PREFIX)) {
       const role = key.slice(NODE_ROLE_PREFIX.length);
@@ -39,15 +59,14 @@ export function nodeRoles(labels: unknown): string[] {
   return [...roles].sort();
 }
 
-function nodeAddress(status: Fields, type: string): string {
-  for (const a of list(status.addresses)) {
-    const addr = rec(a);
+function nodeAddress(status: NodeStatus | undefined, type: string): string {
+  for (const addr of list(status?.addresses)) {
     if (addr.type === type) return text(addr.address);
   }
   return '<none>';
 }
 
-export const nodePrinter: Printer = {
+export const nodePrinter: Printer<Node> = {
   columns: [
     NAME_COLUMN,
     column('Status', 'string', 'The status of the node'),
@@ -61,44 +80,44 @@ export const nodePrinter: Printer = {
     column('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
   ],
   cells(node, now) {
-    const status = rec(node.status);
-    const info = rec(status.nodeInfo);
-    // Only the Ready condition counts; a later duplicate wins, as in kube's condition map.
-    let ready: Fields | undefined;
-    for (const c of list(status.conditions)) if (rec(c).type === 'Ready') ready = rec(c);
+    const status = node.status;
+    const info = status?.nodeInfo;
+    // Only the Ready condition counts; a later duplicate wins, as in kube's condition map (so
+    // not nodeCondition, which takes the first).
+    let ready: string | undefined;
+    for (const c of list(status?.conditions)) if (c.type === 'Ready') ready = c.status;
     const parts: string[] = [];
-    if (ready) parts.push(ready.status === 'True' ? 'Ready' : 'NotReady');
+    if (ready !== undefined) parts.push(ready === 'True' ? 'Ready' : 'NotReady');
     else parts.push('Unknown');
-    if (rec(node.spec).unschedulable === true) parts.push('SchedulingDisabled');
+    if (isNodeUnschedulable(node)) parts.push('SchedulingDisabled');
     const roles = nodeRoles(node.metadata?.labels).join(',');
     return [
       nameOf(node),
       parts.join(','),
       roles || '<none>',
       age(node, now),
-      text(info.kubeletVersion),
+      text(info?.kubeletVersion),
       nodeAddress(status, 'InternalIP'),
       nodeAddress(status, 'ExternalIP'),
-      text(info.osImage) || '<unknown>',
-      text(info.kernelVersion) || '<unknown>',
-      text(info.containerRuntimeVersion) || '<unknown>',
+      text(info?.osImage) || '<unknown>',
+      text(info?.kernelVersion) || '<unknown>',
+      text(info?.containerRuntimeVersion) || '<unknown>',
     ];
   },
 };
 
-export const namespacePrinter: Printer = {
+export const namespacePrinter: Printer<Namespace> = {
   columns: [NAME_COLUMN, column('Status', 'string', 'The status of the namespace'), AGE_COLUMN],
   cells(ns, now) {
     // The API server sets the phase on create (Active) and delete (Terminating).
-    const phase = text(rec(ns.status).phase) || (ns.metadata?.deletionTimestamp ? 'Terminating' : 'Active');
+    const phase = text(ns.status?.phase) || (ns.metadata?.deletionTimestamp ? 'Terminating' : 'Active');
     return [nameOf(ns), phase, age(ns, now)];
   },
 };
 
-function loadBalancerIngress(status: Fields): string {
+function loadBalancerIngress(status: Service['status']): string {
   const result = new Set<string>();
-  for (const i of list(rec(rec(status).loadBalancer).ingress)) {
-    const ing = rec(i);
+  for (const ing of list(status?.loadBalancer?.ingress)) {
     if (text(ing.ip)) result.add(text(ing.ip));
     else if (text(ing.hostname)) result.add(text(ing.hostname));
   }
@@ -106,8 +125,8 @@ function loadBalancerIngress(status: Fields): string {
   return [...result].sort().join(',');
 }
 
-function serviceExternalIP(spec: Fields, status: Fields, type: string): string {
-  const externalIPs = list(spec.externalIPs).map(text);
+function serviceExternalIP(spec: Service['spec'], status: Service['status'], type: string): string {
+  const externalIPs = list(spec?.externalIPs).map(text);
   switch (type) {
     case 'ClusterIP':
     case 'NodePort':
@@ -118,15 +137,14 @@ function serviceExternalIP(spec: Fields, status: Fields, type: string): string {
       return lb || '<pending>';
     }
     case 'ExternalName':
-      return text(spec.externalName);
+      return text(spec?.externalName);
   }
   return '<unknown>';
 }
 
-function servicePorts(spec: Fields): string {
+function servicePorts(spec: Service['spec']): string {
   const pieces: string[] = [];
-  for (const p of list(spec.ports)) {
-    const port = rec(p);
+  for (const port of list(spec?.ports)) {
     const protocol = text(port.protocol) || 'TCP';
     const nodePort = int(port.nodePort);
     pieces.push(nodePort > 0 ? `${int(port.port)}:${nodePort}/${protocol}` : `${int(port.port)}/${protocol}`);
@@ -134,7 +152,7 @@ function servicePorts(spec: Fields): string {
   return pieces.join(',') || '<none>';
 }
 
-export const servicePrinter: Printer = {
+export const servicePrinter: Printer<Service> = {
   columns: [
     NAME_COLUMN,
     column('Type', 'string', 'type determines how the Service is exposed.'),
@@ -145,12 +163,12 @@ export const servicePrinter: Printer = {
     column('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', 1),
   ],
   cells(svc, now) {
-    const spec = rec(svc.spec);
-    const status = rec(svc.status);
+    const spec = svc.spec;
+    const status = svc.status;
     // The API server defaults the type to ClusterIP and keeps clusterIPs[0] equal to clusterIP.
-    const type = text(spec.type) || 'ClusterIP';
-    const clusterIPs = list(spec.clusterIPs);
-    const clusterIP = (clusterIPs.length > 0 ? text(clusterIPs[0]) : text(spec.clusterIP)) || '<none>';
+    const type = text(spec?.type) || 'ClusterIP';
+    const clusterIPs = list(spec?.clusterIPs);
+    const clusterIP = (clusterIPs.length > 0 ? text(clusterIPs[0]) : text(spec?.clusterIP)) || '<none>';
     return [
       nameOf(svc),
       type,
@@ -158,7 +176,7 @@ export const servicePrinter: Printer = {
       serviceExternalIP(spec, status, type),
       servicePorts(spec),
       age(svc, now),
-      formatLabels(spec.selector),
+      formatLabels(spec?.selector),
     ];
   },
 };
@@ -168,15 +186,14 @@ function joinHostPort(host: string, port: number): string {
 }
 
 /** formatEndpoints: up to three addresses (with ports), then "+ N more...". */
-export function formatEndpoints(subsets: unknown): string {
+export function formatEndpoints(subsets: Endpoints['subsets']): string {
   const all = list(subsets);
   if (all.length === 0) return '<none>';
   const max = 3;
   const shown: string[] = [];
   let more = false;
   let count = 0;
-  for (const s of all) {
-    const subset = rec(s);
+  for (const subset of all) {
     const addresses = list(subset.addresses);
     const ports = list(subset.ports);
     if (ports.length === 0) {
@@ -187,19 +204,19 @@ export function formatEndpoints(subsets: unknown): string {
           more = true;
           break;
         }
-        shown.push(text(rec(a).ip));
+        shown.push(text(a.ip));
       }
       continue;
     }
     for (const p of ports) {
-      const port = int(rec(p).port);
+      const port = int(p.port);
       count += addresses.length;
       for (const a of addresses) {
         if (shown.length === max) {
           more = true;
           break;
         }
-        shown.push(joinHostPort(text(rec(a).ip), port));
+        shown.push(joinHostPort(text(a.ip), port));
       }
     }
   }
@@ -207,21 +224,26 @@ export function formatEndpoints(subsets: unknown): string {
   return more ? `${ret} + ${count - max} more...` : ret;
 }
 
-export const endpointsPrinter: Printer = {
+export const endpointsPrinter: Printer<Endpoints> = {
   columns: [NAME_COLUMN, column('Endpoints', 'string', 'The set of all endpoints is the union of all subsets.'), AGE_COLUMN],
   cells(ep, now) {
     return [nameOf(ep), formatEndpoints(ep.subsets), age(ep, now)];
   },
 };
 
-export const configMapPrinter: Printer = {
+export const configMapPrinter: Printer<ConfigMap> = {
   columns: [NAME_COLUMN, column('Data', 'string', 'Data contains the configuration data.'), AGE_COLUMN],
   cells(cm, now) {
-    return [nameOf(cm), Object.keys(rec(cm.data)).length + Object.keys(rec(cm.binaryData)).length, age(cm, now)];
+    return [nameOf(cm), mapKeys(cm.data).length + mapKeys(cm.binaryData).length, age(cm, now)];
   },
 };
 
-export const secretPrinter: Printer = {
+/** The keys of a map field (a field that is not a map has none). */
+function mapKeys(map: Record<string, string> | undefined): string[] {
+  return map !== null && typeof map === 'object' && !Array.isArray(map) ? Object.keys(map) : [];
+}
+
+export const secretPrinter: Printer<Secret> = {
   columns: [
     NAME_COLUMN,
     column('Type', 'string', 'Used to facilitate programmatic handling of secret data.'),
@@ -229,16 +251,16 @@ export const secretPrinter: Printer = {
     AGE_COLUMN,
   ],
   cells(secret, now) {
-    const data = rec(secret.data);
+    const data = new Set(mapKeys(secret.data));
     // stringData is write-only and merged into data by the API server; count keys from both in
     // case an object still carries it.
-    let count = Object.keys(data).length;
-    for (const k of Object.keys(rec(secret.stringData))) if (!(k in data)) count++;
+    let count = data.size;
+    for (const k of mapKeys(secret.stringData)) if (!data.has(k)) count++;
     return [nameOf(secret), text(secret.type) || 'Opaque', count, age(secret, now)];
   },
 };
 
-export const serviceAccountPrinter: Printer = {
+export const serviceAccountPrinter: Printer<ServiceAccount> = {
   columns: [
     NAME_COLUMN,
     column('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'),
@@ -264,39 +286,41 @@ const EVENT_COLUMNS = [
 
 /** The fields kube's event printer reads, under their core/v1 names. */
 interface EventFields {
-  involved: Fields;
-  source: Fields;
-  firstTimestamp: unknown;
-  lastTimestamp: unknown;
+  involved: k8sCore.ObjectReference | undefined;
+  source: k8sCore.EventSource | undefined;
+  firstTimestamp: string | undefined;
+  lastTimestamp: string | undefined;
   count: number;
   message: string;
   reportingController: string;
 }
 
-function eventCells(ev: KubeObject, now: number, f: EventFields): unknown[] {
+/** The fields both Event kinds share (kube prints both from its one internal type). */
+type EventCommon = Pick<Event, 'eventTime' | 'reportingInstance' | 'type' | 'reason'> & { metadata: ObjectMeta; series?: { count?: number; lastObservedTime?: string } };
+
+function eventCells(ev: EventCommon, now: number, f: EventFields): unknown[] {
   let firstSeen = since(f.firstTimestamp, now);
   if (Number.isNaN(timeMs(f.firstTimestamp))) firstSeen = since(ev.eventTime, now);
   let lastSeen = since(f.lastTimestamp, now);
   if (Number.isNaN(timeMs(f.lastTimestamp))) lastSeen = firstSeen;
   let count = f.count;
   if (ev.series !== undefined && ev.series !== null) {
-    const series = rec(ev.series);
-    lastSeen = since(series.lastObservedTime, now);
-    count = int(series.count);
+    lastSeen = since(ev.series.lastObservedTime, now);
+    count = int(ev.series.count);
   } else if (count === 0) {
     // Singleton events have no count in the new API.
     count = 1;
   }
-  const kind = text(f.involved.kind).toLowerCase();
-  const target = text(f.involved.name) ? `${kind}/${text(f.involved.name)}` : kind;
-  const component = text(f.source.component) || f.reportingController;
-  const instance = text(f.source.host) || text(ev.reportingInstance);
+  const kind = text(f.involved?.kind).toLowerCase();
+  const target = text(f.involved?.name) ? `${kind}/${text(f.involved?.name)}` : kind;
+  const component = text(f.source?.component) || f.reportingController;
+  const instance = text(f.source?.host) || text(ev.reportingInstance);
   return [
     lastSeen,
     text(ev.type),
     text(ev.reason),
     target,
-    text(f.involved.fieldPath),
+    text(f.involved?.fieldPath),
     instance ? `${component}, ${instance}` : component,
     f.message.trim(),
     firstSeen,
@@ -305,12 +329,12 @@ function eventCells(ev: KubeObject, now: number, f: EventFields): unknown[] {
   ];
 }
 
-export const eventPrinter: Printer = {
+export const eventPrinter: Printer<Event> = {
   columns: EVENT_COLUMNS,
   cells(ev, now) {
     return eventCells(ev, now, {
-      involved: rec(ev.involvedObject),
-      source: rec(ev.source),
+      involved: ev.involvedObject,
+      source: ev.source,
       firstTimestamp: ev.firstTimestamp,
       lastTimestamp: ev.lastTimestamp,
       count: int(ev.count),
@@ -321,12 +345,12 @@ export const eventPrinter: Printer = {
 };
 
 /** events.k8s.io/v1 Events share kube's internal type with core/v1 ones, so print the same. */
-export const eventsV1Printer: Printer = {
+export const eventsV1Printer: Printer<EventsV1Event> = {
   columns: EVENT_COLUMNS,
   cells(ev, now) {
     return eventCells(ev, now, {
-      involved: rec(ev.regarding),
-      source: rec(ev.deprecatedSource),
+      involved: ev.regarding,
+      source: ev.deprecatedSource,
       firstTimestamp: ev.deprecatedFirstTimestamp,
       lastTimestamp: ev.deprecatedLastTimestamp,
       count: int(ev.deprecatedCount),
@@ -344,7 +368,7 @@ const ACCESS_MODES: Array<[string, string]> = [
 ];
 
 /** GetAccessModesAsString: short names in a fixed order, duplicates dropped. */
-export function accessModes(modes: unknown): string {
+export function accessModes(modes: readonly string[] | undefined): string {
   const have = new Set(list(modes));
   const out: string[] = [];
   for (const [mode, short] of ACCESS_MODES) if (have.has(mode)) out.push(short);
@@ -354,19 +378,19 @@ export function accessModes(modes: unknown): string {
 const BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';
 
 /** The storage class of a PV or PVC: the beta annotation still wins over spec.storageClassName. */
-function storageClassOf(obj: { metadata?: { annotations?: Record<string, string> } }, spec: Fields): string {
+function storageClassOf(obj: { metadata: ObjectMeta; spec?: { storageClassName?: string } }): string {
   const annotations = obj.metadata?.annotations;
   if (annotations && Object.prototype.hasOwnProperty.call(annotations, BETA_STORAGE_CLASS)) {
     return text(annotations[BETA_STORAGE_CLASS]);
   }
-  return text(spec.storageClassName);
+  return text(obj.spec?.storageClassName);
 }
 
 function unset(v: unknown): string {
   return typeof v === 'string' ? v : '<unset>';
 }
 
-export const persistentVolumePrinter: Printer = {
+export const persistentVolumePrinter: Printer<PersistentVolume> = {
   columns: [
     NAME_COLUMN,
     column('Capacity', 'string', "capacity is the description of the persistent volume's resources and capacity."),
@@ -381,28 +405,27 @@ export const persistentVolumePrinter: Printer = {
     column('VolumeMode', 'string', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.', 1),
   ],
   cells(pv, now) {
-    const spec = rec(pv.spec);
-    const status = rec(pv.status);
-    const claimRef = spec.claimRef === undefined || spec.claimRef === null ? undefined : rec(spec.claimRef);
+    const spec = pv.spec;
+    const claimRef = spec?.claimRef ?? undefined;
     const claim = claimRef ? `${text(claimRef.namespace)}/${text(claimRef.name)}` : '';
-    const phase = pv.metadata?.deletionTimestamp ? 'Terminating' : text(status.phase);
+    const phase = pv.metadata?.deletionTimestamp ? 'Terminating' : text(pv.status?.phase);
     return [
       nameOf(pv),
-      quantity(rec(spec.capacity).storage),
-      accessModes(spec.accessModes),
-      text(spec.persistentVolumeReclaimPolicy),
+      quantity(spec?.capacity?.storage),
+      accessModes(spec?.accessModes),
+      text(spec?.persistentVolumeReclaimPolicy),
       phase,
       claim,
-      storageClassOf(pv, spec),
-      unset(spec.volumeAttributesClassName),
-      text(status.reason),
+      storageClassOf(pv),
+      unset(spec?.volumeAttributesClassName),
+      text(pv.status?.reason),
       age(pv, now),
-      unset(spec.volumeMode),
+      unset(spec?.volumeMode),
     ];
   },
 };
 
-export const persistentVolumeClaimPrinter: Printer = {
+export const persistentVolumeClaimPrinter: Printer<PersistentVolumeClaim> = {
   columns: [
     NAME_COLUMN,
     column('Status', 'string', 'phase represents the current phase of PersistentVolumeClaim.'),
@@ -415,28 +438,28 @@ export const persistentVolumeClaimPrinter: Printer = {
     column('VolumeMode', 'string', 'volumeMode defines what type of volume is required by the claim.', 1),
   ],
   cells(pvc, now) {
-    const spec = rec(pvc.spec);
-    const status = rec(pvc.status);
-    const phase = pvc.metadata?.deletionTimestamp ? 'Terminating' : text(status.phase);
-    const volumeName = text(spec.volumeName);
+    const spec = pvc.spec;
+    const status = pvc.status;
+    const phase = pvc.metadata?.deletionTimestamp ? 'Terminating' : text(status?.phase);
+    const volumeName = text(spec?.volumeName);
     // Capacity and access modes are shown only once the claim is bound to a volume.
-    const capacity = volumeName ? quantity(rec(status.capacity).storage) : '';
-    const modes = volumeName ? accessModes(status.accessModes) : '';
+    const capacity = volumeName ? quantity(status?.capacity?.storage) : '';
+    const modes = volumeName ? accessModes(status?.accessModes) : '';
     return [
       nameOf(pvc),
       phase,
       volumeName,
       capacity,
       modes,
-      storageClassOf(pvc, spec),
-      unset(spec.volumeAttributesClassName),
+      storageClassOf(pvc),
+      unset(spec?.volumeAttributesClassName),
       age(pvc, now),
-      unset(spec.volumeMode),
+      unset(spec?.volumeMode),
     ];
   },
 };
 
-export const replicationControllerPrinter: Printer = {
+export const replicationControllerPrinter: Printer<ReplicationController> = {
   columns: [
     NAME_COLUMN,
     column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
@@ -448,24 +471,23 @@ export const replicationControllerPrinter: Printer = {
     column('Selector', 'string', 'Selector is a label query over pods that should match the Replicas count.', 1),
   ],
   cells(rc, now) {
-    const spec = rec(rc.spec);
-    const status = rec(rc.status);
-    const [names, images] = containerCells(rec(rec(spec.template).spec).containers);
-    const desired = typeof spec.replicas === 'number' ? int(spec.replicas) : 1;
+    const spec = rc.spec;
+    const [names, images] = containerCells(spec?.template?.spec?.containers);
+    const desired = typeof spec?.replicas === 'number' ? int(spec.replicas) : 1;
     return [
       nameOf(rc),
       desired,
-      int(status.replicas),
-      int(status.readyReplicas),
+      int(rc.status?.replicas),
+      int(rc.status?.readyReplicas),
       age(rc, now),
       names,
       images,
-      formatLabels(spec.selector),
+      formatLabels(spec?.selector),
     ];
   },
 };
 
-export const podTemplatePrinter: Printer = {
+export const podTemplatePrinter: Printer<PodTemplate> = {
   columns: [
     NAME_COLUMN,
     column('Containers', 'string', 'Names of each container in the template.'),
@@ -473,8 +495,7 @@ export const podTemplatePrinter: Printer = {
     column('Pod Labels', 'string', 'The labels for the pod template.'),
   ],
   cells(pt) {
-    const template = rec(pt.template);
-    const [names, images] = containerCells(rec(template.spec).containers);
-    return [nameOf(pt), names, images, formatLabels(rec(template.metadata).labels)];
+    const [names, images] = containerCells(pt.template?.spec?.containers);
+    return [nameOf(pt), names, images, formatLabels(pt.template?.metadata?.labels)];
   },
 };

@@ -1,7 +1,7 @@
 // Shared shapes and cell formatting for the server-side Table printers. The rules follow
 // kube-apiserver v1.32 (pkg/printers/internalversion and k8s.io/apimachinery), so that kubectl
 // prints the same text against the sandbox as against a real cluster.
-import type { KubeObject } from '../../../api/types.js';
+import type { Container, KubeObject, ObjectMeta, PodTemplateSpec } from '../../../api/types.js';
 
 export interface TableColumnDefinition {
   name: string;
@@ -19,23 +19,20 @@ export interface TableRowCondition {
   message?: string;
 }
 
-export interface Printer {
+/**
+ * The table printer of one kind: a `Printer<Pod>` reads pods through their typed view. A printer
+ * reads fields as they are stored, so lists go through {@link list} and scalars through
+ * {@link text} and {@link int}: a field of the wrong type prints as Go's zero value.
+ */
+export interface Printer<T extends { metadata: ObjectMeta } = KubeObject> {
   columns: TableColumnDefinition[];
-  cells(obj: KubeObject, now: number /* ms since epoch */): unknown[];
+  cells(obj: T, now: number /* ms since epoch */): unknown[];
   /** Row conditions, for the few kinds kube sets them on (pods). */
-  conditions?(obj: KubeObject): TableRowCondition[] | undefined;
+  conditions?(obj: T): TableRowCondition[] | undefined;
 }
 
-export type Fields = Record<string, unknown>;
-
-const EMPTY: Fields = Object.freeze({}) as Fields;
-
-/** The value as an object, or an empty one: printers read deep optional fields without ceremony. */
-export function rec(v: unknown): Fields {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Fields) : EMPTY;
-}
-
-export function list(v: unknown): unknown[] {
+/** A list field, or none when it is missing or not a list. */
+export function list<T>(v: readonly T[] | null | undefined): readonly T[] {
   return Array.isArray(v) ? v : [];
 }
 
@@ -104,17 +101,17 @@ export function since(ts: unknown, now: number): string {
 }
 
 /** The Age cell: how long ago metadata.creationTimestamp was. */
-export function age(obj: KubeObject, now: number): string {
+export function age(obj: { metadata: ObjectMeta }, now: number): string {
   return since(obj.metadata?.creationTimestamp, now);
 }
 
-export function nameOf(obj: KubeObject): string {
+export function nameOf(obj: { metadata: ObjectMeta }): string {
   return text(obj.metadata?.name);
 }
 
 /** labels.FormatLabels: "k=v" pairs sorted by key, "<none>" when empty. */
-export function formatLabels(labels: unknown): string {
-  const map = rec(labels);
+export function formatLabels(labels: Record<string, string> | null | undefined): string {
+  const map = labels ?? {};
   const keys = Object.keys(map).sort();
   if (keys.length === 0) return '<none>';
   let out = '';
@@ -125,56 +122,13 @@ export function formatLabels(labels: unknown): string {
   return out;
 }
 
-/**
- * metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key, "k=v", "k in (a,b)",
- * "k notin (a,b)", "k", "!k". Returns undefined when the selector is invalid. A nil or empty
- * selector prints as "".
- */
-export function labelSelectorString(selector: unknown): string | undefined {
-  const sel = rec(selector);
-  const reqs: Array<{ key: string; text: string }> = [];
-  const matchLabels = rec(sel.matchLabels);
-  for (const key of Object.keys(matchLabels)) reqs.push({ key, text: `${key}=${text(matchLabels[key])}` });
-  for (const e of list(sel.matchExpressions)) {
-    const expr = rec(e);
-    const key = text(expr.key);
-    const values = list(expr.values).map(text);
-    switch (expr.operator) {
-      case 'In':
-      case 'NotIn': {
-        if (values.length === 0) return undefined;
-        const op = expr.operator === 'In' ? ' in ' : ' notin ';
-        reqs.push({ key, text: `${key}${op}(${[...values].sort().join(',')})` });
-        break;
-      }
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0) return undefined;
-        reqs.push({ key, text: expr.operator === 'Exists' ? key : `!${key}` });
-        break;
-      default:
-        return undefined;
-    }
-  }
-  // Array.prototype.sort is stable; kube sorts requirements by key only.
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return reqs.map((r) => r.text).join(',');
-}
-
-/** metav1.FormatLabelSelector: "<none>" for an empty selector, "<error>" for an invalid one. */
-export function formatLabelSelector(selector: unknown): string {
-  const s = labelSelectorString(selector);
-  if (s === undefined) return '<error>';
-  return s === '' ? '<none>' : s;
-}
-
 /** layoutContainerCells: container names and images, each comma-joined in spec order. */
-export function containerCells(containers: unknown): [string, string] {
+export function containerCells(containers: readonly Container[] | undefined): [string, string] {
   let names = '';
   let images = '';
   const all = list(containers);
   for (let i = 0; i < all.length; i++) {
-    const c = rec(all[i]);
+    const c = all[i];
     if (i > 0) {
       names += ',';
       images += ',';
@@ -222,12 +176,12 @@ export const IMAGES_COLUMN: TableColumnDefinition = column(
   1,
 );
 
-/** The controller's pod template spec (spec.template.spec), or an empty object. */
-export function templateSpec(obj: KubeObject): Fields {
-  return rec(rec(rec(obj.spec).template).spec);
+/** The containers of a controller's pod template (spec.template.spec.containers). */
+export function templateContainers(obj: { spec?: { template?: PodTemplateSpec } }): readonly Container[] | undefined {
+  return obj.spec?.template?.spec?.containers;
 }
 
-/** metav1.Time formatted as Go's time.RFC3339 in UTC (no fractional seconds). */
+/** metav1.Time formatted in Go's time.RFC3339 layout, in UTC (no fractional seconds). */
 export function rfc3339(ts: unknown): string {
   if (typeof ts === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ts)) return ts;
   const t = timeMs(ts);

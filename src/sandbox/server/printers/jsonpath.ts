@@ -277,13 +277,12 @@ function filterPasses(step: Extract<Step, { kind: 'filter' }>, el: unknown): boo
   } else {
     right = step.right?.value;
   }
-  const left = lefts[0];
-  if (typeof left !== typeof right || (typeof left !== 'string' && typeof left !== 'number' && typeof left !== 'boolean')) {
+  const l = lefts[0];
+  const r = right;
+  if (!isScalar(l) || !isScalar(r) || typeof l !== typeof r) {
     // Go's template comparison refuses values of different kinds.
     throw new JsonPathError('incompatible types for comparison');
   }
-  const l = left as string | number | boolean;
-  const r = right as string | number | boolean;
   switch (step.op) {
     case '==':
       return l === r;
@@ -299,4 +298,8 @@ function filterPasses(step: Extract<Step, { kind: 'filter' }>, el: unknown): boo
       return l >= r;
   }
   return false;
+}
+
+function isScalar(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }

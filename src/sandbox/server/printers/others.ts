@@ -1,23 +1,26 @@
 // Printers for policy, coordination, rbac, storage, scheduling, networking and discovery, plus
 // core ResourceQuotas.
-import {
-  AGE_COLUMN,
-  NAME_COLUMN,
-  age,
-  column,
-  formatLabelSelector,
-  int,
-  intOrString,
-  list,
-  nameOf,
-  quantity,
-  rec,
-  text,
-  type Fields,
-  type Printer,
-} from './format.js';
+import type * as k8sCore from 'kubernetes-types/core/v1.js';
+import type * as k8sDiscovery from 'kubernetes-types/discovery/v1.js';
+import type * as k8sNetworking from 'kubernetes-types/networking/v1.js';
+import type * as k8sRbac from 'kubernetes-types/rbac/v1.js';
+import type * as k8sScheduling from 'kubernetes-types/scheduling/v1.js';
+import type * as k8sStorage from 'kubernetes-types/storage/v1.js';
+import type { Lease, PodDisruptionBudget, Typed } from '../../../api/types.js';
+import { labelSelectorToString } from '../../../api/labels.js';
+import { AGE_COLUMN, NAME_COLUMN, age, column, int, intOrString, list, nameOf, quantity, text, type Printer } from './format.js';
 
-export const podDisruptionBudgetPrinter: Printer = {
+// Kinds only these printers read.
+type RoleBinding = Typed<k8sRbac.RoleBinding>;
+type ClusterRoleBinding = Typed<k8sRbac.ClusterRoleBinding>;
+type StorageClass = Typed<k8sStorage.StorageClass>;
+type PriorityClass = Typed<k8sScheduling.PriorityClass>;
+type Ingress = Typed<k8sNetworking.Ingress>;
+type NetworkPolicy = Typed<k8sNetworking.NetworkPolicy>;
+type EndpointSlice = Typed<k8sDiscovery.EndpointSlice>;
+type ResourceQuota = Typed<k8sCore.ResourceQuota>;
+
+export const podDisruptionBudgetPrinter: Printer<PodDisruptionBudget> = {
   columns: [
     NAME_COLUMN,
     column('Min Available', 'string', 'The minimum number of pods that must be available.'),
@@ -26,32 +29,31 @@ export const podDisruptionBudgetPrinter: Printer = {
     AGE_COLUMN,
   ],
   cells(pdb, now) {
-    const spec = rec(pdb.spec);
+    const spec = pdb.spec;
     const set = (v: unknown) => v !== undefined && v !== null;
     return [
       nameOf(pdb),
-      set(spec.minAvailable) ? intOrString(spec.minAvailable) : 'N/A',
-      set(spec.maxUnavailable) ? intOrString(spec.maxUnavailable) : 'N/A',
-      int(rec(pdb.status).disruptionsAllowed),
+      set(spec?.minAvailable) ? intOrString(spec?.minAvailable) : 'N/A',
+      set(spec?.maxUnavailable) ? intOrString(spec?.maxUnavailable) : 'N/A',
+      int(pdb.status?.disruptionsAllowed),
       age(pdb, now),
     ];
   },
 };
 
-export const leasePrinter: Printer = {
+export const leasePrinter: Printer<Lease> = {
   columns: [NAME_COLUMN, column('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'), AGE_COLUMN],
   cells(lease, now) {
-    return [nameOf(lease), text(rec(lease.spec).holderIdentity), age(lease, now)];
+    return [nameOf(lease), text(lease.spec?.holderIdentity), age(lease, now)];
   },
 };
 
 /** rbac SubjectsStrings: users, groups and "namespace/name" service accounts. */
-function subjectCells(subjects: unknown): [string, string, string] {
+function subjectCells(subjects: RoleBinding['subjects']): [string, string, string] {
   const users: string[] = [];
   const groups: string[] = [];
   const sas: string[] = [];
-  for (const s of list(subjects)) {
-    const subject = rec(s);
+  for (const subject of list(subjects)) {
     switch (subject.kind) {
       case 'ServiceAccount':
         sas.push(`${text(subject.namespace)}/${text(subject.name)}`);
@@ -67,7 +69,7 @@ function subjectCells(subjects: unknown): [string, string, string] {
   return [users.join(', '), groups.join(', '), sas.join(', ')];
 }
 
-function bindingPrinter(what: string): Printer {
+function bindingPrinter(what: string): Printer<RoleBinding | ClusterRoleBinding> {
   return {
     columns: [
       NAME_COLUMN,
@@ -78,8 +80,8 @@ function bindingPrinter(what: string): Printer {
       column('ServiceAccounts', 'string', `ServiceAccounts in the ${what}`, 1),
     ],
     cells(binding, now) {
-      const roleRef = rec(binding.roleRef);
-      return [nameOf(binding), `${text(roleRef.kind)}/${text(roleRef.name)}`, age(binding, now), ...subjectCells(binding.subjects)];
+      const roleRef = binding.roleRef;
+      return [nameOf(binding), `${text(roleRef?.kind)}/${text(roleRef?.name)}`, age(binding, now), ...subjectCells(binding.subjects)];
     },
   };
 }
@@ -92,7 +94,7 @@ const DEFAULT_CLASS_ANNOTATIONS = [
   'storageclass.beta.kubernetes.io/is-default-class',
 ];
 
-export const storageClassPrinter: Printer = {
+export const storageClassPrinter: Printer<StorageClass> = {
   columns: [
     NAME_COLUMN,
     column('Provisioner', 'string', 'provisioner indicates the type of the provisioner.'),
@@ -115,7 +117,7 @@ export const storageClassPrinter: Printer = {
   },
 };
 
-export const priorityClassPrinter: Printer = {
+export const priorityClassPrinter: Printer<PriorityClass> = {
   columns: [
     NAME_COLUMN,
     column('Value', 'integer', 'value represents the integer value of this priority class.'),
@@ -130,24 +132,23 @@ export const priorityClassPrinter: Printer = {
 };
 
 /** Sorted, de-duplicated load-balancer ingress IPs (or hostnames). */
-function loadBalancerAddresses(lb: Fields): string {
+function loadBalancerAddresses(lb: k8sNetworking.IngressLoadBalancerStatus | undefined): string {
   const result = new Set<string>();
-  for (const i of list(lb.ingress)) {
-    const ing = rec(i);
+  for (const ing of list(lb?.ingress)) {
     if (text(ing.ip)) result.add(text(ing.ip));
     else if (text(ing.hostname)) result.add(text(ing.hostname));
   }
   return [...result].sort().join(',');
 }
 
-function ingressHosts(rules: unknown): string {
+function ingressHosts(rules: k8sNetworking.IngressSpec['rules']): string {
   const all = list(rules);
   const max = 3;
   const hosts: string[] = [];
   let more = false;
   for (const r of all) {
     if (hosts.length === max) more = true;
-    const host = text(rec(r).host);
+    const host = text(r.host);
     if (!more && host) hosts.push(host);
   }
   if (hosts.length === 0) return '*';
@@ -155,7 +156,7 @@ function ingressHosts(rules: unknown): string {
   return more ? `${ret} + ${all.length - max} more...` : ret;
 }
 
-export const ingressPrinter: Printer = {
+export const ingressPrinter: Printer<Ingress> = {
   columns: [
     NAME_COLUMN,
     column('Class', 'string', 'The name of the IngressClass resource that should be used for additional configuration'),
@@ -165,26 +166,26 @@ export const ingressPrinter: Printer = {
     AGE_COLUMN,
   ],
   cells(ing, now) {
-    const spec = rec(ing.spec);
+    const spec = ing.spec;
     return [
       nameOf(ing),
-      typeof spec.ingressClassName === 'string' ? spec.ingressClassName : '<none>',
-      ingressHosts(spec.rules),
-      loadBalancerAddresses(rec(rec(ing.status).loadBalancer)),
-      list(spec.tls).length > 0 ? '80, 443' : '80',
+      typeof spec?.ingressClassName === 'string' ? spec.ingressClassName : '<none>',
+      ingressHosts(spec?.rules),
+      loadBalancerAddresses(ing.status?.loadBalancer),
+      list(spec?.tls).length > 0 ? '80, 443' : '80',
       age(ing, now),
     ];
   },
 };
 
-export const networkPolicyPrinter: Printer = {
+export const networkPolicyPrinter: Printer<NetworkPolicy> = {
   columns: [
     NAME_COLUMN,
     column('Pod-Selector', 'string', 'Selects the pods to which this NetworkPolicy object applies.'),
     AGE_COLUMN,
   ],
   cells(np, now) {
-    return [nameOf(np), formatLabelSelector(rec(np.spec).podSelector), age(np, now)];
+    return [nameOf(np), labelSelectorToString(np.spec?.podSelector), age(np, now)];
   },
 };
 
@@ -196,7 +197,7 @@ function listWithMore(values: string[]): string {
   return values.length > max ? `${ret} + ${values.length - max} more...` : ret;
 }
 
-export const endpointSlicePrinter: Printer = {
+export const endpointSlicePrinter: Printer<EndpointSlice> = {
   columns: [
     NAME_COLUMN,
     column('AddressType', 'string', 'addressType specifies the type of address carried by this EndpointSlice.'),
@@ -205,19 +206,18 @@ export const endpointSlicePrinter: Printer = {
     AGE_COLUMN,
   ],
   cells(slice, now) {
-    const ports = list(slice.ports).map((p) => {
-      const port = rec(p);
+    const ports = list(slice.ports).map((port) => {
       if (typeof port.port === 'number') return String(int(port.port));
       if (typeof port.name === 'string') return port.name;
       return '*';
     });
     const addresses: string[] = [];
-    for (const e of list(slice.endpoints)) for (const a of list(rec(e).addresses)) addresses.push(text(a));
+    for (const e of list(slice.endpoints)) for (const a of list(e.addresses)) addresses.push(text(a));
     return [nameOf(slice), text(slice.addressType), listWithMore(ports), listWithMore(addresses), age(slice, now)];
   },
 };
 
-export const resourceQuotaPrinter: Printer = {
+export const resourceQuotaPrinter: Printer<ResourceQuota> = {
   columns: [
     NAME_COLUMN,
     column('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
@@ -225,9 +225,8 @@ export const resourceQuotaPrinter: Printer = {
     AGE_COLUMN,
   ],
   cells(quota, now) {
-    const status = rec(quota.status);
-    const hard = rec(status.hard);
-    const used = rec(status.used);
+    const hard = quota.status?.hard ?? {};
+    const used = quota.status?.used ?? {};
     const requests: string[] = [];
     const limits: string[] = [];
     for (const resource of Object.keys(hard).sort()) {

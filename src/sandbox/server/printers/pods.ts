@@ -1,6 +1,7 @@
 // The pod printer: kube's READY / STATUS / RESTARTS logic, which kubectl users read more than
 // any other table.
-import type { KubeObject } from '../../../api/types.js';
+import type { Container, ContainerStatus, Pod, PodCondition, PodSpec, PodStatus } from '../../../api/types.js';
+import { isPodReady, isPodTerminating, podCondition, podPhase } from '../../../api/pods.js';
 import {
   AGE_COLUMN,
   NAME_COLUMN,
@@ -10,10 +11,8 @@ import {
   int,
   list,
   nameOf,
-  rec,
   text,
   timeMs,
-  type Fields,
   type Printer,
   type TableRowCondition,
 } from './format.js';
@@ -24,33 +23,16 @@ const SUCCEEDED: TableRowCondition[] = [
 const FAILED: TableRowCondition[] = [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
 
 /** A sidecar: an init container with restartPolicy Always keeps running and counts as a container. */
-function isRestartable(container: Fields | undefined): boolean {
+function isRestartable(container: Container | undefined): boolean {
   return container !== undefined && container.restartPolicy === 'Always';
 }
 
-function conditionTrue(conditions: unknown[], type: string): boolean {
-  for (const c of conditions) {
-    const cond = rec(c);
-    if (cond.type === type) return cond.status === 'True';
-  }
-  return false;
-}
-
-function hasPodReadyCondition(conditions: unknown[]): boolean {
-  for (const c of conditions) {
-    const cond = rec(c);
-    if (cond.type === 'Ready' && cond.status === 'True') return true;
-  }
-  return false;
-}
-
 /** finishedAt of the container's last termination, NaN if it has none. */
-function lastTerminated(status: Fields): number {
-  const terminated = rec(rec(status.lastState).terminated);
-  return timeMs(terminated.finishedAt);
+function lastTerminated(status: ContainerStatus): number {
+  return timeMs(status.lastState?.terminated?.finishedAt);
 }
 
-/** The later of two instants, treating NaN as Go's zero time. */
+/** The later of two instants; NaN stands for Go's zero time. */
 function later(a: number, b: number): number {
   if (Number.isNaN(b)) return a;
   if (Number.isNaN(a)) return b;
@@ -64,15 +46,15 @@ export interface PodSummary {
 }
 
 /** READY, STATUS and RESTARTS of a pod, as kube's printPod computes them. */
-export function podSummary(pod: KubeObject, now: number): PodSummary {
-  const spec = rec(pod.spec);
-  const status = rec(pod.status);
-  const conditions = list(status.conditions);
-  const specInit = list(spec.initContainers);
+export function podSummary(pod: Pod, now: number): PodSummary {
+  const spec: PodSpec | undefined = pod.spec;
+  const status: PodStatus = pod.status ?? {};
+  const conditions: readonly PodCondition[] = list(status.conditions);
+  const specInit = list(spec?.initContainers);
 
   let restarts = 0;
   let restartableInitRestarts = 0;
-  let totalContainers = list(spec.containers).length;
+  let totalContainers = list(spec?.containers).length;
   let readyContainers = 0;
   let lastRestart = NaN;
   let lastRestartableInitRestart = NaN;
@@ -81,13 +63,11 @@ export function podSummary(pod: KubeObject, now: number): PodSummary {
   let reason = text(status.reason) || phase;
 
   for (const c of conditions) {
-    const cond = rec(c);
-    if (cond.type === 'PodScheduled' && cond.reason === 'SchedulingGated') reason = 'SchedulingGated';
+    if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
   }
 
-  const initContainers = new Map<string, Fields>();
-  for (const c of specInit) {
-    const container = rec(c);
+  const initContainers = new Map<string, Container>();
+  for (const container of specInit) {
     initContainers.set(text(container.name), container);
     if (isRestartable(container)) totalContainers++;
   }
@@ -95,10 +75,9 @@ export function podSummary(pod: KubeObject, now: number): PodSummary {
   let initializing = false;
   const initStatuses = list(status.initContainerStatuses);
   for (let i = 0; i < initStatuses.length; i++) {
-    const cs = rec(initStatuses[i]);
-    const state = rec(cs.state);
-    const terminated = state.terminated === undefined || state.terminated === null ? undefined : rec(state.terminated);
-    const waiting = state.waiting === undefined || state.waiting === null ? undefined : rec(state.waiting);
+    const cs = initStatuses[i];
+    const terminated = cs.state?.terminated ?? undefined;
+    const waiting = cs.state?.waiting ?? undefined;
     const restartable = isRestartable(initContainers.get(text(cs.name)));
     restarts += int(cs.restartCount);
     lastRestart = later(lastRestart, lastTerminated(cs));
@@ -126,37 +105,35 @@ export function podSummary(pod: KubeObject, now: number): PodSummary {
     break;
   }
 
-  if (!initializing || conditionTrue(conditions, 'Initialized')) {
+  if (!initializing || podCondition(pod, 'Initialized')?.status === 'True') {
     restarts = restartableInitRestarts;
     lastRestart = lastRestartableInitRestart;
     let hasRunning = false;
     const statuses = list(status.containerStatuses);
     // Kube walks the statuses backwards, so the first container's state wins the STATUS column.
     for (let i = statuses.length - 1; i >= 0; i--) {
-      const cs = rec(statuses[i]);
-      const state = rec(cs.state);
+      const cs = statuses[i];
+      const state = cs.state;
       restarts += int(cs.restartCount);
       lastRestart = later(lastRestart, lastTerminated(cs));
-      const waiting = rec(state.waiting);
-      const hasTerminated = state.terminated !== undefined && state.terminated !== null;
-      const terminated = rec(state.terminated);
-      if (text(waiting.reason)) {
-        reason = text(waiting.reason);
-      } else if (hasTerminated && text(terminated.reason)) {
+      const terminated = state?.terminated;
+      if (text(state?.waiting?.reason)) {
+        reason = text(state?.waiting?.reason);
+      } else if (terminated && text(terminated.reason)) {
         reason = text(terminated.reason);
-      } else if (hasTerminated) {
+      } else if (terminated) {
         reason =
           int(terminated.signal) !== 0 ? `Signal:${int(terminated.signal)}` : `ExitCode:${int(terminated.exitCode)}`;
-      } else if (cs.ready === true && state.running !== undefined && state.running !== null) {
+      } else if (cs.ready === true && state?.running !== undefined && state?.running !== null) {
         hasRunning = true;
         readyContainers++;
       }
     }
     // A container that completed while another still runs: the pod as a whole is not Completed.
-    if (reason === 'Completed' && hasRunning) reason = hasPodReadyCondition(conditions) ? 'Running' : 'NotReady';
+    if (reason === 'Completed' && hasRunning) reason = isPodReady(pod) ? 'Running' : 'NotReady';
   }
 
-  const deleting = pod.metadata?.deletionTimestamp !== undefined && pod.metadata?.deletionTimestamp !== null;
+  const deleting = isPodTerminating(pod);
   if (deleting && status.reason === 'NodeLost') reason = 'Unknown';
   else if (deleting && phase !== 'Failed' && phase !== 'Succeeded') reason = 'Terminating';
 
@@ -166,32 +143,22 @@ export function podSummary(pod: KubeObject, now: number): PodSummary {
   return { ready: `${readyContainers}/${totalContainers}`, status: reason, restarts: restartsCell };
 }
 
-function readinessGates(spec: Fields, status: Fields): string {
-  const gates = list(spec.readinessGates);
+function readinessGates(pod: Pod): string {
+  const gates = list(pod.spec?.readinessGates);
   if (gates.length === 0) return '<none>';
-  const conditions = list(status.conditions);
   let trueConditions = 0;
-  for (const g of gates) {
-    const type = rec(g).conditionType;
-    for (const c of conditions) {
-      const cond = rec(c);
-      if (cond.type === type) {
-        if (cond.status === 'True') trueConditions++;
-        break;
-      }
-    }
-  }
+  for (const g of gates) if (podCondition(pod, g.conditionType)?.status === 'True') trueConditions++;
   return `${trueConditions}/${gates.length}`;
 }
 
-function podIP(status: Fields): string {
-  const ips = list(status.podIPs);
+function podIP(status: PodStatus | undefined): string {
+  const ips = list(status?.podIPs);
   // The API server keeps podIP and podIPs[0] in step; accept either.
-  const ip = ips.length > 0 ? text(rec(ips[0]).ip) : text(status.podIP);
+  const ip = ips.length > 0 ? text(ips[0].ip) : text(status?.podIP);
   return ip || '<none>';
 }
 
-export const podPrinter: Printer = {
+export const podPrinter: Printer<Pod> = {
   columns: [
     NAME_COLUMN,
     column('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
@@ -208,8 +175,6 @@ export const podPrinter: Printer = {
     column('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
   ],
   cells(pod, now) {
-    const spec = rec(pod.spec);
-    const status = rec(pod.status);
     const s = podSummary(pod, now);
     return [
       nameOf(pod),
@@ -217,14 +182,14 @@ export const podPrinter: Printer = {
       s.status,
       s.restarts,
       age(pod, now),
-      podIP(status),
-      text(spec.nodeName) || '<none>',
-      text(status.nominatedNodeName) || '<none>',
-      readinessGates(spec, status),
+      podIP(pod.status),
+      text(pod.spec?.nodeName) || '<none>',
+      text(pod.status?.nominatedNodeName) || '<none>',
+      readinessGates(pod),
     ];
   },
   conditions(pod) {
-    const phase = rec(pod.status).phase;
+    const phase = podPhase(pod);
     if (phase === 'Succeeded') return SUCCEEDED;
     if (phase === 'Failed') return FAILED;
     return undefined;

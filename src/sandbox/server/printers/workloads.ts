@@ -1,5 +1,7 @@
 // Printers for the apps and batch groups.
-import type { KubeObject } from '../../../api/types.js';
+import type { ControllerRevision, CronJob, DaemonSet, Deployment, Job, KubeObject, ReplicaSet, StatefulSet } from '../../../api/types.js';
+import { labelSelectorFromObject, labelSelectorToString } from '../../../api/labels.js';
+import { controllerOf } from '../../../api/pods.js';
 import {
   AGE_COLUMN,
   CONTAINERS_COLUMN,
@@ -8,28 +10,34 @@ import {
   age,
   column,
   containerCells,
-  formatLabelSelector,
   formatLabels,
   humanDuration,
   int,
-  labelSelectorString,
   list,
   nameOf,
   optInt,
-  rec,
   since,
-  templateSpec,
+  templateContainers,
   text,
   timeMs,
   type Printer,
 } from './format.js';
 
 /** spec.replicas, which the API server defaults to 1 for deployments, replica sets and stateful sets. */
-function desiredReplicas(obj: KubeObject): number {
-  return optInt(rec(obj.spec).replicas) ?? 1;
+function desiredReplicas(obj: { spec?: { replicas?: number } }): number {
+  return optInt(obj.spec?.replicas) ?? 1;
 }
 
-export const deploymentPrinter: Printer = {
+/** A deployment's selector as metav1.LabelSelectorAsSelector prints it ("" when it selects everything). */
+function deploymentSelector(d: Deployment): string {
+  try {
+    return labelSelectorFromObject(d.spec?.selector).toString();
+  } catch {
+    return '<invalid>';
+  }
+}
+
+export const deploymentPrinter: Printer<Deployment> = {
   columns: [
     NAME_COLUMN,
     column('Ready', 'string', 'Number of the pod with ready state'),
@@ -41,22 +49,22 @@ export const deploymentPrinter: Printer = {
     column('Selector', 'string', 'Label selector for pods.', 1),
   ],
   cells(d, now) {
-    const status = rec(d.status);
-    const [names, images] = containerCells(templateSpec(d).containers);
+    const status = d.status;
+    const [names, images] = containerCells(templateContainers(d));
     return [
       nameOf(d),
-      `${int(status.readyReplicas)}/${desiredReplicas(d)}`,
-      int(status.updatedReplicas),
-      int(status.availableReplicas),
+      `${int(status?.readyReplicas)}/${desiredReplicas(d)}`,
+      int(status?.updatedReplicas),
+      int(status?.availableReplicas),
       age(d, now),
       names,
       images,
-      labelSelectorString(rec(d.spec).selector) ?? '<invalid>',
+      deploymentSelector(d),
     ];
   },
 };
 
-export const replicaSetPrinter: Printer = {
+export const replicaSetPrinter: Printer<ReplicaSet> = {
   columns: [
     NAME_COLUMN,
     column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
@@ -68,22 +76,21 @@ export const replicaSetPrinter: Printer = {
     column('Selector', 'string', 'Selector is a label query over pods that should match the replica count.', 1),
   ],
   cells(rs, now) {
-    const status = rec(rs.status);
-    const [names, images] = containerCells(templateSpec(rs).containers);
+    const [names, images] = containerCells(templateContainers(rs));
     return [
       nameOf(rs),
       desiredReplicas(rs),
-      int(status.replicas),
-      int(status.readyReplicas),
+      int(rs.status?.replicas),
+      int(rs.status?.readyReplicas),
       age(rs, now),
       names,
       images,
-      formatLabelSelector(rec(rs.spec).selector),
+      labelSelectorToString(rs.spec?.selector),
     ];
   },
 };
 
-export const daemonSetPrinter: Printer = {
+export const daemonSetPrinter: Printer<DaemonSet> = {
   columns: [
     NAME_COLUMN,
     column('Desired', 'integer', 'The total number of nodes that should be running the daemon pod.'),
@@ -98,36 +105,35 @@ export const daemonSetPrinter: Printer = {
     column('Selector', 'string', 'A label query over pods that are managed by the daemon set.', 1),
   ],
   cells(ds, now) {
-    const status = rec(ds.status);
-    const pod = templateSpec(ds);
-    const [names, images] = containerCells(pod.containers);
+    const status = ds.status;
+    const [names, images] = containerCells(templateContainers(ds));
     return [
       nameOf(ds),
-      int(status.desiredNumberScheduled),
-      int(status.currentNumberScheduled),
-      int(status.numberReady),
-      int(status.updatedNumberScheduled),
-      int(status.numberAvailable),
-      formatLabels(pod.nodeSelector),
+      int(status?.desiredNumberScheduled),
+      int(status?.currentNumberScheduled),
+      int(status?.numberReady),
+      int(status?.updatedNumberScheduled),
+      int(status?.numberAvailable),
+      formatLabels(ds.spec?.template?.spec?.nodeSelector),
       age(ds, now),
       names,
       images,
-      formatLabelSelector(rec(ds.spec).selector),
+      labelSelectorToString(ds.spec?.selector),
     ];
   },
 };
 
-export const statefulSetPrinter: Printer = {
+export const statefulSetPrinter: Printer<StatefulSet> = {
   columns: [NAME_COLUMN, column('Ready', 'string', 'Number of the pod with ready state'), AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN],
   cells(sts, now) {
-    const [names, images] = containerCells(templateSpec(sts).containers);
-    return [nameOf(sts), `${int(rec(sts.status).readyReplicas)}/${desiredReplicas(sts)}`, age(sts, now), names, images];
+    const [names, images] = containerCells(templateContainers(sts));
+    return [nameOf(sts), `${int(sts.status?.readyReplicas)}/${desiredReplicas(sts)}`, age(sts, now), names, images];
   },
 };
 
 /** "<kind>.<group>/<name>" of the controlling owner, lower-cased like kube's formatResourceName. */
 function controllerName(obj: KubeObject): string {
-  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller === true);
+  const ref = controllerOf(obj);
   if (!ref) return '<none>';
   const apiVersion = ref.apiVersion ?? '';
   const slash = apiVersion.indexOf('/');
@@ -138,7 +144,7 @@ function controllerName(obj: KubeObject): string {
   return `${groupKind.toLowerCase()}/${ref.name}`;
 }
 
-export const controllerRevisionPrinter: Printer = {
+export const controllerRevisionPrinter: Printer<ControllerRevision> = {
   columns: [
     NAME_COLUMN,
     column('Controller', 'string', 'Controller of the object'),
@@ -150,26 +156,21 @@ export const controllerRevisionPrinter: Printer = {
   },
 };
 
-function jobConditionTrue(conditions: unknown[], type: string): boolean {
-  for (const c of conditions) {
-    const cond = rec(c);
-    if (cond.type === type) return cond.status === 'True';
-  }
-  return false;
+function jobConditionTrue(job: Job, type: string): boolean {
+  return list(job.status?.conditions).find((c) => c.type === type)?.status === 'True';
 }
 
 /** The STATUS of a Job (kubectl 1.30+): terminal conditions first, then deletion, suspension. */
-export function jobStatus(job: KubeObject): string {
-  const conditions = list(rec(job.status).conditions);
-  if (jobConditionTrue(conditions, 'Complete')) return 'Complete';
-  if (jobConditionTrue(conditions, 'Failed')) return 'Failed';
+export function jobStatus(job: Job): string {
+  if (jobConditionTrue(job, 'Complete')) return 'Complete';
+  if (jobConditionTrue(job, 'Failed')) return 'Failed';
   if (job.metadata?.deletionTimestamp) return 'Terminating';
-  if (jobConditionTrue(conditions, 'Suspended')) return 'Suspended';
-  if (jobConditionTrue(conditions, 'FailureTarget')) return 'FailureTarget';
+  if (jobConditionTrue(job, 'Suspended')) return 'Suspended';
+  if (jobConditionTrue(job, 'FailureTarget')) return 'FailureTarget';
   return 'Running';
 }
 
-export const jobPrinter: Printer = {
+export const jobPrinter: Printer<Job> = {
   columns: [
     NAME_COLUMN,
     column('Status', 'string', 'Status of the job.'),
@@ -181,22 +182,22 @@ export const jobPrinter: Printer = {
     column('Selector', 'string', 'A label query over pods that should match the pod count.', 1),
   ],
   cells(job, now) {
-    const spec = rec(job.spec);
-    const status = rec(job.status);
-    const succeeded = int(status.succeeded);
-    const completions = optInt(spec.completions);
-    const parallelism = optInt(spec.parallelism) ?? 0;
+    const spec = job.spec;
+    const status = job.status;
+    const succeeded = int(status?.succeeded);
+    const completions = optInt(spec?.completions);
+    const parallelism = optInt(spec?.parallelism) ?? 0;
     let completionsCell: string;
     if (completions !== undefined) completionsCell = `${succeeded}/${completions}`;
     else if (parallelism > 1) completionsCell = `${succeeded}/1 of ${parallelism}`;
     else completionsCell = `${succeeded}/1`;
 
-    const start = timeMs(status.startTime);
-    const completion = timeMs(status.completionTime);
+    const start = timeMs(status?.startTime);
+    const completion = timeMs(status?.completionTime);
     let duration = '';
     if (!Number.isNaN(start)) duration = humanDuration((Number.isNaN(completion) ? now : completion) - start);
 
-    const [names, images] = containerCells(templateSpec(job).containers);
+    const [names, images] = containerCells(templateContainers(job));
     return [
       nameOf(job),
       jobStatus(job),
@@ -205,12 +206,12 @@ export const jobPrinter: Printer = {
       age(job, now),
       names,
       images,
-      formatLabelSelector(spec.selector),
+      labelSelectorToString(spec?.selector),
     ];
   },
 };
 
-export const cronJobPrinter: Printer = {
+export const cronJobPrinter: Printer<CronJob> = {
   columns: [
     NAME_COLUMN,
     column('Schedule', 'string', 'The schedule in Cron format.'),
@@ -224,27 +225,27 @@ export const cronJobPrinter: Printer = {
     column('Selector', 'string', 'A label query over pods that should match the pod count.', 1),
   ],
   cells(cj, now) {
-    const spec = rec(cj.spec);
-    const status = rec(cj.status);
-    const jobSpec = rec(rec(spec.jobTemplate).spec);
-    const [names, images] = containerCells(rec(rec(jobSpec.template).spec).containers);
+    const spec = cj.spec;
+    const status = cj.status;
+    const jobSpec = spec?.jobTemplate?.spec;
+    const [names, images] = containerCells(jobSpec?.template?.spec?.containers);
     const lastSchedule =
-      status.lastScheduleTime === undefined || status.lastScheduleTime === null
+      status?.lastScheduleTime === undefined || status?.lastScheduleTime === null
         ? '<none>'
         : since(status.lastScheduleTime, now);
     // The API server defaults suspend to false; kube prints the pointer as True/False.
-    const suspend = spec.suspend === true ? 'True' : 'False';
+    const suspend = spec?.suspend === true ? 'True' : 'False';
     return [
       nameOf(cj),
-      text(spec.schedule),
-      typeof spec.timeZone === 'string' ? spec.timeZone : '<none>',
+      text(spec?.schedule),
+      typeof spec?.timeZone === 'string' ? spec.timeZone : '<none>',
       suspend,
-      list(status.active).length,
+      list(status?.active).length,
       lastSchedule,
       age(cj, now),
       names,
       images,
-      formatLabelSelector(jobSpec.selector),
+      labelSelectorToString(jobSpec?.selector),
     ];
   },
 };

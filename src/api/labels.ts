@@ -4,7 +4,8 @@ import { errors } from './status.js';
 
 export interface LabelSelectorRequirement {
   key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /** In, NotIn, Exists or DoesNotExist (a string, as in the API's types: others are refused when matched). */
+  operator: string;
   values?: string[];
 }
 

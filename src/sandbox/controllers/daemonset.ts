@@ -274,7 +274,7 @@ export class DaemonSetController implements Controller {
     }
     if (ds.metadata.deletionTimestamp) return;
     const spec = ds.spec;
-    const templateSpec = spec?.template.spec ?? {};
+    const templateSpec = spec?.template?.spec ?? {};
     let pods = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', PODS);
     let hash: string;
     try {

@@ -272,7 +272,7 @@ export class StatefulSetController implements Controller {
   private async ensureClaim(set: StatefulSet, claim: ClaimTemplate, claimName: string): Promise<void> {
     const ns = set.metadata.namespace ?? '';
     if (this.ctx.cache.get(PERSISTENT_VOLUME_CLAIMS, ns, claimName)) return;
-    const selectorLabels = set.spec?.selector.matchLabels ?? {};
+    const selectorLabels = set.spec?.selector?.matchLabels ?? {};
     try {
       await this.ctx.create(PERSISTENT_VOLUME_CLAIMS, ns, {
         apiVersion: 'v1',

@@ -171,12 +171,13 @@ export function revisionTemplate(revision: ControllerRevision | undefined): PodT
 
 /** JSON with object keys sorted at every level, so equal values hash equally. */
 export function canonicalJSON(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJSON(v))).join(',')}]`;
-  const entries = Object.entries(value)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v)}`);
+  if (!isRecord(value)) return JSON.stringify(value) ?? 'null';
+  // (Keys and a default sort, no entry pairs: this runs on every pod event.)
+  const entries = Object.keys(value)
+    .filter((k) => value[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJSON(value[k])}`);
   return `{${entries.join(',')}}`;
 }
 

@@ -16,6 +16,8 @@ import {
   Expectations,
   canonicalJSON,
   computeHash,
+  createRevision,
+  deleteRevisions,
   int,
   isPodAvailable,
   msUntilAvailable,
@@ -27,6 +29,7 @@ import {
   slowStartBatch,
   splitKey,
   deleteControlledPods,
+  writeStatusIfChanged,
 } from './workloads.js';
 
 type DaemonSetStatus = NonNullable<DaemonSet['status']>;
@@ -398,18 +401,9 @@ export class DaemonSetController implements Controller {
         data,
         revision: maxRevision + 1,
       };
-      try {
-        current = await this.ctx.create(CONTROLLER_REVISIONS, ns, cr);
-      } catch (e) {
-        if (e instanceof StatusError && e.reason === 'AlreadyExists') {
-          const existing = await this.ctx.get(CONTROLLER_REVISIONS, ns, cr.metadata.name ?? '');
-          if (controllerOf(existing)?.uid === ds.metadata.uid && canonicalJSON(existing.data) === dataJSON) current = existing;
-          else {
-            await this.ctx.update(DAEMON_SETS, ns, ds.metadata.name ?? '', { ...ds, status: withZeroCounts({ ...status, collisionCount: (collisionCount ?? 0) + 1 }) }, 'status');
-            throw e;
-          }
-        } else throw e;
-      }
+      current = await createRevision(this.ctx, ds, cr, () =>
+        this.ctx.update(DAEMON_SETS, ns, ds.metadata.name ?? '', { ...ds, status: withZeroCounts({ ...status, collisionCount: (collisionCount ?? 0) + 1 }) }, 'status'),
+      );
     }
     const hash = current.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? computeHash(template);
     await this.cleanupRevisions(ds, current, revisions, pods);
@@ -423,13 +417,7 @@ export class DaemonSetController implements Controller {
     const old = revisions
       .filter((r) => r.metadata.uid !== current.metadata.uid && !live.has(r.metadata.labels?.[CONTROLLER_REVISION_HASH]))
       .sort((a, b) => int(a.revision, 0) - int(b.revision, 0));
-    for (const r of old.slice(0, Math.max(0, old.length - limit))) {
-      try {
-        await this.ctx.delete(CONTROLLER_REVISIONS, r.metadata.namespace ?? '', r.metadata.name ?? '', { preconditions: { uid: r.metadata.uid } });
-      } catch (e) {
-        if (!isRace(e)) throw e;
-      }
-    }
+    await deleteRevisions(this.ctx, old.slice(0, Math.max(0, old.length - limit)));
   }
 
   private async updateStatus(ds: DaemonSet, key: string, hash: string, placements: Map<string, DaemonPlacement>, podsByNode: Map<string, Pod[]>, minReadyRealMs: number): Promise<void> {
@@ -438,15 +426,7 @@ export class DaemonSetController implements Controller {
     const counts = daemonSetCounts(placements, podsByNode, hash, current.metadata.generation, minReadyRealMs, now);
     const old: Partial<DaemonSetStatus> = current.status ?? {};
     const status: DaemonSetStatus = omitZero({ ...old, ...counts, observedGeneration: current.metadata.generation }, ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']);
-    if (canonicalJSON(status) !== canonicalJSON(old)) {
-      try {
-        await this.ctx.update(DAEMON_SETS, current.metadata.namespace ?? '', current.metadata.name ?? '', { ...current, status }, 'status');
-      } catch (e) {
-        if (!isRace(e)) throw e;
-        this.queue.addAfter(key, 20);
-        return;
-      }
-    }
+    if (!(await writeStatusIfChanged(this.ctx, DAEMON_SETS, current, status))) return this.queue.addAfter(key, 20);
     if (minReadyRealMs > 0) {
       const wait = msUntilAvailable([...podsByNode.values()].flat(), minReadyRealMs, now);
       if (wait !== undefined) this.queue.addAfter(key, wait + 5);

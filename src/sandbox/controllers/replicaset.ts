@@ -25,6 +25,7 @@ import {
   splitKey,
   deleteControlledPods,
   workloadSelector,
+  writeStatusIfChanged,
 } from './workloads.js';
 
 type ReplicaSetStatus = NonNullable<ReplicaSet['status']>;
@@ -293,15 +294,7 @@ export class ReplicaSetController implements Controller {
       conditions = conditions.filter((c) => c.type !== 'ReplicaFailure');
     }
     const status: ReplicaSetStatus = omitZero({ ...counts, observedGeneration: rs.metadata.generation, conditions }, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration', 'conditions']);
-    if (canonicalJSON(status) !== canonicalJSON(old)) {
-      try {
-        await this.ctx.update(REPLICA_SETS, rs.metadata.namespace ?? '', rs.metadata.name ?? '', { ...rs, status }, 'status');
-      } catch (e) {
-        if (!isRace(e)) throw e;
-        this.queue.addAfter(key, 20);
-        return;
-      }
-    }
+    if (!(await writeStatusIfChanged(this.ctx, REPLICA_SETS, rs, status))) return this.queue.addAfter(key, 20);
     // Ready pods become available after minReadySeconds: look again then.
     const wait = msUntilAvailable(active, minReadyRealMs, now);
     if (wait !== undefined) this.queue.addAfter(key, wait + 5);

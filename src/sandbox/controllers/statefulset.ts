@@ -16,6 +16,8 @@ import { omitZero } from './replicaset.js';
 import {
   canonicalJSON,
   computeHash,
+  createRevision,
+  deleteRevisions,
   int,
   isPodAvailable,
   msUntilAvailable,
@@ -25,6 +27,7 @@ import {
   revisionData,
   revisionTemplate,
   splitKey,
+  writeStatusIfChanged,
 } from './workloads.js';
 
 type StatefulSetStatus = NonNullable<StatefulSet['status']>;
@@ -315,18 +318,9 @@ export class StatefulSetController implements Controller {
         data,
         revision: maxRevision + 1,
       };
-      try {
-        update = await this.ctx.create(CONTROLLER_REVISIONS, ns, cr);
-      } catch (e) {
-        if (e instanceof StatusError && e.reason === 'AlreadyExists') {
-          const existing = await this.ctx.get(CONTROLLER_REVISIONS, ns, cr.metadata.name ?? '');
-          if (controllerOf(existing)?.uid === set.metadata.uid && canonicalJSON(existing.data) === dataJSON) update = existing;
-          else {
-            await this.ctx.update(STATEFUL_SETS, ns, set.metadata.name ?? '', { ...set, status: { replicas: 0, ...status, collisionCount: collisionCount + 1 } }, 'status');
-            throw e;
-          }
-        } else throw e;
-      }
+      update = await createRevision(this.ctx, set, cr, () =>
+        this.ctx.update(STATEFUL_SETS, ns, set.metadata.name ?? '', { ...set, status: { replicas: 0, ...status, collisionCount: collisionCount + 1 } }, 'status'),
+      );
     }
     const all = revisions.some((r) => r.metadata.uid === update!.metadata.uid) ? revisions.map((r) => (r.metadata.uid === update!.metadata.uid ? update! : r)) : [...revisions, update];
     const current = all.find((r) => r.metadata.name === status.currentRevision) ?? update;
@@ -338,13 +332,7 @@ export class StatefulSetController implements Controller {
     const limit = int(set.spec?.revisionHistoryLimit, 10);
     const live = new Set(this.ctx.cache.controlledBy(set.metadata.uid ?? '', PODS).map(podRevision));
     const old = revisions.filter((r) => r !== current && r !== update && !live.has(r.metadata.name));
-    for (const r of old.slice(0, Math.max(0, old.length - limit))) {
-      try {
-        await this.ctx.delete(CONTROLLER_REVISIONS, r.metadata.namespace ?? '', r.metadata.name ?? '', { preconditions: { uid: r.metadata.uid } });
-      } catch (e) {
-        if (!isRace(e)) throw e;
-      }
-    }
+    await deleteRevisions(this.ctx, old.slice(0, Math.max(0, old.length - limit)));
   }
 
   private async updateStatus(set: StatefulSet, key: string, current: ControllerRevision, update: ControllerRevision, rolling: boolean, minReadyRealMs: number): Promise<void> {
@@ -364,15 +352,7 @@ export class StatefulSetController implements Controller {
       { ...old, ...counts, observedGeneration: latest.metadata.generation, currentRevision, updateRevision, collisionCount: int(old.collisionCount, 0) },
       ['readyReplicas', 'currentReplicas', 'updatedReplicas', 'observedGeneration'],
     );
-    if (canonicalJSON(status) !== canonicalJSON(old)) {
-      try {
-        await this.ctx.update(STATEFUL_SETS, latest.metadata.namespace ?? '', latest.metadata.name ?? '', { ...latest, status }, 'status');
-      } catch (e) {
-        if (!isRace(e)) throw e;
-        this.queue.addAfter(key, 20);
-        return;
-      }
-    }
+    if (!(await writeStatusIfChanged(this.ctx, STATEFUL_SETS, latest, status))) return this.queue.addAfter(key, 20);
     const wait = msUntilAvailable(pods, minReadyRealMs, now);
     if (wait !== undefined) this.queue.addAfter(key, wait + 5);
   }

@@ -3,11 +3,12 @@
 // hashes, the order in which surplus pods are deleted, kube's IntOrString percentages, creation
 // expectations and slow-start batches. Pure functions except Expectations and slowStartBatch.
 import { type LabelSelector, type Selector, labelSelectorFromObject } from '../../api/labels.js';
-import { isPodReady, podCondition, podNodeName, podPhase } from '../../api/pods.js';
-import type { ControllerRevision, OwnerReference, Pod, PodCondition, PodTemplateSpec } from '../../api/types.js';
+import { controllerOf, isPodReady, podCondition, podNodeName, podPhase } from '../../api/pods.js';
+import { StatusError } from '../../api/status.js';
+import type { ControllerRevision, KubeObject, OwnerReference, Pod, PodCondition, PodTemplateSpec } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
 import { type ControllerContext, type ObjectRef, isRace } from './context.js';
-import { PODS, isEventOf } from './kinds.js';
+import { CONTROLLER_REVISIONS, PODS, type ResourceKey, isEventOf } from './kinds.js';
 
 // ---- label selectors ----
 
@@ -165,6 +166,35 @@ export function revisionTemplate(revision: ControllerRevision | undefined): PodT
   if (!isPodTemplate(template)) return undefined;
   const { $patch: _p, ...rest } = template;
   return rest;
+}
+
+/**
+ * Create a revision; when one of that name exists, take it if it is the owner's with the same
+ * data, else it is a hash collision: `collided` records it (status.collisionCount, so the next
+ * hash differs) and the AlreadyExists error is thrown for a retry.
+ */
+export async function createRevision(ctx: ControllerContext, owner: ObjectRef, revision: ControllerRevision, collided: () => Promise<unknown>): Promise<ControllerRevision> {
+  const ns = revision.metadata.namespace ?? '';
+  try {
+    return await ctx.create(CONTROLLER_REVISIONS, ns, revision);
+  } catch (e) {
+    if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+    const existing = await ctx.get(CONTROLLER_REVISIONS, ns, revision.metadata.name ?? '');
+    if (controllerOf(existing)?.uid === owner.metadata.uid && canonicalJSON(existing.data) === canonicalJSON(revision.data)) return existing;
+    await collided();
+    throw e;
+  }
+}
+
+/** Delete old revisions (each with a UID precondition); one already changed or gone is left be. */
+export async function deleteRevisions(ctx: ControllerContext, revisions: ControllerRevision[]): Promise<void> {
+  for (const r of revisions) {
+    try {
+      await ctx.delete(CONTROLLER_REVISIONS, r.metadata.namespace ?? '', r.metadata.name ?? '', { preconditions: { uid: r.metadata.uid } });
+    } catch (e) {
+      if (!isRace(e)) throw e;
+    }
+  }
 }
 
 // ---- hashing ----
@@ -515,6 +545,21 @@ export function findCondition<T extends { type: string }>(conditions: T[] | unde
 
 export function int(v: unknown, dflt: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
+}
+
+/**
+ * Write a workload's status when it differs from the stored one (kube skips equal writes).
+ * False when the object changed or went meanwhile (a 409 or 404): the caller looks again later.
+ */
+export async function writeStatusIfChanged<T extends KubeObject & { status?: object }>(ctx: ControllerContext, resource: ResourceKey<T>, obj: T, status: NonNullable<T['status']>): Promise<boolean> {
+  if (canonicalJSON(status) === canonicalJSON(obj.status ?? {})) return true;
+  try {
+    await ctx.update(resource, obj.metadata.namespace ?? '', obj.metadata.name ?? '', { ...obj, status }, 'status');
+    return true;
+  } catch (e) {
+    if (!isRace(e)) throw e;
+    return false;
+  }
 }
 
 /**

@@ -6,7 +6,8 @@
 // for `kubectl wait`, and CronJobs fire on the simulated clock.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../src/api/types.js';
+import type { KubeObject, Pod } from '../src/api/types.js';
+import { KubeClient } from '../src/kube/index.js';
 import { type TestSandbox, eventually, nodeOf, podPhase, podReady, testSandbox } from './helpers/sandbox.js';
 
 type Obj = Record<string, unknown>;
@@ -33,10 +34,16 @@ spec:
 
 describe('workload controllers', () => {
   let sb: TestSandbox;
+  /** The sandbox through its Kubernetes API, as any client sees it. */
+  let client: KubeClient;
   before(async () => {
     sb = await testSandbox();
+    client = await KubeClient.create({ kubeconfig: sb.kubeconfig });
   });
-  after(async () => sb?.stop());
+  after(async () => {
+    client?.close();
+    await sb?.stop();
+  });
 
   async function apply(manifest: string): Promise<void> {
     const r = await sb.kubectl(['apply', '-f', '-'], { input: manifest });
@@ -157,7 +164,6 @@ describe('workload controllers', () => {
     // Watch the pods during the rollout: never fewer than 4 available (maxUnavailable 0), never more than 5 (maxSurge 1).
     let minReady = Infinity;
     let maxPods = 0;
-    const unwatch = sb.sandbox.registry.store.watch('pods', { namespace: 'spread', fromRevision: sb.sandbox.registry.store.revision() }, () => undefined);
     const sampler = setInterval(async () => {
       const pods = (await sb.list('pods', 'spread')).filter((p) => p.metadata.labels?.app === 'roll' && !p.metadata.deletionTimestamp);
       minReady = Math.min(minReady, pods.filter(podReady).length);
@@ -166,7 +172,6 @@ describe('workload controllers', () => {
     await kubectlOk(['set', 'image', 'deployment/roll', '-n', 'spread', 'app=nginx:1.28.0']);
     const out = await kubectlOk(['rollout', 'status', 'deployment/roll', '-n', 'spread', '--timeout=60s']);
     clearInterval(sampler);
-    unwatch();
     assert.match(out, /deployment "roll" successfully rolled out/);
     const pods = await runningPods('spread', 'roll', 4);
     assert.deepEqual(pods.map(image), Array(4).fill('nginx:1.28.0'));
@@ -309,16 +314,31 @@ spec:
 
   it('StatefulSet: ordered creation, stable names, a deleted pod comes back under its name', async () => {
     await kubectlOk(['create', 'namespace', 'sts']);
-    // Record, for each new pod, whether its predecessor was Running and Ready at that moment.
+    // Record, for each new pod, whether its predecessor was Running and Ready at that moment:
+    // a watch through the API delivers changes in order, so the predecessor's last state seen
+    // before the new pod's ADDED is its state when the new pod was created.
     const violations: string[] = [];
-    const store = sb.sandbox.registry.store;
-    const unwatch = store.watch('pods', { namespace: 'sts', fromRevision: store.revision() }, (e) => {
-      const m = /^db-(\d+)$/.exec(e.object.metadata.name ?? '');
-      if (e.type !== 'ADDED' || !m || m[1] === '0') return;
-      void store.get('pods', 'sts', `db-${Number(m[1]) - 1}`).then((prev) => {
-        if (!prev || !podReady(prev) || podPhase(prev) !== 'Running') violations.push(e.object.metadata.name ?? '');
-      });
-    });
+    const podsRef = { version: 'v1', resource: 'pods', namespace: 'sts' };
+    const { metadata } = await client.list<Pod>(podsRef);
+    const watching = new AbortController();
+    const watched = (async () => {
+      const seen = new Map<string, Pod>();
+      for await (const e of client.watch<Pod>(podsRef, { resourceVersion: metadata.resourceVersion, signal: watching.signal })) {
+        if (e.type === 'RELIST') {
+          seen.clear();
+          for (const p of e.items) seen.set(p.metadata.name ?? '', p);
+          continue;
+        }
+        const name = e.object.metadata.name ?? '';
+        const m = /^db-(\d+)$/.exec(name);
+        if (e.type === 'ADDED' && m && m[1] !== '0') {
+          const prev = seen.get(`db-${Number(m[1]) - 1}`);
+          if (!prev || !podReady(prev) || podPhase(prev) !== 'Running') violations.push(name);
+        }
+        if (e.type === 'DELETED') seen.delete(name);
+        else if (e.type !== 'BOOKMARK') seen.set(name, e.object);
+      }
+    })();
     await apply(`apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db, namespace: sts}
@@ -336,7 +356,8 @@ spec:
       spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 `);
     const pods = await runningPods('sts', 'db', 3);
-    unwatch();
+    watching.abort();
+    await watched;
     assert.deepEqual(violations, []);
     assert.deepEqual(pods.map((p) => p.metadata.name).sort(), ['db-0', 'db-1', 'db-2']);
     const db1 = pods.find((p) => p.metadata.name === 'db-1')!;
@@ -404,9 +425,8 @@ spec:
     const first = await eventually('a running job pod', async () => (await livePods('jobs', 'batch')).find((p) => podPhase(p) === 'Running'));
     assert.deepEqual(first.metadata.finalizers, ['batch.kubernetes.io/job-tracking']);
     assert.match(first.metadata.name ?? '', /^batch-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
-    // (Through the registry, not kubectl: the pod must still be running when the delete lands.)
-    const podsType = sb.sandbox.registry.type('', 'v1', 'pods')!;
-    await sb.sandbox.registry.delete(podsType, 'jobs', first.metadata.name ?? '', {});
+    // (Through the API client, not kubectl: the pod must still be running when the delete lands.)
+    await client.delete({ version: 'v1', resource: 'pods', namespace: 'jobs', name: first.metadata.name ?? '' }, {});
     const r = await sb.kubectl(['wait', '--for=condition=complete', 'job/batch', '-n', 'jobs', '--timeout=60s'], { timeoutMs: 90_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /job.batch\/batch condition met/);

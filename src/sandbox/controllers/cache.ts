@@ -1,21 +1,29 @@
 // An informer-style cache of every object, kept current from the store's watch, with the
 // indexes controllers need (pods by node, objects by controller owner). Reads are O(1) or
 // O(matches): controllers reconcile thousands of objects and must not scan the world each time.
-import type { KubeObject } from '../../api/types.js';
+//
+// Read through a typed resource key (kinds.ts: `get(PODS, ...)` is a Pod) an object comes out as
+// its resource's type: the store holds under a resource only what the registry decoded as that
+// resource's kind. Objects are the stored ones, shared and never mutated: readers must not
+// change them.
+import { controllerOf, podNodeName } from '../../api/pods.js';
+import type { KubeObject, Pod } from '../../api/types.js';
 import type { Store, StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
+import { PODS, type ResourceKey } from './kinds.js';
 
-export function controllerRef(o: KubeObject) {
-  return o.metadata.ownerReferences?.find((r) => r.controller);
+// The one place stored objects are read as their resource's type (no copy, no check: hot path).
+function view<T extends KubeObject>(_resource: ResourceKey<T>, o: KubeObject | undefined): T | undefined {
+  return o as T | undefined;
 }
 
-function podNode(o: KubeObject): string | undefined {
-  return (o.spec as { nodeName?: string } | undefined)?.nodeName || undefined;
+function views<T extends KubeObject>(_resource: ResourceKey<T>, list: KubeObject[]): T[] {
+  return list as T[];
 }
 
 export class ClusterCache {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
-  private readonly podsByNode = new Map<string, Map<string, KubeObject>>();
+  private readonly podsByNode = new Map<string, Map<string, Pod>>();
   private readonly byOwner = new Map<string, Map<string, KubeObject>>(); // owner uid -> resource|key -> object
   private readonly listeners: Array<(e: StoreEvent) => void> = [];
   private unsubscribe?: () => void;
@@ -64,12 +72,13 @@ export class ClusterCache {
   }
 
   private index(resource: string, key: string, o: KubeObject): void {
-    if (resource === 'pods') {
-      const node = podNode(o);
+    const pod = resource === PODS ? view(PODS, o) : undefined;
+    if (pod) {
+      const node = podNodeName(pod);
       if (node) {
         let s = this.podsByNode.get(node);
         if (!s) this.podsByNode.set(node, (s = new Map()));
-        s.set(key, o);
+        s.set(key, pod);
       }
     }
     for (const ref of o.metadata.ownerReferences ?? []) {
@@ -80,8 +89,9 @@ export class ClusterCache {
   }
 
   private unindex(resource: string, key: string, o: KubeObject): void {
-    if (resource === 'pods') {
-      const node = podNode(o);
+    const pod = resource === PODS ? view(PODS, o) : undefined;
+    if (pod) {
+      const node = podNodeName(pod);
       if (node) this.podsByNode.get(node)?.delete(key);
     }
     for (const ref of o.metadata.ownerReferences ?? []) {
@@ -91,37 +101,38 @@ export class ClusterCache {
     }
   }
 
-  get(resource: string, namespace: string, name: string): KubeObject | undefined {
-    return this.objects.get(resource)?.get(storeKey(namespace, name));
+  get<T extends KubeObject = KubeObject>(resource: ResourceKey<T>, namespace: string, name: string): NoInfer<T> | undefined {
+    return view(resource, this.objects.get(resource)?.get(storeKey(namespace, name)));
   }
 
-  list(resource: string, namespace?: string): KubeObject[] {
+  list<T extends KubeObject = KubeObject>(resource: ResourceKey<T>, namespace?: string): NoInfer<T>[] {
     const m = this.objects.get(resource);
     if (!m) return [];
     const all = [...m.values()];
-    return namespace ? all.filter((o) => o.metadata.namespace === namespace) : all;
+    return views(resource, namespace ? all.filter((o) => o.metadata.namespace === namespace) : all);
   }
 
   count(resource: string): number {
     return this.objects.get(resource)?.size ?? 0;
   }
 
-  podsOnNode(node: string): KubeObject[] {
+  podsOnNode(node: string): Pod[] {
     return [...(this.podsByNode.get(node)?.values() ?? [])];
   }
 
-  /** Objects with an ownerReference to uid, optionally of one resource. */
-  dependents(uid: string, resource?: string): KubeObject[] {
+  /** Objects of any resource with an ownerReference to uid. */
+  dependents(uid: string): KubeObject[] {
     const s = this.byOwner.get(uid);
-    if (!s) return [];
-    if (!resource) return [...s.values()];
-    const out: KubeObject[] = [];
-    for (const [k, o] of s) if (k.startsWith(`${resource}|`)) out.push(o);
-    return out;
+    return s ? [...s.values()] : [];
   }
 
-  /** Objects whose controller reference is uid. */
-  controlledBy(uid: string, resource: string): KubeObject[] {
-    return this.dependents(uid, resource).filter((o) => controllerRef(o)?.uid === uid);
+  /** Objects of one resource whose controller reference is uid. */
+  controlledBy<T extends KubeObject = KubeObject>(uid: string, resource: ResourceKey<T>): NoInfer<T>[] {
+    const s = this.byOwner.get(uid);
+    if (!s) return [];
+    const out: KubeObject[] = [];
+    const prefix = `${resource}|`;
+    for (const [k, o] of s) if (k.startsWith(prefix) && controllerOf(o)?.uid === uid) out.push(o);
+    return views(resource, out);
   }
 }

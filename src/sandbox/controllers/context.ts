@@ -1,15 +1,29 @@
 // What every controller gets: the registry to write through (the same admission, validation
 // and optimistic concurrency as API clients), the shared cache to read from, the clock, and
-// an event recorder.
+// an event recorder. Reads and writes of the resources in kinds.ts are typed.
 import { randomBytes } from 'node:crypto';
-import type { KubeObject } from '../../api/types.js';
+import type { KubeObject, ObjectMeta } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { Clock } from '../clock.js';
 import { isoTime } from '../clock.js';
-import type { Registry } from '../server/registry.js';
+import type { DeleteOptions, Registry } from '../server/registry.js';
+import type { PatchType } from '../server/patch.js';
 import type { ResourceType } from '../server/resources.js';
 import type { StoreEvent } from '../store/store.js';
 import type { ClusterCache } from './cache.js';
+import { EVENTS, type ResourceKey, groupResource } from './kinds.js';
+
+/** What an event or an owner reference needs of an object. */
+export interface ObjectRef {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+/** What the registry returns for a resource is that resource's stored object. */
+function stored<T extends KubeObject>(_resource: ResourceKey<T>, o: KubeObject): T {
+  return o as T;
+}
 
 export interface Controller {
   readonly name: string;
@@ -62,6 +76,33 @@ export class ControllerContext {
     return this.type('', 'v1', 'nodes');
   }
 
+  /** The API type of a resource key (every resource the controllers write is served at v1). */
+  typeOf(resource: string): ResourceType {
+    const { group, resource: plural } = groupResource(resource);
+    return this.type(group, 'v1', plural);
+  }
+
+  async get<T extends KubeObject>(resource: ResourceKey<T>, namespace: string, name: string): Promise<T> {
+    return stored(resource, await this.registry.get(this.typeOf(resource), namespace, name));
+  }
+
+  async create<T extends KubeObject>(resource: ResourceKey<T>, namespace: string, body: NoInfer<T>): Promise<T> {
+    return stored(resource, await this.registry.create(this.typeOf(resource), namespace, body));
+  }
+
+  /** Replace the object (with subresource 'status': its status only). */
+  async update<T extends KubeObject>(resource: ResourceKey<T>, namespace: string, name: string, body: NoInfer<T>, subresource?: 'status'): Promise<T> {
+    return stored(resource, await this.registry.update(this.typeOf(resource), namespace, name, body, subresource));
+  }
+
+  async patch<T extends KubeObject>(resource: ResourceKey<T>, namespace: string, name: string, type: PatchType, patch: unknown): Promise<T> {
+    return stored(resource, await this.registry.patch(this.typeOf(resource), namespace, name, type, patch, undefined));
+  }
+
+  async delete(resource: string, namespace: string, name: string, opts: DeleteOptions = {}): Promise<void> {
+    await this.registry.delete(this.typeOf(resource), namespace, name, opts);
+  }
+
   now(): string {
     return isoTime(this.clock.now());
   }
@@ -73,12 +114,13 @@ export class ControllerContext {
   }
 
   /** An event as a controller or the kubelet records it (core/v1 Event). */
-  async event(about: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, host?: string): Promise<void> {
+  async event(about: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string, component: string, host?: string): Promise<void> {
     const now = this.now();
     const ns = about.metadata.namespace || 'default';
     const name = `${about.metadata.name}.${randomBytes(8).toString('hex')}`;
     try {
-      await this.registry.create(this.type('', 'v1', 'events'), ns, {
+      // Written as the API serves it: eventTime is null on a core/v1 Event (kubernetes-types has no null).
+      await this.registry.create(this.typeOf(EVENTS), ns, {
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name, namespace: ns },

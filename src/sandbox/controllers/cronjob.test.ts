@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CronError, mostRecentSchedule, nextSchedule, parseCron, parseGoDuration } from './cronjob.js';
+import { CronError, everyInterval, mostRecentSchedule, nextSchedule, parseCron } from './cronjob.js';
 
 const at = (s: string) => Date.parse(s);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().replace('.000Z', 'Z'));
@@ -53,7 +53,7 @@ describe('mostRecentSchedule', () => {
   }
 });
 
-describe('parseGoDuration', () => {
+describe('everyInterval (a Go duration, refused as a CronError)', () => {
   const cases: Array<[string, number | 'throws']> = [
     ['90s', 90_000],
     ['1h30m', 5_400_000],
@@ -64,8 +64,8 @@ describe('parseGoDuration', () => {
   ];
   for (const [text, want] of cases) {
     it(text || '(empty)', () => {
-      if (want === 'throws') assert.throws(() => parseGoDuration(text), CronError);
-      else assert.equal(parseGoDuration(text), want);
+      if (want === 'throws') assert.throws(() => everyInterval(text), CronError);
+      else assert.equal(everyInterval(text), want);
     });
   }
 });

@@ -5,14 +5,19 @@
 // stay wall-clock, as everywhere in the sandbox. Schedules are evaluated in UTC (spec.timeZone
 // is not simulated). Concurrency policies Allow / Forbid / Replace, suspend,
 // startingDeadlineSeconds, and the job history limits are honoured.
-import type { KubeObject } from '../../api/types.js';
+import { DurationError, parseGoDuration } from '../../api/duration.js';
+import { controllerOf } from '../../api/pods.js';
+import { type CronJob, type Job, objectKey } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
+import { CRON_JOBS, JOBS } from './kinds.js';
 import { WorkQueue } from './queue.js';
-import { type Obj, canonicalJSON, controllerOf, int, objectKey, ownerReference, splitKey } from './workloads.js';
+import { canonicalJSON, int, ownerReference, splitKey } from './workloads.js';
 
-const RESOURCE = 'cronjobs.batch';
+type CronJobStatus = NonNullable<CronJob['status']>;
+/** An entry of status.active (an ObjectReference to a Job). */
+type JobReference = NonNullable<CronJobStatus['active']>[number];
 export const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
 // ---- cron expressions ----
@@ -48,18 +53,14 @@ const MACROS: Record<string, string> = {
   '@hourly': '0 * * * *',
 };
 
-/** A Go duration ("1h30m", "90s", "500ms") in milliseconds. */
-export function parseGoDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * unit[m[2]];
-    consumed += m[0].length;
+/** The interval of `@every <duration>` in ms: a Go duration (time.ParseDuration), refused as a CronError. */
+export function everyInterval(text: string): number {
+  try {
+    return parseGoDuration(text);
+  } catch (e) {
+    if (e instanceof DurationError) throw new CronError(e.message);
+    throw e;
   }
-  if (!s || consumed !== s.length) throw new CronError(`time: invalid duration "${s}"`);
-  return total;
 }
 
 function parseField(field: string, min: number, max: number, names: string[] = [], nameBase = 0): Set<number> {
@@ -98,7 +99,7 @@ export function parseCron(expr: string): CronSchedule {
   let text = expr.trim();
   if (/^(TZ|CRON_TZ)=/.test(text)) throw new CronError('CRON_TZ or TZ used in schedule is not supported, please use timeZone instead');
   if (text.startsWith('@every ')) {
-    const everyMs = parseGoDuration(text.slice(7).trim());
+    const everyMs = everyInterval(text.slice(7).trim());
     if (everyMs < 1000) throw new CronError('@every needs at least one second');
     return { minutes: new Set(), hours: new Set(), doms: new Set(), months: new Set(), dows: new Set(), domOrDow: false, everyMs };
   }
@@ -190,11 +191,15 @@ export function mostRecentSchedule(s: CronSchedule, sinceMs: number, nowMs: numb
 
 // ---- the controller ----
 
-function jobFinishedType(job: KubeObject): 'Complete' | 'Failed' | undefined {
-  for (const c of ((job.status as Obj | undefined)?.conditions as Obj[]) ?? []) {
+function jobFinishedType(job: Job): 'Complete' | 'Failed' | undefined {
+  for (const c of job.status?.conditions ?? []) {
     if ((c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') return c.type;
   }
   return undefined;
+}
+
+function jobReference(job: Job, namespace: string): JobReference {
+  return { kind: 'Job', namespace, name: job.metadata.name, uid: job.metadata.uid, apiVersion: 'batch/v1', resourceVersion: job.metadata.resourceVersion };
 }
 
 export class CronJobController implements Controller {
@@ -210,13 +215,6 @@ export class CronJobController implements Controller {
     this.anchor = ctx.clock.now();
   }
 
-  private get type() {
-    return this.ctx.type('batch', 'v1', 'cronjobs');
-  }
-  private get jobType() {
-    return this.ctx.type('batch', 'v1', 'jobs');
-  }
-
   /** Simulated time for a wall-clock instant (the timeline runs `scale` times faster from the anchor). */
   simOf(wallMs: number): number {
     return wallMs <= this.anchor ? wallMs : this.anchor + this.ctx.clock.sim(wallMs - this.anchor);
@@ -227,7 +225,7 @@ export class CronJobController implements Controller {
   }
 
   start(): void {
-    for (const cj of this.ctx.cache.list(RESOURCE)) this.queue.add(objectKey(cj));
+    for (const cj of this.ctx.cache.list(CRON_JOBS)) this.queue.add(objectKey(cj));
   }
 
   stop(): void {
@@ -235,10 +233,10 @@ export class CronJobController implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === RESOURCE) {
+    if (e.resource === CRON_JOBS) {
       if (e.type !== 'DELETED') this.queue.add(objectKey(e.object));
       else this.lastScheduled.delete(e.object.metadata.uid ?? '');
-    } else if (e.resource === 'jobs.batch') {
+    } else if (e.resource === JOBS) {
       const ref = controllerOf(e.object);
       if (ref?.kind === 'CronJob') this.queue.add(`${e.namespace}/${ref.name}`);
     }
@@ -246,7 +244,7 @@ export class CronJobController implements Controller {
 
   private async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
-    const cj = this.ctx.cache.get(RESOURCE, ns, name);
+    const cj = this.ctx.cache.get(CRON_JOBS, ns, name);
     if (!cj || cj.metadata.deletionTimestamp) return;
     try {
       await this.syncCronJob(cj, key);
@@ -256,24 +254,24 @@ export class CronJobController implements Controller {
     }
   }
 
-  private async syncCronJob(cj: KubeObject, key: string): Promise<void> {
+  private async syncCronJob(cj: CronJob, key: string): Promise<void> {
     const ns = cj.metadata.namespace ?? '';
-    const spec = (cj.spec as Obj) ?? {};
-    const status = { ...((cj.status as Obj) ?? {}) };
-    const jobs = this.ctx.cache.controlledBy(cj.metadata.uid ?? '', 'jobs.batch');
+    const spec = cj.spec;
+    const status: CronJobStatus = { ...cj.status };
+    const jobs = this.ctx.cache.controlledBy(cj.metadata.uid ?? '', JOBS);
 
     // Active list and finished jobs (syncCronJob's first half).
-    const active: Obj[] = [];
+    const active: JobReference[] = [];
     for (const job of jobs) {
       const finished = jobFinishedType(job);
       if (!finished) {
-        active.push({ kind: 'Job', namespace: ns, name: job.metadata.name, uid: job.metadata.uid, apiVersion: 'batch/v1', resourceVersion: job.metadata.resourceVersion });
+        active.push(jobReference(job, ns));
         continue;
       }
-      const wasActive = ((status.active as Obj[]) ?? []).some((r) => r.uid === job.metadata.uid);
+      const wasActive = (status.active ?? []).some((r) => r.uid === job.metadata.uid);
       if (wasActive) await this.ctx.event(cj, 'Normal', 'SawCompletedJob', `Saw completed job: ${job.metadata.name}, status: ${finished}`, 'cronjob-controller');
       if (finished === 'Complete') {
-        const done = (job.status as Obj)?.completionTime as string | undefined;
+        const done = job.status?.completionTime;
         if (done && (!status.lastSuccessfulTime || Date.parse(done) > Date.parse(String(status.lastSuccessfulTime)))) status.lastSuccessfulTime = done;
       }
     }
@@ -283,9 +281,9 @@ export class CronJobController implements Controller {
 
     let schedule: CronSchedule;
     try {
-      schedule = parseCron(String(spec.schedule ?? ''));
+      schedule = parseCron(String(spec?.schedule ?? ''));
     } catch (e) {
-      await this.ctx.event(cj, 'Warning', 'UnparseableSchedule', `unparseable schedule: ${JSON.stringify(spec.schedule)} : ${(e as Error).message}`, 'cronjob-controller');
+      await this.ctx.event(cj, 'Warning', 'UnparseableSchedule', `unparseable schedule: ${JSON.stringify(spec?.schedule)} : ${e instanceof Error ? e.message : String(e)}`, 'cronjob-controller');
       await this.writeStatus(cj, status);
       return;
     }
@@ -296,11 +294,11 @@ export class CronJobController implements Controller {
     const lastWall = status.lastScheduleTime ? Date.parse(String(status.lastScheduleTime)) : Date.parse(cj.metadata.creationTimestamp ?? '') || nowWall;
     const since = this.lastScheduled.get(uid) ?? this.simOf(lastWall);
     const { time: due, missed } = mostRecentSchedule(schedule, since, nowSim);
-    if (due !== undefined && !spec.suspend) {
+    if (due !== undefined && !spec?.suspend) {
       if (missed > 100) await this.ctx.event(cj, 'Warning', 'TooManyMissedTimes', 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew', 'cronjob-controller');
-      const deadline = spec.startingDeadlineSeconds;
+      const deadline = spec?.startingDeadlineSeconds;
       const tooLate = typeof deadline === 'number' && due + deadline * 1000 < nowSim;
-      const policy = String(spec.concurrencyPolicy ?? 'Allow');
+      const policy = String(spec?.concurrencyPolicy ?? 'Allow');
       if (tooLate) {
         await this.ctx.event(cj, 'Warning', 'MissSchedule', `Missed scheduled time to start a job: ${new Date(this.wallOf(due)).toISOString()}`, 'cronjob-controller');
         status.lastScheduleTime = isoSecond(this.wallOf(due));
@@ -311,7 +309,7 @@ export class CronJobController implements Controller {
         if (policy === 'Replace') {
           for (const ref of active) {
             try {
-              await this.ctx.registry.delete(this.jobType, ns, String(ref.name), { propagationPolicy: 'Background' });
+              await this.ctx.delete(JOBS, ns, String(ref.name), { propagationPolicy: 'Background' });
               await this.ctx.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${String(ref.name)}`, 'cronjob-controller');
             } catch (e) {
               if (!isRace(e)) throw e;
@@ -320,9 +318,7 @@ export class CronJobController implements Controller {
           status.active = [];
         }
         const job = await this.createJob(cj, due);
-        if (job) {
-          (status.active as Obj[]).push({ kind: 'Job', namespace: ns, name: job.metadata.name, uid: job.metadata.uid, apiVersion: 'batch/v1', resourceVersion: job.metadata.resourceVersion });
-        }
+        if (job) status.active = [...(status.active ?? []), jobReference(job, ns)];
         status.lastScheduleTime = isoSecond(this.wallOf(due));
         this.lastScheduled.set(uid, due);
       }
@@ -334,26 +330,26 @@ export class CronJobController implements Controller {
     if (next !== undefined) this.queue.addAfter(key, Math.max(0, this.wallOf(next) - this.ctx.clock.now()) + 5);
   }
 
-  private async createJob(cj: KubeObject, scheduledSim: number): Promise<KubeObject | undefined> {
+  private async createJob(cj: CronJob, scheduledSim: number): Promise<Job | undefined> {
     const ns = cj.metadata.namespace ?? '';
-    const template = ((cj.spec as Obj)?.jobTemplate as Obj) ?? {};
-    const tmeta = (template.metadata as Obj) ?? {};
+    const template = cj.spec?.jobTemplate;
+    const tmeta = template?.metadata ?? {};
     // kube names the Job after the scheduled time in minutes, so each schedule runs at most once.
     const name = `${cj.metadata.name}-${Math.floor(scheduledSim / 60_000)}`;
-    const job: KubeObject = {
+    const job: Job = {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: {
         name,
         namespace: ns,
-        labels: { ...((tmeta.labels as Record<string, string>) ?? {}) },
-        annotations: { ...((tmeta.annotations as Record<string, string>) ?? {}), [SCHEDULED_TIMESTAMP]: isoSecond(this.wallOf(scheduledSim)) },
+        labels: { ...(tmeta.labels ?? {}) },
+        annotations: { ...(tmeta.annotations ?? {}), [SCHEDULED_TIMESTAMP]: isoSecond(this.wallOf(scheduledSim)) },
         ownerReferences: [ownerReference(cj)],
       },
-      spec: structuredClone((template.spec as Obj) ?? {}),
+      spec: structuredClone(template?.spec ?? { template: {} }),
     };
     try {
-      const created = await this.ctx.registry.create(this.jobType, ns, job);
+      const created = await this.ctx.create(JOBS, ns, job);
       await this.ctx.event(cj, 'Normal', 'SuccessfulCreate', `Created job ${name}`, 'cronjob-controller');
       return created;
     } catch (e) {
@@ -364,17 +360,17 @@ export class CronJobController implements Controller {
   }
 
   /** Finished jobs beyond successfulJobsHistoryLimit (3) / failedJobsHistoryLimit (1) go, oldest first. */
-  private async cleanupHistory(cj: KubeObject, jobs: KubeObject[]): Promise<void> {
-    const spec = (cj.spec as Obj) ?? {};
-    const byStart = (a: KubeObject, b: KubeObject) => Date.parse(String((a.status as Obj)?.startTime ?? a.metadata.creationTimestamp)) - Date.parse(String((b.status as Obj)?.startTime ?? b.metadata.creationTimestamp));
-    const groups: Array<[KubeObject[], number]> = [
-      [jobs.filter((j) => jobFinishedType(j) === 'Complete' && !j.metadata.deletionTimestamp).sort(byStart), int(spec.successfulJobsHistoryLimit, 3)],
-      [jobs.filter((j) => jobFinishedType(j) === 'Failed' && !j.metadata.deletionTimestamp).sort(byStart), int(spec.failedJobsHistoryLimit, 1)],
+  private async cleanupHistory(cj: CronJob, jobs: Job[]): Promise<void> {
+    const spec = cj.spec;
+    const byStart = (a: Job, b: Job) => Date.parse(String(a.status?.startTime ?? a.metadata.creationTimestamp)) - Date.parse(String(b.status?.startTime ?? b.metadata.creationTimestamp));
+    const groups: Array<[Job[], number]> = [
+      [jobs.filter((j) => jobFinishedType(j) === 'Complete' && !j.metadata.deletionTimestamp).sort(byStart), int(spec?.successfulJobsHistoryLimit, 3)],
+      [jobs.filter((j) => jobFinishedType(j) === 'Failed' && !j.metadata.deletionTimestamp).sort(byStart), int(spec?.failedJobsHistoryLimit, 1)],
     ];
     for (const [list, limit] of groups) {
       for (const job of list.slice(0, Math.max(0, list.length - limit))) {
         try {
-          await this.ctx.registry.delete(this.jobType, job.metadata.namespace ?? '', job.metadata.name ?? '', { propagationPolicy: 'Background', preconditions: { uid: job.metadata.uid } });
+          await this.ctx.delete(JOBS, job.metadata.namespace ?? '', job.metadata.name ?? '', { propagationPolicy: 'Background', preconditions: { uid: job.metadata.uid } });
           await this.ctx.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name}`, 'cronjob-controller');
         } catch (e) {
           if (!isRace(e)) throw e;
@@ -383,11 +379,11 @@ export class CronJobController implements Controller {
     }
   }
 
-  private async writeStatus(cj: KubeObject, status: Obj): Promise<void> {
-    const clean: Obj = { ...status };
-    if (!(clean.active as Obj[] | undefined)?.length) delete clean.active;
+  private async writeStatus(cj: CronJob, status: CronJobStatus): Promise<void> {
+    const clean: CronJobStatus = { ...status };
+    if (!clean.active?.length) delete clean.active;
     if (canonicalJSON(clean) === canonicalJSON(cj.status ?? {})) return;
-    await this.ctx.registry.update(this.type, cj.metadata.namespace ?? '', cj.metadata.name ?? '', { ...cj, status: clean }, 'status');
+    await this.ctx.update(CRON_JOBS, cj.metadata.namespace ?? '', cj.metadata.name ?? '', { ...cj, status: clean }, 'status');
   }
 }
 

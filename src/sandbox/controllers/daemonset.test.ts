@@ -1,26 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
+import type { Node, Pod, PodSpec, Taint } from '../../api/types.js';
 import { affinityForNode, daemonPodTolerations, daemonSetCounts, nodeShouldRunDaemonPod, rollingUpdateDeletions, targetNodeName } from './daemonset.js';
 
-type Obj = Record<string, unknown>;
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 
-function node(name: string, opts: { labels?: Record<string, string>; taints?: Obj[]; unschedulable?: boolean } = {}): KubeObject {
+function node(name: string, opts: { labels?: Record<string, string>; taints?: Taint[]; unschedulable?: boolean } = {}): Node {
   return { metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(opts.labels ?? {}) } }, spec: { ...(opts.taints ? { taints: opts.taints } : {}), ...(opts.unschedulable ? { unschedulable: true } : {}) } };
 }
 
-function dsPod(name: string, nodeName: string, hash: string, ready = true): KubeObject {
+function dsPod(name: string, nodeName: string, hash: string, ready = true): Pod {
   return {
     metadata: { name, uid: `uid-${name}`, creationTimestamp: new Date(T0).toISOString(), labels: { 'controller-revision-hash': hash } },
-    spec: { nodeName },
+    spec: { nodeName, containers: [] },
     status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: new Date(T0).toISOString() }] },
   };
 }
 
 describe('nodeShouldRunDaemonPod', () => {
-  const plain: Obj = { containers: [{ name: 'c', image: 'i' }] };
-  const cases: Array<[string, Obj, KubeObject, [boolean, boolean]]> = [
+  const plain: PodSpec = { containers: [{ name: 'c', image: 'i' }] };
+  const cases: Array<[string, PodSpec, Node, [boolean, boolean]]> = [
     ['an ordinary node', plain, node('n1'), [true, true]],
     ['a cordoned node (unschedulable taint is tolerated)', plain, node('n1', { unschedulable: true, taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] }), [true, true]],
     ['an unreachable node (NoExecute tolerated forever)', plain, node('n1', { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] }), [true, true]],
@@ -70,16 +69,16 @@ describe('daemonPodTolerations', () => {
 
 describe('pinning a pod to its node', () => {
   it('replaces required node affinity with matchFields on the node name and keeps the rest', () => {
-    const a = affinityForNode({ nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1 }], requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [] }] } }, podAntiAffinity: {} }, 'n7');
+    const a = affinityForNode({ nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: {} }], requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [] }] } }, podAntiAffinity: {} }, 'n7');
     assert.deepEqual(a, {
       nodeAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1 }],
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: {} }],
         requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n7'] }] }] },
       },
       podAntiAffinity: {},
     });
-    assert.equal(targetNodeName({ metadata: {}, spec: { affinity: a } }), 'n7', 'an unscheduled pod still counts for its node');
-    assert.equal(targetNodeName({ metadata: {}, spec: { nodeName: 'n3', affinity: a } }), 'n3');
+    assert.equal(targetNodeName({ spec: { affinity: a } }), 'n7', 'an unscheduled pod still counts for its node');
+    assert.equal(targetNodeName({ spec: { nodeName: 'n3', affinity: a } }), 'n3');
   });
 });
 
@@ -115,7 +114,7 @@ describe('rollingUpdateDeletions (maxSurge 0)', () => {
   for (const c of cases) {
     it(c.story, () => {
       const byNode = new Map(c.pods.map(([n, hash, ready]) => [n, [dsPod(`p-${n}`, n, hash, ready)]]));
-      assert.deepEqual(rollingUpdateDeletions(byNode, 'new', undefined, c.maxUnavailable, 0, T0).map((p) => (p.spec as Obj).nodeName), c.want);
+      assert.deepEqual(rollingUpdateDeletions(byNode, 'new', undefined, c.maxUnavailable, 0, T0).map((p) => p.spec?.nodeName), c.want);
     });
   }
 });

@@ -3,43 +3,50 @@
 // node's name, and the scheduler binds them, so a cordoned node still gets its DaemonSet pod.
 // Templates are snapshotted as ControllerRevisions; RollingUpdate replaces old pods within
 // maxUnavailable (maxSurge is treated as 0), OnDelete waits for the user to delete them.
-import type { KubeObject } from '../../api/types.js';
+import { controllerOf, isPodReady, isPodTerminating, podPhase } from '../../api/pods.js';
+import { type Affinity, type ControllerRevision, type DaemonSet, type Node, type Pod, type PodSpec, type PodTemplateSpec, type Toleration, objectKey } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
+import { CONTROLLER_REVISIONS, DAEMON_SETS, NODES, PODS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
 import { omitZero, statusOnlyChange } from './replicaset.js';
-import { type Taint, type Toleration, matchesNodeAffinity, tolerates } from './scheduling.js';
+import { matchesNodeAffinity, tolerates } from './scheduling.js';
 import {
-  type Obj,
   Expectations,
   canonicalJSON,
   computeHash,
-  controllerOf,
+  createRevision,
+  deleteRevisions,
   int,
   isPodAvailable,
-  isPodReady,
-  isPodTerminating,
   msUntilAvailable,
-  objectKey,
   observePodReadiness,
   ownerReference,
   podFromTemplate,
-  podPhase,
+  revisionData,
   scaledValue,
   slowStartBatch,
   splitKey,
   deleteControlledPods,
+  writeStatusIfChanged,
 } from './workloads.js';
 
-const RESOURCE = 'daemonsets.apps';
+type DaemonSetStatus = NonNullable<DaemonSet['status']>;
+/** DaemonSetStatus with Go's zero values for the counters it always serializes (not omitempty). */
+function withZeroCounts(s: Partial<DaemonSetStatus>): DaemonSetStatus {
+  return { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, ...s };
+}
+
+/** What placement reads of a DaemonSet's pod template spec. */
+export type DaemonPodSpec = Pick<PodSpec, 'nodeName' | 'nodeSelector' | 'affinity' | 'tolerations' | 'hostNetwork'>;
 export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
 export const POD_TEMPLATE_GENERATION = 'pod-template-generation';
 /** kube's BurstReplicas for DaemonSets: the most pods one sync creates. */
 const BURST = 250;
 
 /** The tolerations every DaemonSet pod gets (util.AddOrUpdateDaemonPodTolerations). */
-export function daemonPodTolerations(spec: Obj): Toleration[] {
+export function daemonPodTolerations(spec: Pick<PodSpec, 'tolerations' | 'hostNetwork'>): Toleration[] {
   const auto: Toleration[] = [
     { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
     { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
@@ -49,7 +56,7 @@ export function daemonPodTolerations(spec: Obj): Toleration[] {
     { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
   ];
   if (spec.hostNetwork) auto.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
-  const out = [...((spec.tolerations as Toleration[]) ?? [])];
+  const out = [...(spec.tolerations ?? [])];
   for (const t of auto) {
     // A toleration with the same key, operator, value and effect is replaced (dropping any tolerationSeconds).
     const i = out.findIndex((c) => c.key === t.key && (c.operator ?? 'Equal') === t.operator && (c.value ?? '') === '' && c.effect === t.effect);
@@ -69,19 +76,18 @@ export interface DaemonPlacement {
  * NoSchedule/NoExecute taint the pod does not tolerate stops new pods, and only an untolerated
  * NoExecute taint also removes a running one. Cordoned and NotReady nodes are tolerated.
  */
-export function nodeShouldRunDaemonPod(templateSpec: Obj, node: KubeObject): DaemonPlacement {
+export function nodeShouldRunDaemonPod(templateSpec: DaemonPodSpec, node: Node): DaemonPlacement {
   return daemonPlacer(templateSpec)(node);
 }
 
 /** nodeShouldRunDaemonPod for many nodes: the pod's tolerations are worked out once. */
-export function daemonPlacer(templateSpec: Obj): (node: KubeObject) => DaemonPlacement {
+export function daemonPlacer(templateSpec: DaemonPodSpec): (node: Node) => DaemonPlacement {
   const spec = { ...templateSpec, tolerations: daemonPodTolerations(templateSpec) };
-  const pod: KubeObject = { metadata: {}, spec };
   return (node) => {
     const nodeName = node.metadata.name ?? '';
     if (templateSpec.nodeName && templateSpec.nodeName !== nodeName) return { shouldRun: false, shouldContinueRunning: false };
-    if (!matchesNodeAffinity(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
-    const taints = ((node.spec as Obj | undefined)?.taints as Taint[]) ?? [];
+    if (!matchesNodeAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
+    const taints = node.spec?.taints ?? [];
     let untolerated = false;
     let noExecute = false;
     for (const t of taints) {
@@ -96,13 +102,13 @@ export function daemonPlacer(templateSpec: Obj): (node: KubeObject) => DaemonPla
 }
 
 /** The node a DaemonSet pod is bound or meant for (util.GetTargetNodeName). */
-export function targetNodeName(pod: KubeObject): string | undefined {
-  const spec = (pod.spec as Obj) ?? {};
-  if (spec.nodeName) return String(spec.nodeName);
-  const terms = (((((spec.affinity as Obj)?.nodeAffinity as Obj)?.requiredDuringSchedulingIgnoredDuringExecution as Obj)?.nodeSelectorTerms as Obj[]) ?? []);
+export function targetNodeName(pod: { spec?: Pick<PodSpec, 'nodeName' | 'affinity'> }): string | undefined {
+  const spec = pod.spec;
+  if (spec?.nodeName) return String(spec.nodeName);
+  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   for (const term of terms) {
-    for (const f of (term.matchFields as Obj[]) ?? []) {
-      const values = (f.values as string[]) ?? [];
+    for (const f of term.matchFields ?? []) {
+      const values = f.values ?? [];
       if (f.key === 'metadata.name' && f.operator === 'In' && values.length === 1) return values[0];
     }
   }
@@ -110,25 +116,23 @@ export function targetNodeName(pod: KubeObject): string | undefined {
 }
 
 /** The pod's affinity with the required node affinity replaced by "this node" (ReplaceDaemonSetPodNodeNameNodeAffinity). */
-export function affinityForNode(affinity: Obj | undefined, nodeName: string): Obj {
-  const a = { ...(affinity ?? {}) };
-  const nodeAffinity = { ...((a.nodeAffinity as Obj) ?? {}) };
-  nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = {
-    nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }],
+export function affinityForNode(affinity: Affinity | undefined, nodeName: string): Affinity {
+  const nodeAffinity = {
+    ...affinity?.nodeAffinity,
+    requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }] },
   };
-  a.nodeAffinity = nodeAffinity;
-  return a;
+  return { ...affinity, nodeAffinity };
 }
 
 /** A pod runs the current template: its hash label, else its template generation. */
-export function isPodUpdated(pod: KubeObject, hash: string, generation: number | undefined): boolean {
+export function isPodUpdated(pod: Pod, hash: string, generation: number | undefined): boolean {
   const labels = pod.metadata.labels ?? {};
   if (labels[CONTROLLER_REVISION_HASH] !== undefined) return labels[CONTROLLER_REVISION_HASH] === hash;
   return generation !== undefined && labels[POD_TEMPLATE_GENERATION] === String(generation);
 }
 
 /** Oldest first; among equal ages, running before pending (podByCreationTimestampAndPhase). */
-function byAgeAndPhase(a: KubeObject, b: KubeObject): number {
+function byAgeAndPhase(a: Pod, b: Pod): number {
   const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
   const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
   if (ta !== tb) return ta - tb;
@@ -149,7 +153,7 @@ export interface DaemonSetCounts {
 }
 
 /** Pure: DaemonSetStatus counts over the nodes and the pods meant for each. */
-export function daemonSetCounts(placements: Map<string, DaemonPlacement>, podsByNode: Map<string, KubeObject[]>, hash: string, generation: number | undefined, minReadyRealMs: number, nowMs: number): DaemonSetCounts {
+export function daemonSetCounts(placements: Map<string, DaemonPlacement>, podsByNode: Map<string, Pod[]>, hash: string, generation: number | undefined, minReadyRealMs: number, nowMs: number): DaemonSetCounts {
   const c: DaemonSetCounts = { desiredNumberScheduled: 0, currentNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, numberAvailable: 0, numberUnavailable: 0, updatedNumberScheduled: 0 };
   for (const [node, { shouldRun }] of placements) {
     const pods = podsByNode.get(node) ?? [];
@@ -175,10 +179,10 @@ export function daemonSetCounts(placements: Map<string, DaemonPlacement>, podsBy
  * The rolling update step with maxSurge 0: old pods that are unavailable may always go; available
  * old pods go while fewer than maxUnavailable nodes are unavailable. Returns pods to delete.
  */
-export function rollingUpdateDeletions(podsByNode: Map<string, KubeObject[]>, hash: string, generation: number | undefined, maxUnavailable: number, minReadyRealMs: number, nowMs: number): KubeObject[] {
+export function rollingUpdateDeletions(podsByNode: Map<string, Pod[]>, hash: string, generation: number | undefined, maxUnavailable: number, minReadyRealMs: number, nowMs: number): Pod[] {
   let unavailable = 0;
-  const replace: KubeObject[] = [];
-  const candidates: KubeObject[] = [];
+  const replace: Pod[] = [];
+  const candidates: Pod[] = [];
   for (const node of [...podsByNode.keys()].sort()) {
     const pods = (podsByNode.get(node) ?? []).filter((p) => !isPodTerminating(p));
     const updated = pods.filter((p) => isPodUpdated(p, hash, generation));
@@ -199,8 +203,8 @@ export function rollingUpdateDeletions(podsByNode: Map<string, KubeObject[]>, ha
 }
 
 /** Pods of a set by the node they are bound or meant for (terminating ones included). */
-function groupByNode(pods: KubeObject[]): Map<string, KubeObject[]> {
-  const out = new Map<string, KubeObject[]>();
+function groupByNode(pods: Pod[]): Map<string, Pod[]> {
+  const out = new Map<string, Pod[]>();
   for (const p of pods) {
     const node = targetNodeName(p);
     if (!node) continue;
@@ -223,13 +227,6 @@ export class DaemonSetController implements Controller {
     this.expectations = new Expectations(() => Math.max(ctx.clock.real(5 * 60_000), 5_000));
   }
 
-  private get type() {
-    return this.ctx.type('apps', 'v1', 'daemonsets');
-  }
-  private get revisionType() {
-    return this.ctx.type('apps', 'v1', 'controllerrevisions');
-  }
-
   start(): void {
     this.enqueueAll();
   }
@@ -239,7 +236,7 @@ export class DaemonSetController implements Controller {
   }
 
   private enqueueAll(): void {
-    for (const ds of this.ctx.cache.list(RESOURCE)) this.queue.add(objectKey(ds));
+    for (const ds of this.ctx.cache.list(DAEMON_SETS)) this.queue.add(objectKey(ds));
   }
 
   private podChanged(key: string): void {
@@ -249,18 +246,18 @@ export class DaemonSetController implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === RESOURCE) {
+    if (e.resource === DAEMON_SETS) {
       const key = objectKey(e.object);
       if (e.type === 'DELETED') {
         this.expectations.forget(key);
         this.sizes.delete(key);
       } else if (e.type === 'MODIFIED' && e.prev && statusOnlyChange(e.prev, e.object)) this.podChanged(key);
       else this.queue.add(key);
-    } else if (e.resource === 'nodes') {
+    } else if (isEventOf(e, NODES)) {
       // Only what decides placement matters, not heartbeats.
-      const placement = (n: KubeObject | undefined) => canonicalJSON([n?.metadata.labels, (n?.spec as Obj | undefined)?.taints, (n?.spec as Obj | undefined)?.unschedulable]);
+      const placement = (n: Node | undefined) => canonicalJSON([n?.metadata.labels, n?.spec?.taints, n?.spec?.unschedulable]);
       if (e.type !== 'MODIFIED' || placement(e.prev) !== placement(e.object)) this.enqueueAll();
-    } else if (e.resource === 'pods') {
+    } else if (e.resource === PODS) {
       observePodReadiness(e, this.ctx.clock.now());
       const ref = controllerOf(e.object);
       if (ref?.kind !== 'DaemonSet') return;
@@ -273,15 +270,15 @@ export class DaemonSetController implements Controller {
 
   private async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
-    const ds = this.ctx.cache.get(RESOURCE, ns, name);
+    const ds = this.ctx.cache.get(DAEMON_SETS, ns, name);
     if (!ds) {
       this.expectations.forget(key);
       return;
     }
     if (ds.metadata.deletionTimestamp) return;
-    const spec = (ds.spec as Obj) ?? {};
-    const templateSpec = (((spec.template as Obj) ?? {}).spec as Obj) ?? {};
-    let pods = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'pods');
+    const spec = ds.spec;
+    const templateSpec = spec?.template?.spec ?? {};
+    let pods = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', PODS);
     let hash: string;
     try {
       hash = await this.syncRevisions(ds, pods);
@@ -292,18 +289,18 @@ export class DaemonSetController implements Controller {
     const generation = ds.metadata.generation;
     const place = daemonPlacer(templateSpec);
     const placements = new Map<string, DaemonPlacement>();
-    for (const node of this.ctx.cache.list('nodes')) placements.set(node.metadata.name ?? '', place(node));
-    const minReadyRealMs = this.ctx.clock.real(int(spec.minReadySeconds, 0) * 1000);
+    for (const node of this.ctx.cache.list(NODES)) placements.set(node.metadata.name ?? '', place(node));
+    const minReadyRealMs = this.ctx.clock.real(int(spec?.minReadySeconds, 0) * 1000);
     let podsByNode = groupByNode(pods);
 
     if (this.expectations.satisfied(key)) {
       const toCreate: string[] = [];
-      const toDelete: KubeObject[] = [];
+      const toDelete: Pod[] = [];
       for (const [nodeName, { shouldRun, shouldContinueRunning }] of placements) {
         const here = podsByNode.get(nodeName) ?? [];
         if (shouldRun && here.length === 0) toCreate.push(nodeName);
         else if (shouldContinueRunning) {
-          const running: KubeObject[] = [];
+          const running: Pod[] = [];
           for (const p of here) {
             if (isPodTerminating(p)) continue;
             const phase = podPhase(p);
@@ -323,12 +320,12 @@ export class DaemonSetController implements Controller {
       for (const [nodeName, here] of podsByNode) if (!placements.has(nodeName)) toDelete.push(...here.filter((p) => !isPodTerminating(p)));
 
       // The rolling update takes down old pods; the next sync recreates them from the new template.
-      const strategy = (spec.updateStrategy as Obj) ?? {};
+      const strategy = spec?.updateStrategy ?? {};
       if ((strategy.type ?? 'RollingUpdate') === 'RollingUpdate') {
         const eligible = new Map([...podsByNode].filter(([n]) => placements.has(n)));
         let desired = 0;
         for (const p of placements.values()) if (p.shouldRun) desired++;
-        const ru = (strategy.rollingUpdate as Obj) ?? {};
+        const ru = strategy.rollingUpdate ?? {};
         // maxSurge is not simulated: with both at 0 (or a surge only) one pod at a time is replaced.
         const maxUnavailable = Math.max(1, scaledValue(ru.maxUnavailable ?? 1, desired, true));
         const chosen = new Set(toDelete.map((p) => p.metadata.uid));
@@ -338,7 +335,7 @@ export class DaemonSetController implements Controller {
         await this.syncNodes(ds, key, toCreate.slice(0, BURST), toDelete.slice(0, BURST), hash);
         // More than one burst to go: carry on at once rather than after the coalescing delay.
         if (toCreate.length > BURST || toDelete.length > BURST) this.queue.add(key);
-        pods = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'pods');
+        pods = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', PODS);
         podsByNode = groupByNode(pods);
       }
     }
@@ -346,21 +343,20 @@ export class DaemonSetController implements Controller {
     await this.updateStatus(ds, key, hash, placements, podsByNode, minReadyRealMs);
   }
 
-  private async syncNodes(ds: KubeObject, key: string, create: string[], remove: KubeObject[], hash: string): Promise<void> {
+  private async syncNodes(ds: DaemonSet, key: string, create: string[], remove: Pod[], hash: string): Promise<void> {
     const ns = ds.metadata.namespace ?? '';
-    const spec = (ds.spec as Obj) ?? {};
-    const template = structuredClone((spec.template as Obj) ?? {});
-    const tmeta = (template.metadata as Obj) ?? {};
-    template.metadata = { ...tmeta, labels: { ...((tmeta.labels as Record<string, string>) ?? {}), [POD_TEMPLATE_GENERATION]: String(ds.metadata.generation ?? 1), [CONTROLLER_REVISION_HASH]: hash } };
-    const tspec = (template.spec as Obj) ?? {};
+    const template: PodTemplateSpec = structuredClone(ds.spec?.template ?? {});
+    const tmeta = template.metadata ?? {};
+    template.metadata = { ...tmeta, labels: { ...(tmeta.labels ?? {}), [POD_TEMPLATE_GENERATION]: String(ds.metadata.generation ?? 1), [CONTROLLER_REVISION_HASH]: hash } };
+    const tspec = template.spec ?? { containers: [] };
     template.spec = { ...tspec, tolerations: daemonPodTolerations(tspec) };
 
     this.expectations.expectCreations(key, create.length);
     this.expectations.expectDeletions(key, remove.map((p) => p.metadata.uid ?? ''));
     const { successes, error } = await slowStartBatch(create.length, 1, async (i) => {
       const pod = podFromTemplate(template, ds, { generateName: `${ds.metadata.name}-` });
-      (pod.spec as Obj).affinity = affinityForNode((pod.spec as Obj).affinity as Obj | undefined, create[i]);
-      const created = await this.ctx.registry.create(this.ctx.pods, ns, pod);
+      if (pod.spec) pod.spec.affinity = affinityForNode(pod.spec.affinity, create[i]);
+      const created = await this.ctx.create(PODS, ns, pod);
       await this.ctx.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, 'daemonset-controller');
     });
     if (successes < create.length) this.expectations.creationObserved(key, create.length - successes);
@@ -376,85 +372,61 @@ export class DaemonSetController implements Controller {
    * The ControllerRevision of the current template (created, or its revision bumped on a
    * rollback), old ones trimmed to revisionHistoryLimit. Returns the template hash.
    */
-  private async syncRevisions(ds: KubeObject, pods: KubeObject[]): Promise<string> {
+  private async syncRevisions(ds: DaemonSet, pods: Pod[]): Promise<string> {
     const ns = ds.metadata.namespace ?? '';
-    const spec = (ds.spec as Obj) ?? {};
-    const status = (ds.status as Obj) ?? {};
-    const template = (spec.template as Obj) ?? {};
-    const data = { spec: { template: { ...template, $patch: 'replace' } } };
-    const revisions = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', 'controllerrevisions.apps');
+    const status: Partial<DaemonSetStatus> = ds.status ?? {};
+    const template = ds.spec?.template ?? {};
+    const data = revisionData(template);
+    const revisions = this.ctx.cache.controlledBy(ds.metadata.uid ?? '', CONTROLLER_REVISIONS);
     const maxRevision = Math.max(0, ...revisions.map((r) => int(r.revision, 0)));
     const dataJSON = canonicalJSON(data);
     let current = revisions.find((r) => canonicalJSON(r.data) === dataJSON);
     if (current) {
       if (int(current.revision, 0) < maxRevision) {
-        current = await this.ctx.registry.update(this.revisionType, ns, current.metadata.name ?? '', { ...current, revision: maxRevision + 1 }, undefined);
+        current = await this.ctx.update(CONTROLLER_REVISIONS, ns, current.metadata.name ?? '', { ...current, revision: maxRevision + 1 });
       }
     } else {
-      const collisionCount = status.collisionCount as number | undefined;
+      const collisionCount = status.collisionCount;
       const hash = computeHash(template, collisionCount);
-      const cr: KubeObject = {
+      const cr: ControllerRevision = {
         apiVersion: 'apps/v1',
         kind: 'ControllerRevision',
         metadata: {
           name: `${ds.metadata.name}-${hash}`,
           namespace: ns,
-          labels: { ...(((template.metadata as Obj)?.labels as Record<string, string>) ?? {}), [CONTROLLER_REVISION_HASH]: hash },
+          labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash },
           ...(ds.metadata.annotations ? { annotations: { ...ds.metadata.annotations } } : {}),
           ownerReferences: [ownerReference(ds)],
         },
         data,
         revision: maxRevision + 1,
       };
-      try {
-        current = await this.ctx.registry.create(this.revisionType, ns, cr);
-      } catch (e) {
-        if (e instanceof StatusError && e.reason === 'AlreadyExists') {
-          const existing = await this.ctx.registry.get(this.revisionType, ns, cr.metadata.name ?? '');
-          if (controllerOf(existing)?.uid === ds.metadata.uid && canonicalJSON(existing.data) === dataJSON) current = existing;
-          else {
-            await this.ctx.registry.update(this.type, ns, ds.metadata.name ?? '', { ...ds, status: { ...status, collisionCount: (collisionCount ?? 0) + 1 } }, 'status');
-            throw e;
-          }
-        } else throw e;
-      }
+      current = await createRevision(this.ctx, ds, cr, () =>
+        this.ctx.update(DAEMON_SETS, ns, ds.metadata.name ?? '', { ...ds, status: withZeroCounts({ ...status, collisionCount: (collisionCount ?? 0) + 1 }) }, 'status'),
+      );
     }
     const hash = current.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? computeHash(template);
     await this.cleanupRevisions(ds, current, revisions, pods);
     return hash;
   }
 
-  private async cleanupRevisions(ds: KubeObject, current: KubeObject, revisions: KubeObject[], pods: KubeObject[]): Promise<void> {
-    const limit = int(((ds.spec as Obj) ?? {}).revisionHistoryLimit, 10);
+  private async cleanupRevisions(ds: DaemonSet, current: ControllerRevision, revisions: ControllerRevision[], pods: Pod[]): Promise<void> {
+    const limit = int(ds.spec?.revisionHistoryLimit, 10);
     if (revisions.length <= limit + 1) return;
     const live = new Set(pods.map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH]));
     const old = revisions
       .filter((r) => r.metadata.uid !== current.metadata.uid && !live.has(r.metadata.labels?.[CONTROLLER_REVISION_HASH]))
       .sort((a, b) => int(a.revision, 0) - int(b.revision, 0));
-    for (const r of old.slice(0, Math.max(0, old.length - limit))) {
-      try {
-        await this.ctx.registry.delete(this.revisionType, r.metadata.namespace ?? '', r.metadata.name ?? '', { preconditions: { uid: r.metadata.uid } });
-      } catch (e) {
-        if (!isRace(e)) throw e;
-      }
-    }
+    await deleteRevisions(this.ctx, old.slice(0, Math.max(0, old.length - limit)));
   }
 
-  private async updateStatus(ds: KubeObject, key: string, hash: string, placements: Map<string, DaemonPlacement>, podsByNode: Map<string, KubeObject[]>, minReadyRealMs: number): Promise<void> {
-    const current = this.ctx.cache.get(RESOURCE, ds.metadata.namespace ?? '', ds.metadata.name ?? '') ?? ds;
+  private async updateStatus(ds: DaemonSet, key: string, hash: string, placements: Map<string, DaemonPlacement>, podsByNode: Map<string, Pod[]>, minReadyRealMs: number): Promise<void> {
+    const current = this.ctx.cache.get(DAEMON_SETS, ds.metadata.namespace ?? '', ds.metadata.name ?? '') ?? ds;
     const now = this.ctx.clock.now();
     const counts = daemonSetCounts(placements, podsByNode, hash, current.metadata.generation, minReadyRealMs, now);
-    const old = (current.status as Obj) ?? {};
-    const status: Obj = omitZero({ ...old, ...counts, observedGeneration: current.metadata.generation }, ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']);
-    if (canonicalJSON(status) !== canonicalJSON(old)) {
-      try {
-        await this.ctx.registry.update(this.type, current.metadata.namespace ?? '', current.metadata.name ?? '', { ...current, status }, 'status');
-      } catch (e) {
-        if (!isRace(e)) throw e;
-        this.queue.addAfter(key, 20);
-        return;
-      }
-    }
+    const old: Partial<DaemonSetStatus> = current.status ?? {};
+    const status: DaemonSetStatus = omitZero({ ...old, ...counts, observedGeneration: current.metadata.generation }, ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']);
+    if (!(await writeStatusIfChanged(this.ctx, DAEMON_SETS, current, status))) return this.queue.addAfter(key, 20);
     if (minReadyRealMs > 0) {
       const wait = msUntilAvailable([...podsByNode.values()].flat(), minReadyRealMs, now);
       if (wait !== undefined) this.queue.addAfter(key, wait + 5);

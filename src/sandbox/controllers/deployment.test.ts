@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
+import type { Deployment, ReplicaSet } from '../../api/types.js';
 import {
   type DeploymentStatus,
   DESIRED_REPLICAS,
@@ -28,19 +28,19 @@ const NOW = iso(T0);
 
 type Strategy = { type: 'Recreate' } | { type: 'RollingUpdate'; rollingUpdate: { maxSurge: number | string; maxUnavailable: number | string } };
 
-function deploy(replicas: number, strategy: Strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, status: DeploymentStatus = {}): KubeObject {
-  return { metadata: { name: 'web', uid: 'd1', generation: 2 }, spec: { replicas, strategy, progressDeadlineSeconds: 600 }, status };
+function deploy(replicas: number, strategy: Strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, status: DeploymentStatus = {}): Deployment {
+  return { metadata: { name: 'web', uid: 'd1', generation: 2 }, spec: { replicas, strategy, progressDeadlineSeconds: 600, selector: { matchLabels: { app: 'web' } }, template: {} }, status };
 }
 
 let serial = 0;
-function rs(name: string, replicas: number, available = replicas, extra: { created?: number; revision?: number; desired?: number; max?: number; statusReplicas?: number } = {}): KubeObject {
+function rs(name: string, replicas: number, available = replicas, extra: { created?: number; revision?: number; desired?: number; max?: number; statusReplicas?: number } = {}): ReplicaSet {
   const annotations: Record<string, string> = {};
   if (extra.revision !== undefined) annotations[REVISION] = String(extra.revision);
   if (extra.desired !== undefined) annotations[DESIRED_REPLICAS] = String(extra.desired);
   if (extra.max !== undefined) annotations[MAX_REPLICAS] = String(extra.max);
   return {
     metadata: { name, uid: `uid-${name}`, creationTimestamp: iso(T0 + (extra.created ?? serial++) * 1000), annotations, generation: 1 },
-    spec: { replicas },
+    spec: { replicas, selector: { matchLabels: { app: 'web' } } },
     status: { replicas: extra.statusReplicas ?? replicas, readyReplicas: available, availableReplicas: available, observedGeneration: 1 },
   };
 }
@@ -65,7 +65,7 @@ describe('resolveFenceposts (maxSurge rounds up, maxUnavailable rounds down)', (
 });
 
 describe('newRSNewReplicas', () => {
-  const cases: Array<{ story: string; d: KubeObject; old: KubeObject[]; next: KubeObject; want: number }> = [
+  const cases: Array<{ story: string; d: Deployment; old: ReplicaSet[]; next: ReplicaSet; want: number }> = [
     { story: 'a fresh deployment gets every replica at once', d: deploy(10), old: [], next: rs('new', 0), want: 10 },
     { story: 'a rollout starts with the surge (25% of 10 = 3)', d: deploy(10), old: [rs('old', 10)], next: rs('new', 0), want: 3 },
     { story: 'no room while old + new already fill replicas + surge', d: deploy(10), old: [rs('old', 10)], next: rs('new', 3), want: 3 },
@@ -174,7 +174,7 @@ describe('scaling events and the active ReplicaSet', () => {
 
 describe('replicaSetsToClean (revisionHistoryLimit)', () => {
   const olds = [1, 2, 3, 4].map((r) => rs(`r${r}`, 0, 0, { revision: r, created: r }));
-  const cases: Array<[string, KubeObject[], number | undefined, string[]]> = [
+  const cases: Array<[string, ReplicaSet[], number | undefined, string[]]> = [
     ['within the limit nothing goes', olds, 4, []],
     ['the oldest revisions beyond the limit go', olds, 2, ['r1', 'r2']],
     ['limit 0 keeps no history', olds, 0, ['r1', 'r2', 'r3', 'r4']],

@@ -4,13 +4,25 @@
 // maxUnavailable, Recreate, proportional scaling of a rollout in progress, pause/resume,
 // revision annotations and revision history cleanup, and the Available / Progressing conditions
 // `kubectl rollout status` reads. The rollout arithmetic is pure and exported for tests.
-import type { KubeObject } from '../../api/types.js';
+import { controllerOf, isPodFinished } from '../../api/pods.js';
+import {
+  type Deployment,
+  type DeploymentCondition,
+  type DeploymentStatus,
+  type ObjectMeta,
+  type PodTemplateSpec,
+  type ReplicaSet,
+  objectKey,
+} from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
+import { DEPLOYMENTS, PODS, REPLICA_SETS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
 import { omitZero } from './replicaset.js';
-import { type LabelSelector, type Obj, canonicalJSON, computeHash, controllerOf, findCondition, int, isSelectorEmpty, objectKey, ownerReference, scaledValue, selectorMatches, splitKey } from './workloads.js';
+import { canonicalJSON, computeHash, findCondition, int, ownerReference, scaledValue, splitKey, workloadSelector } from './workloads.js';
+
+export type { DeploymentCondition, DeploymentStatus };
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
@@ -19,33 +31,29 @@ export const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
 const SKIP_COPY = new Set(['kubectl.kubernetes.io/last-applied-configuration', REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, 'deprecated.deployment.rollback.to']);
 
-const RESOURCE = 'deployments.apps';
-const RS_RESOURCE = 'replicasets.apps';
-
 // ---- accessors ----
 
-const specOf = (o: KubeObject): Obj => (o.spec as Obj) ?? {};
-const statusOf = (o: KubeObject): Obj => (o.status as Obj) ?? {};
 /** spec.replicas of a ReplicaSet or Deployment (both default to 1 at admission). */
-export const replicasOf = (o: KubeObject): number => int(specOf(o).replicas, 1);
-const statusReplicas = (rs: KubeObject): number => int(statusOf(rs).replicas, 0);
-const availableOf = (rs: KubeObject): number => int(statusOf(rs).availableReplicas, 0);
-const readyOf = (rs: KubeObject): number => int(statusOf(rs).readyReplicas, 0);
-const createdOf = (o: KubeObject): number => (o.metadata.creationTimestamp ? Date.parse(o.metadata.creationTimestamp) : 0);
+export const replicasOf = (o: Deployment | ReplicaSet): number => int(o.spec?.replicas, 1);
+const statusReplicas = (rs: ReplicaSet): number => int(rs.status?.replicas, 0);
+const availableOf = (rs: ReplicaSet): number => int(rs.status?.availableReplicas, 0);
+const readyOf = (rs: ReplicaSet): number => int(rs.status?.readyReplicas, 0);
+const createdOf = (o: { metadata: ObjectMeta }): number => (o.metadata.creationTimestamp ? Date.parse(o.metadata.creationTimestamp) : 0);
+const conditionsOf = (d: Deployment): DeploymentCondition[] => d.status?.conditions ?? [];
 
-export function revisionOf(o: KubeObject): number {
+export function revisionOf(o: { metadata: ObjectMeta }): number {
   const v = Number(o.metadata.annotations?.[REVISION] ?? '0');
   return Number.isFinite(v) ? v : 0;
 }
 
-function annotationInt(o: KubeObject, key: string): number | undefined {
+function annotationInt(o: { metadata: ObjectMeta }, key: string): number | undefined {
   const raw = o.metadata.annotations?.[key];
   if (raw === undefined) return undefined;
   const v = Number(raw);
   return Number.isInteger(v) ? v : undefined;
 }
 
-const isRollingUpdate = (d: KubeObject): boolean => (((specOf(d).strategy as Obj) ?? {}).type ?? 'RollingUpdate') === 'RollingUpdate';
+const isRollingUpdate = (d: Deployment): boolean => (d.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
 
 // ---- rollout arithmetic (deploymentutil) ----
 
@@ -60,17 +68,17 @@ export function resolveFenceposts(maxSurge: unknown, maxUnavailable: unknown, de
   return [surge, unavailable];
 }
 
-function rollingParams(d: KubeObject): Obj {
-  return (((specOf(d).strategy as Obj) ?? {}).rollingUpdate as Obj) ?? { maxSurge: '25%', maxUnavailable: '25%' };
+function rollingParams(d: Deployment): { maxSurge?: number | string; maxUnavailable?: number | string } {
+  return d.spec?.strategy?.rollingUpdate ?? { maxSurge: '25%', maxUnavailable: '25%' };
 }
 
-export function maxSurge(d: KubeObject): number {
+export function maxSurge(d: Deployment): number {
   if (!isRollingUpdate(d)) return 0;
   const p = rollingParams(d);
   return resolveFenceposts(p.maxSurge, p.maxUnavailable, replicasOf(d))[0];
 }
 
-export function maxUnavailable(d: KubeObject): number {
+export function maxUnavailable(d: Deployment): number {
   const replicas = replicasOf(d);
   if (!isRollingUpdate(d) || replicas === 0) return 0;
   const p = rollingParams(d);
@@ -78,15 +86,15 @@ export function maxUnavailable(d: KubeObject): number {
   return Math.min(unavailable, replicas);
 }
 
-const sumReplicas = (rss: KubeObject[]): number => rss.reduce((n, rs) => n + replicasOf(rs), 0);
-const sumStatusReplicas = (rss: KubeObject[]): number => rss.reduce((n, rs) => n + statusReplicas(rs), 0);
-const sumAvailable = (rss: KubeObject[]): number => rss.reduce((n, rs) => n + availableOf(rs), 0);
-const sumReady = (rss: KubeObject[]): number => rss.reduce((n, rs) => n + readyOf(rs), 0);
-export const activeReplicaSets = (rss: KubeObject[]): KubeObject[] => rss.filter((rs) => replicasOf(rs) > 0);
-const byCreation = (a: KubeObject, b: KubeObject): number => createdOf(a) - createdOf(b) || ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1);
+const sumReplicas = (rss: ReplicaSet[]): number => rss.reduce((n, rs) => n + replicasOf(rs), 0);
+const sumStatusReplicas = (rss: ReplicaSet[]): number => rss.reduce((n, rs) => n + statusReplicas(rs), 0);
+const sumAvailable = (rss: ReplicaSet[]): number => rss.reduce((n, rs) => n + availableOf(rs), 0);
+const sumReady = (rss: ReplicaSet[]): number => rss.reduce((n, rs) => n + readyOf(rs), 0);
+export const activeReplicaSets = (rss: ReplicaSet[]): ReplicaSet[] => rss.filter((rs) => replicasOf(rs) > 0);
+const byCreation = (a: ReplicaSet, b: ReplicaSet): number => createdOf(a) - createdOf(b) || ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1);
 
 /** How many replicas the new ReplicaSet should have now (deploymentutil.NewRSNewReplicas). */
-export function newRSNewReplicas(d: KubeObject, allRSs: KubeObject[], newRS: KubeObject): number {
+export function newRSNewReplicas(d: Deployment, allRSs: ReplicaSet[], newRS: ReplicaSet): number {
   if (!isRollingUpdate(d)) return replicasOf(d);
   const current = sumReplicas(allRSs);
   const maxTotal = replicasOf(d) + maxSurge(d);
@@ -96,13 +104,13 @@ export function newRSNewReplicas(d: KubeObject, allRSs: KubeObject[], newRS: Kub
 }
 
 /** The new ReplicaSet runs every replica, all available (deploymentutil.IsSaturated). */
-export function isSaturated(d: KubeObject, rs: KubeObject | undefined): boolean {
+export function isSaturated(d: Deployment, rs: ReplicaSet | undefined): boolean {
   if (!rs) return false;
   return replicasOf(rs) === replicasOf(d) && annotationInt(rs, DESIRED_REPLICAS) === replicasOf(d) && availableOf(rs) === replicasOf(d);
 }
 
 /** The one active ReplicaSet, or the newest one if none is active; undefined if several are. */
-export function findActiveOrLatest(newRS: KubeObject | undefined, oldRSs: KubeObject[]): KubeObject | undefined {
+export function findActiveOrLatest(newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): ReplicaSet | undefined {
   if (!newRS && !oldRSs.length) return undefined;
   const olds = [...oldRSs].sort((a, b) => byCreation(b, a));
   const active = activeReplicaSets(newRS ? [...olds, newRS] : olds);
@@ -112,17 +120,17 @@ export function findActiveOrLatest(newRS: KubeObject | undefined, oldRSs: KubeOb
 }
 
 /** A scaling event: some active ReplicaSet was sized for a different spec.replicas. */
-export function isScalingEvent(d: KubeObject, allRSs: KubeObject[]): boolean {
+export function isScalingEvent(d: Deployment, allRSs: ReplicaSet[]): boolean {
   return activeReplicaSets(allRSs).some((rs) => {
     const desired = annotationInt(rs, DESIRED_REPLICAS);
     return desired !== undefined && desired !== replicasOf(d);
   });
 }
 
-function replicaSetFraction(rs: KubeObject, d: KubeObject): number {
+function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
   if (replicasOf(d) === 0) return -replicasOf(rs);
   const deploymentReplicas = replicasOf(d) + maxSurge(d);
-  const annotated = annotationInt(rs, MAX_REPLICAS) ?? int(statusOf(d).replicas, 0);
+  const annotated = annotationInt(rs, MAX_REPLICAS) ?? int(d.status?.replicas, 0);
   if (annotated <= 0) return 0;
   return Math.round((replicasOf(rs) * deploymentReplicas) / annotated) - replicasOf(rs);
 }
@@ -132,7 +140,7 @@ function replicaSetFraction(rs: KubeObject, d: KubeObject): number {
  * middle of a rollout, every active ReplicaSet grows or shrinks in proportion to its size, and
  * what rounding leaves over goes to the largest. Returns the new size per ReplicaSet uid.
  */
-export function proportionalSizes(d: KubeObject, active: KubeObject[]): Map<string, number> {
+export function proportionalSizes(d: Deployment, active: ReplicaSet[]): Map<string, number> {
   const allowed = replicasOf(d) > 0 ? replicasOf(d) + maxSurge(d) : 0;
   const toAdd = allowed - sumReplicas(active);
   const sorted = [...active].sort((a, b) => {
@@ -161,7 +169,7 @@ export function proportionalSizes(d: KubeObject, active: KubeObject[]): Map<stri
 }
 
 export interface ScaleStep {
-  rs: KubeObject;
+  rs: ReplicaSet;
   to: number;
 }
 
@@ -169,7 +177,7 @@ export interface ScaleStep {
  * cleanupUnhealthyReplicas: old ReplicaSets (oldest first) lose their unavailable replicas
  * first, up to maxCleanup in all: they cost no availability.
  */
-export function cleanupUnhealthyPlan(oldRSs: KubeObject[], maxCleanup: number): ScaleStep[] {
+export function cleanupUnhealthyPlan(oldRSs: ReplicaSet[], maxCleanup: number): ScaleStep[] {
   const steps: ScaleStep[] = [];
   let total = 0;
   for (const rs of [...oldRSs].sort(byCreation)) {
@@ -184,7 +192,7 @@ export function cleanupUnhealthyPlan(oldRSs: KubeObject[], maxCleanup: number): 
 }
 
 /** scaleDownOldReplicaSetsForRollingUpdate: take down old replicas (oldest sets first) while availability stays >= minAvailable. */
-export function scaleDownOldPlan(allRSs: KubeObject[], oldRSs: KubeObject[], d: KubeObject): ScaleStep[] {
+export function scaleDownOldPlan(allRSs: ReplicaSet[], oldRSs: ReplicaSet[], d: Deployment): ScaleStep[] {
   const minAvailable = replicasOf(d) - maxUnavailable(d);
   const available = sumAvailable(allRSs);
   if (available <= minAvailable) return [];
@@ -203,14 +211,14 @@ export function scaleDownOldPlan(allRSs: KubeObject[], oldRSs: KubeObject[], d: 
 }
 
 /** How many old replicas may go now at most (reconcileOldReplicaSets' maxScaledDown). */
-export function maxScaledDown(allRSs: KubeObject[], newRS: KubeObject, d: KubeObject): number {
+export function maxScaledDown(allRSs: ReplicaSet[], newRS: ReplicaSet, d: Deployment): number {
   const minAvailable = replicasOf(d) - maxUnavailable(d);
   const newRSUnavailable = replicasOf(newRS) - availableOf(newRS);
   return sumReplicas(allRSs) - minAvailable - newRSUnavailable;
 }
 
 /** Old ReplicaSets beyond revisionHistoryLimit, oldest revision first, that may be deleted now. */
-export function replicaSetsToClean(oldRSs: KubeObject[], limit: number | undefined): KubeObject[] {
+export function replicaSetsToClean(oldRSs: ReplicaSet[], limit: number | undefined): ReplicaSet[] {
   if (limit === undefined) return [];
   const cleanable = oldRSs.filter((rs) => !rs.metadata.deletionTimestamp);
   const diff = cleanable.length - limit;
@@ -218,19 +226,10 @@ export function replicaSetsToClean(oldRSs: KubeObject[], limit: number | undefin
   const sorted = [...cleanable].sort((a, b) => revisionOf(a) - revisionOf(b) || byCreation(a, b));
   return sorted
     .slice(0, diff)
-    .filter((rs) => statusReplicas(rs) === 0 && replicasOf(rs) === 0 && (rs.metadata.generation ?? 0) <= int(statusOf(rs).observedGeneration, 0));
+    .filter((rs) => statusReplicas(rs) === 0 && replicasOf(rs) === 0 && (rs.metadata.generation ?? 0) <= int(rs.status?.observedGeneration, 0));
 }
 
 // ---- status and conditions ----
-
-export interface DeploymentCondition extends Obj {
-  type: string;
-  status: string;
-  lastUpdateTime: string;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
 
 function newCondition(type: string, status: string, reason: string, message: string, now: string): DeploymentCondition {
   return { type, status, lastUpdateTime: now, lastTransitionTime: now, reason, message };
@@ -245,23 +244,11 @@ export function setDeploymentCondition(conditions: DeploymentCondition[], cond: 
   return [...conditions.filter((c) => c.type !== cond.type), next];
 }
 
-export interface DeploymentStatus extends Obj {
-  observedGeneration?: number;
-  replicas?: number;
-  updatedReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  unavailableReplicas?: number;
-  collisionCount?: number;
-  conditions?: DeploymentCondition[];
-}
-
 /** calculateStatus: counts from the ReplicaSets and the Available condition. */
-export function calculateStatus(d: KubeObject, allRSs: KubeObject[], newRS: KubeObject | undefined, now: string): DeploymentStatus {
+export function calculateStatus(d: Deployment, allRSs: ReplicaSet[], newRS: ReplicaSet | undefined, now: string): DeploymentStatus {
   const available = sumAvailable(allRSs);
   const unavailable = Math.max(0, sumReplicas(allRSs) - available);
-  const old = statusOf(d);
-  let conditions = [...((old.conditions as DeploymentCondition[]) ?? [])];
+  let conditions = [...conditionsOf(d)];
   if (available >= replicasOf(d) - maxUnavailable(d)) {
     conditions = setDeploymentCondition(conditions, newCondition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now));
   } else {
@@ -274,28 +261,28 @@ export function calculateStatus(d: KubeObject, allRSs: KubeObject[], newRS: Kube
     readyReplicas: sumReady(allRSs),
     availableReplicas: available,
     unavailableReplicas: unavailable,
-    collisionCount: old.collisionCount as number | undefined,
+    collisionCount: d.status?.collisionCount,
     conditions,
   };
 }
 
 /** deploymentutil.DeploymentComplete: every replica updated and available, and the spec observed. */
-export function deploymentComplete(d: KubeObject, s: DeploymentStatus): boolean {
+export function deploymentComplete(d: Deployment, s: DeploymentStatus): boolean {
   const r = replicasOf(d);
   return (s.updatedReplicas ?? 0) === r && (s.replicas ?? 0) === r && (s.availableReplicas ?? 0) === r && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
 }
 
 /** deploymentutil.DeploymentProgressing: more updated / ready / available pods, or fewer old ones. */
-export function deploymentProgressing(d: KubeObject, s: DeploymentStatus): boolean {
-  const old = statusOf(d);
+export function deploymentProgressing(d: Deployment, s: DeploymentStatus): boolean {
+  const old = d.status ?? {};
   const oldUpdated = int(old.updatedReplicas, 0);
   const oldOld = int(old.replicas, 0) - oldUpdated;
   const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);
   return (s.updatedReplicas ?? 0) > oldUpdated || newOld < oldOld || (s.readyReplicas ?? 0) > int(old.readyReplicas, 0) || (s.availableReplicas ?? 0) > int(old.availableReplicas, 0);
 }
 
-function progressDeadlineMs(d: KubeObject): number | undefined {
-  const s = specOf(d).progressDeadlineSeconds;
+function progressDeadlineMs(d: Deployment): number | undefined {
+  const s = d.spec?.progressDeadlineSeconds;
   // kube treats MaxInt32 as "no deadline".
   return typeof s === 'number' && s !== 2147483647 ? s * 1000 : undefined;
 }
@@ -304,7 +291,7 @@ function progressDeadlineMs(d: KubeObject): number | undefined {
  * The Progressing condition after a rollout step (syncRolloutStatus). `realMs` converts a
  * simulated duration to real time (the progress deadline is simulated time).
  */
-export function rolloutConditions(d: KubeObject, s: DeploymentStatus, newRS: KubeObject | undefined, now: string, nowMs: number, realMs: (simMs: number) => number): DeploymentCondition[] {
+export function rolloutConditions(d: Deployment, s: DeploymentStatus, newRS: ReplicaSet | undefined, now: string, nowMs: number, realMs: (simMs: number) => number): DeploymentCondition[] {
   let conditions = [...(s.conditions ?? [])];
   const deadline = progressDeadlineMs(d);
   if (deadline === undefined) return conditions.filter((c) => c.type !== 'Progressing');
@@ -335,14 +322,14 @@ function timedOut(cond: DeploymentCondition | undefined, deadlineMs: number, now
   if (!cond) return false;
   if (cond.reason === 'NewReplicaSetAvailable') return false;
   if (cond.reason === 'ProgressDeadlineExceeded') return true;
-  return Date.parse(cond.lastUpdateTime) + realMs(deadlineMs) < nowMs;
+  return Date.parse(cond.lastUpdateTime ?? '') + realMs(deadlineMs) < nowMs;
 }
 
 /** The template a ReplicaSet runs, without its pod-template-hash label (EqualIgnoreHash). */
-export function templateWithoutHash(template: unknown): Obj {
-  const t = structuredClone((template as Obj) ?? {});
-  const meta = (t.metadata as Obj) ?? {};
-  const labels = { ...((meta.labels as Record<string, string>) ?? {}) };
+export function templateWithoutHash(template: PodTemplateSpec | undefined): PodTemplateSpec {
+  const t = structuredClone(template ?? {});
+  const meta = t.metadata ?? {};
+  const labels = { ...(meta.labels ?? {}) };
   delete labels[POD_TEMPLATE_HASH];
   t.metadata = { ...meta, labels };
   return t;
@@ -350,22 +337,22 @@ export function templateWithoutHash(template: unknown): Obj {
 
 /** Stored objects are never mutated (updates replace them), so a template's canonical form can be memoized. */
 const canonicalTemplates = new WeakMap<object, string>();
-function canonicalTemplate(t: unknown): string {
-  if (typeof t !== 'object' || t === null) return canonicalJSON(templateWithoutHash(t));
+function canonicalTemplate(t: PodTemplateSpec | undefined): string {
+  if (!t) return canonicalJSON(templateWithoutHash(t));
   let c = canonicalTemplates.get(t);
   if (c === undefined) canonicalTemplates.set(t, (c = canonicalJSON(templateWithoutHash(t))));
   return c;
 }
 
-export function sameTemplate(a: unknown, b: unknown): boolean {
+export function sameTemplate(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
   return canonicalTemplate(a) === canonicalTemplate(b);
 }
 
 // ---- the controller ----
 
 interface SyncState {
-  d: KubeObject;
-  rss: KubeObject[];
+  d: Deployment;
+  rss: ReplicaSet[];
 }
 
 export class DeploymentController implements Controller {
@@ -376,15 +363,8 @@ export class DeploymentController implements Controller {
     this.queue = new WorkQueue((k) => this.sync(k), (k, e) => ctx.log(`deployment-controller: ${k}: ${String(e)}`), 8);
   }
 
-  private get dType() {
-    return this.ctx.type('apps', 'v1', 'deployments');
-  }
-  private get rsType() {
-    return this.ctx.type('apps', 'v1', 'replicasets');
-  }
-
   start(): void {
-    for (const d of this.ctx.cache.list(RESOURCE)) this.queue.add(objectKey(d));
+    for (const d of this.ctx.cache.list(DEPLOYMENTS)) this.queue.add(objectKey(d));
   }
 
   stop(): void {
@@ -392,27 +372,27 @@ export class DeploymentController implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === RESOURCE) {
+    if (isEventOf(e, DEPLOYMENTS)) {
       if (e.type !== 'DELETED') this.queue.add(objectKey(e.object));
-    } else if (e.resource === RS_RESOURCE) {
+    } else if (isEventOf(e, REPLICA_SETS)) {
       const ref = controllerOf(e.object);
       if (ref?.kind === 'Deployment') this.queue.add(`${e.namespace}/${ref.name}`);
       else if (!ref && e.type !== 'DELETED' && !e.object.metadata.deletionTimestamp) {
         // An orphan ReplicaSet (say after `kubectl delete deployment --cascade=orphan`): a Deployment whose selector matches adopts it.
-        for (const d of this.ctx.cache.list(RESOURCE, e.namespace)) {
-          if (selectorMatches(specOf(d).selector as LabelSelector, e.object.metadata.labels)) this.queue.add(objectKey(d));
+        for (const d of this.ctx.cache.list(DEPLOYMENTS, e.namespace)) {
+          if (workloadSelector(d.spec?.selector).matches(e.object.metadata.labels)) this.queue.add(objectKey(d));
         }
       }
       const prev = e.prev ? controllerOf(e.prev) : undefined;
       if (prev?.kind === 'Deployment' && prev.uid !== ref?.uid) this.queue.add(`${e.namespace}/${prev.name}`);
-    } else if (e.resource === 'pods' && e.type === 'DELETED') {
+    } else if (e.resource === PODS && e.type === 'DELETED') {
       // Recreate waits for the old pods to be gone.
       const rsRef = controllerOf(e.object);
       if (rsRef?.kind !== 'ReplicaSet') return;
-      const rs = this.ctx.cache.get(RS_RESOURCE, e.namespace, rsRef.name);
+      const rs = this.ctx.cache.get(REPLICA_SETS, e.namespace, rsRef.name);
       const dRef = rs ? controllerOf(rs) : undefined;
       if (dRef?.kind !== 'Deployment') return;
-      const d = this.ctx.cache.get(RESOURCE, e.namespace, dRef.name);
+      const d = this.ctx.cache.get(DEPLOYMENTS, e.namespace, dRef.name);
       if (d && !isRollingUpdate(d)) this.queue.add(objectKey(d));
     }
   }
@@ -423,7 +403,7 @@ export class DeploymentController implements Controller {
 
   private async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
-    const cached = this.ctx.cache.get(RESOURCE, ns, name);
+    const cached = this.ctx.cache.get(DEPLOYMENTS, ns, name);
     if (!cached) return;
     const st: SyncState = { d: cached, rss: [] };
     try {
@@ -437,10 +417,9 @@ export class DeploymentController implements Controller {
 
   private async syncDeployment(st: SyncState, key: string): Promise<void> {
     const d = st.d;
-    const selector = specOf(d).selector as LabelSelector | undefined;
-    if (isSelectorEmpty(selector)) {
+    if (workloadSelector(d.spec?.selector).empty) {
       await this.ctx.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.', 'deployment-controller');
-      if (int(statusOf(d).observedGeneration, 0) < (d.metadata.generation ?? 0)) await this.writeStatus(st, { ...statusOf(d), observedGeneration: d.metadata.generation });
+      if (int(d.status?.observedGeneration, 0) < (d.metadata.generation ?? 0)) await this.writeStatus(st, { ...d.status, observedGeneration: d.metadata.generation });
       return;
     }
     if (d.metadata.deletionTimestamp) {
@@ -449,7 +428,7 @@ export class DeploymentController implements Controller {
       return;
     }
     await this.checkPausedConditions(st);
-    if (specOf(st.d).paused) return this.syncScale(st);
+    if (st.d.spec?.paused) return this.syncScale(st);
     {
       const { newRS, oldRSs } = this.splitReplicaSets(st);
       if (isScalingEvent(st.d, newRS ? [...oldRSs, newRS] : oldRSs)) return this.syncScale(st);
@@ -464,34 +443,34 @@ export class DeploymentController implements Controller {
    * ClaimReplicaSets: the ReplicaSets this Deployment controls, after adopting orphans whose
    * labels match its selector and releasing its own that no longer match.
    */
-  private async claimReplicaSets(d: KubeObject): Promise<KubeObject[]> {
+  private async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
     const ns = d.metadata.namespace ?? '';
     const uid = d.metadata.uid ?? '';
-    const selector = specOf(d).selector as LabelSelector | undefined;
-    const owned: KubeObject[] = [];
-    for (const rs of this.ctx.cache.controlledBy(uid, RS_RESOURCE)) {
-      if (selectorMatches(selector, rs.metadata.labels)) owned.push(rs);
+    const selector = workloadSelector(d.spec?.selector);
+    const owned: ReplicaSet[] = [];
+    for (const rs of this.ctx.cache.controlledBy(uid, REPLICA_SETS)) {
+      if (selector.matches(rs.metadata.labels)) owned.push(rs);
       else {
         const refs = (rs.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-        await this.ctx.registry.patch(this.rsType, ns, rs.metadata.name ?? '', 'merge', { metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: rs.metadata.resourceVersion } }, undefined);
+        await this.ctx.patch(REPLICA_SETS, ns, rs.metadata.name ?? '', 'merge', { metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: rs.metadata.resourceVersion } });
       }
     }
-    if (d.metadata.deletionTimestamp || isSelectorEmpty(selector)) return owned;
-    for (const rs of this.ctx.cache.list(RS_RESOURCE, ns)) {
-      if (controllerOf(rs) || rs.metadata.deletionTimestamp || !selectorMatches(selector, rs.metadata.labels)) continue;
+    if (d.metadata.deletionTimestamp || selector.empty) return owned;
+    for (const rs of this.ctx.cache.list(REPLICA_SETS, ns)) {
+      if (controllerOf(rs) || rs.metadata.deletionTimestamp || !selector.matches(rs.metadata.labels)) continue;
       const refs = [...(rs.metadata.ownerReferences ?? []), ownerReference(d)];
-      owned.push(await this.ctx.registry.patch(this.rsType, ns, rs.metadata.name ?? '', 'merge', { metadata: { ownerReferences: refs, resourceVersion: rs.metadata.resourceVersion } }, undefined));
+      owned.push(await this.ctx.patch(REPLICA_SETS, ns, rs.metadata.name ?? '', 'merge', { metadata: { ownerReferences: refs, resourceVersion: rs.metadata.resourceVersion } }));
     }
     return owned;
   }
 
-  private splitReplicaSets(st: SyncState): { newRS?: KubeObject; oldRSs: KubeObject[] } {
-    const template = specOf(st.d).template;
-    const newRS = [...st.rss].sort(byCreation).find((rs) => sameTemplate(specOf(rs).template, template));
+  private splitReplicaSets(st: SyncState): { newRS?: ReplicaSet; oldRSs: ReplicaSet[] } {
+    const template = st.d.spec?.template;
+    const newRS = [...st.rss].sort(byCreation).find((rs) => sameTemplate(rs.spec?.template, template));
     return { newRS, oldRSs: st.rss.filter((rs) => rs !== newRS) };
   }
 
-  private replace(st: SyncState, updated: KubeObject): KubeObject {
+  private replace(st: SyncState, updated: ReplicaSet): ReplicaSet {
     const i = st.rss.findIndex((rs) => rs.metadata.uid === updated.metadata.uid);
     if (i >= 0) st.rss[i] = updated;
     else st.rss.push(updated);
@@ -499,7 +478,7 @@ export class DeploymentController implements Controller {
   }
 
   /** getAllReplicaSetsAndSyncRevision: the new ReplicaSet (created if asked) with its revision, and the old ones. */
-  private async replicaSetsAndSyncRevision(st: SyncState, create: boolean): Promise<{ newRS?: KubeObject; oldRSs: KubeObject[] }> {
+  private async replicaSetsAndSyncRevision(st: SyncState, create: boolean): Promise<{ newRS?: ReplicaSet; oldRSs: ReplicaSet[] }> {
     const { newRS: found, oldRSs } = this.splitReplicaSets(st);
     const newRevision = String(Math.max(0, ...oldRSs.map(revisionOf)) + 1);
     let newRS = found;
@@ -512,7 +491,7 @@ export class DeploymentController implements Controller {
   }
 
   /** Deployment annotations copied to the ReplicaSet (never removed), and the revision bumped on a rollback. */
-  private replicaSetAnnotations(d: KubeObject, rs: KubeObject, newRevision: string, exists: boolean): Record<string, string> {
+  private replicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: string, exists: boolean): Record<string, string> {
     const out = { ...(rs.metadata.annotations ?? {}) };
     for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (!SKIP_COPY.has(k)) out[k] = v;
     const oldRevision = out[REVISION];
@@ -530,75 +509,75 @@ export class DeploymentController implements Controller {
     return out;
   }
 
-  private async syncNewReplicaSetAnnotations(st: SyncState, rs: KubeObject, newRevision: string): Promise<KubeObject> {
+  private async syncNewReplicaSetAnnotations(st: SyncState, rs: ReplicaSet, newRevision: string): Promise<ReplicaSet> {
     const annotations = this.replicaSetAnnotations(st.d, rs, newRevision, true);
-    const minReady = specOf(st.d).minReadySeconds;
-    const minReadyChanged = int(specOf(rs).minReadySeconds, 0) !== int(minReady, 0);
+    const minReady = st.d.spec?.minReadySeconds;
+    const minReadyChanged = int(rs.spec?.minReadySeconds, 0) !== int(minReady, 0);
     let updated = rs;
     if (canonicalJSON(annotations) !== canonicalJSON(rs.metadata.annotations ?? {}) || minReadyChanged) {
-      const patch: Obj = { metadata: { annotations } };
-      if (minReadyChanged) patch.spec = { minReadySeconds: minReady ?? null };
-      updated = this.replace(st, await this.ctx.registry.patch(this.rsType, rs.metadata.namespace ?? '', rs.metadata.name ?? '', 'merge', patch, undefined));
+      const patch = { metadata: { annotations }, ...(minReadyChanged ? { spec: { minReadySeconds: minReady ?? null } } : {}) };
+      updated = this.replace(st, await this.ctx.patch(REPLICA_SETS, rs.metadata.namespace ?? '', rs.metadata.name ?? '', 'merge', patch));
     }
     await this.setDeploymentRevision(st, updated.metadata.annotations?.[REVISION]);
-    if (!findCondition(statusOf(st.d).conditions as DeploymentCondition[], 'Progressing') && progressDeadlineMs(st.d) !== undefined) {
-      const conditions = setDeploymentCondition((statusOf(st.d).conditions as DeploymentCondition[]) ?? [], newCondition('Progressing', 'True', 'FoundNewReplicaSet', `Found new replica set "${updated.metadata.name}"`, this.now()));
-      await this.writeStatus(st, { ...statusOf(st.d), conditions });
+    if (!findCondition(conditionsOf(st.d), 'Progressing') && progressDeadlineMs(st.d) !== undefined) {
+      const conditions = setDeploymentCondition(conditionsOf(st.d), newCondition('Progressing', 'True', 'FoundNewReplicaSet', `Found new replica set "${updated.metadata.name}"`, this.now()));
+      await this.writeStatus(st, { ...st.d.status, conditions });
     }
     return updated;
   }
 
   private async setDeploymentRevision(st: SyncState, revision: string | undefined): Promise<void> {
     if (revision === undefined || st.d.metadata.annotations?.[REVISION] === revision) return;
-    st.d = await this.ctx.registry.patch(this.dType, st.d.metadata.namespace ?? '', st.d.metadata.name ?? '', 'merge', { metadata: { annotations: { [REVISION]: revision } } }, undefined);
+    st.d = await this.ctx.patch(DEPLOYMENTS, st.d.metadata.namespace ?? '', st.d.metadata.name ?? '', 'merge', { metadata: { annotations: { [REVISION]: revision } } });
   }
 
-  private async createNewReplicaSet(st: SyncState, oldRSs: KubeObject[], newRevision: string): Promise<KubeObject | undefined> {
+  private async createNewReplicaSet(st: SyncState, oldRSs: ReplicaSet[], newRevision: string): Promise<ReplicaSet | undefined> {
     const d = st.d;
-    const spec = specOf(d);
+    const spec = d.spec;
     const ns = d.metadata.namespace ?? '';
-    const collisionCount = statusOf(d).collisionCount as number | undefined;
-    const hash = computeHash(spec.template, collisionCount);
-    const template = structuredClone((spec.template as Obj) ?? {});
-    const tmeta = (template.metadata as Obj) ?? {};
-    const labels = { ...((tmeta.labels as Record<string, string>) ?? {}), [POD_TEMPLATE_HASH]: hash };
+    const collisionCount = d.status?.collisionCount;
+    const hash = computeHash(spec?.template, collisionCount);
+    const template = structuredClone(spec?.template ?? {});
+    const tmeta = template.metadata ?? {};
+    const labels = { ...(tmeta.labels ?? {}), [POD_TEMPLATE_HASH]: hash };
     template.metadata = { ...tmeta, labels };
-    const selector = (spec.selector as LabelSelector) ?? {};
-    const rs: KubeObject = {
+    const selector = spec?.selector ?? {};
+    const rsSpec: NonNullable<ReplicaSet['spec']> = {
+      replicas: 0,
+      ...(spec?.minReadySeconds !== undefined ? { minReadySeconds: spec.minReadySeconds } : {}),
+      selector: { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash } },
+      template,
+    };
+    const rs: ReplicaSet = {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: `${d.metadata.name}-${hash}`, namespace: ns, labels: { ...labels }, ownerReferences: [ownerReference(d)] },
-      spec: {
-        replicas: 0,
-        ...(spec.minReadySeconds !== undefined ? { minReadySeconds: spec.minReadySeconds } : {}),
-        selector: { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash } },
-        template,
-      },
+      spec: rsSpec,
     };
     const replicas = newRSNewReplicas(d, [...oldRSs, rs], rs);
-    (rs.spec as Obj).replicas = replicas;
+    rsSpec.replicas = replicas;
     rs.metadata.annotations = this.replicaSetAnnotations(d, rs, newRevision, false);
-    let created: KubeObject;
+    let created: ReplicaSet;
     let alreadyExists = false;
     try {
-      created = await this.ctx.registry.create(this.rsType, ns, rs);
+      created = await this.ctx.create(REPLICA_SETS, ns, rs);
     } catch (e) {
       if (e instanceof StatusError && e.code === 409 && e.reason === 'AlreadyExists') {
-        const existing = await this.ctx.registry.get(this.rsType, ns, rs.metadata.name ?? '');
-        if (controllerOf(existing)?.uid === d.metadata.uid && sameTemplate(specOf(existing).template, spec.template)) {
+        const existing = await this.ctx.get(REPLICA_SETS, ns, rs.metadata.name ?? '');
+        if (controllerOf(existing)?.uid === d.metadata.uid && sameTemplate(existing.spec?.template, spec?.template)) {
           created = existing;
           alreadyExists = true;
         } else {
           // A hash collision with someone else's ReplicaSet: the next hash includes collisionCount.
-          await this.writeStatus(st, { ...statusOf(d), collisionCount: (collisionCount ?? 0) + 1 });
+          await this.writeStatus(st, { ...d.status, collisionCount: (collisionCount ?? 0) + 1 });
           throw e;
         }
       } else {
         if (!(e instanceof StatusError) || !e.status.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')) {
           const msg = `Failed to create new replica set "${rs.metadata.name}": ${e instanceof Error ? e.message : String(e)}`;
           if (progressDeadlineMs(d) !== undefined) {
-            const conditions = setDeploymentCondition((statusOf(d).conditions as DeploymentCondition[]) ?? [], newCondition('Progressing', 'False', 'ReplicaSetCreateError', msg, this.now()));
-            await this.writeStatus(st, { ...statusOf(d), conditions }).catch(() => undefined);
+            const conditions = setDeploymentCondition(conditionsOf(d), newCondition('Progressing', 'False', 'ReplicaSetCreateError', msg, this.now()));
+            await this.writeStatus(st, { ...d.status, conditions }).catch(() => undefined);
           }
           await this.ctx.event(d, 'Warning', 'FailedCreate', msg, 'deployment-controller');
         }
@@ -611,28 +590,24 @@ export class DeploymentController implements Controller {
     }
     await this.setDeploymentRevision(st, newRevision);
     if (!alreadyExists && progressDeadlineMs(st.d) !== undefined) {
-      const conditions = setDeploymentCondition((statusOf(st.d).conditions as DeploymentCondition[]) ?? [], newCondition('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${created.metadata.name}"`, this.now()));
-      await this.writeStatus(st, { ...statusOf(st.d), conditions });
+      const conditions = setDeploymentCondition(conditionsOf(st.d), newCondition('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${created.metadata.name}"`, this.now()));
+      await this.writeStatus(st, { ...st.d.status, conditions });
     }
     return created;
   }
 
   /** scaleReplicaSet: size and the desired/max-replicas annotations; true if the size changed. */
-  private async scaleReplicaSet(st: SyncState, rs: KubeObject, to: number, operation?: 'up' | 'down'): Promise<boolean> {
+  private async scaleReplicaSet(st: SyncState, rs: ReplicaSet, to: number, operation?: 'up' | 'down'): Promise<boolean> {
     const d = st.d;
     const from = replicasOf(rs);
     const desired = String(replicasOf(d));
     const max = String(replicasOf(d) + maxSurge(d));
     const annotationsStale = rs.metadata.annotations?.[DESIRED_REPLICAS] !== desired || rs.metadata.annotations?.[MAX_REPLICAS] !== max;
     if (from === to && !annotationsStale) return false;
-    const updated = await this.ctx.registry.patch(
-      this.rsType,
-      rs.metadata.namespace ?? '',
-      rs.metadata.name ?? '',
-      'merge',
-      { metadata: { annotations: { [DESIRED_REPLICAS]: desired, [MAX_REPLICAS]: max } }, spec: { replicas: to } },
-      undefined,
-    );
+    const updated = await this.ctx.patch(REPLICA_SETS, rs.metadata.namespace ?? '', rs.metadata.name ?? '', 'merge', {
+      metadata: { annotations: { [DESIRED_REPLICAS]: desired, [MAX_REPLICAS]: max } },
+      spec: { replicas: to },
+    });
     this.replace(st, updated);
     if (from !== to) {
       const op = operation ?? (from < to ? 'up' : 'down');
@@ -642,7 +617,7 @@ export class DeploymentController implements Controller {
     return false;
   }
 
-  private async scaleAndRecord(st: SyncState, rs: KubeObject, to: number): Promise<boolean> {
+  private async scaleAndRecord(st: SyncState, rs: ReplicaSet, to: number): Promise<boolean> {
     if (replicasOf(rs) === to) return false;
     return this.scaleReplicaSet(st, rs, to);
   }
@@ -667,15 +642,15 @@ export class DeploymentController implements Controller {
       oldRSs = oldRSs.map((rs) => this.current(st, rs));
       return this.syncRolloutStatus(st, all(), newRS, key);
     }
-    if (deploymentComplete(st.d, statusOf(st.d) as DeploymentStatus)) await this.cleanup(st, oldRSs);
+    if (deploymentComplete(st.d, st.d.status ?? {})) await this.cleanup(st, oldRSs);
     return this.syncRolloutStatus(st, all(), newRS, key);
   }
 
-  private current(st: SyncState, rs: KubeObject): KubeObject {
+  private current(st: SyncState, rs: ReplicaSet): ReplicaSet {
     return st.rss.find((r) => r.metadata.uid === rs.metadata.uid) ?? rs;
   }
 
-  private async reconcileOldReplicaSets(st: SyncState, oldRSs: KubeObject[], newRS: KubeObject): Promise<boolean> {
+  private async reconcileOldReplicaSets(st: SyncState, oldRSs: ReplicaSet[], newRS: ReplicaSet): Promise<boolean> {
     const activeOld = activeReplicaSets(oldRSs);
     if (sumReplicas(activeOld) === 0) return false;
     const limit = maxScaledDown([...oldRSs, newRS], newRS, st.d);
@@ -711,19 +686,16 @@ export class DeploymentController implements Controller {
       await this.scaleAndRecord(st, newRS, replicasOf(st.d));
       newRS = this.current(st, newRS);
     }
-    if (deploymentComplete(st.d, statusOf(st.d) as DeploymentStatus)) await this.cleanup(st, oldRSs);
+    if (deploymentComplete(st.d, st.d.status ?? {})) await this.cleanup(st, oldRSs);
     return this.syncRolloutStatus(st, all(), newRS, key);
   }
 
   /** Recreate waits until no pod of an old ReplicaSet is left (terminating ones included). */
-  private oldPodsRunning(newRS: KubeObject | undefined, oldRSs: KubeObject[]): boolean {
+  private oldPodsRunning(newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): boolean {
     if (sumStatusReplicas(oldRSs) > 0) return true;
     for (const rs of oldRSs) {
       if (rs.metadata.uid === newRS?.metadata.uid) continue;
-      for (const p of this.ctx.cache.controlledBy(rs.metadata.uid ?? '', 'pods')) {
-        const phase = (p.status as Obj | undefined)?.phase;
-        if (phase !== 'Failed' && phase !== 'Succeeded') return true;
-      }
+      for (const p of this.ctx.cache.controlledBy(rs.metadata.uid ?? '', PODS)) if (!isPodFinished(p)) return true;
     }
     return false;
   }
@@ -734,11 +706,11 @@ export class DeploymentController implements Controller {
     await this.scale(st, newRS, oldRSs);
     const current = newRS ? this.current(st, newRS) : undefined;
     const olds = oldRSs.map((rs) => this.current(st, rs));
-    if (specOf(st.d).paused) await this.cleanup(st, olds);
+    if (st.d.spec?.paused) await this.cleanup(st, olds);
     await this.syncDeploymentStatus(st, [...olds, ...(current ? [current] : [])], current);
   }
 
-  private async scale(st: SyncState, newRS: KubeObject | undefined, oldRSs: KubeObject[]): Promise<void> {
+  private async scale(st: SyncState, newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): Promise<void> {
     const d = st.d;
     const only = findActiveOrLatest(newRS, oldRSs);
     if (only) {
@@ -758,11 +730,11 @@ export class DeploymentController implements Controller {
     for (const rs of active) await this.scaleReplicaSet(st, rs, sizes.get(rs.metadata.uid ?? '') ?? replicasOf(rs), op);
   }
 
-  private async cleanup(st: SyncState, oldRSs: KubeObject[]): Promise<void> {
-    const limit = specOf(st.d).revisionHistoryLimit;
+  private async cleanup(st: SyncState, oldRSs: ReplicaSet[]): Promise<void> {
+    const limit = st.d.spec?.revisionHistoryLimit;
     for (const rs of replicaSetsToClean(oldRSs, typeof limit === 'number' ? limit : undefined)) {
       try {
-        await this.ctx.registry.delete(this.rsType, rs.metadata.namespace ?? '', rs.metadata.name ?? '', { preconditions: { uid: rs.metadata.uid } });
+        await this.ctx.delete(REPLICA_SETS, rs.metadata.namespace ?? '', rs.metadata.name ?? '', { preconditions: { uid: rs.metadata.uid } });
       } catch (e) {
         if (!isRace(e)) throw e;
       }
@@ -773,29 +745,29 @@ export class DeploymentController implements Controller {
 
   private async checkPausedConditions(st: SyncState): Promise<void> {
     if (progressDeadlineMs(st.d) === undefined) return;
-    const conditions = (statusOf(st.d).conditions as DeploymentCondition[]) ?? [];
+    const conditions = conditionsOf(st.d);
     const cond = findCondition(conditions, 'Progressing');
     if (cond?.reason === 'ProgressDeadlineExceeded') return;
     const pausedCond = cond?.reason === 'DeploymentPaused';
-    const paused = !!specOf(st.d).paused;
+    const paused = !!st.d.spec?.paused;
     let next: DeploymentCondition[] | undefined;
     if (paused && !pausedCond) next = setDeploymentCondition(conditions, newCondition('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', this.now()));
     else if (!paused && pausedCond) next = setDeploymentCondition(conditions, newCondition('Progressing', 'Unknown', 'DeploymentResumed', 'Deployment is resumed', this.now()));
-    if (next) await this.writeStatus(st, { ...statusOf(st.d), conditions: next });
+    if (next) await this.writeStatus(st, { ...st.d.status, conditions: next });
   }
 
-  private async syncDeploymentStatus(st: SyncState, allRSs: KubeObject[], newRS: KubeObject | undefined): Promise<void> {
+  private async syncDeploymentStatus(st: SyncState, allRSs: ReplicaSet[], newRS: ReplicaSet | undefined): Promise<void> {
     const status = calculateStatus(st.d, allRSs, newRS, this.now());
     await this.writeStatus(st, status);
   }
 
-  private async syncRolloutStatus(st: SyncState, allRSs: KubeObject[], newRS: KubeObject | undefined, key: string): Promise<void> {
+  private async syncRolloutStatus(st: SyncState, allRSs: ReplicaSet[], newRS: ReplicaSet | undefined, key: string): Promise<void> {
     const d = st.d;
     const now = this.now();
     const status = calculateStatus(d, allRSs, newRS, now);
     let conditions = rolloutConditions(d, status, newRS, now, this.ctx.clock.now(), (ms) => this.ctx.clock.real(ms));
     // A ReplicaSet that cannot create pods makes the Deployment report ReplicaFailure.
-    const failing = [...(newRS ? [newRS] : []), ...allRSs].map((rs) => findCondition((statusOf(rs).conditions as Obj[]) ?? [], 'ReplicaFailure')).find((c) => c);
+    const failing = [...(newRS ? [newRS] : []), ...allRSs].map((rs) => findCondition(rs.status?.conditions, 'ReplicaFailure')).find((c) => c);
     if (failing) conditions = setDeploymentCondition(conditions, newCondition('ReplicaFailure', String(failing.status), String(failing.reason), String(failing.message), now));
     else conditions = conditions.filter((c) => c.type !== 'ReplicaFailure');
     status.conditions = conditions;
@@ -804,20 +776,20 @@ export class DeploymentController implements Controller {
   }
 
   /** Look again when the progress deadline would pass, so ProgressDeadlineExceeded gets reported. */
-  private requeueStuck(d: KubeObject, status: DeploymentStatus, key: string): void {
+  private requeueStuck(d: Deployment, status: DeploymentStatus, key: string): void {
     const deadline = progressDeadlineMs(d);
     const cond = findCondition(status.conditions, 'Progressing');
     if (deadline === undefined || !cond) return;
     if (deploymentComplete(d, status) || cond.reason === 'ProgressDeadlineExceeded') return;
-    const after = Date.parse(cond.lastUpdateTime) + this.ctx.clock.real(deadline) - this.ctx.clock.now();
+    const after = Date.parse(cond.lastUpdateTime ?? '') + this.ctx.clock.real(deadline) - this.ctx.clock.now();
     this.queue.addAfter(key, Math.max(after, 0) + Math.max(this.ctx.clock.real(1000), 10));
   }
 
   /** Write status if it changed; true if written. */
-  private async writeStatus(st: SyncState, status: Obj): Promise<boolean> {
+  private async writeStatus(st: SyncState, status: DeploymentStatus): Promise<boolean> {
     const clean = omitZero(status, ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount', 'conditions']);
-    if (canonicalJSON(clean) === canonicalJSON(statusOf(st.d))) return false;
-    st.d = await this.ctx.registry.update(this.dType, st.d.metadata.namespace ?? '', st.d.metadata.name ?? '', { ...st.d, status: clean }, 'status');
+    if (canonicalJSON(clean) === canonicalJSON(st.d.status ?? {})) return false;
+    st.d = await this.ctx.update(DEPLOYMENTS, st.d.metadata.namespace ?? '', st.d.metadata.name ?? '', { ...st.d, status: clean }, 'status');
     return true;
   }
 }

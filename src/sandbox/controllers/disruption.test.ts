@@ -1,15 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
-import { type ControllerScale, computePdbStatus, failSafeStatus, goLabelSelector, needsControllerScale, scaledValue } from './disruption.js';
+import type { Pod, PodDisruptionBudget } from '../../api/types.js';
+import { type ControllerScale, computePdbStatus, failSafeStatus, goLabelSelector, needsControllerScale } from './disruption.js';
+import { scaledValue } from './workloads.js';
 
-type Obj = Record<string, unknown>;
+type PdbSpec = NonNullable<PodDisruptionBudget['spec']>;
+type PdbStatus = NonNullable<PodDisruptionBudget['status']>;
 
 const NOW = Date.parse('2025-01-01T12:00:00Z');
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-function pdb(spec: Obj, status: Obj = {}, generation = 1): KubeObject {
+function pdb(spec: PdbSpec, status: Partial<PdbStatus> = {}, generation = 1): PodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
@@ -25,8 +27,8 @@ interface PodOpts {
   deleting?: boolean;
 }
 
-function pod(name: string, o: PodOpts = {}): KubeObject {
-  const meta: KubeObject['metadata'] = { name, namespace: 'shop', uid: `uid-${name}`, labels: { app: 'web' } };
+function pod(name: string, o: PodOpts = {}): Pod {
+  const meta: Pod['metadata'] = { name, namespace: 'shop', uid: `uid-${name}`, labels: { app: 'web' } };
   if (o.owner !== null) meta.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: o.owner ?? 'rs-uid', controller: true }];
   if (o.deleting) meta.deletionTimestamp = iso(NOW + 30_000);
   return {
@@ -51,7 +53,7 @@ interface Want {
 }
 
 describe('computePdbStatus: the numbers kube computes', () => {
-  const cases: Array<{ story: string; pdb: KubeObject; pods: KubeObject[]; scales?: Map<string, ControllerScale>; want: Want }> = [
+  const cases: Array<{ story: string; pdb: PodDisruptionBudget; pods: Pod[]; scales?: Map<string, ControllerScale>; want: Want }> = [
     {
       story: 'minAvailable 2 over 3 ready pods allows one disruption',
       pdb: pdb({ minAvailable: 2 }),
@@ -145,14 +147,14 @@ describe('computePdbStatus: the numbers kube computes', () => {
         { expectedPods: c.want.expectedPods, desiredHealthy: c.want.desiredHealthy, currentHealthy: c.want.currentHealthy, disruptionsAllowed: c.want.disruptionsAllowed },
       );
       assert.equal(s.observedGeneration, 1);
-      const cond = (s.conditions as Obj[]).find((x) => x.type === 'DisruptionAllowed');
+      const cond = (s.conditions ?? []).find((x) => x.type === 'DisruptionAllowed');
       assert.deepEqual([cond?.status, cond?.reason, cond?.message, cond?.observedGeneration], [...c.want.condition, '', 1]);
     });
   }
 });
 
 describe('computePdbStatus: disruptedPods', () => {
-  const cases: Array<{ story: string; recorded: Record<string, string>; pods: KubeObject[]; keep: string[]; healthy: number; recheck?: number; notDeleted?: string }> = [
+  const cases: Array<{ story: string; recorded: Record<string, string>; pods: Pod[]; keep: string[]; healthy: number; recheck?: number; notDeleted?: string }> = [
     {
       story: 'a fresh eviction is kept, not counted healthy, and rechecked when it times out',
       recorded: { 'web-0': iso(NOW - 30_000) },
@@ -187,7 +189,7 @@ describe('computePdbStatus: disruptedPods', () => {
   for (const c of cases) {
     it(c.story, () => {
       const r = computePdbStatus(pdb({ minAvailable: 1 }, { disruptedPods: c.recorded }), c.pods, NONE, NOW);
-      assert.deepEqual(Object.keys((r.status.disruptedPods as Obj | undefined) ?? {}), c.keep);
+      assert.deepEqual(Object.keys(r.status.disruptedPods ?? {}), c.keep);
       assert.equal(r.status.currentHealthy, c.healthy);
       assert.equal(r.recheckAt, c.recheck);
       const warned = r.events.filter((e) => e.reason === 'NotDeleted');
@@ -210,7 +212,7 @@ describe('computePdbStatus: disruptedPods', () => {
 });
 
 describe('computePdbStatus: failures and events', () => {
-  const cases: Array<{ story: string; spec: Obj; pods: KubeObject[]; scales: Map<string, ControllerScale>; reason: string; message: string }> = [
+  const cases: Array<{ story: string; spec: PdbSpec; pods: Pod[]; scales: Map<string, ControllerScale>; reason: string; message: string }> = [
     {
       story: 'a controllerRef no finder resolves fails the sync',
       spec: { maxUnavailable: 1 },
@@ -237,7 +239,7 @@ describe('computePdbStatus: failures and events', () => {
       assert.equal(r.status.disruptionsAllowed, 0);
       assert.equal(r.status.currentHealthy, 3);
       assert.equal(r.status.observedGeneration, 1);
-      const cond = (r.status.conditions as Obj[])[0];
+      const cond = (r.status.conditions ?? [])[0];
       assert.deepEqual([cond.type, cond.status, cond.reason, cond.message], ['DisruptionAllowed', 'False', 'SyncFailed', c.message]);
       const ev = r.events.find((e) => e.reason === c.reason);
       assert.equal(ev?.type, 'Warning');
@@ -277,11 +279,11 @@ describe('computePdbStatus: when to write', () => {
 
   it('lastTransitionTime moves only when the condition status changes', () => {
     const first = computePdbStatus(pdb({ minAvailable: 2 }), pods(3), NONE, NOW);
-    const t0 = (first.status.conditions as Obj[])[0].lastTransitionTime;
+    const t0 = (first.status.conditions ?? [])[0].lastTransitionTime;
     const sameStatus = computePdbStatus({ ...pdb({ minAvailable: 1 }), status: first.status }, pods(3), NONE, NOW + 60_000);
-    assert.equal((sameStatus.status.conditions as Obj[])[0].lastTransitionTime, t0);
+    assert.equal((sameStatus.status.conditions ?? [])[0].lastTransitionTime, t0);
     const flipped = computePdbStatus({ ...pdb({ minAvailable: 3 }), status: first.status }, pods(3), NONE, NOW + 60_000);
-    assert.equal((flipped.status.conditions as Obj[])[0].lastTransitionTime, iso(NOW + 60_000));
+    assert.equal((flipped.status.conditions ?? [])[0].lastTransitionTime, iso(NOW + 60_000));
   });
 
   it('failSafeStatus keeps the recorded numbers', () => {

@@ -3,19 +3,19 @@
 // disruptionsAllowed, the disruptedPods the eviction subresource recorded, observedGeneration and
 // the DisruptionAllowed condition — which is what the eviction subresource reads to allow or
 // refuse an eviction.
-import type { KubeObject, OwnerReference } from '../../api/types.js';
 import { type LabelSelector, type Selector, labelSelectorFromObject } from '../../api/labels.js';
+import { controllerOf, isPodReady } from '../../api/pods.js';
+import type { Condition, KubeObject, OwnerReference, Pod, PodDisruptionBudget } from '../../api/types.js';
 import { isoTime } from '../clock.js';
 import { resourceKey } from '../server/resources.js';
 import type { StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
-import { controllerRef } from './cache.js';
-import { type Controller, type ControllerContext, isRace } from './context.js';
+import { type Controller, type ControllerContext, type ObjectRef, isRace } from './context.js';
+import { DEPLOYMENTS, PODS, POD_DISRUPTION_BUDGETS, REPLICATION_CONTROLLERS, REPLICA_SETS, STATEFUL_SETS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
+import { canonicalJSON, scaledValue } from './workloads.js';
 
-type Obj = Record<string, unknown>;
-
-const PDBS = 'poddisruptionbudgets.policy';
+type PdbStatus = NonNullable<PodDisruptionBudget['status']>;
 /** kube's DeletionTimeout: how long an eviction's disruptedPods entry waits for the pod to go. */
 export const DELETION_TIMEOUT_SECONDS = 120;
 /** Events are recorded by kube-controller-manager under this source component. */
@@ -28,7 +28,7 @@ const COMPONENT = 'controllermanager';
 export type ControllerScale = { uid: string; scale: number } | { error: string };
 
 export interface PdbEvent {
-  object: KubeObject;
+  object: ObjectRef;
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
@@ -36,7 +36,7 @@ export interface PdbEvent {
 
 export interface PdbComputation {
   /** The status the PDB should have. */
-  status: Obj;
+  status: PdbStatus;
   /** False when the stored status is already this one (kube then skips the write). */
   changed: boolean;
   /** When (ms since the epoch) the earliest disruptedPods entry times out: sync again then. */
@@ -44,41 +44,9 @@ export interface PdbComputation {
   events: PdbEvent[];
 }
 
-interface Condition {
-  type: string;
-  status: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
-
-function isPodReady(pod: KubeObject): boolean {
-  const conditions = ((pod.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-/**
- * intstr.GetScaledValueFromIntOrPercent: an int as is, "N%" of total (rounded up or down), with
- * the apimachinery error messages for anything else.
- */
-export function scaledValue(value: unknown, total: number, roundUp: boolean): number {
-  if (typeof value === 'number') return Math.trunc(value);
-  if (typeof value === 'string') {
-    if (!value.endsWith('%')) throw new Error('invalid value for IntOrString: invalid type: string is not a percentage');
-    const digits = value.slice(0, -1);
-    if (!/^[+-]?\d+$/.test(digits)) {
-      throw new Error(`invalid value for IntOrString: invalid value ${JSON.stringify(value)}: strconv.Atoi: parsing ${JSON.stringify(digits)}: invalid syntax`);
-    }
-    const scaled = (Number(digits) * total) / 100;
-    return roundUp ? Math.ceil(scaled) : Math.floor(scaled);
-  }
-  throw new Error('invalid value for IntOrString: invalid type: neither int nor percentage');
-}
-
 /** True when the PDB's expected pod count comes from the pods' controllers' scale. */
-export function needsControllerScale(pdb: KubeObject): boolean {
-  const spec = (pdb.spec as Obj | undefined) ?? {};
+export function needsControllerScale(pdb: PodDisruptionBudget): boolean {
+  const spec = pdb.spec ?? {};
   if (spec.maxUnavailable !== undefined && spec.maxUnavailable !== null) return true;
   return spec.minAvailable !== undefined && spec.minAvailable !== null && typeof spec.minAvailable !== 'number';
 }
@@ -88,11 +56,11 @@ export function needsControllerScale(pdb: KubeObject): boolean {
  * controllerRef are "unmanaged" (counted nowhere, reported in an event); a controllerRef no
  * finder resolves is an error naming the first such pod.
  */
-function expectedScale(pods: KubeObject[], scales: ReadonlyMap<string, ControllerScale>): { expected: number; unmanaged: string[] } {
+function expectedScale(pods: Pod[], scales: ReadonlyMap<string, ControllerScale>): { expected: number; unmanaged: string[] } {
   const counted = new Map<string, number>();
   const unmanaged: string[] = [];
   for (const pod of pods) {
-    const ref = controllerRef(pod);
+    const ref = controllerOf(pod);
     if (!ref) {
       unmanaged.push(pod.metadata.name ?? '');
       continue;
@@ -123,34 +91,28 @@ function setCondition(conditions: Condition[], want: Omit<Condition, 'lastTransi
 }
 
 /** pdbhelper.ConditionsAreUpToDate. */
-function conditionsUpToDate(pdb: KubeObject): boolean {
-  const status = (pdb.status as Obj | undefined) ?? {};
-  const cond = ((status.conditions as Condition[] | undefined) ?? []).find((c) => c.type === 'DisruptionAllowed');
+function conditionsUpToDate(pdb: PodDisruptionBudget): boolean {
+  const status: Partial<PdbStatus> = pdb.status ?? {};
+  const cond = (status.conditions ?? []).find((c) => c.type === 'DisruptionAllowed');
   if (!cond) return false;
   if (Number(status.observedGeneration ?? 0) !== Number(pdb.metadata.generation ?? 0)) return false;
   if (Number(status.disruptionsAllowed ?? 0) > 0) return cond.status === 'True' && cond.reason === 'SufficientPods';
   return cond.status === 'False' && cond.reason === 'InsufficientPods';
 }
 
-function sameDisruptedPods(a: unknown, b: Record<string, string>): boolean {
+function sameDisruptedPods(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
   // Semantic equality: a missing map equals an empty one.
-  const x = (a as Record<string, string> | undefined) ?? {};
+  const x = a ?? {};
   const keys = Object.keys(x);
   return keys.length === Object.keys(b).length && keys.every((k) => b[k] === x[k]);
 }
 
-/** Stable JSON for comparing statuses (key order does not matter to the API). */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Obj;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
+/**
+ * The status with Go's zero values for the counts PodDisruptionBudgetStatus always serializes
+ * (admission starts every PDB with them; this keeps a status that lost them well-formed).
+ */
+function withZeroCounts(s: Partial<PdbStatus>): PdbStatus {
+  return { currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0, ...s };
 }
 
 /**
@@ -158,14 +120,14 @@ function canonical(v: unknown): string {
  * allowed: disruptionsAllowed 0 and DisruptionAllowed=False (SyncFailed) with the error,
  * everything else (including observedGeneration) left as it was.
  */
-export function failSafeStatus(pdb: KubeObject, message: string, now: number): Obj {
-  const prev = (pdb.status as Obj | undefined) ?? {};
+export function failSafeStatus(pdb: PodDisruptionBudget, message: string, now: number): PdbStatus {
+  const prev: Partial<PdbStatus> = pdb.status ?? {};
   const conditions = setCondition(
-    (prev.conditions as Condition[] | undefined) ?? [],
+    prev.conditions ?? [],
     { type: 'DisruptionAllowed', status: 'False', reason: 'SyncFailed', message, observedGeneration: Number(prev.observedGeneration ?? 0) },
     isoTime(now),
   );
-  return { ...prev, disruptionsAllowed: 0, conditions };
+  return withZeroCounts({ ...prev, disruptionsAllowed: 0, conditions });
 }
 
 /** metav1.LabelSelector's Go String() form, which kube prints into the UnmanagedPods event. */
@@ -187,14 +149,14 @@ export function goLabelSelector(sel: LabelSelector | null | undefined): string {
  * the clock's (scaled) milliseconds.
  */
 export function computePdbStatus(
-  pdb: KubeObject,
-  pods: KubeObject[],
+  pdb: PodDisruptionBudget,
+  pods: Pod[],
   controllerScales: ReadonlyMap<string, ControllerScale>,
   now: number,
   deletionTimeoutMs: number = DELETION_TIMEOUT_SECONDS * 1000,
 ): PdbComputation {
-  const spec = (pdb.spec as Obj | undefined) ?? {};
-  const prev = (pdb.status as Obj | undefined) ?? {};
+  const spec = pdb.spec ?? {};
+  const prev: Partial<PdbStatus> = pdb.status ?? {};
   const events: PdbEvent[] = [];
   const sorted = [...pods].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   if (sorted.length === 0) events.push({ object: pdb, type: 'Normal', reason: 'NoPods', message: 'No matching pods found' });
@@ -220,7 +182,7 @@ export function computePdbStatus(
     const message = e instanceof Error ? e.message : String(e);
     events.push({ object: pdb, type: 'Warning', reason: 'CalculateExpectedPodCountFailed', message: `Failed to calculate the number of expected pods: ${message}` });
     const status = failSafeStatus(pdb, message, now);
-    return { status, changed: canonical(status) !== canonical(prev), events };
+    return { status, changed: canonicalJSON(status) !== canonicalJSON(prev), events };
   }
   if (unmanaged.length > 0) {
     events.push({
@@ -228,7 +190,7 @@ export function computePdbStatus(
       type: 'Warning',
       reason: 'UnmanagedPods',
       message:
-        `Pods selected by this PodDisruptionBudget (selector: ${goLabelSelector(spec.selector as LabelSelector | undefined)}) were found ` +
+        `Pods selected by this PodDisruptionBudget (selector: ${goLabelSelector(spec.selector)}) were found ` +
         'to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. ' +
         'To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.',
     });
@@ -236,7 +198,7 @@ export function computePdbStatus(
 
   // buildDisruptedPodMap: keep entries for pods that still exist, are not yet terminating and
   // whose eviction is younger than the deletion timeout.
-  const recorded = (prev.disruptedPods as Record<string, string> | undefined) ?? {};
+  const recorded = prev.disruptedPods ?? {};
   const disruptedPods: Record<string, string> = {};
   let recheckAt: number | undefined;
   for (const pod of sorted) {
@@ -277,9 +239,9 @@ export function computePdbStatus(
     sameDisruptedPods(prev.disruptedPods, disruptedPods) &&
     Number(prev.observedGeneration ?? 0) === generation &&
     conditionsUpToDate(pdb);
-  if (upToDate) return { status: prev, changed: false, recheckAt, events };
+  if (upToDate) return { status: withZeroCounts(prev), changed: false, recheckAt, events };
 
-  const status: Obj = {};
+  const status: Partial<PdbStatus> = {};
   if (generation) status.observedGeneration = generation;
   if (Object.keys(disruptedPods).length) status.disruptedPods = disruptedPods;
   status.disruptionsAllowed = allowed;
@@ -287,29 +249,30 @@ export function computePdbStatus(
   status.desiredHealthy = desired;
   status.expectedPods = expected;
   status.conditions = setCondition(
-    (prev.conditions as Condition[] | undefined) ?? [],
+    prev.conditions ?? [],
     allowed > 0
       ? { type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '', observedGeneration: generation }
       : { type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: generation },
     isoTime(now),
   );
-  return { status, changed: true, recheckAt, events };
+  return { status: withZeroCounts(status), changed: true, recheckAt, events };
 }
 
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
 }
 
+/** spec.replicas of a workload of any kind (one serving /scale may be a custom resource). */
 function replicas(o: KubeObject, dflt: number): number {
-  const r = (o.spec as Obj | undefined)?.replicas;
-  return typeof r === 'number' ? r : dflt;
+  const spec = o.spec;
+  return typeof spec === 'object' && spec !== null && 'replicas' in spec && typeof spec.replicas === 'number' ? spec.replicas : dflt;
 }
 
 function eventSignature(e: PdbEvent): string {
   return `${e.object.metadata.uid ?? ''}|${e.type}|${e.reason}|${e.message}`;
 }
 
-const SCALED_WORKLOADS = new Set(['deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'replicationcontrollers']);
+const SCALED_WORKLOADS = new Set<string>([DEPLOYMENTS, REPLICA_SETS, STATEFUL_SETS, REPLICATION_CONTROLLERS]);
 
 export class DisruptionController implements Controller {
   readonly name = 'disruption';
@@ -317,14 +280,14 @@ export class DisruptionController implements Controller {
   /** Per PDB, the events its last sync recorded: kube's recorder folds repeats into one event. */
   private readonly recorded = new Map<string, Set<string>>();
   private readonly multipleWarned = new Set<string>();
-  private readonly selectors = new WeakMap<KubeObject, Selector | Error>();
+  private readonly selectors = new WeakMap<PodDisruptionBudget, Selector | Error>();
 
   constructor(private readonly ctx: ControllerContext) {
     this.queue = new WorkQueue((k) => this.sync(k), (k, e) => ctx.log(`disruption: ${k}: ${String(e)}`), 8);
   }
 
   start(): void {
-    for (const pdb of this.ctx.cache.list(PDBS)) this.queue.add(storeKey(pdb.metadata.namespace ?? '', pdb.metadata.name ?? ''));
+    for (const pdb of this.ctx.cache.list(POD_DISRUPTION_BUDGETS)) this.queue.add(storeKey(pdb.metadata.namespace ?? '', pdb.metadata.name ?? ''));
   }
 
   stop(): void {
@@ -332,13 +295,13 @@ export class DisruptionController implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === PDBS) {
+    if (e.resource === POD_DISRUPTION_BUDGETS) {
       const key = storeKey(e.namespace, e.object.metadata.name ?? '');
       if (e.type === 'DELETED') this.recorded.delete(key);
       else this.queue.add(key);
       return;
     }
-    if (e.resource === 'pods') {
+    if (isEventOf(e, PODS)) {
       const budgets = this.budgetsFor(e.object);
       for (const pdb of budgets) this.enqueue(pdb);
       // A pod whose labels changed also leaves the budgets it matched before.
@@ -351,19 +314,19 @@ export class DisruptionController implements Controller {
     }
     if (SCALED_WORKLOADS.has(e.resource) && e.type === 'MODIFIED' && replicas(e.object, 1) !== replicas(e.prev ?? e.object, 1)) {
       // A scale change moves expectedPods of budgets counted by controller scale.
-      for (const pdb of this.ctx.cache.list(PDBS, e.namespace)) if (needsControllerScale(pdb)) this.enqueue(pdb);
+      for (const pdb of this.ctx.cache.list(POD_DISRUPTION_BUDGETS, e.namespace)) if (needsControllerScale(pdb)) this.enqueue(pdb);
     }
   }
 
-  private enqueue(pdb: KubeObject): void {
+  private enqueue(pdb: PodDisruptionBudget): void {
     this.queue.add(storeKey(pdb.metadata.namespace ?? '', pdb.metadata.name ?? ''));
   }
 
-  private selector(pdb: KubeObject): Selector | Error {
+  private selector(pdb: PodDisruptionBudget): Selector | Error {
     let s = this.selectors.get(pdb);
     if (!s) {
       try {
-        s = labelSelectorFromObject((pdb.spec as Obj | undefined)?.selector as LabelSelector | null | undefined);
+        s = labelSelectorFromObject(pdb.spec?.selector);
       } catch (e) {
         s = e instanceof Error ? e : new Error(String(e));
       }
@@ -372,15 +335,15 @@ export class DisruptionController implements Controller {
     return s;
   }
 
-  private budgetsFor(pod: KubeObject): KubeObject[] {
+  private budgetsFor(pod: Pod): PodDisruptionBudget[] {
     const labels = pod.metadata.labels ?? {};
-    return this.ctx.cache.list(PDBS, pod.metadata.namespace ?? '').filter((pdb) => {
+    return this.ctx.cache.list(POD_DISRUPTION_BUDGETS, pod.metadata.namespace ?? '').filter((pdb) => {
       const s = this.selector(pdb);
       return !(s instanceof Error) && s.matches(labels);
     });
   }
 
-  private warnMultiple(pod: KubeObject, budgets: KubeObject[]): void {
+  private warnMultiple(pod: Pod, budgets: PodDisruptionBudget[]): void {
     const uid = pod.metadata.uid ?? '';
     if (this.multipleWarned.has(uid)) return;
     this.multipleWarned.add(uid);
@@ -391,7 +354,7 @@ export class DisruptionController implements Controller {
 
   private async sync(key: string): Promise<void> {
     const [ns, name] = key.split('/');
-    const pdb = this.ctx.cache.get(PDBS, ns, name);
+    const pdb = this.ctx.cache.get(POD_DISRUPTION_BUDGETS, ns, name);
     if (!pdb) {
       this.recorded.delete(key);
       return;
@@ -403,18 +366,18 @@ export class DisruptionController implements Controller {
       const status = failSafeStatus(pdb, selector.message, now);
       result = {
         status,
-        changed: canonical(status) !== canonical(pdb.status ?? {}),
+        changed: canonicalJSON(status) !== canonicalJSON(pdb.status ?? {}),
         events: [{ object: pdb, type: 'Warning', reason: 'NoPods', message: `Failed to get pods: ${selector.message}` }],
       };
     } else {
-      const pods = this.ctx.cache.list('pods', ns).filter((p) => selector.matches(p.metadata.labels ?? {}));
+      const pods = this.ctx.cache.list(PODS, ns).filter((p) => selector.matches(p.metadata.labels ?? {}));
       const scales = needsControllerScale(pdb) ? await this.controllerScales(pods, ns) : new Map<string, ControllerScale>();
       result = computePdbStatus(pdb, pods, scales, now, this.ctx.clock.real(DELETION_TIMEOUT_SECONDS * 1000));
     }
     this.record(key, result.events);
     if (result.changed) {
       try {
-        await this.ctx.registry.update(this.ctx.type('policy', 'v1', 'poddisruptionbudgets'), ns, name, { ...pdb, status: result.status }, 'status');
+        await this.ctx.update(POD_DISRUPTION_BUDGETS, ns, name, { ...pdb, status: result.status }, 'status');
       } catch (e) {
         // A stale read (e.g. an eviction just charged the budget): recompute from the new state.
         if (isRace(e)) return this.queue.addAfter(key, 20);
@@ -436,10 +399,10 @@ export class DisruptionController implements Controller {
   }
 
   /** The controller finders, for every distinct controllerRef among the pods. */
-  private async controllerScales(pods: KubeObject[], namespace: string): Promise<Map<string, ControllerScale>> {
+  private async controllerScales(pods: Pod[], namespace: string): Promise<Map<string, ControllerScale>> {
     const out = new Map<string, ControllerScale>();
     for (const pod of pods) {
-      const ref = controllerRef(pod);
+      const ref = controllerOf(pod);
       if (!ref || out.has(ref.uid)) continue;
       const found = await this.findController(ref, namespace);
       if (found) out.set(ref.uid, found);
@@ -454,16 +417,16 @@ export class DisruptionController implements Controller {
     // kube's finders in order: ReplicationController, Deployment (through its ReplicaSet),
     // ReplicaSet not controlled by a Deployment, StatefulSet, then anything with /scale.
     if (ref.kind === 'ReplicationController' && group === '') {
-      const rc = cache.get('replicationcontrollers', ns, ref.name);
+      const rc = cache.get(REPLICATION_CONTROLLERS, ns, ref.name);
       if (rc && rc.metadata.uid === ref.uid) return { uid: ref.uid, scale: replicas(rc, 1) };
     }
     if (ref.kind === 'ReplicaSet' && appsGroup) {
-      const rs = cache.get('replicasets.apps', ns, ref.name);
+      const rs = cache.get(REPLICA_SETS, ns, ref.name);
       if (rs && rs.metadata.uid === ref.uid) {
-        const owner = controllerRef(rs);
+        const owner = controllerOf(rs);
         if (owner?.kind === 'Deployment') {
           const g = groupOf(owner.apiVersion);
-          const d = g === 'apps' || g === 'extensions' ? cache.get('deployments.apps', ns, owner.name) : undefined;
+          const d = g === 'apps' || g === 'extensions' ? cache.get(DEPLOYMENTS, ns, owner.name) : undefined;
           if (d && d.metadata.uid === owner.uid) return { uid: owner.uid, scale: replicas(d, 1) };
         } else {
           return { uid: ref.uid, scale: replicas(rs, 1) };
@@ -471,7 +434,7 @@ export class DisruptionController implements Controller {
       }
     }
     if (ref.kind === 'StatefulSet' && group === 'apps') {
-      const ss = cache.get('statefulsets.apps', ns, ref.name);
+      const ss = cache.get(STATEFUL_SETS, ns, ref.name);
       if (ss && ss.metadata.uid === ref.uid) return { uid: ref.uid, scale: replicas(ss, 1) };
     }
     // The scale finder: any kind the server knows that serves the scale subresource.

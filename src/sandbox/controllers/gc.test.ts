@@ -1,9 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject, OwnerReference } from '../../api/types.js';
+import type { KubeObject, OwnerReference, Pod } from '../../api/types.js';
 import { type GcAction, type RefState, blockingDependents, decideDependent, orphanedPodStatus, withoutOwnerReferences } from './gc.js';
-
-type Obj = Record<string, unknown>;
 
 const ref = (uid: string, extra: Partial<OwnerReference> = {}): OwnerReference => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: uid, uid, ...extra });
 
@@ -86,13 +84,13 @@ describe('orphanedPodStatus (PodGC)', () => {
   ];
   for (const c of cases) {
     it(c.story, () => {
-      const pod: KubeObject = { metadata: { name: 'p' }, status: { phase: c.phase, conditions: [{ type: 'Ready', status: 'True' }] } };
+      const pod: Pod = { metadata: { name: 'p' }, status: { phase: c.phase, conditions: [{ type: 'Ready', status: 'True' }] } };
       const s = orphanedPodStatus(pod, now);
       assert.equal(s?.phase, c.want);
       if (s) {
-        const cond = (s.conditions as Obj[]).find((x) => x.type === 'DisruptionTarget');
+        const cond = s.conditions.find((x) => x.type === 'DisruptionTarget');
         assert.deepEqual([cond?.status, cond?.reason, cond?.message, cond?.lastTransitionTime], ['True', 'DeletionByPodGC', 'PodGC: node no longer exists', '2025-01-01T00:00:00Z']);
-        assert.ok((s.conditions as Obj[]).some((x) => x.type === 'Ready'));
+        assert.ok(s.conditions.some((x) => x.type === 'Ready'));
       }
     });
   }

@@ -5,15 +5,16 @@
 //   their ownerReference to it instead.
 // - the pod garbage collector (pkg/controller/podgc): pods bound to a node that no longer
 //   exists are marked Failed and force deleted after a quarantine.
-import type { KubeObject, OwnerReference } from '../../api/types.js';
+import { isPodFinished, podNodeName } from '../../api/pods.js';
+import { StatusError } from '../../api/status.js';
+import type { KubeObject, OwnerReference, Pod, PodCondition, PodStatus } from '../../api/types.js';
 import { isoTime } from '../clock.js';
 import type { DeleteOptions } from '../server/registry.js';
 import { type ResourceType, resourceKey } from '../server/resources.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
+import { NODES, PODS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
-
-type Obj = Record<string, unknown>;
 
 export const FOREGROUND = 'foregroundDeletion';
 export const ORPHAN = 'orphan';
@@ -88,13 +89,19 @@ interface ItemKey {
   uid: string;
 }
 
+// Work queue keys: the four fields joined by NUL, which no resource, name or uid contains.
 function encode(k: ItemKey): string {
-  return JSON.stringify([k.resource, k.namespace, k.name, k.uid]);
+  return [k.resource, k.namespace, k.name, k.uid].join('\0');
 }
 
 function decode(s: string): ItemKey {
-  const [resource, namespace, name, uid] = JSON.parse(s) as string[];
+  const [resource = '', namespace = '', name = '', uid = ''] = s.split('\0');
   return { resource, namespace, name, uid };
+}
+
+/** A key as the log shows it: ["pods","default","web-1","uid"]. */
+function printed(s: string): string {
+  return JSON.stringify(s.split('\0'));
 }
 
 export class GarbageCollector implements Controller {
@@ -105,8 +112,8 @@ export class GarbageCollector implements Controller {
   private readonly ownerQueue: WorkQueue;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.deleteQueue = new WorkQueue((k) => this.attemptToDelete(decode(k)), (k, e) => ctx.log(`garbage-collector: ${k}: ${String(e)}`), 16);
-    this.ownerQueue = new WorkQueue((k) => this.syncOwner(decode(k)), (k, e) => ctx.log(`garbage-collector: owner ${k}: ${String(e)}`), 8);
+    this.deleteQueue = new WorkQueue((k) => this.attemptToDelete(decode(k)), (k, e) => ctx.log(`garbage-collector: ${printed(k)}: ${String(e)}`), 16);
+    this.ownerQueue = new WorkQueue((k) => this.syncOwner(decode(k)), (k, e) => ctx.log(`garbage-collector: owner ${printed(k)}: ${String(e)}`), 8);
   }
 
   start(): void {
@@ -254,7 +261,7 @@ export class GarbageCollector implements Controller {
     } catch (e) {
       if (!isRace(e)) throw e;
       // Changed under us: look again with the new state.
-      if ((e as { code?: number }).code === 409) this.deleteQueue.addAfter(encode(k), 20);
+      if (e instanceof StatusError && e.code === 409) this.deleteQueue.addAfter(encode(k), 20);
     }
   }
 
@@ -319,15 +326,18 @@ export class GarbageCollector implements Controller {
   }
 }
 
+/** A pod condition as the API serializes it: lastProbeTime is null when never probed (metav1.Time, no omitempty). */
+export type WirePodCondition = Omit<PodCondition, 'lastProbeTime'> & { lastProbeTime?: string | null };
+
 /**
  * PodGC's status for an orphaned pod before the force delete: Failed with a DisruptionTarget
  * condition (pods already Succeeded or Failed keep their status: undefined).
  */
-export function orphanedPodStatus(pod: KubeObject, now: number): Obj | undefined {
-  const status = (pod.status as Obj | undefined) ?? {};
-  if (status.phase === 'Succeeded' || status.phase === 'Failed') return undefined;
+export function orphanedPodStatus(pod: Pod, now: number): (Omit<PodStatus, 'conditions'> & { conditions: WirePodCondition[] }) | undefined {
+  if (isPodFinished(pod)) return undefined;
+  const status = pod.status ?? {};
   const condition = { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(now), reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists' };
-  const conditions = ((status.conditions as Obj[] | undefined) ?? []).filter((c) => c.type !== 'DisruptionTarget');
+  const conditions = (status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
   return { ...status, phase: 'Failed', conditions: [...conditions, condition] };
 }
 
@@ -341,7 +351,7 @@ export class PodGarbageCollector implements Controller {
   }
 
   start(): void {
-    for (const pod of this.ctx.cache.list('pods')) this.checkPod(pod);
+    for (const pod of this.ctx.cache.list(PODS)) this.checkPod(pod);
   }
 
   stop(): void {
@@ -349,13 +359,13 @@ export class PodGarbageCollector implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === 'nodes' && e.type === 'DELETED') this.quarantine(e.object.metadata.name ?? '');
-    else if (e.resource === 'pods' && e.type !== 'DELETED') this.checkPod(e.object);
+    if (e.resource === NODES && e.type === 'DELETED') this.quarantine(e.object.metadata.name ?? '');
+    else if (isEventOf(e, PODS) && e.type !== 'DELETED') this.checkPod(e.object);
   }
 
-  private checkPod(pod: KubeObject): void {
-    const node = (pod.spec as Obj | undefined)?.nodeName;
-    if (typeof node === 'string' && node && !this.ctx.cache.get('nodes', '', node)) this.quarantine(node);
+  private checkPod(pod: Pod): void {
+    const node = podNodeName(pod);
+    if (node && !this.ctx.cache.get(NODES, '', node)) this.quarantine(node);
   }
 
   private quarantine(node: string): void {
@@ -363,18 +373,19 @@ export class PodGarbageCollector implements Controller {
   }
 
   private async syncNode(node: string): Promise<void> {
-    if (await this.ctx.registry.store.get('nodes', '', node)) return;
+    if (await this.ctx.registry.store.get(NODES, '', node)) return;
     for (const pod of this.ctx.cache.podsOnNode(node)) {
       const ns = pod.metadata.namespace ?? '';
       const name = pod.metadata.name ?? '';
       try {
         const status = orphanedPodStatus(pod, this.ctx.clock.now());
-        if (status) await this.ctx.registry.update(this.ctx.pods, ns, name, { ...pod, status }, 'status');
-        await this.ctx.registry.delete(this.ctx.pods, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+        // (Written untyped: the condition's lastProbeTime is null on the wire.)
+        if (status) await this.ctx.registry.update(this.ctx.typeOf(PODS), ns, name, { ...pod, status }, 'status');
+        await this.ctx.delete(PODS, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
       } catch (e) {
         if (!isRace(e)) throw e;
         // The pod changed under us: try again shortly.
-        if ((e as { code?: number }).code === 409) this.queue.addAfter(node, 20);
+        if (e instanceof StatusError && e.code === 409) this.queue.addAfter(node, 20);
       }
     }
   }

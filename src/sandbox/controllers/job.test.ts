@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
+import type { Pod } from '../../api/types.js';
 import { type JobCondition, backoffSeconds, ensureCondition, formatIndexes, isJobPodFailed, parseIndexes, wantActive } from './job.js';
 
 describe('completedIndexes', () => {
@@ -45,8 +45,8 @@ describe('backoffSeconds', () => {
 });
 
 describe('isJobPodFailed', () => {
-  const p = (phase: string, deleting = false): KubeObject => ({ metadata: { name: 'p', ...(deleting ? { deletionTimestamp: '2025-06-01T12:00:00Z' } : {}) }, status: { phase } });
-  const cases: Array<[string, KubeObject, boolean]> = [
+  const p = (phase: string, deleting = false): Pod => ({ metadata: { name: 'p', ...(deleting ? { deletionTimestamp: '2025-06-01T12:00:00Z' } : {}) }, status: { phase } });
+  const cases: Array<[string, Pod, boolean]> = [
     ['a Failed pod', p('Failed'), true],
     ['a running pod', p('Running'), false],
     ['an evicted (deleted) running pod counts as failed', p('Running', true), true],

@@ -5,31 +5,17 @@
 // backoffLimit or activeDeadlineSeconds, supports suspend, and, as since 1.31, first adds the
 // interim SuccessCriteriaMet / FailureTarget condition and only adds Complete / Failed once no
 // pod is left terminating.
-import type { KubeObject } from '../../api/types.js';
+import { controllerOf, isPodActive, isPodReady, isPodTerminating, podPhase } from '../../api/pods.js';
+import { type Container, type Job, type JobCondition, type ObjectMeta, type Pod, objectKey } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
+import { JOBS, PODS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
-import {
-  type Obj,
-  Expectations,
-  canonicalJSON,
-  controllerOf,
-  findCondition,
-  int,
-  isPodActive,
-  isPodReady,
-  isPodTerminating,
-  objectKey,
-  podFromTemplate,
-  podPhase,
-  podsToDelete,
-  slowStartBatch,
-  splitKey,
-  deleteControlledPods,
-} from './workloads.js';
+import { Expectations, canonicalJSON, findCondition, int, podFromTemplate, podsToDelete, slowStartBatch, splitKey, deleteControlledPods } from './workloads.js';
 
-const RESOURCE = 'jobs.batch';
+export type { JobCondition };
+type JobStatus = NonNullable<Job['status']>;
 export const TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 /** kube's MaxPodCreateDeletePerSync. */
@@ -38,16 +24,7 @@ const MAX_PER_SYNC = 500;
 const BACKOFF_INITIAL_S = 10;
 const BACKOFF_MAX_S = 360;
 
-export interface JobCondition extends Obj {
-  type: string;
-  status: string;
-  lastProbeTime: string;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
-
-function condition(type: string, status: string, reason: string, message: string, now: string): JobCondition {
+function condition(type: string, status: string, reason: string | undefined, message: string | undefined, now: string): JobCondition {
   return { type, status, lastProbeTime: now, lastTransitionTime: now, reason, message };
 }
 
@@ -64,8 +41,8 @@ export function ensureCondition(list: JobCondition[], c: JobCondition): { condit
   return { conditions: list, changed: false };
 }
 
-export function isJobFinished(job: KubeObject): boolean {
-  return ((((job.status as Obj | undefined)?.conditions as JobCondition[]) ?? [])).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+export function isJobFinished(job: Job): boolean {
+  return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 }
 
 // ---- completed indexes ("1,3-5,7") ----
@@ -94,14 +71,14 @@ export function formatIndexes(indexes: Iterable<number>): string {
   return parts.join(',');
 }
 
-export function podIndex(pod: KubeObject): number | undefined {
+export function podIndex(pod: Pod): number | undefined {
   const raw = pod.metadata.annotations?.[COMPLETION_INDEX] ?? pod.metadata.labels?.[COMPLETION_INDEX];
   const n = Number(raw);
   return raw !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 /** isPodFailed: Failed, or deleted before it succeeded (an evicted pod never reaches Failed). */
-export function isJobPodFailed(pod: KubeObject): boolean {
+export function isJobPodFailed(pod: Pod): boolean {
   return podPhase(pod) === 'Failed' || (isPodTerminating(pod) && podPhase(pod) !== 'Succeeded');
 }
 
@@ -133,13 +110,9 @@ export class JobController implements Controller {
     this.expectations = new Expectations(() => Math.max(ctx.clock.real(5 * 60_000), 5_000));
   }
 
-  private get type() {
-    return this.ctx.type('batch', 'v1', 'jobs');
-  }
-
   start(): void {
-    for (const j of this.ctx.cache.list(RESOURCE)) this.queue.add(objectKey(j));
-    for (const p of this.ctx.cache.list('pods')) if (p.metadata.finalizers?.includes(TRACKING_FINALIZER)) this.checkOrphan(p);
+    for (const j of this.ctx.cache.list(JOBS)) this.queue.add(objectKey(j));
+    for (const p of this.ctx.cache.list(PODS)) if (p.metadata.finalizers?.includes(TRACKING_FINALIZER)) this.checkOrphan(p);
   }
 
   stop(): void {
@@ -147,14 +120,14 @@ export class JobController implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === RESOURCE) {
+    if (e.resource === JOBS) {
       const key = objectKey(e.object);
       if (e.type === 'DELETED') {
         this.expectations.forget(key);
         this.backoff.delete(key);
-        for (const p of this.ctx.cache.controlledBy(e.object.metadata.uid ?? '', 'pods')) this.checkOrphan(p);
+        for (const p of this.ctx.cache.controlledBy(e.object.metadata.uid ?? '', PODS)) this.checkOrphan(p);
       } else this.queue.add(key);
-    } else if (e.resource === 'pods') {
+    } else if (isEventOf(e, PODS)) {
       const ref = controllerOf(e.object);
       if (ref?.kind !== 'Job') return;
       const key = `${e.namespace}/${ref.name}`;
@@ -166,30 +139,30 @@ export class JobController implements Controller {
   }
 
   /** A pod still holding our finalizer whose Job is gone: nobody will count it, let it go. */
-  private checkOrphan(pod: KubeObject): void {
+  private checkOrphan(pod: Pod): void {
     if (!pod.metadata.finalizers?.includes(TRACKING_FINALIZER)) return;
     const ref = controllerOf(pod);
-    const job = ref ? this.ctx.cache.get(RESOURCE, pod.metadata.namespace ?? '', ref.name) : undefined;
+    const job = ref ? this.ctx.cache.get(JOBS, pod.metadata.namespace ?? '', ref.name) : undefined;
     if (!job || job.metadata.uid !== ref?.uid) this.queue.add(`orphan:${objectKey(pod)}`);
   }
 
   private async releaseOrphan(podKey: string): Promise<void> {
     const [ns, name] = splitKey(podKey);
-    const pod = this.ctx.cache.get('pods', ns, name);
+    const pod = this.ctx.cache.get(PODS, ns, name);
     if (!pod) return;
     const ref = controllerOf(pod);
-    const job = ref ? this.ctx.cache.get(RESOURCE, ns, ref.name) : undefined;
+    const job = ref ? this.ctx.cache.get(JOBS, ns, ref.name) : undefined;
     if (job && job.metadata.uid === ref?.uid) return;
     await this.removeFinalizer(pod);
   }
 
-  private async removeFinalizer(pod: KubeObject): Promise<boolean> {
+  private async removeFinalizer(pod: Pod): Promise<boolean> {
     const finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== TRACKING_FINALIZER);
     if (finalizers.length === (pod.metadata.finalizers ?? []).length) return true;
-    const metadata: KubeObject['metadata'] = { ...pod.metadata, finalizers };
+    const metadata: ObjectMeta = { ...pod.metadata, finalizers };
     if (!finalizers.length) delete metadata.finalizers;
     try {
-      await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, metadata }, undefined);
+      await this.ctx.update(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, metadata });
       return true;
     } catch (e) {
       if (e instanceof StatusError && e.code === 404) return true;
@@ -200,7 +173,7 @@ export class JobController implements Controller {
 
   private async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
-    const job = this.ctx.cache.get(RESOURCE, ns, name);
+    const job = this.ctx.cache.get(JOBS, ns, name);
     if (!job) return;
     try {
       await this.syncJob(job, key);
@@ -210,24 +183,24 @@ export class JobController implements Controller {
     }
   }
 
-  private async syncJob(job: KubeObject, key: string): Promise<void> {
-    const pods = this.ctx.cache.controlledBy(job.metadata.uid ?? '', 'pods');
+  private async syncJob(job: Job, key: string): Promise<void> {
+    const pods = this.ctx.cache.controlledBy(job.metadata.uid ?? '', PODS);
     if (job.metadata.deletionTimestamp || isJobFinished(job)) {
       for (const p of pods) await this.removeFinalizer(p);
       this.backoff.delete(key);
       return;
     }
-    const spec = (job.spec as Obj) ?? {};
-    const status = { ...((job.status as Obj) ?? {}) };
-    const indexed = spec.completionMode === 'Indexed';
-    const completions = typeof spec.completions === 'number' ? spec.completions : undefined;
-    const parallelism = int(spec.parallelism, 1);
-    const suspended = spec.suspend === true;
+    const spec = job.spec;
+    const status: JobStatus = { ...job.status };
+    const indexed = spec?.completionMode === 'Indexed';
+    const completions = typeof spec?.completions === 'number' ? spec.completions : undefined;
+    const parallelism = int(spec?.parallelism, 1);
+    const suspended = spec?.suspend === true;
     const nowIso = this.ctx.now();
     const nowMs = this.ctx.clock.now();
-    let conditions = [...((status.conditions as JobCondition[]) ?? [])];
+    let conditions = [...(status.conditions ?? [])];
 
-    const uncounted = (status.uncountedTerminatedPods as { succeeded?: string[]; failed?: string[] } | undefined) ?? {};
+    const uncounted = status.uncountedTerminatedPods ?? {};
     const uncountedSucceeded = new Set(uncounted.succeeded ?? []);
     const uncountedFailed = new Set(uncounted.failed ?? []);
     const byUid = new Map(pods.map((p) => [p.metadata.uid ?? '', p]));
@@ -237,8 +210,8 @@ export class JobController implements Controller {
     if (finished?.status !== 'True') finished = undefined;
 
     // Newly finished pods (still holding our finalizer, not yet recorded).
-    const newSucceeded: KubeObject[] = [];
-    const newFailed: KubeObject[] = [];
+    const newSucceeded: Pod[] = [];
+    const newFailed: Pod[] = [];
     for (const p of pods) {
       const uid = p.metadata.uid ?? '';
       if (!p.metadata.finalizers?.includes(TRACKING_FINALIZER) || uncountedSucceeded.has(uid) || uncountedFailed.has(uid)) continue;
@@ -247,7 +220,7 @@ export class JobController implements Controller {
     }
     this.recordBackoff(key, newSucceeded.length, newFailed.length, nowMs);
 
-    const completedIndexes = indexed ? parseIndexes(status.completedIndexes as string | undefined, completions ?? 0) : new Set<number>();
+    const completedIndexes = indexed ? parseIndexes(status.completedIndexes, completions ?? 0) : new Set<number>();
     const succeededIndexes = new Set(completedIndexes);
     if (indexed) {
       for (const uid of uncountedSucceeded) {
@@ -265,8 +238,8 @@ export class JobController implements Controller {
     if (!status.startTime && !suspended) status.startTime = nowIso;
 
     if (!finished) {
-      const deadline = spec.activeDeadlineSeconds;
-      if (failed > int(spec.backoffLimit, 6)) {
+      const deadline = spec?.activeDeadlineSeconds;
+      if (failed > int(spec?.backoffLimit, 6)) {
         finished = condition('FailureTarget', 'True', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', nowIso);
       } else if (typeof deadline === 'number' && status.startTime && !suspended) {
         const left = Date.parse(String(status.startTime)) + this.ctx.clock.real(deadline * 1000) - nowMs;
@@ -302,12 +275,12 @@ export class JobController implements Controller {
     if (finished && !findCondition(conditions, finished.type)) conditions = [...conditions, finished];
 
     // Counting, step 1: record the newly finished pods as uncounted (with the counts so far).
-    const livePods = this.ctx.cache.controlledBy(job.metadata.uid ?? '', 'pods');
+    const livePods = this.ctx.cache.controlledBy(job.metadata.uid ?? '', PODS);
     const nowActive = livePods.filter(isPodActive);
     const terminating = livePods.filter((p) => isPodTerminating(p) && podPhase(p) !== 'Succeeded' && podPhase(p) !== 'Failed').length;
     for (const p of newSucceeded) uncountedSucceeded.add(p.metadata.uid ?? '');
     for (const p of newFailed) uncountedFailed.add(p.metadata.uid ?? '');
-    const base: Obj = {
+    const base: JobStatus = {
       ...status,
       conditions,
       active: nowActive.length,
@@ -325,13 +298,13 @@ export class JobController implements Controller {
       ] as const) {
         for (const uid of set) {
           const pod = byUid.get(uid);
-          if (!pod || (await this.removeFinalizer(this.ctx.cache.get('pods', pod.metadata.namespace ?? '', pod.metadata.name ?? '') ?? pod))) into.push(uid);
+          if (!pod || (await this.removeFinalizer(this.ctx.cache.get(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '') ?? pod))) into.push(uid);
         }
       }
-      const next: Obj = { ...((current.status as Obj) ?? {}) };
+      const next: JobStatus = { ...current.status };
       next.failed = int(next.failed, 0) + moved.failed.length;
       if (indexed) {
-        const done = parseIndexes(next.completedIndexes as string | undefined, completions ?? 0);
+        const done = parseIndexes(next.completedIndexes, completions ?? 0);
         for (const uid of moved.succeeded) {
           const i = byUid.get(uid) ? podIndex(byUid.get(uid)!) : undefined;
           if (i !== undefined && i < (completions ?? 0)) done.add(i);
@@ -348,33 +321,33 @@ export class JobController implements Controller {
 
     // The terminal condition waits until every pod is counted and none is terminating.
     if (finished && !uncountedSucceeded.size && !uncountedFailed.size && terminating === 0) {
-      const st = { ...((current.status as Obj) ?? {}) };
+      const st: JobStatus = { ...current.status };
       const terminal = finished.type === 'SuccessCriteriaMet' ? condition('Complete', 'True', finished.reason, finished.message, nowIso) : condition('Failed', 'True', finished.reason, finished.message, nowIso);
-      st.conditions = ensureCondition((st.conditions as JobCondition[]) ?? [], terminal).conditions;
+      st.conditions = ensureCondition(st.conditions ?? [], terminal).conditions;
       if (terminal.type === 'Complete') st.completionTime = nowIso;
       await this.writeStatus(current, this.shape(st, uncountedSucceeded, uncountedFailed));
       if (terminal.type === 'Complete') await this.ctx.event(job, 'Normal', 'Completed', 'Job completed', 'job-controller');
-      else await this.ctx.event(job, 'Warning', terminal.reason, terminal.message, 'job-controller');
+      else await this.ctx.event(job, 'Warning', terminal.reason ?? '', terminal.message ?? '', 'job-controller');
       this.backoff.delete(key);
     }
   }
 
   /** JobStatus as kube serializes it: zero counters omitted, ready/terminating/uncountedTerminatedPods always present. */
-  private shape(st: Obj, succeeded: Set<string>, failed: Set<string>): Obj {
-    const out: Obj = { ...st };
-    const uncounted: Obj = {};
+  private shape(st: JobStatus, succeeded: Set<string>, failed: Set<string>): JobStatus {
+    const out: JobStatus = { ...st };
+    const uncounted: NonNullable<JobStatus['uncountedTerminatedPods']> = {};
     if (succeeded.size) uncounted.succeeded = [...succeeded];
     if (failed.size) uncounted.failed = [...failed];
     out.uncountedTerminatedPods = uncounted;
-    for (const k of ['active', 'succeeded', 'failed']) if (!out[k]) delete out[k];
+    for (const k of ['active', 'succeeded', 'failed'] as const) if (!out[k]) delete out[k];
     if (!out.completedIndexes) delete out.completedIndexes;
-    if (!(out.conditions as unknown[] | undefined)?.length) delete out.conditions;
+    if (!out.conditions?.length) delete out.conditions;
     return out;
   }
 
-  private async writeStatus(job: KubeObject, status: Obj): Promise<KubeObject> {
+  private async writeStatus(job: Job, status: JobStatus): Promise<Job> {
     if (canonicalJSON(status) === canonicalJSON(job.status ?? {})) return job;
-    return this.ctx.registry.update(this.type, job.metadata.namespace ?? '', job.metadata.name ?? '', { ...job, status }, 'status');
+    return this.ctx.update(JOBS, job.metadata.namespace ?? '', job.metadata.name ?? '', { ...job, status }, 'status');
   }
 
   private recordBackoff(key: string, succeeded: number, failed: number, nowMs: number): void {
@@ -387,9 +360,9 @@ export class JobController implements Controller {
 
   /** Create or delete pods towards wantActive; returns the active pods afterwards. */
   private async manage(
-    job: KubeObject,
+    job: Job,
     key: string,
-    active: KubeObject[],
+    active: Pod[],
     succeeded: number,
     succeededIndexes: Set<number>,
     indexed: boolean,
@@ -397,13 +370,13 @@ export class JobController implements Controller {
     parallelism: number,
     suspended: boolean,
     nowMs: number,
-  ): Promise<KubeObject[]> {
+  ): Promise<Pod[]> {
     if (suspended) {
       if (active.length) await this.deletePods(job, key, active);
       return [];
     }
     let keep = active;
-    let surplus: KubeObject[] = [];
+    let surplus: Pod[] = [];
     if (indexed) {
       // Pods for indexes already done, out of range, or duplicated are surplus.
       const seen = new Set<number>();
@@ -446,7 +419,7 @@ export class JobController implements Controller {
     indexes = indexes.slice(0, MAX_PER_SYNC);
     this.expectations.expectCreations(key, indexes.length);
     const { successes, error } = await slowStartBatch(indexes.length, 1, async (n) => {
-      const created = await this.ctx.registry.create(this.ctx.pods, job.metadata.namespace ?? '', this.newPod(job, indexes[n]));
+      const created = await this.ctx.create(PODS, job.metadata.namespace ?? '', this.newPod(job, indexes[n]));
       await this.ctx.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, 'job-controller');
     });
     if (successes < indexes.length) this.expectations.creationObserved(key, indexes.length - successes);
@@ -455,29 +428,28 @@ export class JobController implements Controller {
       await this.ctx.event(job, 'Warning', 'FailedCreate', `Error creating: ${message}`, 'job-controller');
       if (!isRace(error)) throw error;
     }
-    return this.ctx.cache.controlledBy(job.metadata.uid ?? '', 'pods').filter(isPodActive);
+    return this.ctx.cache.controlledBy(job.metadata.uid ?? '', PODS).filter(isPodActive);
   }
 
-  private newPod(job: KubeObject, index: number | undefined): KubeObject {
+  private newPod(job: Job, index: number | undefined): Pod {
     const name = job.metadata.name ?? '';
-    const template = (((job.spec as Obj) ?? {}).template as Obj) ?? {};
-    const pod = podFromTemplate(template, job, { generateName: index === undefined ? `${name}-` : `${name}-${index}-` });
+    const pod = podFromTemplate(job.spec?.template, job, { generateName: index === undefined ? `${name}-` : `${name}-${index}-` });
     pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []), TRACKING_FINALIZER];
     if (index !== undefined) {
       pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [COMPLETION_INDEX]: String(index) };
       pod.metadata.labels = { ...(pod.metadata.labels ?? {}), [COMPLETION_INDEX]: String(index) };
-      const spec = pod.spec as Obj;
+      const spec = pod.spec ?? { containers: [] };
+      pod.spec = spec;
       spec.hostname = `${name}-${index}`;
       const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } };
-      for (const list of ['containers', 'initContainers']) {
-        const cs = spec[list] as Obj[] | undefined;
-        if (cs) spec[list] = cs.map((c) => ({ ...c, env: [...((c.env as Obj[]) ?? []).filter((e) => e.name !== env.name), env] }));
-      }
+      const withIndex = (c: Container): Container => ({ ...c, env: [...(c.env ?? []).filter((e) => e.name !== env.name), env] });
+      if (spec.containers) spec.containers = spec.containers.map(withIndex);
+      if (spec.initContainers) spec.initContainers = spec.initContainers.map(withIndex);
     }
     return pod;
   }
 
-  private async deletePods(job: KubeObject, key: string, pods: KubeObject[]): Promise<void> {
+  private async deletePods(job: Job, key: string, pods: Pod[]): Promise<void> {
     const live = pods.filter((p) => !isPodTerminating(p));
     this.expectations.expectDeletions(key, live.map((p) => p.metadata.uid ?? ''));
     await deleteControlledPods(this.ctx, job, live, this.expectations, key, 'job-controller');

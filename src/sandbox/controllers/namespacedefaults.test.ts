@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
+import type { ConfigMap } from '../../api/types.js';
 import { DESCRIPTION_ANNOTATION, ROOT_CA_DESCRIPTION, repairedRootCAConfigMap, rootCAConfigMap } from './namespacedefaults.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
 
-function cm(data: Record<string, string>, annotations?: Record<string, string>): KubeObject {
+function cm(data: Record<string, string>, annotations?: Record<string, string>): ConfigMap {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'x', resourceVersion: '7', annotations }, data };
 }
 
@@ -16,7 +16,7 @@ describe('kube-root-ca.crt', () => {
     assert.equal(o.metadata.annotations?.[DESCRIPTION_ANNOTATION], ROOT_CA_DESCRIPTION);
   });
 
-  const cases: Array<{ story: string; cm: KubeObject; repaired: boolean }> = [
+  const cases: Array<{ story: string; cm: ConfigMap; repaired: boolean }> = [
     { story: 'an intact ConfigMap is left alone', cm: cm({ 'ca.crt': PEM }, { [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION }), repaired: false },
     { story: 'edited CA data is put back', cm: cm({ 'ca.crt': 'tampered' }, { [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION }), repaired: true },
     { story: 'an extra key is removed', cm: cm({ 'ca.crt': PEM, extra: '1' }, { [DESCRIPTION_ANNOTATION]: ROOT_CA_DESCRIPTION }), repaired: true },

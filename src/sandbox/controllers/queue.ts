@@ -6,7 +6,8 @@ export class WorkQueue {
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Delayed adds: the timer and when it fires (Date.now() ms). */
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private scheduled = false;
   private stopped = false;
 
@@ -32,15 +33,14 @@ export class WorkQueue {
     if (realMs <= 0) return this.add(key);
     const existing = this.timers.get(key);
     const due = Date.now() + realMs;
-    if (existing && (existing as unknown as { due: number }).due <= due) return;
-    if (existing) clearTimeout(existing);
-    const t = setTimeout(() => {
+    if (existing && existing.due <= due) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, realMs);
-    (t as unknown as { due: number }).due = due;
-    t.unref();
-    this.timers.set(key, t);
+    timer.unref();
+    this.timers.set(key, { timer, due });
   }
 
   private schedule(): void {
@@ -81,7 +81,7 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.pending.clear();
   }

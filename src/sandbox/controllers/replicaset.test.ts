@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
+import type { KubeObject, Pod } from '../../api/types.js';
 import { omitZero, replicaSetCounts, statusOnlyChange } from './replicaset.js';
 
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 
-function pod(labels: Record<string, string>, readyAgoS?: number): KubeObject {
+function pod(labels: Record<string, string>, readyAgoS?: number): Pod {
   return {
     metadata: { name: 'p', labels },
     status: {

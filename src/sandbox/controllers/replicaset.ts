@@ -2,35 +2,33 @@
 // spec.replicas active pods, creating from the template in slow-start batches of at most 500 per
 // sync and deleting the least valuable pods first; adopts matching orphan pods and releases pods
 // whose labels stopped matching; reports replicas / fullyLabeled / ready / available.
-import type { KubeObject } from '../../api/types.js';
+import type { LabelSelector } from '../../api/labels.js';
+import { controllerOf, isPodActive, isPodReady } from '../../api/pods.js';
+import { type ObjectMeta, type Pod, type ReplicaSet, objectKey } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
+import { PODS, REPLICA_SETS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
 import {
-  type LabelSelector,
-  type Obj,
   Expectations,
   canonicalJSON,
-  controllerOf,
   findCondition,
   int,
-  isPodActive,
   isPodAvailable,
-  isPodReady,
   msUntilAvailable,
-  objectKey,
   observePodReadiness,
   ownerReference,
   podFromTemplate,
   podsToDelete,
-  selectorMatches,
   slowStartBatch,
   splitKey,
   deleteControlledPods,
+  workloadSelector,
+  writeStatusIfChanged,
 } from './workloads.js';
 
-const RESOURCE = 'replicasets.apps';
+type ReplicaSetStatus = NonNullable<ReplicaSet['status']>;
 /** kube's burstReplicas: the most pods one sync creates or deletes. */
 export const BURST_REPLICAS = 500;
 
@@ -42,7 +40,7 @@ export interface ReplicaSetCounts {
 }
 
 /** Pure: the counts of ReplicaSetStatus from the set's active pods. */
-export function replicaSetCounts(templateLabels: Record<string, string>, active: KubeObject[], minReadyRealMs: number, nowMs: number): ReplicaSetCounts {
+export function replicaSetCounts(templateLabels: Record<string, string>, active: Pod[], minReadyRealMs: number, nowMs: number): ReplicaSetCounts {
   let fullyLabeledReplicas = 0;
   let readyReplicas = 0;
   let availableReplicas = 0;
@@ -61,8 +59,8 @@ export function replicaSetCounts(templateLabels: Record<string, string>, active:
 }
 
 /** Drop zero-valued `omitempty` fields, as the Go API types serialize them. */
-export function omitZero(o: Obj, keys: string[]): Obj {
-  const out: Obj = { ...o };
+export function omitZero<T extends object>(o: T, keys: ReadonlyArray<keyof T>): T {
+  const out = { ...o };
   for (const k of keys) {
     const v = out[k];
     if (v === 0 || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) delete out[k];
@@ -71,9 +69,9 @@ export function omitZero(o: Obj, keys: string[]): Obj {
 }
 
 /** Only status (and resourceVersion / managedFields) differ between two versions of an object. */
-export function statusOnlyChange(prev: KubeObject, next: KubeObject): boolean {
+export function statusOnlyChange(prev: { metadata: ObjectMeta }, next: { metadata: ObjectMeta }): boolean {
   if (prev.metadata.generation !== next.metadata.generation) return false;
-  const meta = (o: KubeObject) => {
+  const meta = (o: { metadata: ObjectMeta }) => {
     const { resourceVersion: _rv, managedFields: _mf, ...rest } = o.metadata;
     return canonicalJSON(rest);
   };
@@ -102,12 +100,8 @@ export class ReplicaSetController implements Controller {
     this.expectations = new Expectations(() => Math.max(ctx.clock.real(5 * 60_000), 5_000));
   }
 
-  private get type() {
-    return this.ctx.type('apps', 'v1', 'replicasets');
-  }
-
   start(): void {
-    for (const rs of this.ctx.cache.list(RESOURCE)) {
+    for (const rs of this.ctx.cache.list(REPLICA_SETS)) {
       this.scanOrphans.add(objectKey(rs));
       this.relabeled.set(objectKey(rs), new Set(['*']));
       this.queue.add(objectKey(rs));
@@ -136,7 +130,7 @@ export class ReplicaSetController implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === RESOURCE) {
+    if (isEventOf(e, REPLICA_SETS)) {
       const key = objectKey(e.object);
       if (e.type === 'DELETED') {
         this.expectations.forget(key);
@@ -145,7 +139,7 @@ export class ReplicaSetController implements Controller {
         this.sizes.delete(key);
         return;
       }
-      if (e.type === 'ADDED' || canonicalJSON((e.prev?.spec as Obj)?.selector) !== canonicalJSON((e.object.spec as Obj)?.selector)) {
+      if (e.type === 'ADDED' || canonicalJSON(e.prev?.spec?.selector) !== canonicalJSON(e.object.spec?.selector)) {
         this.scanOrphans.add(key);
         this.markRelabeled(key, '*');
       }
@@ -154,7 +148,7 @@ export class ReplicaSetController implements Controller {
       else this.queue.add(key);
       return;
     }
-    if (e.resource !== 'pods') return;
+    if (!isEventOf(e, PODS)) return;
     observePodReadiness(e, this.ctx.clock.now());
     const pod = e.object;
     const ref = controllerOf(pod);
@@ -171,11 +165,11 @@ export class ReplicaSetController implements Controller {
   }
 
   /** An orphan pod: the sets in its namespace whose selector matches it may adopt it. */
-  private offerOrphan(pod: KubeObject): void {
+  private offerOrphan(pod: Pod): void {
     const ns = pod.metadata.namespace ?? '';
-    for (const rs of this.ctx.cache.list(RESOURCE, ns)) {
+    for (const rs of this.ctx.cache.list(REPLICA_SETS, ns)) {
       if (rs.metadata.deletionTimestamp) continue;
-      if (!selectorMatches((rs.spec as Obj)?.selector as LabelSelector, pod.metadata.labels)) continue;
+      if (!workloadSelector(rs.spec?.selector).matches(pod.metadata.labels)) continue;
       const key = objectKey(rs);
       let s = this.orphans.get(key);
       if (!s) this.orphans.set(key, (s = new Set()));
@@ -186,13 +180,12 @@ export class ReplicaSetController implements Controller {
 
   private async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
-    const rs = this.ctx.cache.get(RESOURCE, ns, name);
+    const rs = this.ctx.cache.get(REPLICA_SETS, ns, name);
     if (!rs) {
       this.expectations.forget(key);
       return;
     }
-    const spec = (rs.spec as Obj) ?? {};
-    const selector = spec.selector as LabelSelector | undefined;
+    const selector = rs.spec?.selector;
     const uid = rs.metadata.uid ?? '';
 
     // Release pods whose labels no longer match; adopt orphans that do (kube's PodControllerRefManager).
@@ -200,19 +193,20 @@ export class ReplicaSetController implements Controller {
     this.relabeled.delete(key);
     if (relabeled) {
       const candidates = relabeled.has('*')
-        ? this.ctx.cache.controlledBy(uid, 'pods')
-        : [...relabeled].map((n) => this.ctx.cache.get('pods', ns, n)).filter((p): p is KubeObject => !!p && controllerOf(p)?.uid === uid);
-      for (const p of candidates) if (!selectorMatches(selector, p.metadata.labels)) await this.release(p, uid);
+        ? this.ctx.cache.controlledBy(uid, PODS)
+        : [...relabeled].map((n) => this.ctx.cache.get(PODS, ns, n)).filter((p): p is Pod => !!p && controllerOf(p)?.uid === uid);
+      const matcher = workloadSelector(selector);
+      for (const p of candidates) if (!matcher.matches(p.metadata.labels)) await this.release(p, uid);
     }
     if (!rs.metadata.deletionTimestamp) await this.adoptOrphans(rs, key, selector);
 
-    let active = this.ctx.cache.controlledBy(uid, 'pods').filter(isPodActive);
+    let active = this.ctx.cache.controlledBy(uid, PODS).filter(isPodActive);
     let manageError: unknown;
     if (this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp) {
-      const diff = active.length - int(spec.replicas, 1);
+      const diff = active.length - int(rs.spec?.replicas, 1);
       manageError = await this.manage(rs, key, active);
       if (diff !== 0) {
-        active = this.ctx.cache.controlledBy(uid, 'pods').filter(isPodActive);
+        active = this.ctx.cache.controlledBy(uid, PODS).filter(isPodActive);
         // More than one burst to go: carry on at once rather than after the coalescing delay.
         if (Math.abs(diff) > BURST_REPLICAS && manageError === undefined) this.queue.add(key);
       }
@@ -222,53 +216,53 @@ export class ReplicaSetController implements Controller {
     if (manageError && !isRace(manageError)) throw manageError;
   }
 
-  private async adoptOrphans(rs: KubeObject, key: string, selector: LabelSelector | undefined): Promise<void> {
+  private async adoptOrphans(rs: ReplicaSet, key: string, selector: LabelSelector | undefined): Promise<void> {
     const names = this.orphans.get(key) ?? new Set<string>();
     this.orphans.delete(key);
     const ns = rs.metadata.namespace ?? '';
-    let candidates: KubeObject[] = [];
+    let candidates: Pod[] = [];
     if (this.scanOrphans.delete(key)) {
-      candidates = this.ctx.cache.list('pods', ns).filter((p) => !controllerOf(p) && isPodActive(p));
+      candidates = this.ctx.cache.list(PODS, ns).filter((p) => !controllerOf(p) && isPodActive(p));
     } else {
       for (const n of names) {
-        const p = this.ctx.cache.get('pods', ns, n);
+        const p = this.ctx.cache.get(PODS, ns, n);
         if (p) candidates.push(p);
       }
     }
+    const matcher = workloadSelector(selector);
     for (const p of candidates) {
-      if (controllerOf(p) || !isPodActive(p) || !selectorMatches(selector, p.metadata.labels)) continue;
+      if (controllerOf(p) || !isPodActive(p) || !matcher.matches(p.metadata.labels)) continue;
       const refs = [...(p.metadata.ownerReferences ?? []), ownerReference(rs)];
       try {
-        await this.ctx.registry.update(this.ctx.pods, ns, p.metadata.name ?? '', { ...p, metadata: { ...p.metadata, ownerReferences: refs } }, undefined);
+        await this.ctx.update(PODS, ns, p.metadata.name ?? '', { ...p, metadata: { ...p.metadata, ownerReferences: refs } });
       } catch (e) {
         if (!isRace(e)) throw e;
       }
     }
   }
 
-  private async release(pod: KubeObject, ownerUid: string): Promise<void> {
+  private async release(pod: Pod, ownerUid: string): Promise<void> {
     const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-    const metadata: KubeObject['metadata'] = { ...pod.metadata, ownerReferences: refs };
+    const metadata: ObjectMeta = { ...pod.metadata, ownerReferences: refs };
     if (!refs.length) delete metadata.ownerReferences;
     try {
-      await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, metadata }, undefined);
+      await this.ctx.update(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, metadata });
     } catch (e) {
       if (!isRace(e)) throw e;
     }
   }
 
   /** Create or delete pods towards spec.replicas; returns the first creation error, if any. */
-  private async manage(rs: KubeObject, key: string, active: KubeObject[]): Promise<unknown> {
-    const spec = (rs.spec as Obj) ?? {};
-    const want = int(spec.replicas, 1);
+  private async manage(rs: ReplicaSet, key: string, active: Pod[]): Promise<unknown> {
+    const want = int(rs.spec?.replicas, 1);
     const diff = active.length - want;
     const ns = rs.metadata.namespace ?? '';
     if (diff < 0) {
       const n = Math.min(-diff, BURST_REPLICAS);
       this.expectations.expectCreations(key, n);
       const { successes, error } = await slowStartBatch(n, 1, async () => {
-        const pod = podFromTemplate(spec.template as Obj, rs, { generateName: `${rs.metadata.name}-` });
-        const created = await this.ctx.registry.create(this.ctx.pods, ns, pod);
+        const pod = podFromTemplate(rs.spec?.template, rs, { generateName: `${rs.metadata.name}-` });
+        const created = await this.ctx.create(PODS, ns, pod);
         await this.ctx.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, 'replicaset-controller');
       });
       if (successes < n) this.expectations.creationObserved(key, n - successes);
@@ -285,14 +279,13 @@ export class ReplicaSetController implements Controller {
     return undefined;
   }
 
-  private async updateStatus(rs: KubeObject, key: string, active: KubeObject[], manageError: unknown): Promise<void> {
-    const spec = (rs.spec as Obj) ?? {};
-    const minReadyRealMs = this.ctx.clock.real(int(spec.minReadySeconds, 0) * 1000);
+  private async updateStatus(rs: ReplicaSet, key: string, active: Pod[], manageError: unknown): Promise<void> {
+    const minReadyRealMs = this.ctx.clock.real(int(rs.spec?.minReadySeconds, 0) * 1000);
     const now = this.ctx.clock.now();
-    const templateLabels = (((spec.template as Obj)?.metadata as Obj)?.labels as Record<string, string>) ?? {};
+    const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
     const counts = replicaSetCounts(templateLabels, active, minReadyRealMs, now);
-    const old = (rs.status as Obj) ?? {};
-    let conditions = (old.conditions as Obj[]) ?? [];
+    const old: Partial<ReplicaSetStatus> = rs.status ?? {};
+    let conditions = old.conditions ?? [];
     const failure = findCondition(conditions, 'ReplicaFailure');
     if (manageError !== undefined && !isRace(manageError) && !failure) {
       const message = manageError instanceof StatusError ? manageError.message : String(manageError);
@@ -300,17 +293,8 @@ export class ReplicaSetController implements Controller {
     } else if (manageError === undefined && failure) {
       conditions = conditions.filter((c) => c.type !== 'ReplicaFailure');
     }
-    const status = omitZero({ ...counts, observedGeneration: rs.metadata.generation, conditions }, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration', 'conditions']);
-    status.replicas = counts.replicas;
-    if (canonicalJSON(status) !== canonicalJSON(old)) {
-      try {
-        await this.ctx.registry.update(this.type, rs.metadata.namespace ?? '', rs.metadata.name ?? '', { ...rs, status }, 'status');
-      } catch (e) {
-        if (!isRace(e)) throw e;
-        this.queue.addAfter(key, 20);
-        return;
-      }
-    }
+    const status: ReplicaSetStatus = omitZero({ ...counts, observedGeneration: rs.metadata.generation, conditions }, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration', 'conditions']);
+    if (!(await writeStatusIfChanged(this.ctx, REPLICA_SETS, rs, status))) return this.queue.addAfter(key, 20);
     // Ready pods become available after minReadySeconds: look again then.
     const wait = msUntilAvailable(active, minReadyRealMs, now);
     if (wait !== undefined) this.queue.addAfter(key, wait + 5);

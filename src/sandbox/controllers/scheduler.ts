@@ -1,23 +1,21 @@
 // kube-scheduler: binds pending pods through the pods/binding subresource, with Scheduled and
 // FailedScheduling events; unschedulable pods are retried when nodes or pods change.
-import type { KubeObject } from '../../api/types.js';
+import { isPodFinished, isPodTerminating, podNodeName } from '../../api/pods.js';
+import type { Node, Pod } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
+import { NODES, PODS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
 import { type FitFailure, type NodeInfo, failedSchedulingMessage, feasibleNodesToFind, fitFailure, pickNode, pinnedNodeNames, podRequests } from './scheduling.js';
 
-type Obj = Record<string, unknown>;
-
-function needsScheduling(pod: KubeObject): boolean {
-  const spec = (pod.spec as Obj) ?? {};
-  const phase = (pod.status as Obj)?.phase;
-  return !spec.nodeName && !pod.metadata.deletionTimestamp && (spec.schedulerName ?? 'default-scheduler') === 'default-scheduler' && phase !== 'Succeeded' && phase !== 'Failed';
+function needsScheduling(pod: Pod): boolean {
+  return !podNodeName(pod) && !isPodTerminating(pod) && (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' && !isPodFinished(pod);
 }
 
-function active(pod: KubeObject): boolean {
-  const phase = (pod.status as Obj)?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed';
+/** Holding node resources: not Succeeded or Failed (a terminating pod still holds them). */
+function active(pod: Pod): boolean {
+  return !isPodFinished(pod);
 }
 
 export class Scheduler implements Controller {
@@ -33,7 +31,7 @@ export class Scheduler implements Controller {
   }
 
   start(): void {
-    for (const p of this.ctx.cache.list('pods')) if (needsScheduling(p)) this.queue.add(storeKey(p.metadata.namespace ?? '', p.metadata.name ?? ''));
+    for (const p of this.ctx.cache.list(PODS)) if (needsScheduling(p)) this.queue.add(storeKey(p.metadata.namespace ?? '', p.metadata.name ?? ''));
   }
 
   stop(): void {
@@ -41,7 +39,7 @@ export class Scheduler implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === 'pods') {
+    if (isEventOf(e, PODS)) {
       const key = storeKey(e.namespace, e.object.metadata.name ?? '');
       if (e.type !== 'DELETED' && needsScheduling(e.object)) this.queue.add(key);
       else {
@@ -50,7 +48,7 @@ export class Scheduler implements Controller {
       }
       // A pod leaving a node frees room: give waiting pods another chance.
       if (e.type === 'DELETED' || (e.type === 'MODIFIED' && e.prev && active(e.prev) && !active(e.object))) this.requeueUnschedulable();
-    } else if (e.resource === 'nodes') {
+    } else if (e.resource === NODES) {
       this.requeueUnschedulable();
     }
   }
@@ -67,7 +65,7 @@ export class Scheduler implements Controller {
   /** Where the next search starts, so successive pods look at different nodes (as kube does). */
   private nextStart = 0;
 
-  private nodeInfo(node: KubeObject): NodeInfo {
+  private nodeInfo(node: Node): NodeInfo {
     const pods = this.ctx.cache.podsOnNode(node.metadata.name ?? '').filter(active);
     const requested = { cpu: 0, memory: 0 };
     for (const p of pods) {
@@ -82,14 +80,14 @@ export class Scheduler implements Controller {
    * Filter nodes for a pod: only its pinned nodes when it names them (DaemonSet pods), else a
    * round-robin walk over all nodes that stops once enough feasible ones are found.
    */
-  private filterNodes(pod: KubeObject): { fits: NodeInfo[]; failures: FitFailure[]; total: number } {
+  private filterNodes(pod: Pod): { fits: NodeInfo[]; failures: FitFailure[]; total: number } {
     const pinned = pinnedNodeNames(pod);
     const fits: NodeInfo[] = [];
     const failures: FitFailure[] = [];
     if (pinned) {
-      const total = this.ctx.cache.count('nodes');
+      const total = this.ctx.cache.count(NODES);
       for (const name of pinned) {
-        const node = this.ctx.cache.get('nodes', '', name);
+        const node = this.ctx.cache.get(NODES, '', name);
         if (!node) continue;
         const info = this.nodeInfo(node);
         const f = fitFailure(pod, info);
@@ -100,7 +98,7 @@ export class Scheduler implements Controller {
       for (let i = fits.length + failures.length; i < total; i++) failures.push('affinity');
       return { fits, failures, total };
     }
-    const nodes = this.ctx.cache.list('nodes');
+    const nodes = this.ctx.cache.list(NODES);
     const want = feasibleNodesToFind(nodes.length);
     const start = nodes.length ? this.nextStart % nodes.length : 0;
     let i = 0;
@@ -116,7 +114,7 @@ export class Scheduler implements Controller {
 
   private async schedule(key: string): Promise<void> {
     const [ns, name] = key.split('/');
-    const pod = this.ctx.cache.get('pods', ns, name);
+    const pod = this.ctx.cache.get(PODS, ns, name);
     if (!pod || !needsScheduling(pod)) {
       this.unschedulable.delete(key);
       return;
@@ -145,12 +143,13 @@ export class Scheduler implements Controller {
     await this.ctx.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`, 'default-scheduler');
   }
 
-  private async setUnschedulable(pod: KubeObject, message: string): Promise<void> {
-    const status = (pod.status as Obj) ?? {};
-    const conditions = ((status.conditions as Obj[]) ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: this.ctx.now() });
+  private async setUnschedulable(pod: Pod, message: string): Promise<void> {
+    const status = pod.status ?? {};
+    const others = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    // lastProbeTime is null on the wire (metav1.Time without omitempty): written untyped.
+    const conditions = [...others, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: this.ctx.now() }];
     try {
-      await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status: { ...status, conditions } }, 'status');
+      await this.ctx.registry.update(this.ctx.typeOf(PODS), pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status: { ...status, conditions } }, 'status');
     } catch (e) {
       if (!isRace(e)) throw e;
     }

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
+import type { Node, Pod, PodSpec, Taint } from '../../api/types.js';
 import { failedSchedulingMessage, feasibleNodesToFind, fitFailure, parseQuantity, pickNode, pinnedNodeNames, tolerates } from './scheduling.js';
 
-function node(name: string, extra: { unschedulable?: boolean; taints?: object[]; labels?: Record<string, string>; ready?: boolean; cpu?: string; pods?: string } = {}): KubeObject {
+function node(name: string, extra: { unschedulable?: boolean; taints?: Taint[]; labels?: Record<string, string>; ready?: boolean; cpu?: string; pods?: string } = {}): Node {
   return {
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...extra.labels } },
     spec: { unschedulable: extra.unschedulable, taints: extra.taints },
@@ -11,7 +11,7 @@ function node(name: string, extra: { unschedulable?: boolean; taints?: object[];
   };
 }
 
-function pod(spec: Record<string, unknown> = {}, owner?: string): KubeObject {
+function pod(spec: Partial<PodSpec> = {}, owner?: string): Pod {
   return {
     metadata: { name: 'p', namespace: 'default', ownerReferences: owner ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: owner, controller: true }] : undefined },
     spec: { containers: [{ name: 'c', image: 'nginx' }], ...spec },
@@ -21,7 +21,7 @@ function pod(spec: Record<string, unknown> = {}, owner?: string): KubeObject {
 const dsTolerations = [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }];
 
 describe('fitFailure: why a pod cannot go to a node', () => {
-  const cases: Array<[string, KubeObject, KubeObject, ReturnType<typeof fitFailure>, KubeObject[]?]> = [
+  const cases: Array<[string, Pod, Node, ReturnType<typeof fitFailure>, Pod[]?]> = [
     ['a plain pod fits a Ready node', pod(), node('n1'), undefined],
     ['a cordoned node takes no new pods', pod(), node('n1', { unschedulable: true }), 'unschedulable'],
     ['but DaemonSet pods tolerate unschedulable', pod({ tolerations: dsTolerations }), node('n1', { unschedulable: true }), undefined],
@@ -54,7 +54,7 @@ describe('pickNode spreads replicas of one owner', () => {
 });
 
 describe('pinnedNodeNames', () => {
-  const cases: Array<[string, Record<string, unknown>, string[] | undefined]> = [
+  const cases: Array<[string, Partial<PodSpec>, string[] | undefined]> = [
     ['unpinned', {}, undefined],
     ['a DaemonSet pod names its node', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n7'] }] }] } } } }, ['n7']],
     ['a hostname nodeSelector', { nodeSelector: { 'kubernetes.io/hostname': 'node01' } }, ['node01']],

@@ -1,24 +1,14 @@
 // The scheduler's decisions as pure functions: which nodes a pod fits (kube-scheduler's filter
 // plugins: NodeUnschedulable, TaintToleration, NodeName, NodeAffinity, NodeResourcesFit) and
 // which of them to pick (spread replicas of one owner, then least requested).
-import type { KubeObject } from '../../api/types.js';
+import { isNodeReady } from '../../api/nodes.js';
+import { controllerOf } from '../../api/pods.js';
+import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Taint, Toleration } from '../../api/types.js';
 
-type Obj = Record<string, unknown>;
+/** What a toleration is matched against: a taint's key, value and effect. */
+export type TaintMatch = Pick<Taint, 'key' | 'value' | 'effect'>;
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-
-export function tolerates(tolerations: Toleration[] | undefined, taint: Taint): boolean {
+export function tolerates(tolerations: Toleration[] | undefined, taint: TaintMatch): boolean {
   return (tolerations ?? []).some((t) => {
     if (t.effect && t.effect !== taint.effect) return false;
     if (t.operator === 'Exists') return !t.key || t.key === taint.key;
@@ -40,26 +30,27 @@ export function parseQuantity(q: unknown): number {
   return n * (m[2] ? mult[m[2]] : 1);
 }
 
-export function podRequests(pod: KubeObject): { cpu: number; memory: number } {
-  const spec = (pod.spec as Obj) ?? {};
+export function podRequests(pod: Pod): { cpu: number; memory: number } {
+  const spec = pod.spec;
   let cpu = 0;
   let memory = 0;
-  for (const c of (spec.containers as Obj[]) ?? []) {
-    const req = ((c.resources as Obj)?.requests as Obj) ?? {};
+  for (const c of spec?.containers ?? []) {
+    const req = c.resources?.requests ?? {};
     cpu += parseQuantity(req.cpu);
     memory += parseQuantity(req.memory);
   }
   // Init containers run one at a time: the pod needs the largest of them, if bigger.
-  for (const c of (spec.initContainers as Obj[]) ?? []) {
-    const req = ((c.resources as Obj)?.requests as Obj) ?? {};
+  for (const c of spec?.initContainers ?? []) {
+    const req = c.resources?.requests ?? {};
     cpu = Math.max(cpu, parseQuantity(req.cpu));
     memory = Math.max(memory, parseQuantity(req.memory));
   }
   return { cpu, memory };
 }
 
-function matchExpression(value: string | undefined, e: Obj): boolean {
-  const values = (e.values as string[]) ?? [];
+/** A node selector requirement (NodeSelectorRequirement) against one label or field value. */
+function matchExpression(value: string | undefined, e: NodeSelectorRequirement): boolean {
+  const values = e.values ?? [];
   switch (e.operator) {
     case 'In':
       return value !== undefined && values.includes(value);
@@ -78,18 +69,21 @@ function matchExpression(value: string | undefined, e: Obj): boolean {
   }
 }
 
-export function matchesNodeAffinity(pod: KubeObject, node: KubeObject): boolean {
-  const spec = (pod.spec as Obj) ?? {};
+function requiredNodeSelectorTerms(spec: Pick<PodSpec, 'affinity'> | undefined): NodeSelectorTerm[] {
+  return spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+}
+
+/** nodeSelector and the required node affinity (NodeAffinity filter) of a pod spec against a node. */
+export function matchesNodeAffinity(spec: Pick<PodSpec, 'nodeSelector' | 'affinity'> | undefined, node: Node): boolean {
   const labels = node.metadata.labels ?? {};
-  const selector = (spec.nodeSelector as Record<string, string>) ?? {};
+  const selector = spec?.nodeSelector ?? {};
   for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  const required = (((spec.affinity as Obj)?.nodeAffinity as Obj)?.requiredDuringSchedulingIgnoredDuringExecution as Obj) ?? undefined;
-  const terms = (required?.nodeSelectorTerms as Obj[]) ?? [];
+  const terms = requiredNodeSelectorTerms(spec);
   if (!terms.length) return true;
   // Terms are ORed; expressions and fields inside a term are ANDed.
   return terms.some((term) => {
-    const exprs = (term.matchExpressions as Obj[]) ?? [];
-    const fields = (term.matchFields as Obj[]) ?? [];
+    const exprs = term.matchExpressions ?? [];
+    const fields = term.matchFields ?? [];
     if (!exprs.length && !fields.length) return false;
     return (
       exprs.every((e) => matchExpression(labels[String(e.key)], e)) &&
@@ -99,9 +93,9 @@ export function matchesNodeAffinity(pod: KubeObject, node: KubeObject): boolean 
 }
 
 export interface NodeInfo {
-  node: KubeObject;
+  node: Node;
   /** Pods bound to the node and not finished. */
-  pods: KubeObject[];
+  pods: Pod[];
   /** Sum of the requests of `pods` (kept by the caller to avoid re-adding them per decision). */
   requested?: { cpu: number; memory: number };
 }
@@ -111,18 +105,16 @@ export interface NodeInfo {
  * `matchFields metadata.name In [node]`, and a nodeSelector on kubernetes.io/hostname pins too.
  * The scheduler then only looks at those nodes instead of the whole cluster.
  */
-export function pinnedNodeNames(pod: KubeObject): string[] | undefined {
-  const spec = (pod.spec as Obj) ?? {};
-  const host = ((spec.nodeSelector as Record<string, string>) ?? {})['kubernetes.io/hostname'];
-  const required = (((spec.affinity as Obj)?.nodeAffinity as Obj)?.requiredDuringSchedulingIgnoredDuringExecution as Obj) ?? undefined;
-  const terms = (required?.nodeSelectorTerms as Obj[]) ?? [];
+export function pinnedNodeNames(pod: Pod): string[] | undefined {
+  const host = pod.spec?.nodeSelector?.['kubernetes.io/hostname'];
+  const terms = requiredNodeSelectorTerms(pod.spec);
   let names: string[] | undefined;
   if (terms.length) {
     const perTerm: string[][] = [];
     for (const term of terms) {
-      const byName = ((term.matchFields as Obj[]) ?? []).find((f) => f.key === 'metadata.name' && f.operator === 'In');
+      const byName = (term.matchFields ?? []).find((f) => f.key === 'metadata.name' && f.operator === 'In');
       if (!byName) return host ? [host] : undefined; // a term without a name pin can match any node
-      perTerm.push((byName.values as string[]) ?? []);
+      perTerm.push(byName.values ?? []);
     }
     names = perTerm.flat();
   }
@@ -142,22 +134,16 @@ export function feasibleNodesToFind(total: number): number {
 
 export type FitFailure = 'unschedulable' | 'taint' | 'affinity' | 'cpu' | 'memory' | 'pods' | 'nodeName' | 'notReady';
 
-export function nodeReady(node: KubeObject): boolean {
-  const conditions = ((node.status as Obj)?.conditions as Obj[]) ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
 /** Why a pod can't go to a node, or undefined when it fits. */
-export function fitFailure(pod: KubeObject, info: NodeInfo): FitFailure | undefined {
-  const spec = (pod.spec as Obj) ?? {};
+export function fitFailure(pod: Pod, info: NodeInfo): FitFailure | undefined {
   const node = info.node;
-  const tolerations = spec.tolerations as Toleration[] | undefined;
-  if ((node.spec as Obj)?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return 'unschedulable';
-  const taints = (((node.spec as Obj)?.taints as Taint[]) ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+  const tolerations = pod.spec?.tolerations;
+  if (node.spec?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return 'unschedulable';
+  const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
   if (taints.some((t) => !tolerates(tolerations, t))) return 'taint';
-  if (!nodeReady(node) && !tolerates(tolerations, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' })) return 'notReady';
-  if (!matchesNodeAffinity(pod, node)) return 'affinity';
-  const alloc = ((node.status as Obj)?.allocatable as Obj) ?? {};
+  if (!isNodeReady(node) && !tolerates(tolerations, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' })) return 'notReady';
+  if (!matchesNodeAffinity(pod.spec, node)) return 'affinity';
+  const alloc = node.status?.allocatable ?? {};
   const maxPods = parseQuantity(alloc.pods ?? '110');
   if (info.pods.length + 1 > maxPods) return 'pods';
   const req = podRequests(pod);
@@ -200,8 +186,8 @@ export function failedSchedulingMessage(total: number, failures: FitFailure[]): 
  * Pick the node for a pod among those it fits: fewest pods of the same owner (spreading
  * replicas), then fewest pods overall, then name for determinism.
  */
-export function pickNode(pod: KubeObject, candidates: NodeInfo[]): NodeInfo | undefined {
-  const owner = pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+export function pickNode(pod: Pod, candidates: NodeInfo[]): NodeInfo | undefined {
+  const owner = controllerOf(pod)?.uid;
   let best: NodeInfo | undefined;
   let bestScore: [number, number, string] | undefined;
   for (const c of candidates) {

@@ -1,16 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
+import type { Pod } from '../../api/types.js';
 import { type StatefulSetAction, ordinalOf, planStatefulSet, statefulSetCounts } from './statefulset.js';
 
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 type State = 'ready' | 'pending' | 'terminating' | 'failed' | 'running-not-ready';
 
-function pod(ordinal: number, state: State, revision = 'web-new'): KubeObject {
+function pod(ordinal: number, state: State, revision = 'web-new'): Pod {
   const ready = state === 'ready';
   return {
     metadata: { name: `web-${ordinal}`, uid: `uid-${ordinal}`, labels: { 'controller-revision-hash': revision }, ...(state === 'terminating' ? { deletionTimestamp: new Date(T0).toISOString() } : {}) },
-    spec: {},
+    spec: { containers: [] },
     status: {
       phase: state === 'pending' ? 'Pending' : state === 'failed' ? 'Failed' : 'Running',
       conditions: [{ type: 'Ready', status: ready || state === 'terminating' ? 'True' : 'False', lastTransitionTime: new Date(T0).toISOString() }],

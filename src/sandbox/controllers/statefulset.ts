@@ -5,31 +5,34 @@
 // ControllerRevisions; RollingUpdate replaces pods from the highest ordinal down to the
 // partition, one at a time, each after the previous is healthy again. PVCs from
 // volumeClaimTemplates are created (and kept, the Retain policy) but nothing provisions them.
-import type { KubeObject } from '../../api/types.js';
+import { controllerOf, isPodReady, isPodTerminating, podPhase } from '../../api/pods.js';
+import { type ControllerRevision, type Pod, type StatefulSet, objectKey } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
+import { CONTROLLER_REVISIONS, PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
 import { omitZero } from './replicaset.js';
 import {
-  type Obj,
   canonicalJSON,
   computeHash,
-  controllerOf,
+  createRevision,
+  deleteRevisions,
   int,
   isPodAvailable,
-  isPodReady,
-  isPodTerminating,
   msUntilAvailable,
-  objectKey,
   observePodReadiness,
   ownerReference,
   podFromTemplate,
-  podPhase,
+  revisionData,
+  revisionTemplate,
   splitKey,
+  writeStatusIfChanged,
 } from './workloads.js';
 
-const RESOURCE = 'statefulsets.apps';
+type StatefulSetStatus = NonNullable<StatefulSet['status']>;
+/** An entry of spec.volumeClaimTemplates. */
+type ClaimTemplate = NonNullable<NonNullable<StatefulSet['spec']>['volumeClaimTemplates']>[number];
 export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
@@ -42,11 +45,11 @@ export function ordinalOf(setName: string, podName: string): number | undefined 
 }
 
 /** isCreated: the kubelet or the API server has given the pod a phase. */
-const isCreated = (p: KubeObject): boolean => !!podPhase(p);
-const isFailed = (p: KubeObject): boolean => podPhase(p) === 'Failed';
-const isSucceeded = (p: KubeObject): boolean => podPhase(p) === 'Succeeded';
-const isRunningAndReady = (p: KubeObject): boolean => podPhase(p) === 'Running' && isPodReady(p);
-export const podRevision = (p: KubeObject): string | undefined => p.metadata.labels?.[CONTROLLER_REVISION_HASH];
+const isCreated = (p: Pod): boolean => !!podPhase(p);
+const isFailed = (p: Pod): boolean => podPhase(p) === 'Failed';
+const isSucceeded = (p: Pod): boolean => podPhase(p) === 'Succeeded';
+const isRunningAndReady = (p: Pod): boolean => podPhase(p) === 'Running' && isPodReady(p);
+export const podRevision = (p: Pod): string | undefined => p.metadata.labels?.[CONTROLLER_REVISION_HASH];
 
 export interface StatefulSetCounts {
   replicas: number;
@@ -57,7 +60,7 @@ export interface StatefulSetCounts {
 }
 
 /** Pure: the counts of StatefulSetStatus (computeReplicaStatus). Terminating pods still count as replicas. */
-export function statefulSetCounts(pods: KubeObject[], currentRevision: string, updateRevision: string, minReadyRealMs: number, nowMs: number): StatefulSetCounts {
+export function statefulSetCounts(pods: Pod[], currentRevision: string, updateRevision: string, minReadyRealMs: number, nowMs: number): StatefulSetCounts {
   const c: StatefulSetCounts = { replicas: 0, readyReplicas: 0, availableReplicas: 0, currentReplicas: 0, updatedReplicas: 0 };
   for (const p of pods) {
     if (isCreated(p)) c.replicas++;
@@ -73,7 +76,7 @@ export function statefulSetCounts(pods: KubeObject[], currentRevision: string, u
   return c;
 }
 
-export type StatefulSetAction = { kind: 'create'; ordinal: number } | { kind: 'delete'; pod: KubeObject } | { kind: 'wait'; reason: string };
+export type StatefulSetAction = { kind: 'create'; ordinal: number } | { kind: 'delete'; pod: Pod } | { kind: 'wait'; reason: string };
 
 export interface StatefulSetPlanInput {
   /** First ordinal (spec.ordinals.start) and spec.replicas. */
@@ -81,7 +84,7 @@ export interface StatefulSetPlanInput {
   replicas: number;
   parallel: boolean;
   /** Pods of the set by ordinal. */
-  pods: Map<number, KubeObject>;
+  pods: Map<number, Pod>;
   updateRevision: string;
   /** RollingUpdate partition; undefined for OnDelete. */
   partition?: number;
@@ -99,7 +102,7 @@ export function planStatefulSet(input: StatefulSetPlanInput): StatefulSetAction[
   const monotonic = !parallel;
   const actions: StatefulSetAction[] = [];
   const end = start + replicas;
-  const healthy = (p: KubeObject) => isRunningAndReady(p) && isPodAvailable(p, minReadyRealMs, nowMs);
+  const healthy = (p: Pod) => isRunningAndReady(p) && isPodAvailable(p, minReadyRealMs, nowMs);
   for (let ord = start; ord < end; ord++) {
     const pod = pods.get(ord);
     if (!pod) {
@@ -155,15 +158,8 @@ export class StatefulSetController implements Controller {
     this.queue = new WorkQueue((k) => this.sync(k), (k, e) => ctx.log(`statefulset-controller: ${k}: ${String(e)}`), 4);
   }
 
-  private get type() {
-    return this.ctx.type('apps', 'v1', 'statefulsets');
-  }
-  private get revisionType() {
-    return this.ctx.type('apps', 'v1', 'controllerrevisions');
-  }
-
   start(): void {
-    for (const s of this.ctx.cache.list(RESOURCE)) this.queue.add(objectKey(s));
+    for (const s of this.ctx.cache.list(STATEFUL_SETS)) this.queue.add(objectKey(s));
   }
 
   stop(): void {
@@ -171,9 +167,9 @@ export class StatefulSetController implements Controller {
   }
 
   onEvent(e: StoreEvent): void {
-    if (e.resource === RESOURCE) {
+    if (e.resource === STATEFUL_SETS) {
       if (e.type !== 'DELETED') this.queue.add(objectKey(e.object));
-    } else if (e.resource === 'pods') {
+    } else if (isEventOf(e, PODS)) {
       observePodReadiness(e, this.ctx.clock.now());
       const ref = controllerOf(e.object);
       if (ref?.kind === 'StatefulSet') this.queue.add(`${e.namespace}/${ref.name}`);
@@ -182,7 +178,7 @@ export class StatefulSetController implements Controller {
 
   private async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
-    const set = this.ctx.cache.get(RESOURCE, ns, name);
+    const set = this.ctx.cache.get(STATEFUL_SETS, ns, name);
     if (!set || set.metadata.deletionTimestamp) return;
     try {
       await this.syncSet(set, key);
@@ -192,27 +188,27 @@ export class StatefulSetController implements Controller {
     }
   }
 
-  private podsByOrdinal(set: KubeObject): Map<number, KubeObject> {
-    const out = new Map<number, KubeObject>();
-    for (const p of this.ctx.cache.controlledBy(set.metadata.uid ?? '', 'pods')) {
+  private podsByOrdinal(set: StatefulSet): Map<number, Pod> {
+    const out = new Map<number, Pod>();
+    for (const p of this.ctx.cache.controlledBy(set.metadata.uid ?? '', PODS)) {
       const ord = ordinalOf(set.metadata.name ?? '', p.metadata.name ?? '');
       if (ord !== undefined) out.set(ord, p);
     }
     return out;
   }
 
-  private async syncSet(set: KubeObject, key: string): Promise<void> {
-    const spec = (set.spec as Obj) ?? {};
+  private async syncSet(set: StatefulSet, key: string): Promise<void> {
+    const spec = set.spec;
     const { current, update, revisions } = await this.syncRevisions(set);
-    const strategy = (spec.updateStrategy as Obj) ?? {};
+    const strategy = spec?.updateStrategy ?? {};
     const rolling = (strategy.type ?? 'RollingUpdate') === 'RollingUpdate';
-    const partition = rolling ? int(((strategy.rollingUpdate as Obj) ?? {}).partition, 0) : undefined;
-    const start = int(((spec.ordinals as Obj) ?? {}).start, 0);
-    const minReadyRealMs = this.ctx.clock.real(int(spec.minReadySeconds, 0) * 1000);
+    const partition = rolling ? int(strategy.rollingUpdate?.partition, 0) : undefined;
+    const start = int(spec?.ordinals?.start, 0);
+    const minReadyRealMs = this.ctx.clock.real(int(spec?.minReadySeconds, 0) * 1000);
     const actions = planStatefulSet({
       start,
-      replicas: int(spec.replicas, 1),
-      parallel: spec.podManagementPolicy === 'Parallel',
+      replicas: int(spec?.replicas, 1),
+      parallel: spec?.podManagementPolicy === 'Parallel',
       pods: this.podsByOrdinal(set),
       updateRevision: update.metadata.name ?? '',
       partition,
@@ -227,7 +223,7 @@ export class StatefulSetController implements Controller {
         await this.createPod(set, a.ordinal, revision, revisions);
       } else if (a.kind === 'delete') {
         try {
-          await this.ctx.registry.delete(this.ctx.pods, ns, a.pod.metadata.name ?? '', { preconditions: { uid: a.pod.metadata.uid } });
+          await this.ctx.delete(PODS, ns, a.pod.metadata.name ?? '', { preconditions: { uid: a.pod.metadata.uid } });
           await this.ctx.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${a.pod.metadata.name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
         } catch (e) {
           if (!isRace(e)) throw e;
@@ -237,11 +233,11 @@ export class StatefulSetController implements Controller {
     await this.updateStatus(set, key, current, update, rolling, minReadyRealMs);
   }
 
-  private async createPod(set: KubeObject, ordinal: number, revision: KubeObject, revisions: KubeObject[]): Promise<void> {
+  private async createPod(set: StatefulSet, ordinal: number, revision: ControllerRevision, revisions: ControllerRevision[]): Promise<void> {
     const ns = set.metadata.namespace ?? '';
     const name = `${set.metadata.name}-${ordinal}`;
-    const spec = (set.spec as Obj) ?? {};
-    const template = revisionTemplate(revision) ?? revisionTemplate(revisions[revisions.length - 1]) ?? ((spec.template as Obj) ?? {});
+    const spec = set.spec;
+    const template = revisionTemplate(revision) ?? revisionTemplate(revisions[revisions.length - 1]) ?? spec?.template ?? {};
     const pod = podFromTemplate(template, set, { name });
     pod.metadata.labels = {
       ...(pod.metadata.labels ?? {}),
@@ -249,22 +245,23 @@ export class StatefulSetController implements Controller {
       [POD_INDEX_LABEL]: String(ordinal),
       [CONTROLLER_REVISION_HASH]: revision.metadata.name ?? '',
     };
-    const podSpec = pod.spec as Obj;
+    const podSpec = pod.spec ?? { containers: [] };
+    pod.spec = podSpec;
     podSpec.hostname = name;
-    if (spec.serviceName) podSpec.subdomain = spec.serviceName;
+    if (spec?.serviceName) podSpec.subdomain = spec.serviceName;
     // Each claim template becomes a PVC <claim>-<pod>, mounted under the template's name.
-    const volumes = [...((podSpec.volumes as Obj[]) ?? [])];
-    for (const claim of (spec.volumeClaimTemplates as KubeObject[]) ?? []) {
+    const volumes = [...(podSpec.volumes ?? [])];
+    for (const claim of spec?.volumeClaimTemplates ?? []) {
       const claimName = `${claim.metadata?.name}-${name}`;
       await this.ensureClaim(set, claim, claimName);
-      const v = { name: claim.metadata?.name, persistentVolumeClaim: { claimName } };
+      const v = { name: claim.metadata?.name ?? '', persistentVolumeClaim: { claimName } };
       const i = volumes.findIndex((x) => x.name === v.name);
       if (i >= 0) volumes[i] = v;
       else volumes.push(v);
     }
     if (volumes.length) podSpec.volumes = volumes;
     try {
-      await this.ctx.registry.create(this.ctx.pods, ns, pod);
+      await this.ctx.create(PODS, ns, pod);
     } catch (e) {
       // The old pod of that name is still being removed: wait for its DELETED event.
       if (e instanceof StatusError && e.reason === 'AlreadyExists') return;
@@ -275,17 +272,16 @@ export class StatefulSetController implements Controller {
     await this.ctx.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
   }
 
-  private async ensureClaim(set: KubeObject, claim: KubeObject, claimName: string): Promise<void> {
+  private async ensureClaim(set: StatefulSet, claim: ClaimTemplate, claimName: string): Promise<void> {
     const ns = set.metadata.namespace ?? '';
-    if (this.ctx.cache.get('persistentvolumeclaims', ns, claimName)) return;
-    const pvcType = this.ctx.type('', 'v1', 'persistentvolumeclaims');
-    const selectorLabels = ((((set.spec as Obj)?.selector as Obj)?.matchLabels as Record<string, string>) ?? {});
+    if (this.ctx.cache.get(PERSISTENT_VOLUME_CLAIMS, ns, claimName)) return;
+    const selectorLabels = set.spec?.selector?.matchLabels ?? {};
     try {
-      await this.ctx.registry.create(pvcType, ns, {
+      await this.ctx.create(PERSISTENT_VOLUME_CLAIMS, ns, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         metadata: { name: claimName, namespace: ns, labels: { ...(claim.metadata?.labels ?? {}), ...selectorLabels }, ...(claim.metadata?.annotations ? { annotations: claim.metadata.annotations } : {}) },
-        spec: structuredClone((claim.spec as Obj) ?? {}),
+        spec: structuredClone(claim.spec ?? {}),
         status: { phase: 'Pending' },
       });
       await this.ctx.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claimName} Pod ${claimName.slice((claim.metadata?.name ?? '').length + 1)} in StatefulSet ${set.metadata.name} success`, 'statefulset-controller');
@@ -295,46 +291,36 @@ export class StatefulSetController implements Controller {
   }
 
   /** The update revision (the current template, created if new) and the current one (status.currentRevision). */
-  private async syncRevisions(set: KubeObject): Promise<{ current: KubeObject; update: KubeObject; revisions: KubeObject[] }> {
+  private async syncRevisions(set: StatefulSet): Promise<{ current: ControllerRevision; update: ControllerRevision; revisions: ControllerRevision[] }> {
     const ns = set.metadata.namespace ?? '';
-    const spec = (set.spec as Obj) ?? {};
-    const status = (set.status as Obj) ?? {};
-    const template = (spec.template as Obj) ?? {};
-    const data = { spec: { template: { ...template, $patch: 'replace' } } };
+    const status: Partial<StatefulSetStatus> = set.status ?? {};
+    const template = set.spec?.template ?? {};
+    const data = revisionData(template);
     const dataJSON = canonicalJSON(data);
-    const revisions = this.ctx.cache.controlledBy(set.metadata.uid ?? '', 'controllerrevisions.apps').sort((a, b) => int(a.revision, 0) - int(b.revision, 0));
+    const revisions = this.ctx.cache.controlledBy(set.metadata.uid ?? '', CONTROLLER_REVISIONS).sort((a, b) => int(a.revision, 0) - int(b.revision, 0));
     const maxRevision = Math.max(0, ...revisions.map((r) => int(r.revision, 0)));
     let update = revisions.find((r) => canonicalJSON(r.data) === dataJSON);
     if (update && int(update.revision, 0) < maxRevision) {
-      update = await this.ctx.registry.update(this.revisionType, ns, update.metadata.name ?? '', { ...update, revision: maxRevision + 1 }, undefined);
+      update = await this.ctx.update(CONTROLLER_REVISIONS, ns, update.metadata.name ?? '', { ...update, revision: maxRevision + 1 });
     }
     if (!update) {
       const collisionCount = int(status.collisionCount, 0);
       const hash = computeHash(data, collisionCount);
-      const cr: KubeObject = {
+      const cr: ControllerRevision = {
         apiVersion: 'apps/v1',
         kind: 'ControllerRevision',
         metadata: {
           name: `${set.metadata.name}-${hash}`,
           namespace: ns,
-          labels: { ...(((template.metadata as Obj)?.labels as Record<string, string>) ?? {}), [CONTROLLER_REVISION_HASH]: hash },
+          labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash },
           ownerReferences: [ownerReference(set)],
         },
         data,
         revision: maxRevision + 1,
       };
-      try {
-        update = await this.ctx.registry.create(this.revisionType, ns, cr);
-      } catch (e) {
-        if (e instanceof StatusError && e.reason === 'AlreadyExists') {
-          const existing = await this.ctx.registry.get(this.revisionType, ns, cr.metadata.name ?? '');
-          if (controllerOf(existing)?.uid === set.metadata.uid && canonicalJSON(existing.data) === dataJSON) update = existing;
-          else {
-            await this.ctx.registry.update(this.type, ns, set.metadata.name ?? '', { ...set, status: { ...status, collisionCount: collisionCount + 1 } }, 'status');
-            throw e;
-          }
-        } else throw e;
-      }
+      update = await createRevision(this.ctx, set, cr, () =>
+        this.ctx.update(STATEFUL_SETS, ns, set.metadata.name ?? '', { ...set, status: { replicas: 0, ...status, collisionCount: collisionCount + 1 } }, 'status'),
+      );
     }
     const all = revisions.some((r) => r.metadata.uid === update!.metadata.uid) ? revisions.map((r) => (r.metadata.uid === update!.metadata.uid ? update! : r)) : [...revisions, update];
     const current = all.find((r) => r.metadata.name === status.currentRevision) ?? update;
@@ -342,21 +328,15 @@ export class StatefulSetController implements Controller {
     return { current, update, revisions: all };
   }
 
-  private async cleanupRevisions(set: KubeObject, revisions: KubeObject[], current: KubeObject, update: KubeObject): Promise<void> {
-    const limit = int(((set.spec as Obj) ?? {}).revisionHistoryLimit, 10);
-    const live = new Set(this.ctx.cache.controlledBy(set.metadata.uid ?? '', 'pods').map(podRevision));
+  private async cleanupRevisions(set: StatefulSet, revisions: ControllerRevision[], current: ControllerRevision, update: ControllerRevision): Promise<void> {
+    const limit = int(set.spec?.revisionHistoryLimit, 10);
+    const live = new Set(this.ctx.cache.controlledBy(set.metadata.uid ?? '', PODS).map(podRevision));
     const old = revisions.filter((r) => r !== current && r !== update && !live.has(r.metadata.name));
-    for (const r of old.slice(0, Math.max(0, old.length - limit))) {
-      try {
-        await this.ctx.registry.delete(this.revisionType, r.metadata.namespace ?? '', r.metadata.name ?? '', { preconditions: { uid: r.metadata.uid } });
-      } catch (e) {
-        if (!isRace(e)) throw e;
-      }
-    }
+    await deleteRevisions(this.ctx, old.slice(0, Math.max(0, old.length - limit)));
   }
 
-  private async updateStatus(set: KubeObject, key: string, current: KubeObject, update: KubeObject, rolling: boolean, minReadyRealMs: number): Promise<void> {
-    const latest = this.ctx.cache.get(RESOURCE, set.metadata.namespace ?? '', set.metadata.name ?? '') ?? set;
+  private async updateStatus(set: StatefulSet, key: string, current: ControllerRevision, update: ControllerRevision, rolling: boolean, minReadyRealMs: number): Promise<void> {
+    const latest = this.ctx.cache.get(STATEFUL_SETS, set.metadata.namespace ?? '', set.metadata.name ?? '') ?? set;
     const pods = [...this.podsByOrdinal(latest).values()];
     const now = this.ctx.clock.now();
     let currentRevision = current.metadata.name ?? '';
@@ -367,28 +347,13 @@ export class StatefulSetController implements Controller {
       currentRevision = updateRevision;
       counts.currentReplicas = counts.updatedReplicas;
     }
-    const old = (latest.status as Obj) ?? {};
-    const status = omitZero(
+    const old: Partial<StatefulSetStatus> = latest.status ?? {};
+    const status: StatefulSetStatus = omitZero(
       { ...old, ...counts, observedGeneration: latest.metadata.generation, currentRevision, updateRevision, collisionCount: int(old.collisionCount, 0) },
       ['readyReplicas', 'currentReplicas', 'updatedReplicas', 'observedGeneration'],
     );
-    if (canonicalJSON(status) !== canonicalJSON(old)) {
-      try {
-        await this.ctx.registry.update(this.type, latest.metadata.namespace ?? '', latest.metadata.name ?? '', { ...latest, status }, 'status');
-      } catch (e) {
-        if (!isRace(e)) throw e;
-        this.queue.addAfter(key, 20);
-        return;
-      }
-    }
+    if (!(await writeStatusIfChanged(this.ctx, STATEFUL_SETS, latest, status))) return this.queue.addAfter(key, 20);
     const wait = msUntilAvailable(pods, minReadyRealMs, now);
     if (wait !== undefined) this.queue.addAfter(key, wait + 5);
   }
-}
-
-function revisionTemplate(revision: KubeObject | undefined): Obj | undefined {
-  const t = (((revision?.data as Obj | undefined)?.spec as Obj | undefined)?.template as Obj | undefined);
-  if (!t) return undefined;
-  const { $patch: _p, ...rest } = t;
-  return rest;
 }

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/types.js';
+import type { LabelSelector } from '../../api/labels.js';
+import type { Pod, ReplicaSet } from '../../api/types.js';
 import {
-  type LabelSelector,
   Expectations,
   canonicalJSON,
   computeHash,
@@ -12,8 +12,8 @@ import {
   podsToDelete,
   safeEncodeString,
   scaledValue,
-  selectorMatches,
   slowStartBatch,
+  workloadSelector,
 } from './workloads.js';
 
 const T0 = Date.parse('2025-06-01T12:00:00Z');
@@ -30,19 +30,19 @@ export interface PodSpec {
   restarts?: number;
 }
 
-export function pod(p: PodSpec): KubeObject {
+export function pod(p: PodSpec): Pod {
   return {
     metadata: { name: p.name, uid: `uid-${p.name}`, creationTimestamp: iso(T0 + (p.createdAt ?? 0) * 1000), labels: { app: 'x' } },
-    spec: p.node ? { nodeName: p.node } : {},
+    spec: p.node ? { nodeName: p.node, containers: [] } : { containers: [] },
     status: {
       phase: p.phase ?? (p.node ? 'Running' : 'Pending'),
       conditions: p.readyAt === undefined ? [{ type: 'Ready', status: 'False' }] : [{ type: 'Ready', status: 'True', lastTransitionTime: iso(T0 + p.readyAt * 1000) }],
-      containerStatuses: [{ name: 'c', restartCount: p.restarts ?? 0 }],
+      containerStatuses: [{ name: 'c', restartCount: p.restarts ?? 0, image: 'i', imageID: '', ready: p.readyAt !== undefined }],
     },
   };
 }
 
-describe('selectorMatches (metav1.LabelSelectorAsSelector)', () => {
+describe('workloadSelector (metav1.LabelSelectorAsSelector, through src/api/labels)', () => {
   const labels = { app: 'web', tier: 'front' };
   const cases: Array<[string, LabelSelector | undefined, boolean]> = [
     ['a missing selector matches nothing', undefined, false],
@@ -57,7 +57,7 @@ describe('selectorMatches (metav1.LabelSelectorAsSelector)', () => {
     ['DoesNotExist', { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] }, false],
     ['labels and expressions are ANDed', { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['back'] }] }, false],
   ];
-  for (const [story, selector, want] of cases) it(story, () => assert.equal(selectorMatches(selector, labels), want));
+  for (const [story, selector, want] of cases) it(story, () => assert.equal(workloadSelector(selector).matches(labels), want));
 });
 
 describe('scaledValue (IntOrString maxSurge / maxUnavailable)', () => {
@@ -97,7 +97,7 @@ describe('computeHash (pod-template-hash)', () => {
 
 describe('isPodAvailable (minReadySeconds)', () => {
   const p = pod({ name: 'a', node: 'n1', readyAt: 0 });
-  const cases: Array<[string, KubeObject, number, number, boolean]> = [
+  const cases: Array<[string, Pod, number, number, boolean]> = [
     ['ready and no minReadySeconds', p, 0, T0, true],
     ['ready for less than minReadySeconds', p, 10_000, T0 + 5_000, false],
     ['ready for exactly minReadySeconds', p, 10_000, T0 + 10_000, true],
@@ -176,7 +176,7 @@ describe('podsToDelete (which surplus pods go first)', () => {
 });
 
 describe('podFromTemplate (controller.GetPodFromTemplate)', () => {
-  const owner: KubeObject = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-abc', namespace: 'prod', uid: 'u1' } };
+  const owner: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-abc', namespace: 'prod', uid: 'u1' } };
   const template = { metadata: { labels: { app: 'web' }, annotations: { a: 'b' }, finalizers: ['f'] }, spec: { containers: [{ name: 'c', image: 'i' }] } };
   it('copies labels, annotations, finalizers and spec, with a controller reference', () => {
     const p = podFromTemplate(template, owner, { generateName: 'web-abc-' });

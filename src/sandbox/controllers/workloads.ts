@@ -2,86 +2,40 @@
 // label selectors, pod predicates (active / ready / available), pods from templates, template
 // hashes, the order in which surplus pods are deleted, kube's IntOrString percentages, creation
 // expectations and slow-start batches. Pure functions except Expectations and slowStartBatch.
-import type { KubeObject, OwnerReference } from '../../api/types.js';
+import { type LabelSelector, type Selector, labelSelectorFromObject } from '../../api/labels.js';
+import { controllerOf, isPodReady, podCondition, podNodeName, podPhase } from '../../api/pods.js';
+import { StatusError } from '../../api/status.js';
+import type { ControllerRevision, KubeObject, OwnerReference, Pod, PodCondition, PodTemplateSpec } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
-import { type ControllerContext, isRace } from './context.js';
+import { type ControllerContext, type ObjectRef, isRace } from './context.js';
+import { CONTROLLER_REVISIONS, PODS, type ResourceKey, isEventOf } from './kinds.js';
 
-export type Obj = Record<string, unknown>;
+// ---- label selectors ----
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
+/** Compiled selectors per stored selector object (stored objects are replaced, never mutated). */
+const compiledSelectors = new WeakMap<object, Selector>();
 
 /**
- * metav1.LabelSelectorAsSelector semantics: a missing selector matches nothing, an empty one
- * matches everything, matchLabels and matchExpressions are ANDed.
+ * A workload's spec.selector as src/api/labels compiles it (metav1.LabelSelectorAsSelector): a
+ * missing selector matches nothing, an empty one everything, matchLabels and matchExpressions
+ * are ANDed. One the engine refuses (an unknown operator, an invalid key) matches nothing, as
+ * kube's controllers then select no pods.
  */
-export function selectorMatches(selector: LabelSelector | undefined | null, labels: Record<string, string> | undefined): boolean {
-  if (!selector) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(l[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(l[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
+export function workloadSelector(selector: LabelSelector | null | undefined): Selector {
+  if (!selector) return labelSelectorFromObject(selector);
+  let s = compiledSelectors.get(selector);
+  if (!s) {
+    try {
+      s = labelSelectorFromObject(selector);
+    } catch {
+      s = labelSelectorFromObject(null);
     }
+    compiledSelectors.set(selector, s);
   }
-  return true;
-}
-
-export function isSelectorEmpty(selector: LabelSelector | undefined | null): boolean {
-  return !!selector && !Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length;
+  return s;
 }
 
 // ---- pods ----
-
-export function podPhase(pod: KubeObject): string | undefined {
-  return (pod.status as Obj | undefined)?.phase as string | undefined;
-}
-
-export function isPodTerminating(pod: KubeObject): boolean {
-  return !!pod.metadata.deletionTimestamp;
-}
-
-/** Succeeded or Failed: the pod will never run again. */
-export function isPodFinished(pod: KubeObject): boolean {
-  const phase = podPhase(pod);
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
-/** kube's controller.IsPodActive: not finished and not being deleted. */
-export function isPodActive(pod: KubeObject): boolean {
-  return !isPodFinished(pod) && !isPodTerminating(pod);
-}
-
-function readyCondition(pod: KubeObject): Obj | undefined {
-  return (((pod.status as Obj | undefined)?.conditions as Obj[]) ?? []).find((c) => c.type === 'Ready');
-}
-
-export function isPodReady(pod: KubeObject): boolean {
-  return readyCondition(pod)?.status === 'True';
-}
 
 /**
  * When controllers saw a pod become Ready, per stored pod object (objects are replaced, never
@@ -92,7 +46,7 @@ const readyObserved = new WeakMap<object, number>();
 
 /** Note the moment a pod turns Ready; carry it over to later versions of the pod. Idempotent. */
 export function observePodReadiness(e: StoreEvent, nowMs: number): void {
-  if (e.resource !== 'pods' || e.type !== 'MODIFIED' || readyObserved.has(e.object)) return;
+  if (!isEventOf(e, PODS) || e.type !== 'MODIFIED' || readyObserved.has(e.object)) return;
   const c = readyCondition(e.object);
   if (c?.status !== 'True') return;
   const pc = e.prev ? readyCondition(e.prev) : undefined;
@@ -104,8 +58,12 @@ export function observePodReadiness(e: StoreEvent, nowMs: number): void {
   readyObserved.set(e.object, nowMs);
 }
 
+function readyCondition(pod: Pod): PodCondition | undefined {
+  return podCondition(pod, 'Ready');
+}
+
 /** When the pod last became Ready (ms since the epoch), if it is ready. */
-export function podReadySince(pod: KubeObject): number | undefined {
+export function podReadySince(pod: Pod): number | undefined {
   const c = readyCondition(pod);
   if (c?.status !== 'True') return undefined;
   const t = typeof c.lastTransitionTime === 'string' ? Date.parse(c.lastTransitionTime) : NaN;
@@ -118,7 +76,7 @@ export function podReadySince(pod: KubeObject): number | undefined {
  * podutil.IsPodAvailable: ready for at least minReadySeconds. `minReadyRealMs` is
  * minReadySeconds converted to real time by the caller's clock.
  */
-export function isPodAvailable(pod: KubeObject, minReadyRealMs: number, nowMs: number): boolean {
+export function isPodAvailable(pod: Pod, minReadyRealMs: number, nowMs: number): boolean {
   if (!isPodReady(pod)) return false;
   if (minReadyRealMs <= 0) return true;
   const since = podReadySince(pod);
@@ -126,7 +84,7 @@ export function isPodAvailable(pod: KubeObject, minReadyRealMs: number, nowMs: n
 }
 
 /** Real ms until a ready but not yet available pod becomes available; undefined if none is waiting. */
-export function msUntilAvailable(pods: KubeObject[], minReadyRealMs: number, nowMs: number): number | undefined {
+export function msUntilAvailable(pods: Pod[], minReadyRealMs: number, nowMs: number): number | undefined {
   if (minReadyRealMs <= 0) return undefined;
   let soonest: number | undefined;
   for (const p of pods) {
@@ -138,15 +96,7 @@ export function msUntilAvailable(pods: KubeObject[], minReadyRealMs: number, now
   return soonest;
 }
 
-export function podNodeName(pod: KubeObject): string | undefined {
-  return ((pod.spec as Obj | undefined)?.nodeName as string | undefined) || undefined;
-}
-
-export function controllerOf(o: KubeObject): OwnerReference | undefined {
-  return o.metadata.ownerReferences?.find((r) => r.controller);
-}
-
-export function ownerReference(owner: KubeObject): OwnerReference {
+export function ownerReference(owner: ObjectRef): OwnerReference {
   return {
     apiVersion: owner.apiVersion ?? '',
     kind: owner.kind ?? '',
@@ -155,11 +105,6 @@ export function ownerReference(owner: KubeObject): OwnerReference {
     controller: true,
     blockOwnerDeletion: true,
   };
-}
-
-export function objectKey(o: KubeObject): string {
-  const ns = o.metadata.namespace ?? '';
-  return ns ? `${ns}/${o.metadata.name ?? ''}` : (o.metadata.name ?? '');
 }
 
 export function splitKey(key: string): [string, string] {
@@ -176,33 +121,93 @@ export interface PodNaming {
  * controller.GetPodFromTemplate: the template's labels, annotations and finalizers, a deep copy
  * of its spec, and a controller reference to the owner.
  */
-export function podFromTemplate(template: Obj | undefined, owner: KubeObject, naming: PodNaming): KubeObject {
-  const t = template ?? {};
-  const tmeta = (t.metadata as Obj | undefined) ?? {};
-  const metadata: KubeObject['metadata'] = {
+export function podFromTemplate(template: PodTemplateSpec | undefined, owner: ObjectRef, naming: PodNaming): Pod {
+  const tmeta = template?.metadata ?? {};
+  const metadata: Pod['metadata'] = {
     namespace: owner.metadata.namespace,
-    labels: { ...((tmeta.labels as Record<string, string>) ?? {}) },
+    labels: { ...(tmeta.labels ?? {}) },
     ownerReferences: [ownerReference(owner)],
   };
   if (naming.name) metadata.name = naming.name;
   else metadata.generateName = naming.generateName;
-  const annotations = tmeta.annotations as Record<string, string> | undefined;
+  const annotations = tmeta.annotations;
   if (annotations && Object.keys(annotations).length) metadata.annotations = { ...annotations };
-  const finalizers = tmeta.finalizers as string[] | undefined;
+  const finalizers = tmeta.finalizers;
   if (finalizers?.length) metadata.finalizers = [...finalizers];
-  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: structuredClone((t.spec as Obj) ?? {}) };
+  // (Admission requires a template spec; a missing one makes a pod admission refuses the same way.)
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: structuredClone(template?.spec ?? { containers: [] }) };
+}
+
+// ---- ControllerRevisions (DaemonSet, StatefulSet) ----
+
+/** A ControllerRevision's data: a strategic merge patch that replaces spec.template. */
+export interface RevisionData {
+  spec: { template: PodTemplateSpec & { $patch: 'replace' } };
+}
+
+export function revisionData(template: PodTemplateSpec): RevisionData {
+  return { spec: { template: { ...template, $patch: 'replace' } } };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A pod template as stored in revision data: metadata and spec, each an object if present. */
+function isPodTemplate(v: unknown): v is PodTemplateSpec & { $patch?: unknown } {
+  return isRecord(v) && (v.metadata === undefined || isRecord(v.metadata)) && (v.spec === undefined || isRecord(v.spec));
+}
+
+/** The pod template a revision holds (revisionData read back), if it holds one. */
+export function revisionTemplate(revision: ControllerRevision | undefined): PodTemplateSpec | undefined {
+  const data: unknown = revision?.data;
+  const spec = isRecord(data) ? data.spec : undefined;
+  const template = isRecord(spec) ? spec.template : undefined;
+  if (!isPodTemplate(template)) return undefined;
+  const { $patch: _p, ...rest } = template;
+  return rest;
+}
+
+/**
+ * Create a revision; when one of that name exists, take it if it is the owner's with the same
+ * data, else it is a hash collision: `collided` records it (status.collisionCount, so the next
+ * hash differs) and the AlreadyExists error is thrown for a retry.
+ */
+export async function createRevision(ctx: ControllerContext, owner: ObjectRef, revision: ControllerRevision, collided: () => Promise<unknown>): Promise<ControllerRevision> {
+  const ns = revision.metadata.namespace ?? '';
+  try {
+    return await ctx.create(CONTROLLER_REVISIONS, ns, revision);
+  } catch (e) {
+    if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+    const existing = await ctx.get(CONTROLLER_REVISIONS, ns, revision.metadata.name ?? '');
+    if (controllerOf(existing)?.uid === owner.metadata.uid && canonicalJSON(existing.data) === canonicalJSON(revision.data)) return existing;
+    await collided();
+    throw e;
+  }
+}
+
+/** Delete old revisions (each with a UID precondition); one already changed or gone is left be. */
+export async function deleteRevisions(ctx: ControllerContext, revisions: ControllerRevision[]): Promise<void> {
+  for (const r of revisions) {
+    try {
+      await ctx.delete(CONTROLLER_REVISIONS, r.metadata.namespace ?? '', r.metadata.name ?? '', { preconditions: { uid: r.metadata.uid } });
+    } catch (e) {
+      if (!isRace(e)) throw e;
+    }
+  }
 }
 
 // ---- hashing ----
 
 /** JSON with object keys sorted at every level, so equal values hash equally. */
 export function canonicalJSON(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJSON(v))).join(',')}]`;
-  const entries = Object.keys(value as Obj)
-    .filter((k) => (value as Obj)[k] !== undefined)
+  if (!isRecord(value)) return JSON.stringify(value) ?? 'null';
+  // (Keys and a default sort, no entry pairs: this runs on every pod event.)
+  const entries = Object.keys(value)
+    .filter((k) => value[k] !== undefined)
     .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJSON((value as Obj)[k])}`);
+    .map((k) => `${JSON.stringify(k)}:${canonicalJSON(value[k])}`);
   return `{${entries.join(',')}}`;
 }
 
@@ -245,7 +250,7 @@ export interface DeletionRankContext {
   relatedOnNode: Map<string, number>;
 }
 
-function phaseRank(pod: KubeObject): number {
+function phaseRank(pod: Pod): number {
   switch (podPhase(pod)) {
     case 'Pending':
       return 0;
@@ -258,24 +263,24 @@ function phaseRank(pod: KubeObject): number {
   }
 }
 
-function restarts(pod: KubeObject): number {
+function restarts(pod: Pod): number {
   let n = 0;
-  for (const c of ((pod.status as Obj | undefined)?.containerStatuses as Obj[]) ?? []) n = Math.max(n, Number(c.restartCount ?? 0));
+  for (const c of pod.status?.containerStatuses ?? []) n = Math.max(n, Number(c.restartCount ?? 0));
   return n;
 }
 
-function created(pod: KubeObject): number {
+function created(pod: Pod): number {
   const t = pod.metadata.creationTimestamp ? Date.parse(pod.metadata.creationTimestamp) : NaN;
   return Number.isFinite(t) ? t : -Infinity;
 }
 
 /** The tiers that do not depend on siblings: unscheduled, then Pending < Unknown < Running, then not ready. */
-function staticRank(pod: KubeObject): number {
+function staticRank(pod: Pod): number {
   return (podNodeName(pod) ? 100 : 0) + phaseRank(pod) * 10 + (isPodReady(pod) ? 1 : 0);
 }
 
 /** Among otherwise equal pods: ready for less time first, more restarts first, newer first. */
-function compareAge(a: KubeObject, b: KubeObject): number {
+function compareAge(a: Pod, b: Pod): number {
   if (isPodReady(a) && isPodReady(b)) {
     const sa = podReadySince(a) ?? 0;
     const sb = podReadySince(b) ?? 0;
@@ -295,7 +300,7 @@ function compareAge(a: KubeObject, b: KubeObject): number {
  * Pending before Unknown before Running; not ready before ready; pods sharing a node with more
  * of their siblings first; ready for less time first; more restarts first; newer first.
  */
-export function compareForDeletion(a: KubeObject, b: KubeObject, ctx: DeletionRankContext): number {
+export function compareForDeletion(a: Pod, b: Pod, ctx: DeletionRankContext): number {
   const ra = staticRank(a);
   const rb = staticRank(b);
   if (ra !== rb) return ra - rb;
@@ -308,7 +313,7 @@ export function compareForDeletion(a: KubeObject, b: KubeObject, ctx: DeletionRa
 }
 
 interface Ranked {
-  pod: KubeObject;
+  pod: Pod;
   node: string;
   tier: number;
   ready: number;
@@ -317,7 +322,7 @@ interface Ranked {
   name: string;
 }
 
-function rankOf(pod: KubeObject): Ranked {
+function rankOf(pod: Pod): Ranked {
   return {
     pod,
     node: podNodeName(pod) ?? '',
@@ -382,7 +387,7 @@ class Heap<T> {
  * survivors spread as evenly as the ranking allows (kube leaves that to chance among pods of a
  * similar age). O(pods log pods).
  */
-export function podsToDelete(pods: KubeObject[], count: number): KubeObject[] {
+export function podsToDelete(pods: Pod[], count: number): Pod[] {
   if (count <= 0) return [];
   const ranked = pods.map(rankOf);
   if (count >= pods.length) return ranked.sort((a, b) => a.tier - b.tier || compareRanked(a, b)).map((r) => r.pod);
@@ -394,7 +399,7 @@ export function podsToDelete(pods: KubeObject[], count: number): KubeObject[] {
     if (!t) tiers.set(r.tier, (t = []));
     t.push(r);
   }
-  const out: KubeObject[] = [];
+  const out: Pod[] = [];
   for (const tier of [...tiers.keys()].sort((a, b) => a - b)) {
     // Per node, least valuable first; then repeatedly take from the node with the most siblings.
     const byNode = new Map<string, Ranked[]>();
@@ -424,19 +429,22 @@ export function podsToDelete(pods: KubeObject[], count: number): KubeObject[] {
 // ---- IntOrString ----
 
 /**
- * intstr.GetScaledValueFromIntOrPercent: an integer as is, "N%" of total rounded up or down.
- * Throws on anything else, as kube refuses such a value.
+ * intstr.GetScaledValueFromIntOrPercent: an int as is, "N%" of total (rounded up or down), with
+ * the apimachinery error messages for anything else. Unset (a nil IntOrString) is 0.
  */
 export function scaledValue(value: unknown, total: number, roundUp: boolean): number {
   if (value === undefined || value === null) return 0;
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') return Math.trunc(value);
   if (typeof value === 'string') {
-    const m = /^(\d+)%$/.exec(value);
-    if (!m) throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
-    const v = (Number(m[1]) * total) / 100;
-    return roundUp ? Math.ceil(v) : Math.floor(v);
+    if (!value.endsWith('%')) throw new Error('invalid value for IntOrString: invalid type: string is not a percentage');
+    const digits = value.slice(0, -1);
+    if (!/^[+-]?\d+$/.test(digits)) {
+      throw new Error(`invalid value for IntOrString: invalid value ${JSON.stringify(value)}: strconv.Atoi: parsing ${JSON.stringify(digits)}: invalid syntax`);
+    }
+    const scaled = (Number(digits) * total) / 100;
+    return roundUp ? Math.ceil(scaled) : Math.floor(scaled);
   }
-  throw new Error(`invalid value for IntOrString: ${JSON.stringify(value)}`);
+  throw new Error('invalid value for IntOrString: invalid type: neither int nor percentage');
 }
 
 // ---- expectations ----
@@ -531,21 +539,7 @@ export async function slowStartBatch(count: number, initialBatchSize: number, fn
   return { successes };
 }
 
-/**
- * A condition list with `cond` set. Unchanged when the condition already has that status and
- * reason (and message, unless keepIfSameReason, kube's SetDeploymentCondition rule); the
- * lastTransitionTime survives as long as the status stays the same.
- */
-export function withCondition<T extends Obj>(conditions: T[] | undefined, cond: T, opts: { keepIfSameReason?: boolean } = {}): T[] {
-  const list = conditions ?? [];
-  const current = list.find((c) => c.type === cond.type);
-  if (current && current.status === cond.status && current.reason === cond.reason && (opts.keepIfSameReason || current.message === cond.message)) return list;
-  const next = { ...cond };
-  if (current && current.status === cond.status && current.lastTransitionTime !== undefined) (next as Obj).lastTransitionTime = current.lastTransitionTime;
-  return [...list.filter((c) => c.type !== cond.type), next];
-}
-
-export function findCondition<T extends Obj>(conditions: T[] | undefined, type: string): T | undefined {
+export function findCondition<T extends { type: string }>(conditions: T[] | undefined, type: string): T | undefined {
   return (conditions ?? []).find((c) => c.type === type);
 }
 
@@ -554,16 +548,31 @@ export function int(v: unknown, dflt: number): number {
 }
 
 /**
+ * Write a workload's status when it differs from the stored one (kube skips equal writes).
+ * False when the object changed or went meanwhile (a 409 or 404): the caller looks again later.
+ */
+export async function writeStatusIfChanged<T extends KubeObject & { status?: object }>(ctx: ControllerContext, resource: ResourceKey<T>, obj: T, status: NonNullable<T['status']>): Promise<boolean> {
+  if (canonicalJSON(status) === canonicalJSON(obj.status ?? {})) return true;
+  try {
+    await ctx.update(resource, obj.metadata.namespace ?? '', obj.metadata.name ?? '', { ...obj, status }, 'status');
+    return true;
+  } catch (e) {
+    if (!isRace(e)) throw e;
+    return false;
+  }
+}
+
+/**
  * Delete a controller's pods (each with a UID precondition), recording SuccessfulDelete events
  * and settling expectations for deletions that fail: the shared tail of the ReplicaSet,
  * DaemonSet and Job controllers. The caller has already expected the deletions.
  */
-export async function deleteControlledPods(ctx: ControllerContext, owner: KubeObject, pods: KubeObject[], expectations: Expectations, key: string, component: string): Promise<void> {
+export async function deleteControlledPods(ctx: ControllerContext, owner: ObjectRef, pods: Pod[], expectations: Expectations, key: string, component: string): Promise<void> {
   const ns = owner.metadata.namespace ?? '';
   await Promise.all(
     pods.map(async (p) => {
       try {
-        await ctx.registry.delete(ctx.pods, ns, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
+        await ctx.delete(PODS, ns, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
       } catch (e) {
         expectations.deletionObserved(key, p.metadata.uid ?? '');
         if (isRace(e)) return;

@@ -229,30 +229,3 @@ export async function discoverEtcd(client: KubeClient): Promise<EtcdDiscovery> {
   }
   return analyzeEtcdPods(relevant, nodes);
 }
-
-/** The findings as lines for a person. */
-export function renderDiscovery(d: EtcdDiscovery, context?: string): string {
-  const lines: string[] = [];
-  if (context) lines.push(`Cluster:      ${context}`);
-  lines.push(`Topology:     ${d.topology}: ${d.reason}`);
-  for (const m of d.members) {
-    lines.push(`Member:       ${m.name ?? m.pod} (pod ${m.pod} on node ${m.node}${m.image ? `, ${m.image}` : ''})`);
-    lines.push(`  endpoints:  ${m.advertiseClientURLs.join(',') || '?'}${m.listenClientURLs.length ? ` (listens on ${m.listenClientURLs.join(',')})` : ''}`);
-    lines.push(`  data dir:   ${m.dataDir ?? '?'}${m.dataHostPath && m.dataHostPath !== m.dataDir ? ` (host path ${m.dataHostPath})` : ''}`);
-    lines.push(`  certs:      --cert-file=${m.certFile ?? '?'} --key-file=${m.keyFile ?? '?'} --trusted-ca-file=${m.trustedCAFile ?? '?'}`);
-  }
-  for (const a of d.apiservers) {
-    lines.push(`API server:   ${a.pod} on ${a.node}: --etcd-servers=${a.etcdServers.join(',') || '?'}${a.certfile ? ` --etcd-certfile=${a.certfile} --etcd-keyfile=${a.keyfile ?? '?'} --etcd-cafile=${a.cafile ?? '?'}` : ''}`);
-  }
-  if (d.saveCommand) {
-    lines.push('');
-    lines.push(`Save a snapshot (on ${d.runOn}):`);
-    lines.push(`  ${d.saveCommand}`);
-    lines.push('With etcdctl:');
-    lines.push(`  ${d.etcdctlCommand}`);
-    lines.push('Members and quorum:');
-    lines.push(`  ${d.membersCommand}`);
-  }
-  for (const w of d.warnings) lines.push(`Warning: ${w}`);
-  return lines.join('\n') + '\n';
-}

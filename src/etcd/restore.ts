@@ -11,11 +11,12 @@
 // bumped and marked compacted so watchers of the old cluster must relist.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type BoltBucket, BoltError, openBolt } from './bbolt.js';
-import { BoltFileWriter, type BucketBuilder } from './boltwrite.js';
+import { BoltError } from './bolt/page.js';
+import { type BoltBucket, openBolt } from './bolt/reader.js';
+import { BoltFileWriter, type BucketBuilder } from './bolt/writer.js';
 import { type ClusterMember, type InitialCluster, MembershipError, memberJson, newInitialCluster, parseInitialCluster, verifyLocalMember } from './membership.js';
 import { idString, writeSnapFile } from './snap.js';
-import { verifySnapshotDigest } from './status.js';
+import { verifySnapshotDigest } from './digest.js';
 import { ConfChangeType, type Entry, EntryType, encodeConfChange, encodeConfState, encodeWalMetadata, writeNewWal } from './wal.js';
 
 export const RESTORE_DEFAULTS = {

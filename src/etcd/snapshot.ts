@@ -12,7 +12,8 @@ import { promises as fs, constants } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { EtcdClient, EtcdConfigError, EtcdError, formatMs, hexId, type EtcdConnectionOptions, type SnapshotResponse } from './connection.js';
-import { SHA256_SIZE, snapshotRevision, snapshotStatus, statusErrors, type SnapshotStatus } from './status.js';
+import { SHA256_SIZE } from './digest.js';
+import { snapshotRevision, snapshotStatus, statusErrors, type SnapshotStatus } from './status.js';
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 

@@ -9,8 +9,10 @@ import { clientFromFlags } from '../client.js';
 import { toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import type { EtcdConnectionOptions, EtcdFlagValues } from '../../etcd/connection.js';
-import { humanizeBytes, renderStatusSimple, renderStatusTable, snapshotStatus, statusErrors, statusJson } from '../../etcd/status.js';
-import { discoverEtcd, renderDiscovery } from '../../etcd/discover.js';
+import { snapshotStatus, statusErrors, statusJson } from '../../etcd/status.js';
+import { discoverEtcd } from '../../etcd/discover.js';
+import { humanizeBytes } from '../../etcd/humanize.js';
+import { renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from '../output/etcd.js';
 // `upkeep etcd snapshot restore` lives in its own file (etcd-restore.ts) and is added below.
 import { registerEtcdRestore } from './etcd-restore.js';
 
@@ -182,7 +184,7 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
       .addOption(new Option('--no-cluster', "ask only the given endpoints, not the members' advertised client URLs")),
   ).action(async (opts) => {
     const format = outputFormat(writeOut(opts.writeOut), globals(), ['table', 'wide', 'json', 'yaml']);
-    const { clusterReport, renderMembers } = await grpcModules();
+    const { clusterReport } = await grpcModules();
     const report = await clusterReport(await connection(opts), { cluster: opts.cluster });
     if (format === 'json') io.out(toJson(report));
     else if (format === 'yaml') io.out(toYaml(report));
@@ -197,7 +199,7 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
       .addOption(new Option('--no-cluster', "check only the given endpoints, not every member's client URL")),
   ).action(async (opts) => {
     const format = outputFormat(writeOut(opts.writeOut), globals(), ['table', 'json', 'yaml']);
-    const { healthReport, renderHealth } = await grpcModules();
+    const { healthReport } = await grpcModules();
     const report = await healthReport(await connection(opts), { cluster: opts.cluster });
     if (format === 'json') io.out(toJson(report));
     else if (format === 'yaml') io.out(toYaml(report));

@@ -45,7 +45,7 @@ export function compareDigest(file: string, dbBytes: number, actual: string): Sn
 
 /** sha256 (hex) of the first `length` bytes of a file, streamed; in a worker thread above 16 MiB. */
 export function sha256OfFile(file: string, length: number): Promise<string> {
-  if (length <= HASH_IN_THREAD_BYTES) return Promise.resolve(sha256Sync({ file, length }));
+  if (length <= HASH_IN_THREAD_BYTES) return new Promise((resolve) => resolve(sha256Sync({ file, length })));
   const job: DigestJob = { file, length };
   // The worker reads the file on its own, sequentially, so hashing runs beside the page walk.
   // (Overlapping reads with hashing measured no faster: hashing, ~1.7 GB/s, is the bound.)

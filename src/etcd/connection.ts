@@ -18,6 +18,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { IOptions as Etcd3Options } from 'etcd3';
+import { DurationError, parseDurationFlag } from '../api/duration.js';
 
 export const DEFAULT_ENDPOINT = '127.0.0.1:2379';
 export const DEFAULT_DIAL_TIMEOUT_MS = 2000;
@@ -104,26 +105,22 @@ export function connectionFromFlags(flags: EtcdFlagValues, env: NodeJS.ProcessEn
     insecureSkipTlsVerify: skip || undefined,
     user,
     password,
-    dialTimeoutMs: parseGoDuration(pick(flags.dialTimeout, 'DIAL_TIMEOUT') ?? '2s', '--dial-timeout'),
-    commandTimeoutMs: parseGoDuration(pick(flags.commandTimeout, 'COMMAND_TIMEOUT') ?? '5s', '--command-timeout'),
+    dialTimeoutMs: durationFlag(pick(flags.dialTimeout, 'DIAL_TIMEOUT') ?? '2s', '--dial-timeout'),
+    commandTimeoutMs: durationFlag(pick(flags.commandTimeout, 'COMMAND_TIMEOUT') ?? '5s', '--command-timeout'),
   };
 }
 
-/** Go's time.ParseDuration, as etcdctl reads its timeouts: "2s", "500ms", "1m30s", "0". In milliseconds. */
-export function parseGoDuration(value: string, flag: string): number {
-  const v = value.trim();
-  if (v === '0') return 0;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let at = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(v))) {
-    total += Number(m[1]) * units[m[2]];
-    at = re.lastIndex;
+/**
+ * A duration flag as etcdctl reads its timeouts (pflag's DurationVar, Go's time.ParseDuration):
+ * "2s", "500ms", "1m30s", "0"; not negative. In milliseconds; EtcdConfigError when it is not one.
+ */
+export function durationFlag(value: string, flag: string): number {
+  try {
+    return parseDurationFlag(value, flag);
+  } catch (e) {
+    if (e instanceof DurationError) throw new EtcdConfigError(`invalid value "${value}" for ${flag}: use a duration like 2s, 500ms or 1m30s`);
+    throw e;
   }
-  if (!v || at !== v.length) throw new EtcdConfigError(`invalid value "${value}" for ${flag}: use a duration like 2s, 500ms or 1m30s`);
-  return total;
 }
 
 export interface ParsedEndpoint {

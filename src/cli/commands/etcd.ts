@@ -44,9 +44,9 @@ function withConnectionFlags<Args extends unknown[], Opts extends OptionValues, 
 const grpcModules = async () => ({ ...(await import('../../etcd/connection.js')), ...(await import('../../etcd/snapshot.js')), ...(await import('../../etcd/members.js')) });
 
 async function duration(value: string, flag: string): Promise<number> {
-  const { parseGoDuration } = await import('../../etcd/connection.js');
+  const { durationFlag } = await import('../../etcd/connection.js');
   try {
-    return parseGoDuration(value, flag);
+    return durationFlag(value, flag);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -8,6 +8,7 @@
 // active alarm as unhealthy.
 import * as grpc from '@grpc/grpc-js';
 import { EtcdClient, EtcdError, hexId, parseEndpoint, type AlarmMember, type EtcdConnectionOptions, type Member, type StatusResponse } from './connection.js';
+import { errorMessage } from './errors.js';
 import { humanizeBytes } from './humanize.js';
 
 export interface EndpointStatus {
@@ -152,7 +153,7 @@ async function endpointStatus(pool: ClientPool, endpoint: string): Promise<Endpo
       tookMs: performance.now() - t0,
     };
   } catch (e) {
-    return { endpoint, ok: false, error: (e as Error).message, tookMs: performance.now() - t0 };
+    return { endpoint, ok: false, error: errorMessage(e), tookMs: performance.now() - t0 };
   }
 }
 
@@ -169,7 +170,7 @@ async function memberList(conn: EtcdConnectionOptions, pool: ClientPool): Promis
       );
       return { source: endpoint, clusterId: hexId(list.header.cluster_id), members: list.members, alarms };
     } catch (e) {
-      errors.push((e as Error).message);
+      errors.push(errorMessage(e));
     }
   }
   throw new EtcdError(`no etcd endpoint answered: ${errors.join('; ')}`, conn.endpoints.join(','));
@@ -276,7 +277,7 @@ async function endpointHealth(pool: ClientPool, endpoint: string): Promise<Endpo
     if (alarms.alarms.length) return { endpoint, health: false, tookMs: took, error: `active alarm(s): ${alarms.alarms.map((a) => `${a.alarm} on ${hexId(a.memberID)}`).join(', ')}` };
     return { endpoint, health: true, tookMs: took };
   } catch (e) {
-    return { endpoint, health: false, tookMs: performance.now() - t0, error: (e as Error).message };
+    return { endpoint, health: false, tookMs: performance.now() - t0, error: errorMessage(e) };
   }
 }
 

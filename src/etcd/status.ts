@@ -13,11 +13,10 @@
 // - version (3.6+): the storage version, key `storageVersion` of the `meta` bucket.
 // The digest is digest.ts's; the text views are the CLI's (src/cli/output/etcd.ts).
 import { statSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
 import type { BoltCheckReport, BoltVisitor } from './bolt/check.js';
 import { BoltError } from './bolt/page.js';
 import { openBolt, type BoltDB } from './bolt/reader.js';
-import { createBlockRing, startRingReader, type BlockRing } from './bolt/ring.js';
+import { createBlockRing, ringReaderDigest, startRingReader } from './bolt/ring.js';
 import { crc32c } from './crc32c.js';
 import { compareDigest, sha256OfFile, snapshotLayout, type SnapshotDigest } from './digest.js';
 import { isTombstone, mvccKey, readUint64BE } from './mvcc.js';
@@ -71,17 +70,23 @@ export async function snapshotStatus(file: string, options: StatusOptions = {}):
   if (fileSize === 0) throw new BoltError('the file is empty', file);
   const { hasDigest, dbBytes } = snapshotLayout(fileSize);
   const hashing = !options.skipHashCheck && hasDigest;
-  // Large files without a digest to check: a reader thread reads ahead, in file order, into shared
-  // blocks that the walk takes, so the walk does not spend its time in read(). With a digest the
-  // sha256 is the longer task; it runs in its own thread, reading into a small buffer it hashes
-  // while still in cache (measured faster than hashing the shared blocks: memory bandwidth).
+  // Large files: a reader thread reads the file once, in order, into shared blocks that the walk
+  // takes, and feeds them to sha256 on the way. The sha256 is the longer task, so the walk reads
+  // ahead into free blocks itself and the thread is left with hashing: the pair costs about the
+  // sha256 alone. Small files: the walk reads for itself while the digest is hashed beside it.
   const ringBlockBytes = options.ringBlockBytes ?? 1 << 20;
-  const ring = !hashing && fileSize >= 16 * ringBlockBytes ? createBlockRing(24, ringBlockBytes) : undefined;
-  const reader = ring ? startReadAhead(file, ring) : undefined;
+  const ring = fileSize >= 16 * ringBlockBytes ? createBlockRing(24, ringBlockBytes) : undefined;
+  const reader = ring ? startRingReader({ file, ring, hashLength: hashing ? dbBytes : 0 }) : undefined;
+  const sha = !hashing ? undefined : reader ? ringReaderDigest(reader) : sha256OfFile(file, dbBytes);
+  if (reader && !sha) {
+    // It only reads ahead: never wait for it, and a failure of it only means the walk reads itself.
+    reader.on('error', () => undefined);
+    reader.unref();
+  }
   const digest: Promise<SnapshotDigest> = options.skipHashCheck
     ? Promise.resolve({ state: 'skipped' })
-    : hashing
-      ? sha256OfFile(file, dbBytes).then((actual) => compareDigest(file, dbBytes, actual))
+    : sha
+      ? sha.then((actual) => compareDigest(file, dbBytes, actual))
       : Promise.resolve({ state: 'missing' });
   // Don't leave the digest's rejection unhandled while the walk runs.
   digest.catch(() => undefined);
@@ -99,7 +104,7 @@ export async function snapshotStatus(file: string, options: StatusOptions = {}):
     const check = db.check(figures);
     options.onProgress?.(db.size, db.size);
     const meta = metaFigures(db);
-    // The walk is done: let the reader thread go (it stops once it sees this).
+    // The walk is done: the reader thread stops, or only hashes what is left, once it sees this.
     db.close();
     return {
       file,
@@ -124,14 +129,6 @@ export async function snapshotStatus(file: string, options: StatusOptions = {}):
     void reader?.terminate();
     throw e;
   }
-}
-
-/** The read-ahead thread: never waited for, and a failure of it only means the walk reads itself. */
-function startReadAhead(file: string, ring: BlockRing): Worker {
-  const reader = startRingReader({ file, ring, hashLength: 0 });
-  reader.on('error', () => undefined);
-  reader.unref();
-  return reader;
 }
 
 /** etcdctl's figures, gathered as the check hands out the top-level buckets and their entries. */

@@ -45,7 +45,7 @@ import {
   type BoltMeta,
   type LeafElement,
 } from './page.js';
-import { RING_HELD_BLOCKS, RingBlocks, type BlockRing } from './ring.js';
+import { RING_HELD_BLOCKS, RingBlocks, ringWalkDone, type BlockRing } from './ring.js';
 
 export interface BoltOpenOptions {
   /** Bytes of block cache (default 32 MiB). */
@@ -107,6 +107,8 @@ export class BoltDB {
     this.maxBlocks = ring ? RING_HELD_BLOCKS : Math.max(4, Math.floor((options.cacheBytes ?? 32 << 20) / this.blockBytes));
     this.reuse = !!options.reuseBuffers || !!ring;
     if (ring) this.ring = new RingBlocks(ring, this.fileSize, (buf, position) => this.readFully(buf, position));
+    // A ring of blocks that are not whole pages is not used: the reader thread must not wait for this walk.
+    else if (options.ring) ringWalkDone(options.ring);
   }
 
   get pageSize(): number {

@@ -63,9 +63,23 @@ function slotFree(ctrl: Int32Array, slots: number, s: number, st: number, done: 
   return st === SLOT_READY && (done || Atomics.load(ctrl, 2 * s) + RING_STALE < Atomics.load(ctrl, slots * 2 + RING_MAINPOS));
 }
 
+/** Tell the reader thread the walk is done with the ring (or will not use it): every slot is its own from now on. */
+export function ringWalkDone(ring: BlockRing): void {
+  Atomics.store(new Int32Array(ring.ctrl), ring.slots * 2 + RING_DONE, 1);
+}
+
 /** Start the reader thread. It only reads ahead unless hashLength > 0; its message is the sha256 (hex) or ''. */
 export function startRingReader(data: RingReaderData): Worker {
   return new Worker(new URL('./ring-worker.js', import.meta.url), { workerData: data });
+}
+
+/** The sha256 (hex) a reader thread started with hashLength > 0 posts when it is done. */
+export function ringReaderDigest(reader: Worker): Promise<string> {
+  return new Promise((resolve, reject) => {
+    reader.once('message', (hex: string) => resolve(hex));
+    reader.once('error', reject);
+    reader.once('exit', (code) => code !== 0 && reject(new Error(`ring reader thread exited with code ${code}`)));
+  });
 }
 
 /** Whether a worker's data is a RingReaderData (what ring-worker.ts checks before it starts). */

@@ -1,13 +1,10 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { crc32c } from './crc32c.js';
 import { encodeRevision } from './mvcc.js';
 import { snapshotRevision, snapshotStatus, statusErrors, statusJson } from './status.js';
-import { assemble, branchPage, bucketValue, encodeKeyValue, leafPage, metaPage } from './testing/boltfile.js';
+import { assemble, branchPage, bucketValue, encodeKeyValue, leafPage, metaPage, scratchFiles } from './testing/boltfile.js';
 
 // An etcd-shaped db: `key` holds revisions 2 (put a), 3 (put b), 4 (delete a), 5 (put a again),
 // 6 (delete b); `meta` holds the consistent index and the finished compaction.
@@ -45,19 +42,8 @@ function withDigest(db: Buffer): Buffer {
   return Buffer.concat([db, createHash('sha256').update(db).digest()]);
 }
 
-let dir: string;
-let n = 0;
-function write(file: Buffer): string {
-  const p = path.join(dir, `snap-${n++}.db`);
-  writeFileSync(p, file);
-  return p;
-}
-
 describe('snapshot status', () => {
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-status-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = scratchFiles('upkeep-status-', 'snap');
 
   it("computes etcdctl's figures: CRC-32C over bucket names, keys and values; the last revision; every entry; the pages", async () => {
     const st = await snapshotStatus(write(withDigest(etcdDb())));

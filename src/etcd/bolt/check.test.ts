@@ -1,24 +1,10 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { openBolt } from './reader.js';
-import { sampleDb as build, type SampleLayout } from '../testing/boltfile.js';
-
-let dir: string;
-let n = 0;
-function write(file: Buffer): string {
-  const p = path.join(dir, `db-${n++}`);
-  writeFileSync(p, file);
-  return p;
-}
+import { sampleDb as build, scratchFiles, type SampleLayout } from '../testing/boltfile.js';
 
 describe('bbolt consistency check', () => {
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-bbolt-check-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = scratchFiles('upkeep-bbolt-check-');
 
   it('finds a consistent file consistent, and counts its pages', () => {
     const db = openBolt(write(build({ trailer: Buffer.alloc(32, 7) })));

@@ -7,12 +7,11 @@
 import type { BoltDB } from './reader.js';
 import {
   BUCKET_HEADER_SIZE,
-  BUCKET_LEAF_FLAG,
-  ELEMENT_SIZE,
   PAGE_BRANCH,
   PAGE_FREELIST,
   PAGE_HEADER_SIZE,
   PAGE_LEAF,
+  leafElements,
   branchChild,
   branchKey,
   branchKeyFits,
@@ -296,25 +295,18 @@ class Checker {
     this.leaf++;
     let runningMin = minKey;
     let last: Buffer | undefined;
-    // The hot loop of a status pass: elements read in place.
-    for (let i = 0; i < count; i++) {
-      const e = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
-      const eflags = p.readUInt32LE(e);
-      const k = e + p.readUInt32LE(e + 4);
-      const ksize = p.readUInt32LE(e + 8);
-      const vsize = p.readUInt32LE(e + 12);
-      if (k + ksize + vsize > p.length) {
-        this.report(`page ${id}: element ${i} runs past the end of the page ${where()}`);
-        return last;
-      }
-      const key = p.subarray(k, k + ksize);
+    const broken = leafElements(p, count, (key, value, isBucket, i) => {
       if (runningMin) this.checkLeafOrder(key, i, runningMin, id, where);
       if (maxKeyOpen && Buffer.compare(key, maxKeyOpen) >= 0) {
         this.report(`key[${i}]=(hex)${hex(key)} on leaf page ${id} needs to be < the key of the next element in the ancestor (hex)${hex(maxKeyOpen)} ${where()}`);
       }
       runningMin = key;
       last = key;
-      fn(key, p.subarray(k + ksize, k + ksize + vsize), (eflags & BUCKET_LEAF_FLAG) !== 0);
+      fn(key, value, isBucket);
+    });
+    if (broken >= 0) {
+      this.report(`page ${id}: element ${broken} runs past the end of the page ${where()}`);
+      return last;
     }
     // After the entries: a visitor may finish with this page's bytes here.
     this.visitor.page?.(pageOverflow(p) + 1);

@@ -236,21 +236,29 @@ export function leafElementFits(p: Buffer, i: number): boolean {
 }
 
 /**
- * Each element of a leaf page, in order. The hot loop of every full pass: elements are read in
- * place (no object per element). Throws BoltError on an element that runs past the page.
+ * The first `count` elements of a leaf page, in order: the hot loop of every full pass, reading
+ * elements in place (no object per element). Stops at an element that runs past the end of the
+ * page and returns its index; -1 when every element was handed out.
  */
-export function forEachLeafElement(p: Buffer, id: number, file: string, fn: BoltEntryFn): void {
-  const count = pageCount(p);
-  if (!elementsFit(p, count)) throw new BoltError(`${pageName(id)}: ${count} elements do not fit in the page`, file);
+export function leafElements(p: Buffer, count: number, fn: (key: Buffer, value: Buffer, isBucket: boolean, index: number) => void): number {
   for (let i = 0; i < count; i++) {
     const e = PAGE_HEADER_SIZE + i * ELEMENT_SIZE;
     const flags = p.readUInt32LE(e);
     const k = e + p.readUInt32LE(e + 4);
     const ksize = p.readUInt32LE(e + 8);
     const vsize = p.readUInt32LE(e + 12);
-    if (k + ksize + vsize > p.length) throw new BoltError(`${pageName(id)}: element ${i} runs past the end of the page`, file);
-    fn(p.subarray(k, k + ksize), p.subarray(k + ksize, k + ksize + vsize), (flags & BUCKET_LEAF_FLAG) !== 0);
+    if (k + ksize + vsize > p.length) return i;
+    fn(p.subarray(k, k + ksize), p.subarray(k + ksize, k + ksize + vsize), (flags & BUCKET_LEAF_FLAG) !== 0, i);
   }
+  return -1;
+}
+
+/** Each element of a leaf page (page `id`, -1 inline), in order. Throws BoltError when they do not fit in the page. */
+export function forEachLeafElement(p: Buffer, id: number, file: string, fn: BoltEntryFn): void {
+  const count = pageCount(p);
+  if (!elementsFit(p, count)) throw new BoltError(`${pageName(id)}: ${count} elements do not fit in the page`, file);
+  const broken = leafElements(p, count, fn);
+  if (broken >= 0) throw new BoltError(`${pageName(id)}: element ${broken} runs past the end of the page`, file);
 }
 
 /** A nested bucket's header (a leaf value): its root page, sequence, and its page when inline. */

@@ -1,25 +1,11 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { BoltError } from './page.js';
 import { openBolt } from './reader.js';
-import { assemble, branchPage, bucketValue, leafPage, metaPage, sampleDb as build } from '../testing/boltfile.js';
-
-let dir: string;
-let n = 0;
-function write(file: Buffer): string {
-  const p = path.join(dir, `db-${n++}`);
-  writeFileSync(p, file);
-  return p;
-}
+import { assemble, branchPage, bucketValue, leafPage, metaPage, sampleDb as build, scratchFiles } from '../testing/boltfile.js';
 
 describe('bbolt reader', () => {
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-bbolt-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const write = scratchFiles('upkeep-bbolt-');
 
   it('reads the meta page in force, buckets in order, inline buckets, overflow values and lookups', () => {
     const db = openBolt(write(build()));

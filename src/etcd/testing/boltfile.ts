@@ -1,5 +1,9 @@
 // Hand-laid bbolt files for tests: every page placed by id, so a test can build exactly the
 // layout (and exactly the damage) it is about. Not a general writer: see bolt/writer.ts for that.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before } from 'node:test';
 import { fnv1a64, BOLT_MAGIC, BOLT_VERSION, BUCKET_LEAF_FLAG, PAGE_BRANCH, PAGE_FREELIST, PAGE_LEAF, PAGE_META } from '../bolt/page.js';
 
 export const TEST_PAGE_SIZE = 4096;
@@ -196,4 +200,22 @@ export function sampleDb(l: SampleLayout = {}): Buffer {
   if (l.truncateTo !== undefined) file = file.subarray(0, l.truncateTo);
   if (l.trailer) file = Buffer.concat([file, l.trailer]);
   return file;
+}
+
+/**
+ * Files for one suite, in a directory made before it and removed after it: call inside
+ * `describe`; the function returned writes a file image and gives its path.
+ */
+export function scratchFiles(prefix: string, name = 'db'): (file: Buffer) => string {
+  let dir = '';
+  let n = 0;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return (file) => {
+    const p = path.join(dir, `${name}-${n++}`);
+    writeFileSync(p, file);
+    return p;
+  };
 }

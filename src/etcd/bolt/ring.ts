@@ -9,7 +9,6 @@
 //
 // The walk's side is RingBlocks (used by the reader, reader.ts); the thread's side is fillRing,
 // run by ring-worker.ts, which startRingReader starts.
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
@@ -230,16 +229,24 @@ export class RingBlocks {
 
 // ---- the reader thread's side ------------------------------------------------------------------
 
+/** What the reader thread feeds the first hashLength bytes to (node:crypto's sha256). */
+export interface RingHash {
+  update(data: Uint8Array): unknown;
+  digest(encoding: 'hex'): string;
+}
+
 /**
  * The reader thread's work: go through the blocks in file order, reading each into its slot
- * unless the walk already did, and feed the first hashLength bytes to sha256 (returned as hex).
- * With hashLength 0 it only reads ahead, and stops when the walk is done. Blocking: run it in a
- * worker thread (ring-worker.ts), never on the walk's thread.
+ * unless the walk already did, and feed the first hashLength bytes to `hash` (its digest, hex,
+ * is returned). With hashLength 0 it only reads ahead, and stops when the walk is done.
+ * Blocking: run it in a worker thread (ring-worker.ts), never on the walk's thread.
  */
-export function fillRing({ file, ring, hashLength }: RingReaderData): string {
+export function fillRing(data: RingReaderData, hash?: RingHash): string {
+  const { file, ring } = data;
+  const hashLength = hash ? data.hashLength : 0;
   const fd = openSync(file, 'r');
   try {
-    const filler = new RingFiller(fd, ring, hashLength, Math.floor(fstatSync(fd).size / ring.blockBytes));
+    const filler = new RingFiller(fd, ring, hashLength, Math.floor(fstatSync(fd).size / ring.blockBytes), hash);
     const last = hashLength > 0 ? Math.ceil(hashLength / ring.blockBytes) : filler.fullBlocks;
     for (let i = 0; i < last; i++) {
       if (hashLength === 0 && filler.walkDone()) break;
@@ -254,7 +261,6 @@ export function fillRing({ file, ring, hashLength }: RingReaderData): string {
 class RingFiller {
   private readonly ctrl: Int32Array;
   private readonly mem: Uint8Array;
-  private readonly hash: ReturnType<typeof createHash> | undefined;
   /** A private buffer for blocks past the last whole one, or when the walk is done with the ring. */
   private own: Buffer | undefined;
 
@@ -263,10 +269,10 @@ class RingFiller {
     private readonly ring: BlockRing,
     private readonly hashLength: number,
     readonly fullBlocks: number,
+    private readonly hash: RingHash | undefined,
   ) {
     this.ctrl = new Int32Array(ring.ctrl);
     this.mem = new Uint8Array(ring.data);
-    this.hash = hashLength > 0 ? createHash('sha256') : undefined;
   }
 
   walkDone(): boolean {

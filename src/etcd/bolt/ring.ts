@@ -40,6 +40,13 @@ const SLOT_RELEASED = 4;
 const RING_NEXT = 0;
 const RING_DONE = 1;
 const RING_MAINPOS = 2;
+/**
+ * Whether the walk may wait for the thread: set once the thread runs (a worker takes tens of ms
+ * to start; a walk that only gets read-ahead from it reads for itself until then), and from the
+ * start for a thread that hashes (the hash bounds the pass anyway, and blocks the walk reads into
+ * the thread's slots are blocks the thread only has to hash).
+ */
+const RING_AWAITED = 3;
 /** A READY block this far behind the walk is taken as not wanted (the walk reads it itself if it is). */
 const RING_STALE = 8;
 /** Blocks the walk holds at once when reading through a ring (its cache). */
@@ -69,6 +76,7 @@ export function ringWalkDone(ring: BlockRing): void {
 
 /** Start the reader thread. It only reads ahead unless hashLength > 0; its message is the sha256 (hex) or ''. */
 export function startRingReader(data: RingReaderData): Worker {
+  if (data.hashLength > 0) Atomics.store(new Int32Array(data.ring.ctrl), data.ring.slots * 2 + RING_AWAITED, 1);
   return new Worker(new URL('./ring-worker.js', import.meta.url), { workerData: data });
 }
 
@@ -179,10 +187,11 @@ export class RingBlocks {
         this.fillSlot(index, view);
         return view;
       }
-      // A little ahead of the thread (its slots are all in use): wait for it rather than read the
-      // block twice. Far ahead (the walk jumps, e.g. to the root page at the end): read it here.
-      // (Not when this walk holds a block whose slot the thread must refill on the way.)
-      if (index >= next && index < next + slots + RING_AHEAD && !this.holdsUpThread(next, index) && waits++ < RING_MAX_WAITS) {
+      // A little ahead of the running thread (its slots are all in use): wait for it rather than
+      // read the block twice. Far ahead (the walk jumps, e.g. to the root page at the end), or the
+      // thread not awaited yet: read it here. (Nor when this walk holds a block whose slot the
+      // thread must refill on the way.)
+      if (index >= next && index < next + slots + RING_AHEAD && Atomics.load(ctrl, slots * 2 + RING_AWAITED) === 1 && !this.holdsUpThread(next, index) && waits++ < RING_MAX_WAITS) {
         if (!this.wait(si, st)) return undefined;
         continue;
       }
@@ -273,6 +282,7 @@ class RingFiller {
   ) {
     this.ctrl = new Int32Array(ring.ctrl);
     this.mem = new Uint8Array(ring.data);
+    Atomics.store(this.ctrl, 2 * ring.slots + RING_AWAITED, 1);
   }
 
   walkDone(): boolean {

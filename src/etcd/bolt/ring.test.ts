@@ -75,6 +75,7 @@ describe('the read-ahead ring', () => {
       [{ file: 'f', ring, hashLength: 0 }, true],
       [{ file: 'f', ring: { ...ring, data: new ArrayBuffer(8) }, hashLength: 0 }, false],
       [{ file: 'f', ring }, false],
+      [{ file: 'f', ring: { ...ring, slots: '2' }, hashLength: 0 }, false],
       [{ file: 1, ring, hashLength: 0 }, false],
       [null, false],
     ];

@@ -93,7 +93,9 @@ export function ringReaderDigest(reader: Worker): Promise<string> {
 export function isRingReaderData(v: unknown): v is RingReaderData {
   if (typeof v !== 'object' || v === null || !('file' in v) || !('ring' in v) || !('hashLength' in v)) return false;
   const { file, ring, hashLength } = v;
-  return typeof file === 'string' && typeof hashLength === 'number' && typeof ring === 'object' && ring !== null && 'data' in ring && ring.data instanceof SharedArrayBuffer && 'ctrl' in ring && ring.ctrl instanceof SharedArrayBuffer;
+  if (typeof file !== 'string' || typeof hashLength !== 'number' || typeof ring !== 'object' || ring === null) return false;
+  if (!('data' in ring) || !('ctrl' in ring) || !('slots' in ring) || !('blockBytes' in ring) || !('walkReads' in ring)) return false;
+  return ring.data instanceof SharedArrayBuffer && ring.ctrl instanceof SharedArrayBuffer && typeof ring.slots === 'number' && typeof ring.blockBytes === 'number' && typeof ring.walkReads === 'boolean';
 }
 
 // ---- the walk's side ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ export { snapshotStatus } from './etcd/status.js';
 export { restoreSnapshot } from './etcd/restore.js';
 export { clusterReport, healthReport } from './etcd/members.js';
 export { discoverEtcd } from './etcd/discover.js';
-export { openBolt } from './etcd/bbolt.js';
+export { openBolt } from './etcd/bolt/reader.js';
 
 // The command line, for embedding
 export { main } from './cli/main.js';

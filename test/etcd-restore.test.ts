@@ -10,7 +10,7 @@ import path from 'node:path';
 import { upkeep } from './helpers/cli.js';
 import { type EtcdProcess, dumpKeys, etcdctl, freePort, startEtcd, waitHealthy } from './helpers/etcd-process.js';
 import { createEtcdClient } from '../src/etcd/connection.js';
-import { openBolt } from '../src/etcd/bbolt.js';
+import { openBolt } from '../src/etcd/bolt/reader.js';
 import { newInitialCluster } from '../src/etcd/membership.js';
 import { idString } from '../src/etcd/snap.js';
 

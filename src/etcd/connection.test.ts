@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionFromFlags, parseEndpoint, parseGoDuration, EtcdConfigError, createEtcdClient } from './connection.js';
+import { connectionFromFlags, parseEndpoint, durationFlag, EtcdConfigError, createEtcdClient } from './connection.js';
 
 describe('etcd connection flags (etcdctl compatible)', () => {
   const cases: Array<{ story: string; flags: Parameters<typeof connectionFromFlags>[0]; env: Record<string, string>; expect: Partial<ReturnType<typeof connectionFromFlags>> }> = [
@@ -35,8 +35,27 @@ describe('etcd connection flags (etcdctl compatible)', () => {
   }
 
   it('reads Go durations', () => {
-    assert.deepEqual(['2s', '500ms', '1m30s', '1h', '0', '1.5s'].map((d) => parseGoDuration(d, 'x')), [2000, 500, 90_000, 3_600_000, 0, 1500]);
+    assert.deepEqual(['2s', '500ms', '1m30s', '1h', '0', '1.5s'].map((d) => durationFlag(d, 'x')), [2000, 500, 90_000, 3_600_000, 0, 1500]);
   });
+
+  const durations: Array<[string, number | 'refused']> = [
+    ['1h2m3.5s', 3_723_500],
+    ['90s', 90_000],
+    ['250us', 0.25],
+    ['+1s', 1000], // Go's time.ParseDuration takes a sign
+    [' 3s ', 3000],
+    ['-1s', 'refused'], // a negative timeout
+    ['30', 'refused'], // etcdctl wants a unit
+    ['1d', 'refused'],
+    ['1.5 s', 'refused'],
+    ['', 'refused'],
+  ];
+  for (const [text, want] of durations) {
+    it(`reads the duration ${JSON.stringify(text)} as etcdctl does: ${want}`, () => {
+      if (want === 'refused') assert.throws(() => durationFlag(text, '--dial-timeout'), (e: unknown) => e instanceof EtcdConfigError && e.message === `invalid value "${text}" for --dial-timeout: use a duration like 2s, 500ms or 1m30s`);
+      else assert.equal(durationFlag(text, '--dial-timeout'), want);
+    });
+  }
 
   it('uses TLS for https:// and for bare host:port once certificates are given', () => {
     assert.deepEqual(parseEndpoint('https://10.0.0.5:2379', false), { address: '10.0.0.5:2379', host: '10.0.0.5', secure: true });

@@ -17,7 +17,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { IOptions as Etcd3Options } from 'etcd3';
+import type { IOptions } from 'etcd3';
+import { DurationError, parseDurationFlag } from '../api/duration.js';
+import { errnoCode, errorMessage } from './errors.js';
 
 export const DEFAULT_ENDPOINT = '127.0.0.1:2379';
 export const DEFAULT_DIAL_TIMEOUT_MS = 2000;
@@ -104,26 +106,22 @@ export function connectionFromFlags(flags: EtcdFlagValues, env: NodeJS.ProcessEn
     insecureSkipTlsVerify: skip || undefined,
     user,
     password,
-    dialTimeoutMs: parseGoDuration(pick(flags.dialTimeout, 'DIAL_TIMEOUT') ?? '2s', '--dial-timeout'),
-    commandTimeoutMs: parseGoDuration(pick(flags.commandTimeout, 'COMMAND_TIMEOUT') ?? '5s', '--command-timeout'),
+    dialTimeoutMs: durationFlag(pick(flags.dialTimeout, 'DIAL_TIMEOUT') ?? '2s', '--dial-timeout'),
+    commandTimeoutMs: durationFlag(pick(flags.commandTimeout, 'COMMAND_TIMEOUT') ?? '5s', '--command-timeout'),
   };
 }
 
-/** Go's time.ParseDuration, as etcdctl reads its timeouts: "2s", "500ms", "1m30s", "0". In milliseconds. */
-export function parseGoDuration(value: string, flag: string): number {
-  const v = value.trim();
-  if (v === '0') return 0;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let at = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(v))) {
-    total += Number(m[1]) * units[m[2]];
-    at = re.lastIndex;
+/**
+ * A duration flag as etcdctl reads its timeouts (pflag's DurationVar, Go's time.ParseDuration):
+ * "2s", "500ms", "1m30s", "0"; not negative. In milliseconds; EtcdConfigError when it is not one.
+ */
+export function durationFlag(value: string, flag: string): number {
+  try {
+    return parseDurationFlag(value, flag);
+  } catch (e) {
+    if (e instanceof DurationError) throw new EtcdConfigError(`invalid value "${value}" for ${flag}: use a duration like 2s, 500ms or 1m30s`);
+    throw e;
   }
-  if (!v || at !== v.length) throw new EtcdConfigError(`invalid value "${value}" for ${flag}: use a duration like 2s, 500ms or 1m30s`);
-  return total;
 }
 
 export interface ParsedEndpoint {
@@ -156,7 +154,7 @@ function readPem(file: string | undefined, flag: string): Buffer | null {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new EtcdConfigError(`cannot read ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new EtcdConfigError(`cannot read ${flag} ${file}: ${errnoCode(e) ?? errorMessage(e)}`);
   }
 }
 
@@ -171,7 +169,7 @@ export function channelCredentials(o: EtcdConnectionOptions, endpoint: ParsedEnd
 }
 
 /** Options for the `etcd3` package's high-level client (Etcd3), with the same TLS and auth. */
-export function etcd3Options(o: EtcdConnectionOptions): Etcd3Options {
+export function etcd3Options(o: EtcdConnectionOptions): IOptions {
   const tls = tlsConfigured(o);
   const hosts = o.endpoints.map((e) => {
     const p = parseEndpoint(e, tls);
@@ -190,13 +188,15 @@ export function etcd3Options(o: EtcdConnectionOptions): Etcd3Options {
 // ---- the gRPC services ---------------------------------------------------------------------
 
 type ServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
-type ServiceCtor = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client;
+const SERVICES: ServiceName[] = ['KV', 'Watch', 'Lease', 'Cluster', 'Maintenance', 'Auth'];
+/** One RPC: its path and its codec (encoding options below). */
+type EtcdMethod = grpc.ServiceDefinition[string];
 
-let services: Record<ServiceName, ServiceCtor> | undefined;
+let methods: Map<string, EtcdMethod> | undefined;
 
-/** etcd's services, loaded once from etcd's rpc.proto (shipped in the etcd3 package). */
-function etcdServices(): Record<ServiceName, ServiceCtor> {
-  if (services) return services;
+/** etcd's RPCs by `Service.method` (method as grpc-js names it: range, memberList), loaded once from etcd's rpc.proto (shipped in the etcd3 package). */
+function etcdMethods(): Map<string, EtcdMethod> {
+  if (methods) return methods;
   const require = createRequire(import.meta.url);
   const protoDir = path.join(path.dirname(require.resolve('etcd3/package.json')), 'proto');
   const def = protoLoader.loadSync(path.join(protoDir, 'rpc.proto'), {
@@ -207,9 +207,22 @@ function etcdServices(): Record<ServiceName, ServiceCtor> {
     oneofs: true,
     includeDirs: [protoDir],
   });
-  const pkg = grpc.loadPackageDefinition(def).etcdserverpb as unknown as Record<ServiceName, ServiceCtor>;
-  services = pkg;
-  return pkg;
+  const loaded = new Map<string, EtcdMethod>();
+  for (const service of SERVICES) {
+    const d = def[`etcdserverpb.${service}`];
+    // Messages and enums carry a `format`; a service is a map of methods.
+    if (!d || 'format' in d) throw new Error(`etcd's rpc.proto (${protoDir}) has no service etcdserverpb.${service}`);
+    const rpcs: grpc.ServiceDefinition = d;
+    for (const [name, m] of Object.entries(rpcs)) loaded.set(`${service}.${m.originalName ?? name}`, m);
+  }
+  methods = loaded;
+  return loaded;
+}
+
+function etcdMethod(service: ServiceName, method: string): EtcdMethod {
+  const m = etcdMethods().get(`${service}.${method}`);
+  if (!m) throw new Error(`etcd has no RPC ${service}.${method}`);
+  return m;
 }
 
 /**
@@ -235,18 +248,30 @@ export function canonicalEnum(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-function encodeCompares<T extends { compare?: unknown[] }>(req: T): T {
+function encodeTxn(req: TxnRequest) {
   if (!Array.isArray(req.compare)) return req;
-  const compare = req.compare.map((c) => {
-    const o = c as Record<string, unknown>;
-    return { ...o, result: enumNumber('result', o.result), target: enumNumber('target', o.target) };
-  });
-  return { ...req, compare };
+  return { ...req, compare: req.compare.map((c) => ({ ...c, result: enumNumber('result', c.result), target: enumNumber('target', c.target) })) };
 }
 
-function encodeRange<T extends object>(req: T): T {
-  const o = req as Record<string, unknown>;
-  return { ...req, sort_order: enumNumber('sort_order', o.sort_order), sort_target: enumNumber('sort_target', o.sort_target) } as T;
+function encodeRange(req: RangeRequest) {
+  return { ...req, sort_order: enumNumber('sort_order', req.sort_order), sort_target: enumNumber('sort_target', req.sort_target) };
+}
+
+function encodeWatchRequest(req: WatchRequest) {
+  const filters = req.create_request?.filters;
+  if (!req.create_request || !filters) return req;
+  return { ...req, create_request: { ...req.create_request, filters: filters.map((f) => enumNumber('filters', f)) } };
+}
+
+function decodeWatchResponse(res: WatchResponse): WatchResponse {
+  for (const e of res.events ?? []) if (typeof e.type === 'string') e.type = canonicalEnum(e.type) === 'DELETE' ? 'DELETE' : 'PUT';
+  return res;
+}
+
+const ALARMS: ReadonlyArray<AlarmMember['alarm']> = ['NONE', 'NOSPACE', 'CORRUPT'];
+
+function isAlarm(name: string): name is AlarmMember['alarm'] {
+  return ALARMS.some((a) => a === name);
 }
 
 // Message shapes (the subset upkeep uses; fields as in rpc.proto / kv.proto).
@@ -429,16 +454,28 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-type UnaryMethod = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
-type ServerStreamMethod = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
-type DuplexMethod = (md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientDuplexStream<unknown, unknown>;
+/** Channel options for every connection to etcd. */
+const CHANNEL_OPTIONS: grpc.ClientOptions = {
+  'grpc.max_receive_message_length': -1,
+  'grpc.max_send_message_length': -1,
+  // etcd's server refuses pings more often than every 5s (--grpc-keepalive-min-time).
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 6_000,
+  'grpc.use_local_subchannel_pool': 1,
+  'grpc.initial_reconnect_backoff_ms': 200,
+  // HTTP/2's default 64 KiB window makes a snapshot stream wait on round trips; etcd's server
+  // (grpc-go) sizes its windows to the bandwidth, so give the client room too.
+  'grpc-node.flow_control_window': 16 << 20,
+  'grpc.enable_channelz': 0,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+};
 
-/** A connection to one etcd endpoint, with every service on one channel. */
+/** A connection to one etcd endpoint: every service on one channel. */
 export class EtcdClient {
   readonly endpoint: string;
   readonly address: string;
   readonly options: EtcdConnectionOptions;
-  private readonly clients = new Map<ServiceName, grpc.Client>();
+  private channel: grpc.Client | undefined;
   private readonly credentials: grpc.ChannelCredentials;
   private metadata = new grpc.Metadata();
   private closed = false;
@@ -464,41 +501,21 @@ export class EtcdClient {
     return c;
   }
 
-  private client(service: ServiceName): grpc.Client {
+  private client(): grpc.Client {
     if (this.closed) throw new EtcdError(`etcd client for ${this.endpoint} is closed`, this.endpoint);
-    let c = this.clients.get(service);
-    if (!c) {
-      const Ctor = etcdServices()[service];
-      const first = this.clients.values().next().value;
-      const opts: grpc.ClientOptions = {
-        'grpc.max_receive_message_length': -1,
-        'grpc.max_send_message_length': -1,
-        // etcd's server refuses pings more often than every 5s (--grpc-keepalive-min-time).
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 6_000,
-        'grpc.use_local_subchannel_pool': 1,
-        'grpc.initial_reconnect_backoff_ms': 200,
-        // HTTP/2's default 64 KiB window makes a snapshot stream wait on round trips; etcd's server
-        // (grpc-go) sizes its windows to the bandwidth, so give the client room too.
-        'grpc-node.flow_control_window': 16 << 20,
-        'grpc.enable_channelz': 0,
-        'grpc.max_reconnect_backoff_ms': 2_000,
-        ...(first ? { channelOverride: first.getChannel() } : {}),
-      };
-      c = new Ctor(this.address, this.credentials, opts);
-      this.clients.set(service, c);
-    }
-    return c;
+    this.channel ??= new grpc.Client(this.address, this.credentials, CHANNEL_OPTIONS);
+    return this.channel;
   }
 
   private dial(): Promise<void> {
     const timeout = this.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
-    const c = this.client('Maintenance');
+    const c = this.client();
+    const status = etcdMethod('Maintenance', 'status');
     return new Promise((resolve, reject) => {
       c.waitForReady(Date.now() + (timeout || 3_600_000), (err) => {
         if (!err) return resolve();
         // waitForReady says only "deadline"; a fail-fast call tells why (refused, TLS, DNS).
-        (c as unknown as Record<string, UnaryMethod>).status({}, new grpc.Metadata(), { deadline: Date.now() + 1000 }, (e) => {
+        c.makeUnaryRequest(status.path, status.requestSerialize, status.responseDeserialize, {}, new grpc.Metadata(), { deadline: Date.now() + 1000 }, (e) => {
           const why = e ? cleanDetails(e.details) : 'not ready';
           reject(new EtcdError(`cannot connect to etcd at ${this.endpoint} within ${formatMs(timeout)} (--dial-timeout): ${why}`, this.endpoint, e?.code ?? grpc.status.UNAVAILABLE, e?.details));
         });
@@ -519,12 +536,14 @@ export class EtcdClient {
   }
 
   private unaryRaw<Res>(service: ServiceName, method: string, req: unknown, opts: CallOptions, md: grpc.Metadata): Promise<Res> {
-    const c = this.client(service) as unknown as Record<string, UnaryMethod>;
+    const m = etcdMethod(service, method);
+    const c = this.client();
     const timeout = opts.timeoutMs ?? this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      c[method].call(c, req, md, this.callOptions(opts), (err, res) => {
+      c.makeUnaryRequest<unknown, Res>(m.path, m.requestSerialize, m.responseDeserialize, req, md, this.callOptions(opts), (err, res) => {
         if (err) reject(this.translate(err, `${service}.${method}`, timeout));
-        else resolve(res as Res);
+        else if (res === undefined) reject(new EtcdError(`etcd at ${this.endpoint}: ${service}.${method}: no response`, this.endpoint));
+        else resolve(res);
       });
     });
   }
@@ -544,14 +563,20 @@ export class EtcdClient {
 
   /** A server stream (no deadline unless given). */
   serverStream<Res>(service: ServiceName, method: string, req: unknown, options: grpc.CallOptions = {}): grpc.ClientReadableStream<Res> {
-    const c = this.client(service) as unknown as Record<string, ServerStreamMethod>;
-    return c[method].call(c, req, this.metadata, options) as grpc.ClientReadableStream<Res>;
+    const m = etcdMethod(service, method);
+    return this.client().makeServerStreamRequest<unknown, Res>(m.path, m.requestSerialize, m.responseDeserialize, req, this.metadata, options);
   }
 
-  /** A bidirectional stream (no deadline unless given). */
-  duplex<Req, Res>(service: ServiceName, method: string, options: grpc.CallOptions = {}): grpc.ClientDuplexStream<Req, Res> {
-    const c = this.client(service) as unknown as Record<string, DuplexMethod>;
-    return c[method].call(c, this.metadata, options) as grpc.ClientDuplexStream<Req, Res>;
+  /** A bidirectional stream (no deadline unless given); encode and decode adapt the messages on the wire. */
+  duplex<Req, Res>(service: ServiceName, method: string, options: grpc.CallOptions = {}, encode: (req: Req) => unknown = (r) => r, decode: (res: Res) => Res = (r) => r): grpc.ClientDuplexStream<Req, Res> {
+    const m = etcdMethod(service, method);
+    return this.client().makeBidiStreamRequest<Req, Res>(
+      m.path,
+      (req) => m.requestSerialize(encode(req)),
+      (bytes) => decode(m.responseDeserialize(bytes)),
+      this.metadata,
+      options,
+    );
   }
 
   /** A gRPC error as one line that names the endpoint and what to do. */
@@ -589,7 +614,7 @@ export class EtcdClient {
     return this.unary('KV', 'deleteRange', req, opts);
   }
   txn(req: TxnRequest, opts?: CallOptions): Promise<TxnResponse> {
-    return this.unary('KV', 'txn', encodeCompares(req), opts);
+    return this.unary('KV', 'txn', encodeTxn(req), opts);
   }
   compact(req: CompactionRequest, opts?: CallOptions): Promise<{ header: ResponseHeader }> {
     return this.unary('KV', 'compact', req, opts);
@@ -604,22 +629,8 @@ export class EtcdClient {
     return this.duplex('Lease', 'leaseKeepAlive');
   }
   watch(): grpc.ClientDuplexStream<WatchRequest, WatchResponse> {
-    const call = this.duplex<WatchRequest, WatchResponse>('Watch', 'watch');
     // Requests: filter names to numbers; responses: event types back to PUT/DELETE.
-    const write = call.write.bind(call) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    (call as unknown as { write: (chunk: unknown, ...rest: unknown[]) => boolean }).write = (chunk, ...rest) => {
-      const create = (chunk as { create_request?: { filters?: unknown[] } })?.create_request;
-      if (create?.filters) create.filters = create.filters.map((f) => enumNumber('filters', f));
-      return write(chunk, ...rest);
-    };
-    const emit = call.emit.bind(call) as (event: string | symbol, ...args: unknown[]) => boolean;
-    (call as unknown as { emit: (event: string | symbol, ...args: unknown[]) => boolean }).emit = (event, ...args) => {
-      if (event === 'data') {
-        for (const e of ((args[0] as { events?: Array<{ type?: unknown }> })?.events ?? [])) if (typeof e.type === 'string') e.type = canonicalEnum(e.type);
-      }
-      return emit(event, ...args);
-    };
-    return call;
+    return this.duplex<WatchRequest, WatchResponse>('Watch', 'watch', {}, encodeWatchRequest, decodeWatchResponse);
   }
   status(opts?: CallOptions): Promise<StatusResponse> {
     return this.unary('Maintenance', 'status', {}, opts);
@@ -627,7 +638,10 @@ export class EtcdClient {
   async alarmList(opts?: CallOptions): Promise<AlarmResponse> {
     // action GET = 0, alarm NONE = 0 (numbers: see ENUM_NUMBERS).
     const res = await this.unary<AlarmResponse>('Maintenance', 'alarm', { action: 0, memberID: 0, alarm: 0 }, opts);
-    for (const a of res.alarms ?? []) a.alarm = canonicalEnum(String(a.alarm)) as typeof a.alarm;
+    for (const a of res.alarms ?? []) {
+      const name = canonicalEnum(String(a.alarm));
+      if (isAlarm(name)) a.alarm = name;
+    }
     return res;
   }
   memberList(opts?: CallOptions): Promise<MemberListResponse> {
@@ -641,8 +655,8 @@ export class EtcdClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    this.channel?.close();
+    this.channel = undefined;
   }
 }
 

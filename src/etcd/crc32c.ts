@@ -8,7 +8,8 @@ type Crc = (data: Uint8Array, crc?: number) => number;
 
 const native: Crc | undefined = (() => {
   try {
-    const mod = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: (input: Uint8Array, initial?: number) => number };
+    // Loaded at run time: the native binary may not exist for this platform.
+    const mod: { crc32c: (input: Uint8Array, initial?: number) => number } = createRequire(import.meta.url)('@node-rs/crc32');
     // Prove it before trusting it: the standard check value.
     return mod.crc32c(Buffer.from('123456789')) === 0xe3069283 ? (d, c = 0) => mod.crc32c(d, c) : undefined;
   } catch {

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../api/types.js';
+import type { Node, Pod } from '../api/types.js';
 import { analyzeEtcdPods, parseFlags } from './discover.js';
 
-function pod(name: string, component: string, node: string, command: string[], volumes: Array<[string, string, string]> = []): KubeObject {
+function pod(name: string, component: string, node: string, command: string[], volumes: Array<[string, string, string]> = []): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -78,7 +78,7 @@ describe('etcd discovery from kube-system pods', () => {
   });
 
   it("stacked on the node's own address counts as stacked, not external", () => {
-    const node: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'cp1' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] } };
+    const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'cp1' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] } };
     const d = analyzeEtcdPods([etcdPod('cp1', '10.0.0.1'), apiPod('cp1', 'https://10.0.0.1:2379')], [node]);
     assert.equal(d.topology, 'stacked');
   });

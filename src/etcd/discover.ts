@@ -3,7 +3,8 @@
 // component=etcd, beside the API server; external etcd runs elsewhere, and the API server's
 // --etcd-servers points at it. The pods' flags say the endpoints, the data dir and the
 // certificates (paths on the control-plane node), from which the save command follows.
-import type { KubeObject } from '../api/types.js';
+import { podNodeName } from '../api/pods.js';
+import type { Container, Node, Pod } from '../api/types.js';
 import type { KubeClient } from '../kube/index.js';
 
 export interface EtcdMemberPod {
@@ -53,8 +54,6 @@ export interface EtcdDiscovery {
   warnings: string[];
 }
 
-type Obj = Record<string, unknown>;
-
 /** `--flag=value` and `--flag value` from a container's command and args; the last one wins. */
 export function parseFlags(argv: string[]): Map<string, string> {
   const flags = new Map<string, string>();
@@ -69,13 +68,13 @@ export function parseFlags(argv: string[]): Map<string, string> {
   return flags;
 }
 
-function container(pod: KubeObject, name: string): Obj | undefined {
-  const cs = ((pod.spec as Obj | undefined)?.containers as Obj[] | undefined) ?? [];
+function container(pod: Pod, name: string): Container | undefined {
+  const cs = pod.spec?.containers ?? [];
   return cs.find((c) => c.name === name) ?? cs[0];
 }
 
-function argv(c: Obj | undefined): string[] {
-  return [...(((c?.command as string[]) ?? []) as string[]), ...(((c?.args as string[]) ?? []) as string[])].map(String);
+function argv(c: Container | undefined): string[] {
+  return [...(c?.command ?? []), ...(c?.args ?? [])].map(String);
 }
 
 function list(v: string | undefined): string[] {
@@ -86,17 +85,16 @@ function list(v: string | undefined): string[] {
 }
 
 /** The host path of the volume mounted at `mountPath`. */
-function hostPathFor(pod: KubeObject, c: Obj | undefined, mountPath: string | undefined): string | undefined {
+function hostPathFor(pod: Pod, c: Container | undefined, mountPath: string | undefined): string | undefined {
   if (!mountPath) return undefined;
-  const mounts = (c?.volumeMounts as Obj[] | undefined) ?? [];
-  const volumes = ((pod.spec as Obj | undefined)?.volumes as Obj[] | undefined) ?? [];
+  const mounts = c?.volumeMounts ?? [];
+  const volumes = pod.spec?.volumes ?? [];
   // The longest mount path that contains the directory.
   const mount = mounts
     .filter((m) => mountPath === m.mountPath || mountPath.startsWith(String(m.mountPath).replace(/\/$/, '') + '/'))
     .sort((a, b) => String(b.mountPath).length - String(a.mountPath).length)[0];
   if (!mount) return undefined;
-  const vol = volumes.find((v) => v.name === mount.name);
-  const host = (vol?.hostPath as Obj | undefined)?.path;
+  const host = volumes.find((v) => v.name === mount.name)?.hostPath?.path;
   if (typeof host !== 'string') return undefined;
   return host.replace(/\/$/, '') + mountPath.slice(String(mount.mountPath).replace(/\/$/, '').length);
 }
@@ -110,54 +108,50 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-/** What the pods in kube-system say about etcd (pure: pods in, findings out). */
-export function analyzeEtcdPods(pods: KubeObject[], nodes: KubeObject[] = []): EtcdDiscovery {
-  const warnings: string[] = [];
-  const label = (p: KubeObject) => p.metadata.labels?.component ?? '';
-  const named = (p: KubeObject, prefix: string) => (p.metadata.name ?? '').startsWith(prefix);
-  const etcdPods = pods.filter((p) => label(p) === 'etcd' || (!label(p) && named(p, 'etcd-')));
-  const apiPods = pods.filter((p) => label(p) === 'kube-apiserver' || (!label(p) && named(p, 'kube-apiserver-')));
-  const nodeName = (p: KubeObject) => String((p.spec as Obj | undefined)?.nodeName ?? '');
+/** Pods of a control-plane component: by their `component` label, or by name when unlabelled. */
+function componentPods(pods: Pod[], component: string): Pod[] {
+  const label = (p: Pod) => p.metadata.labels?.component ?? '';
+  return pods.filter((p) => label(p) === component || (!label(p) && (p.metadata.name ?? '').startsWith(`${component}-`)));
+}
 
-  const members: EtcdMemberPod[] = etcdPods.map((p) => {
-    const c = container(p, 'etcd');
-    const f = parseFlags(argv(c));
-    const dataDir = f.get('data-dir');
-    return {
-      pod: p.metadata.name ?? '',
-      node: nodeName(p),
-      name: f.get('name'),
-      image: c?.image as string | undefined,
-      advertiseClientURLs: list(f.get('advertise-client-urls')),
-      listenClientURLs: list(f.get('listen-client-urls')),
-      dataDir,
-      dataHostPath: hostPathFor(p, c, dataDir) ?? dataDir,
-      certFile: f.get('cert-file'),
-      keyFile: f.get('key-file'),
-      trustedCAFile: f.get('trusted-ca-file'),
-      clientCertAuth: f.get('client-cert-auth') === 'true',
-      initialCluster: f.get('initial-cluster'),
-    };
-  });
-  const apiservers: ApiServerEtcd[] = apiPods.map((p) => {
-    const f = parseFlags(argv(container(p, 'kube-apiserver')));
-    return {
-      pod: p.metadata.name ?? '',
-      node: nodeName(p),
-      etcdServers: list(f.get('etcd-servers')),
-      cafile: f.get('etcd-cafile'),
-      certfile: f.get('etcd-certfile'),
-      keyfile: f.get('etcd-keyfile'),
-      prefix: f.get('etcd-prefix') ?? '/registry',
-    };
-  });
+function memberPod(p: Pod): EtcdMemberPod {
+  const c = container(p, 'etcd');
+  const f = parseFlags(argv(c));
+  const dataDir = f.get('data-dir');
+  return {
+    pod: p.metadata.name ?? '',
+    node: podNodeName(p) ?? '',
+    name: f.get('name'),
+    image: c?.image,
+    advertiseClientURLs: list(f.get('advertise-client-urls')),
+    listenClientURLs: list(f.get('listen-client-urls')),
+    dataDir,
+    dataHostPath: hostPathFor(p, c, dataDir) ?? dataDir,
+    certFile: f.get('cert-file'),
+    keyFile: f.get('key-file'),
+    trustedCAFile: f.get('trusted-ca-file'),
+    clientCertAuth: f.get('client-cert-auth') === 'true',
+    initialCluster: f.get('initial-cluster'),
+  };
+}
 
-  // Hosts that belong to the etcd pods: their URLs and their nodes' addresses.
+function apiserverPod(p: Pod): ApiServerEtcd {
+  const f = parseFlags(argv(container(p, 'kube-apiserver')));
+  return {
+    pod: p.metadata.name ?? '',
+    node: podNodeName(p) ?? '',
+    etcdServers: list(f.get('etcd-servers')),
+    cafile: f.get('etcd-cafile'),
+    certfile: f.get('etcd-certfile'),
+    keyfile: f.get('etcd-keyfile'),
+    prefix: f.get('etcd-prefix') ?? '/registry',
+  };
+}
+
+/** Stacked or external, and why: the API server's --etcd-servers against the hosts of the etcd pods (their URLs and their nodes' addresses). */
+function topologyOf(members: EtcdMemberPod[], apiservers: ApiServerEtcd[], nodes: Node[], warnings: string[]): Pick<EtcdDiscovery, 'topology' | 'reason'> {
   const nodeAddrs = new Map<string, string[]>();
-  for (const n of nodes) {
-    const addrs = (((n.status as Obj | undefined)?.addresses as Obj[] | undefined) ?? []).map((a) => String(a.address));
-    nodeAddrs.set(n.metadata.name ?? '', [n.metadata.name ?? '', ...addrs]);
-  }
+  for (const n of nodes) nodeAddrs.set(n.metadata.name ?? '', [n.metadata.name ?? '', ...(n.status?.addresses ?? []).map((a) => String(a.address))]);
   const etcdHosts = new Set<string>();
   for (const m of members) {
     for (const u of [...m.advertiseClientURLs, ...m.listenClientURLs]) etcdHosts.add(hostOf(u));
@@ -165,25 +159,28 @@ export function analyzeEtcdPods(pods: KubeObject[], nodes: KubeObject[] = []): E
   }
   const servers = [...new Set(apiservers.flatMap((a) => a.etcdServers))];
   const foreign = servers.filter((s) => !isLoopback(hostOf(s)) && !etcdHosts.has(hostOf(s)));
-
-  let topology: EtcdDiscovery['topology'];
-  let reason: string;
+  const podNames = members.map((m) => m.pod).join(', ');
   if (members.length && !foreign.length) {
-    topology = 'stacked';
-    reason = `etcd runs as ${members.length === 1 ? 'a static pod' : `${members.length} static pods`} in kube-system (${members.map((m) => m.pod).join(', ')})${servers.length ? ` and the API server uses it (--etcd-servers=${servers.join(',')})` : ''}`;
-  } else if (servers.length && foreign.length) {
-    topology = 'external';
-    reason = `the API server's --etcd-servers points outside the cluster's etcd pods: ${foreign.join(',')}`;
-    if (members.length) warnings.push(`etcd pods run in kube-system (${members.map((m) => m.pod).join(', ')}) but the API server does not use them`);
-  } else if (members.length) {
-    topology = 'stacked';
-    reason = `etcd runs as static pods in kube-system (${members.map((m) => m.pod).join(', ')}); no kube-apiserver pod was found to confirm it uses them`;
-  } else {
-    topology = 'unknown';
-    reason = 'no etcd or kube-apiserver pods in kube-system: a managed control plane (EKS, GKE, AKS...) keeps etcd out of reach, or the control plane runs outside the cluster (systemd units); look for --etcd-servers in the kube-apiserver unit';
+    return {
+      topology: 'stacked',
+      reason: `etcd runs as ${members.length === 1 ? 'a static pod' : `${members.length} static pods`} in kube-system (${podNames})${servers.length ? ` and the API server uses it (--etcd-servers=${servers.join(',')})` : ''}`,
+    };
   }
+  if (servers.length && foreign.length) {
+    if (members.length) warnings.push(`etcd pods run in kube-system (${podNames}) but the API server does not use them`);
+    return { topology: 'external', reason: `the API server's --etcd-servers points outside the cluster's etcd pods: ${foreign.join(',')}` };
+  }
+  if (members.length) return { topology: 'stacked', reason: `etcd runs as static pods in kube-system (${podNames}); no kube-apiserver pod was found to confirm it uses them` };
+  return {
+    topology: 'unknown',
+    reason: 'no etcd or kube-apiserver pods in kube-system: a managed control plane (EKS, GKE, AKS...) keeps etcd out of reach, or the control plane runs outside the cluster (systemd units); look for --etcd-servers in the kube-apiserver unit',
+  };
+}
 
-  // Endpoints and certificates, from where the commands would run: a control-plane node.
+type Commands = Pick<EtcdDiscovery, 'endpoints' | 'cacert' | 'cert' | 'key' | 'runOn' | 'saveCommand' | 'etcdctlCommand' | 'membersCommand'>;
+
+/** Endpoints, certificates and commands, from where the commands would run: a control-plane node. */
+function commandsFor(topology: EtcdDiscovery['topology'], members: EtcdMemberPod[], apiservers: ApiServerEtcd[]): Commands {
   const api = apiservers.find((a) => a.etcdServers.length);
   const first = members[0];
   let endpoints: string[] = [];
@@ -201,58 +198,45 @@ export function analyzeEtcdPods(pods: KubeObject[], nodes: KubeObject[] = []): E
   const cacert = api?.cafile ?? first?.trustedCAFile;
   const cert = api?.certfile ?? first?.certFile;
   const key = api?.keyfile ?? first?.keyFile;
+  if (!endpoints.length) return { endpoints, cacert, cert, key, runOn };
+  const tls = [cacert && `--cacert=${cacert}`, cert && `--cert=${cert}`, key && `--key=${key}`].filter(Boolean).join(' ');
+  const file = `/var/backups/etcd-snapshot-$(date +%Y%m%d-%H%M%S).db`;
+  return {
+    endpoints,
+    cacert,
+    cert,
+    key,
+    runOn,
+    saveCommand: `upkeep etcd snapshot save ${file} --endpoints=${endpoints[0]}${tls ? ' ' + tls : ''}`,
+    etcdctlCommand: `ETCDCTL_API=3 etcdctl --endpoints=${endpoints[0]}${tls ? ' ' + tls : ''} snapshot save ${file}`,
+    membersCommand: `upkeep etcd members --endpoints=${endpoints.join(',')}${tls ? ' ' + tls : ''}`,
+  };
+}
+
+/** What the pods in kube-system say about etcd (pure: pods in, findings out). */
+export function analyzeEtcdPods(pods: Pod[], nodes: Node[] = []): EtcdDiscovery {
+  const warnings: string[] = [];
+  const members = componentPods(pods, 'etcd').map(memberPod);
+  const apiservers = componentPods(pods, 'kube-apiserver').map(apiserverPod);
+  const { topology, reason } = topologyOf(members, apiservers, nodes, warnings);
+  const commands = commandsFor(topology, members, apiservers);
+  const first = members[0];
+  const api = apiservers.find((a) => a.etcdServers.length);
   if (first && !first.clientCertAuth && !api?.certfile) warnings.push(`etcd member ${first.pod} does not require client certificates (--client-cert-auth is off)`);
   if (members.length > 1 && members.length % 2 === 0) warnings.push(`${members.length} etcd pods: an even number of members survives no more failures than ${members.length - 1}; use an odd number`);
-
-  let saveCommand: string | undefined;
-  let etcdctlCommand: string | undefined;
-  let membersCommand: string | undefined;
-  if (endpoints.length) {
-    const tls = [cacert && `--cacert=${cacert}`, cert && `--cert=${cert}`, key && `--key=${key}`].filter(Boolean).join(' ');
-    const file = `/var/backups/etcd-snapshot-$(date +%Y%m%d-%H%M%S).db`;
-    saveCommand = `upkeep etcd snapshot save ${file} --endpoints=${endpoints[0]}${tls ? ' ' + tls : ''}`;
-    etcdctlCommand = `ETCDCTL_API=3 etcdctl --endpoints=${endpoints[0]}${tls ? ' ' + tls : ''} snapshot save ${file}`;
-    membersCommand = `upkeep etcd members --endpoints=${endpoints.join(',')}${tls ? ' ' + tls : ''}`;
-  }
+  const { endpoints, cacert, cert, key, runOn, saveCommand, etcdctlCommand, membersCommand } = commands;
   return { topology, reason, members, apiservers, endpoints, cacert, cert, key, runOn, saveCommand, etcdctlCommand, membersCommand, warnings };
 }
 
 /** Read the kube-system pods (and nodes, for their addresses) and analyse them. */
 export async function discoverEtcd(client: KubeClient): Promise<EtcdDiscovery> {
-  const pods = await client.list({ version: 'v1', resource: 'pods', namespace: 'kube-system' });
+  const pods = await client.list<Pod>({ version: 'v1', resource: 'pods', namespace: 'kube-system' });
   const relevant = pods.items.filter((p) => ['etcd', 'kube-apiserver'].includes(p.metadata.labels?.component ?? '') || /^(etcd|kube-apiserver)-/.test(p.metadata.name ?? ''));
-  let nodes: KubeObject[] = [];
+  let nodes: Node[] = [];
   try {
-    nodes = (await client.list({ version: 'v1', resource: 'nodes' })).items;
+    nodes = (await client.list<Node>({ version: 'v1', resource: 'nodes' })).items;
   } catch {
     // Listing nodes may be forbidden; node addresses only refine the stacked/external call.
   }
   return analyzeEtcdPods(relevant, nodes);
-}
-
-/** The findings as lines for a person. */
-export function renderDiscovery(d: EtcdDiscovery, context?: string): string {
-  const lines: string[] = [];
-  if (context) lines.push(`Cluster:      ${context}`);
-  lines.push(`Topology:     ${d.topology}: ${d.reason}`);
-  for (const m of d.members) {
-    lines.push(`Member:       ${m.name ?? m.pod} (pod ${m.pod} on node ${m.node}${m.image ? `, ${m.image}` : ''})`);
-    lines.push(`  endpoints:  ${m.advertiseClientURLs.join(',') || '?'}${m.listenClientURLs.length ? ` (listens on ${m.listenClientURLs.join(',')})` : ''}`);
-    lines.push(`  data dir:   ${m.dataDir ?? '?'}${m.dataHostPath && m.dataHostPath !== m.dataDir ? ` (host path ${m.dataHostPath})` : ''}`);
-    lines.push(`  certs:      --cert-file=${m.certFile ?? '?'} --key-file=${m.keyFile ?? '?'} --trusted-ca-file=${m.trustedCAFile ?? '?'}`);
-  }
-  for (const a of d.apiservers) {
-    lines.push(`API server:   ${a.pod} on ${a.node}: --etcd-servers=${a.etcdServers.join(',') || '?'}${a.certfile ? ` --etcd-certfile=${a.certfile} --etcd-keyfile=${a.keyfile ?? '?'} --etcd-cafile=${a.cafile ?? '?'}` : ''}`);
-  }
-  if (d.saveCommand) {
-    lines.push('');
-    lines.push(`Save a snapshot (on ${d.runOn}):`);
-    lines.push(`  ${d.saveCommand}`);
-    lines.push('With etcdctl:');
-    lines.push(`  ${d.etcdctlCommand}`);
-    lines.push('Members and quorum:');
-    lines.push(`  ${d.membersCommand}`);
-  }
-  for (const w of d.warnings) lines.push(`Warning: ${w}`);
-  return lines.join('\n') + '\n';
 }

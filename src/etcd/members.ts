@@ -8,7 +8,8 @@
 // active alarm as unhealthy.
 import * as grpc from '@grpc/grpc-js';
 import { EtcdClient, EtcdError, hexId, parseEndpoint, type AlarmMember, type EtcdConnectionOptions, type Member, type StatusResponse } from './connection.js';
-import { humanizeBytes } from './status.js';
+import { errorMessage } from './errors.js';
+import { humanizeBytes } from './humanize.js';
 
 export interface EndpointStatus {
   endpoint: string;
@@ -152,7 +153,7 @@ async function endpointStatus(pool: ClientPool, endpoint: string): Promise<Endpo
       tookMs: performance.now() - t0,
     };
   } catch (e) {
-    return { endpoint, ok: false, error: (e as Error).message, tookMs: performance.now() - t0 };
+    return { endpoint, ok: false, error: errorMessage(e), tookMs: performance.now() - t0 };
   }
 }
 
@@ -169,7 +170,7 @@ async function memberList(conn: EtcdConnectionOptions, pool: ClientPool): Promis
       );
       return { source: endpoint, clusterId: hexId(list.header.cluster_id), members: list.members, alarms };
     } catch (e) {
-      errors.push((e as Error).message);
+      errors.push(errorMessage(e));
     }
   }
   throw new EtcdError(`no etcd endpoint answered: ${errors.join('; ')}`, conn.endpoints.join(','));
@@ -276,7 +277,7 @@ async function endpointHealth(pool: ClientPool, endpoint: string): Promise<Endpo
     if (alarms.alarms.length) return { endpoint, health: false, tookMs: took, error: `active alarm(s): ${alarms.alarms.map((a) => `${a.alarm} on ${hexId(a.memberID)}`).join(', ')}` };
     return { endpoint, health: true, tookMs: took };
   } catch (e) {
-    return { endpoint, health: false, tookMs: performance.now() - t0, error: (e as Error).message };
+    return { endpoint, health: false, tookMs: performance.now() - t0, error: errorMessage(e) };
   }
 }
 
@@ -309,68 +310,4 @@ async function buildHealthReport(conn: EtcdConnectionOptions, pool: ClientPool, 
   const endpoints = await Promise.all([...targets].map((e) => endpointHealth(pool, e)));
   const healthy = endpoints.every((e) => e.health) && (!cluster || cluster.quorum.hasQuorum);
   return { endpoints, cluster, healthy };
-}
-
-// ---- output ----------------------------------------------------------------------------------
-
-function quorumLine(q: QuorumInfo): string {
-  if (!q.hasQuorum) return `quorum LOST: ${q.reachableVoters} of ${q.voters} voting members answer, ${q.quorum} needed`;
-  return `${q.voters} voting member(s), quorum ${q.quorum}: survives ${q.faultTolerance} failure(s)${q.reachableVoters < q.voters ? `; ${q.reachableVoters} answer now, so ${q.remainingTolerance} more` : ''}`;
-}
-
-/** Members as a table, then the quorum line and warnings. */
-export function renderMembers(r: ClusterReport, wide = false): string {
-  const headers = ['ID', 'NAME', 'STATUS', 'LEADER', 'VERSION', 'DB SIZE', 'IN USE', 'RAFT TERM', 'RAFT INDEX', 'APPLIED', 'ALARMS', 'CLIENT URLS'];
-  if (wide) headers.push('PEER URLS', 'ASKED');
-  const rows = r.members.map((m) => {
-    const s = m.status;
-    const state = !m.started ? 'unstarted' : s?.ok ? (m.isLearner ? 'learner' : 'started') : 'unreachable';
-    const row = [
-      m.id,
-      m.name || '-',
-      state,
-      m.isLeader ? '*' : '',
-      s?.ok ? (s.version ?? '') : '',
-      s?.ok && s.dbSize !== undefined ? humanizeBytes(s.dbSize) : '',
-      s?.ok && s.dbSizeInUse !== undefined ? humanizeBytes(s.dbSizeInUse) : '',
-      s?.ok ? String(s.raftTerm) : '',
-      s?.ok ? String(s.raftIndex) : '',
-      s?.ok && s.raftAppliedIndex !== undefined ? String(s.raftAppliedIndex) : '',
-      m.alarms.join(',') || '-',
-      m.clientURLs.join(','),
-    ];
-    if (wide) row.push(m.peerURLs.join(','), s?.endpoint ?? '');
-    return row;
-  });
-  let out = table(headers, rows);
-  out += `\ncluster ${r.clusterId ?? '?'}: ${quorumLine(r.quorum)}\n`;
-  for (const m of r.members) if (m.status && !m.status.ok) out += `member ${m.name || m.id} (${m.status.endpoint}): ${m.status.error}\n`;
-  for (const w of r.warnings) out += `Warning: ${w}\n`;
-  return out;
-}
-
-/** etcdctl's lines, then the quorum line. */
-export function renderHealth(h: HealthReport): string {
-  let out = '';
-  for (const e of h.endpoints) {
-    out += e.health
-      ? `${e.endpoint} is healthy: successfully committed proposal: took = ${e.tookMs.toFixed(1)}ms\n`
-      : `${e.endpoint} is unhealthy: failed to commit proposal: ${e.error}\n`;
-  }
-  if (h.cluster) {
-    out += `cluster ${h.cluster.clusterId ?? '?'}: ${quorumLine(h.cluster.quorum)}\n`;
-    for (const w of h.cluster.warnings) out += `Warning: ${w}\n`;
-  }
-  return out;
-}
-
-/** kubectl-style columns: three spaces apart, headers in capitals. */
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
-      .join('   ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }

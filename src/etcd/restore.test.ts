@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openBolt } from './bbolt.js';
-import { BoltFileWriter } from './boltwrite.js';
+import { openBolt } from './bolt/reader.js';
+import { BoltFileWriter } from './bolt/writer.js';
 import { newInitialCluster } from './membership.js';
 import { revisionBytes, rewriteDb } from './restore.js';
 

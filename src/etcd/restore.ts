@@ -11,11 +11,13 @@
 // bumped and marked compacted so watchers of the old cluster must relist.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type BoltBucket, BoltError, openBolt } from './bbolt.js';
-import { BoltFileWriter, type BucketBuilder } from './boltwrite.js';
+import { BoltError } from './bolt/page.js';
+import { type BoltBucket, openBolt } from './bolt/reader.js';
+import { BoltFileWriter, type BucketBuilder } from './bolt/writer.js';
 import { type ClusterMember, type InitialCluster, MembershipError, memberJson, newInitialCluster, parseInitialCluster, verifyLocalMember } from './membership.js';
+import { errnoCode, errorMessage } from './errors.js';
 import { idString, writeSnapFile } from './snap.js';
-import { verifySnapshotDigest } from './status.js';
+import { verifySnapshotDigest } from './digest.js';
 import { ConfChangeType, type Entry, EntryType, encodeConfChange, encodeConfState, encodeWalMetadata, writeNewWal } from './wal.js';
 
 export const RESTORE_DEFAULTS = {
@@ -79,7 +81,7 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
   try {
     return (await fs.readdir(dir)).length === 0;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     if (code === 'ENOENT') return true;
     if (code === 'ENOTDIR') return false;
     throw e;
@@ -215,8 +217,8 @@ export function rewriteDb(source: string, target: string, r: DbRewrite): DbRewri
   }
 }
 
-/** Restores a snapshot into a new member data directory. Throws RestoreError with one line. */
-export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResult> {
+/** The options with etcdutl's defaults, checked, and the new cluster they describe. */
+function restorePlan(opts: RestoreOptions): { name: string; bump: bigint; cluster: InitialCluster; self: ClusterMember } {
   const name = opts.name ?? RESTORE_DEFAULTS.name;
   const initialCluster = opts.initialCluster ?? RESTORE_DEFAULTS.initialCluster;
   const token = opts.initialClusterToken ?? RESTORE_DEFAULTS.initialClusterToken;
@@ -235,27 +237,38 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     throw e;
   }
   const self = cluster.members.find((m) => m.name === name)!;
+  return { name, bump, cluster, self };
+}
 
+/** The snapshot is a file whose digest checks out (or --skip-hash-check); whether a digest was checked. */
+async function checkSnapshotFile(opts: RestoreOptions): Promise<boolean> {
+  let stat;
+  try {
+    stat = await fs.stat(opts.snapshotPath);
+  } catch (e) {
+    throw new RestoreError(`cannot read snapshot ${opts.snapshotPath}: ${errnoCode(e) === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
+  }
+  if (!stat.isFile()) throw new RestoreError(`snapshot ${opts.snapshotPath} is not a file`);
+  // Size tells whether a digest is there (db pages are multiples of 512, the digest is 32 bytes).
+  // With --skip-hash-check etcd does not hash at all; neither do we.
+  if (opts.skipHashCheck) return false;
+  const hash = await verifySnapshotDigest(opts.snapshotPath);
+  if (hash.state === 'missing') throw new RestoreError('snapshot missing hash but --skip-hash-check=false');
+  if (hash.state === 'mismatch') {
+    throw new RestoreError(`snapshot ${opts.snapshotPath} is corrupt: expected sha256 ${hash.expected}, got ${hash.actual} (--skip-hash-check restores it anyway)`);
+  }
+  return hash.state === 'ok';
+}
+
+/** Restores a snapshot into a new member data directory. Throws RestoreError with one line. */
+export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResult> {
+  const { name, bump, cluster, self } = restorePlan(opts);
   const dataDir = opts.dataDir ?? `${name}.etcd`;
   if (!(await isEmptyOrMissing(dataDir))) throw new RestoreError(`data-dir "${dataDir}" not empty or could not be read`);
   const walDir = opts.walDir ?? path.join(dataDir, 'member', 'wal');
   if (opts.walDir && (await exists(opts.walDir))) throw new RestoreError(`wal-dir "${opts.walDir}" exists`);
   const snapDir = path.join(dataDir, 'member', 'snap');
-
-  let stat;
-  try {
-    stat = await fs.stat(opts.snapshotPath);
-  } catch (e) {
-    throw new RestoreError(`cannot read snapshot ${opts.snapshotPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  if (!stat.isFile()) throw new RestoreError(`snapshot ${opts.snapshotPath} is not a file`);
-  // Size tells whether a digest is there (db pages are multiples of 512, the digest is 32 bytes).
-  // With --skip-hash-check etcd does not hash at all; neither do we.
-  const hash = opts.skipHashCheck ? { state: 'skipped' as const } : await verifySnapshotDigest(opts.snapshotPath);
-  if (hash.state === 'missing' && !opts.skipHashCheck) throw new RestoreError('snapshot missing hash but --skip-hash-check=false');
-  if (hash.state === 'mismatch' && !opts.skipHashCheck) {
-    throw new RestoreError(`snapshot ${opts.snapshotPath} is corrupt: expected sha256 ${hash.expected}, got ${hash.actual} (--skip-hash-check restores it anyway)`);
-  }
+  const hashChecked = await checkSnapshotFile(opts);
 
   // From here on the directories are ours: on failure, take back what was made.
   const dataDirExisted = await exists(dataDir);
@@ -279,22 +292,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
       if (e instanceof BoltError) throw new RestoreError(`snapshot ${opts.snapshotPath} is not a usable etcd database: ${e.message}`);
       throw e;
     }
-
-    // One ConfChangeAddNode per member (ids in order), committed at term 1 and voted for the first.
-    const entries: Entry[] = cluster.members.map((m, i) => ({
-      type: EntryType.ConfChange,
-      term,
-      index: BigInt(i + 1),
-      data: encodeConfChange({ type: ConfChangeType.AddNode, nodeID: m.id, context: Buffer.from(memberJson(m)) }),
-    }));
-    const voters = cluster.members.map((m) => m.id);
-    const snapPath = await writeSnapFile(snapDir, { members: cluster.members, index: n, term });
-    const walPath = await writeNewWal(walDir, {
-      metadata: encodeWalMetadata(self.id, cluster.clusterID),
-      entries,
-      hardState: { term, vote: cluster.members[0].id, commit: n },
-      snapshot: { index: n, term, confState: db.v35 ? encodeConfState({ voters }) : undefined },
-    });
+    const { walPath, snapPath } = await writeRaftState(cluster, self, walDir, snapDir, db.v35);
     return {
       dataDir,
       walDir,
@@ -305,7 +303,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
       member: { name, id: idString(self.id) },
       clusterID: idString(cluster.clusterID),
       members: cluster.members.map((m) => ({ name: m.name, id: idString(m.id), peerURLs: m.peerURLs })),
-      hashChecked: hash.state === 'ok',
+      hashChecked,
       revision: db.revision,
       restoredRevision: db.restoredRevision,
       compactedRevision: db.compactedRevision,
@@ -316,4 +314,28 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     await cleanup().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The raft side of a new member: one ConfChangeAddNode per member (ids in order), committed at
+ * term 1 and voted for the first, in the WAL; the membership as a raft snapshot at index N.
+ */
+async function writeRaftState(cluster: InitialCluster, self: ClusterMember, walDir: string, snapDir: string, v35: boolean): Promise<{ walPath: string; snapPath: string }> {
+  const n = BigInt(cluster.members.length);
+  const term = 1n;
+  const entries: Entry[] = cluster.members.map((m, i) => ({
+    type: EntryType.ConfChange,
+    term,
+    index: BigInt(i + 1),
+    data: encodeConfChange({ type: ConfChangeType.AddNode, nodeID: m.id, context: Buffer.from(memberJson(m)) }),
+  }));
+  const voters = cluster.members.map((m) => m.id);
+  const snapPath = await writeSnapFile(snapDir, { members: cluster.members, index: n, term });
+  const walPath = await writeNewWal(walDir, {
+    metadata: encodeWalMetadata(self.id, cluster.clusterID),
+    entries,
+    hardState: { term, vote: cluster.members[0].id, commit: n },
+    snapshot: { index: n, term, confState: v35 ? encodeConfState({ voters }) : undefined },
+  });
+  return { walPath, snapPath };
 }

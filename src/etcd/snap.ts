@@ -13,7 +13,7 @@ export interface SnapMember {
   isLearner?: boolean;
 }
 
-/** A string as Go's encoding/json writes it (HTML-safe escapes included). */
+/** A string the way Go's encoding/json writes it (HTML-safe escapes included). */
 export function goJsonString(s: string): string {
   return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -12,7 +12,8 @@ import { promises as fs, constants } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { EtcdClient, EtcdConfigError, EtcdError, formatMs, hexId, type EtcdConnectionOptions, type SnapshotResponse } from './connection.js';
-import { SHA256_SIZE, snapshotRevision, snapshotStatus, statusErrors, type SnapshotStatus } from './status.js';
+import { SHA256_SIZE } from './digest.js';
+import { snapshotRevision, snapshotStatus, statusErrors, type SnapshotStatus } from './status.js';
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 
@@ -101,34 +102,181 @@ export async function saveVerifiedSnapshot(conn: EtcdConnectionOptions, file: st
   return { save, status };
 }
 
+/** What the stream said so far. */
+interface Received {
+  /** Bytes received (the db, then the digest). */
+  bytes: number;
+  /** The db size the server announced with the first chunk. */
+  total?: number;
+  lastRemaining?: number;
+  header: SnapshotResponse['header'];
+  version?: string;
+}
+
 async function receive(client: EtcdClient, fh: fs.FileHandle, options: SaveOptions, started: number): Promise<Omit<SaveResult, 'file' | 'endpoint' | 'elapsedMs'>> {
   const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const callOptions: grpc.CallOptions = options.timeoutMs ? { deadline: Date.now() + options.timeoutMs } : {};
   const stream = client.snapshot(callOptions);
-  const hash = createHash('sha256');
-  // The last 32 bytes seen are held back from the hash: they may be the digest.
-  let tail = Buffer.alloc(0);
-  let received = 0;
-  let total: number | undefined;
-  let lastRemaining: number | undefined;
-  let header: SnapshotResponse['header'] = null;
-  let version: string | undefined;
-  let stalled = false;
-  let aborted = false;
+  const digest = new HeldBackDigest();
+  const out = new BatchWriter(fh);
+  const got: Received = { bytes: 0, header: null };
+  const guard = new StreamGuard(stream, stallMs, options.signal);
+  try {
+    for await (const chunk of stream) {
+      const msg: SnapshotResponse = chunk;
+      guard.arm();
+      const blob = msg.blob;
+      if (got.header === null && msg.header && msg.header.member_id !== '0') got.header = msg.header;
+      if (msg.version) got.version = msg.version;
+      const remaining = Number(msg.remaining_bytes);
+      if (got.total === undefined && blob.length) got.total = remaining + blob.length;
+      got.lastRemaining = remaining;
+      got.bytes += blob.length;
+      digest.update(blob);
+      await out.write(blob);
+      options.onProgress?.({ received: got.bytes, total: got.total, elapsedMs: performance.now() - started });
+    }
+    await out.flush();
+  } catch (e) {
+    throw streamError(e, client, got, guard, stallMs, options.timeoutMs);
+  } finally {
+    guard.stop();
+  }
+  if (guard.aborted) throw new EtcdError(`snapshot from ${client.endpoint} interrupted after ${got.bytes} bytes; nothing was saved`, client.endpoint);
+  return verified(client, got, digest);
+}
 
-  // Writes are gathered into 1 MiB batches: the stream comes in 32 KiB chunks.
-  const batch: Buffer[] = [];
-  let batchBytes = 0;
-  let position = 0;
-  const flush = async () => {
-    if (!batchBytes) return;
-    // writev: one syscall for the batch, without copying the chunks into one buffer first.
-    let chunks = batch.splice(0);
-    let left = batchBytes;
-    batchBytes = 0;
+/** The stream's end checked: a whole db and its digest, as announced, and the digest matches. */
+function verified(client: EtcdClient, got: Received, digest: HeldBackDigest): Omit<SaveResult, 'file' | 'endpoint' | 'elapsedMs'> {
+  const received = got.bytes;
+  const dbSize = received - SHA256_SIZE;
+  if (received % 512 !== SHA256_SIZE) {
+    // etcdctl's own check, with its wording first.
+    throw new EtcdError(`sha256 checksum not found [bytes: ${received}]: the snapshot stream from ${client.endpoint} ended early (expected ${got.total ?? '?'} bytes and a digest); nothing was saved`, client.endpoint);
+  }
+  if (got.total !== undefined && (dbSize !== got.total || got.lastRemaining !== 0)) {
+    throw new EtcdError(`snapshot from ${client.endpoint} is incomplete: the server announced ${got.total} bytes, ${dbSize} arrived; nothing was saved`, client.endpoint);
+  }
+  const actual = digest.actual();
+  const expected = digest.expected();
+  if (actual !== expected) {
+    throw new EtcdError(`snapshot from ${client.endpoint} is corrupted: etcd sent sha256 ${expected}, the data hashes to ${actual}; nothing was saved`, client.endpoint);
+  }
+  const header = got.header;
+  return {
+    size: received,
+    dbSize,
+    sha256: actual,
+    revision: header && header.revision !== '0' ? Number(header.revision) : undefined,
+    memberId: header ? hexId(header.member_id) : undefined,
+    version: got.version,
+  };
+}
+
+/** Why the stream failed, in one line that says how far it got and that nothing was saved. */
+function streamError(e: unknown, client: EtcdClient, got: Received, guard: StreamGuard, stallMs: number, timeoutMs: number | undefined): unknown {
+  const at = got.bytes ? `after ${got.bytes} of ${got.total ?? '?'} bytes` : 'before any data arrived';
+  if (guard.stalled) return new EtcdError(`snapshot from ${client.endpoint} stalled: no data for ${formatMs(stallMs)} ${at}; nothing was saved (is the member overloaded, or the network down? --stall-timeout changes the limit)`, client.endpoint);
+  if (guard.aborted) return new EtcdError(`snapshot from ${client.endpoint} interrupted ${at}; nothing was saved`, client.endpoint);
+  if (!isServiceError(e)) return e;
+  if (e.code === grpc.status.DEADLINE_EXCEEDED) {
+    return new EtcdError(`snapshot from ${client.endpoint} did not finish within ${formatMs(timeoutMs ?? 0)} (--timeout) ${at}; nothing was saved`, client.endpoint, e.code);
+  }
+  const t = client.translate(e, 'Maintenance.Snapshot');
+  return new EtcdError(`${t.message}${got.bytes ? ` (${at})` : ''}; nothing was saved`, client.endpoint, e.code, e.details);
+}
+
+function isServiceError(e: unknown): e is grpc.ServiceError {
+  return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'number';
+}
+
+/** Cancels the stream when no data arrives for stallMs (0: never) or when the signal aborts, and says which. */
+class StreamGuard {
+  stalled = false;
+  aborted = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = () => {
+    this.aborted = true;
+    this.stream.cancel();
+  };
+
+  constructor(
+    private readonly stream: grpc.ClientReadableStream<SnapshotResponse>,
+    private readonly stallMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (signal?.aborted) this.onAbort();
+    this.arm();
+  }
+
+  /** Data arrived: the stall clock starts again. */
+  arm(): void {
+    if (!this.stallMs) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.stalled = true;
+      this.stream.cancel();
+    }, this.stallMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** sha256 of everything but the newest 32 bytes seen: those may be the digest etcd appends. */
+class HeldBackDigest {
+  private readonly hash = createHash('sha256');
+  private tail = Buffer.alloc(0);
+
+  update(blob: Buffer): void {
+    if (blob.length >= SHA256_SIZE) {
+      if (this.tail.length) this.hash.update(this.tail);
+      this.hash.update(blob.subarray(0, blob.length - SHA256_SIZE));
+      this.tail = Buffer.from(blob.subarray(blob.length - SHA256_SIZE));
+    } else {
+      const joined = Buffer.concat([this.tail, blob]);
+      const cut = Math.max(0, joined.length - SHA256_SIZE);
+      if (cut) this.hash.update(joined.subarray(0, cut));
+      this.tail = joined.subarray(cut);
+    }
+  }
+
+  /** The sha256 (hex) of what came before the last 32 bytes. */
+  actual(): string {
+    return this.hash.digest('hex');
+  }
+
+  /** The last 32 bytes (hex): the digest, when the stream is whole. */
+  expected(): string {
+    return this.tail.toString('hex');
+  }
+}
+
+/** Writes gathered into 1 MiB batches (the stream comes in 32 KiB chunks), each one writev: one syscall, no copy. */
+class BatchWriter {
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private position = 0;
+
+  constructor(private readonly fh: fs.FileHandle) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
+    if (this.batchBytes >= 1 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (!this.batchBytes) return;
+    let chunks = this.batch.splice(0);
+    let left = this.batchBytes;
+    this.batchBytes = 0;
     while (left > 0) {
-      const { bytesWritten } = await fh.writev(chunks, position);
-      position += bytesWritten;
+      const { bytesWritten } = await this.fh.writev(chunks, this.position);
+      this.position += bytesWritten;
       left -= bytesWritten;
       if (left > 0) {
         // A short write: drop what was written and go on with the rest.
@@ -137,92 +285,7 @@ async function receive(client: EtcdClient, fh: fs.FileHandle, options: SaveOptio
         chunks = [chunks[0].subarray(skip), ...chunks.slice(1)];
       }
     }
-  };
-
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    if (!stallMs) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      stream.cancel();
-    }, stallMs);
-  };
-  const onAbort = () => {
-    aborted = true;
-    stream.cancel();
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
-  arm();
-
-  try {
-    for await (const msg of stream as AsyncIterable<SnapshotResponse>) {
-      arm();
-      const blob = msg.blob;
-      if (header === null && msg.header && msg.header.member_id !== '0') header = msg.header;
-      if (msg.version) version = msg.version;
-      const remaining = Number(msg.remaining_bytes);
-      if (total === undefined && blob.length) total = remaining + blob.length;
-      lastRemaining = remaining;
-      received += blob.length;
-      // Hash everything but the newest 32 bytes.
-      if (blob.length >= SHA256_SIZE) {
-        if (tail.length) hash.update(tail);
-        hash.update(blob.subarray(0, blob.length - SHA256_SIZE));
-        tail = Buffer.from(blob.subarray(blob.length - SHA256_SIZE));
-      } else {
-        const joined = Buffer.concat([tail, blob]);
-        const cut = Math.max(0, joined.length - SHA256_SIZE);
-        if (cut) hash.update(joined.subarray(0, cut));
-        tail = joined.subarray(cut);
-      }
-      batch.push(blob);
-      batchBytes += blob.length;
-      if (batchBytes >= 1 << 20) await flush();
-      options.onProgress?.({ received, total, elapsedMs: performance.now() - started });
-    }
-    await flush();
-  } catch (e) {
-    const at = received ? `after ${received} of ${total ?? '?'} bytes` : 'before any data arrived';
-    if (stalled) throw new EtcdError(`snapshot from ${client.endpoint} stalled: no data for ${formatMs(stallMs)} ${at}; nothing was saved (is the member overloaded, or the network down? --stall-timeout changes the limit)`, client.endpoint);
-    if (aborted) throw new EtcdError(`snapshot from ${client.endpoint} interrupted ${at}; nothing was saved`, client.endpoint);
-    const err = e as grpc.ServiceError;
-    if (err && err.code === grpc.status.DEADLINE_EXCEEDED) {
-      throw new EtcdError(`snapshot from ${client.endpoint} did not finish within ${formatMs(options.timeoutMs ?? 0)} (--timeout) ${at}; nothing was saved`, client.endpoint, err.code);
-    }
-    if (err && typeof err.code === 'number') {
-      const t = client.translate(err, 'Maintenance.Snapshot');
-      throw new EtcdError(`${t.message}${received ? ` (${at})` : ''}; nothing was saved`, client.endpoint, err.code, err.details);
-    }
-    throw e;
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
   }
-
-  if (aborted) throw new EtcdError(`snapshot from ${client.endpoint} interrupted after ${received} bytes; nothing was saved`, client.endpoint);
-  const dbSize = received - SHA256_SIZE;
-  if (received % 512 !== SHA256_SIZE) {
-    // etcdctl's own check, with its wording first.
-    throw new EtcdError(`sha256 checksum not found [bytes: ${received}]: the snapshot stream from ${client.endpoint} ended early (expected ${total ?? '?'} bytes and a digest); nothing was saved`, client.endpoint);
-  }
-  if (total !== undefined && (dbSize !== total || lastRemaining !== 0)) {
-    throw new EtcdError(`snapshot from ${client.endpoint} is incomplete: the server announced ${total} bytes, ${dbSize} arrived; nothing was saved`, client.endpoint);
-  }
-  const actual = hash.digest('hex');
-  const expected = tail.toString('hex');
-  if (actual !== expected) {
-    throw new EtcdError(`snapshot from ${client.endpoint} is corrupted: etcd sent sha256 ${expected}, the data hashes to ${actual}; nothing was saved`, client.endpoint);
-  }
-  return {
-    size: received,
-    dbSize,
-    sha256: actual,
-    revision: header && header.revision !== '0' ? Number(header.revision) : undefined,
-    memberId: header ? hexId(header.member_id) : undefined,
-    version,
-  };
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -11,25 +11,15 @@
 //   a tombstone;
 // - total size: the high water mark x the page size (tx.Size()), without the appended sha256;
 // - version (3.6+): the storage version, key `storageVersion` of the `meta` bucket.
-// A snapshot from the Maintenance API is the db followed by its 32-byte sha256; its size is then
-// 32 more than a multiple of 512 (bbolt pages are multiples of 512), which is how etcdutl
-// restore tells whether a digest is there.
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import { BLOCK_RING_WORKER, BoltError, createBlockRing, openBolt, type BoltCheckReport } from './bbolt.js';
+// The digest is digest.ts's; the text views are the CLI's (src/cli/output/etcd.ts).
+import { statSync } from 'node:fs';
+import type { BoltCheckReport, BoltVisitor } from './bolt/check.js';
+import { BoltError } from './bolt/page.js';
+import { openBolt, type BoltDB } from './bolt/reader.js';
+import { createBlockRing, ringReaderDigest, startRingReader } from './bolt/ring.js';
 import { crc32c } from './crc32c.js';
-
-export const SHA256_SIZE = 32;
-
-export interface SnapshotDigest {
-  /** ok: matches; mismatch: the data is not what etcd sent; missing: no digest (a copied member/snap/db, or a truncated file); skipped: not checked (--skip-hash-check). */
-  state: 'ok' | 'mismatch' | 'missing' | 'skipped';
-  /** The digest at the end of the file (hex), when there is one. */
-  expected?: string;
-  /** The sha256 of the database bytes (hex), when there is a digest to compare with. */
-  actual?: string;
-}
+import { compareDigest, sha256OfFile, snapshotLayout, type SnapshotDigest } from './digest.js';
+import { isTombstone, mvccKey, readUint64BE } from './mvcc.js';
 
 export interface SnapshotStatus {
   file: string;
@@ -67,85 +57,8 @@ export interface StatusOptions {
   ringBlockBytes?: number;
 }
 
-/** Whether a file of this size carries etcd's digest, and how many bytes before it are the db. */
-export function snapshotLayout(fileSize: number): { hasDigest: boolean; dbBytes: number } {
-  const hasDigest = fileSize % 512 === SHA256_SIZE;
-  return { hasDigest, dbBytes: hasDigest ? fileSize - SHA256_SIZE : fileSize };
-}
-
-/** Read and verify the appended sha256 of a snapshot file (streams; hashes in a worker thread for large files). */
-export async function verifySnapshotDigest(file: string): Promise<SnapshotDigest> {
-  const size = statSync(file).size;
-  const { hasDigest, dbBytes } = snapshotLayout(size);
-  if (!hasDigest) return { state: 'missing' };
-  const expected = readRange(file, dbBytes, SHA256_SIZE).toString('hex');
-  const actual = await sha256OfFile(file, dbBytes);
-  return { state: actual === expected ? 'ok' : 'mismatch', expected, actual };
-}
-
-/** sha256 (hex) of the first `length` bytes of a file, streamed; in a worker thread above 16 MiB. */
-export function sha256OfFile(file: string, length: number): Promise<string> {
-  if (length <= 16 << 20) return Promise.resolve(sha256Sync(file, length));
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(SHA256_WORKER, { eval: true, workerData: { file, length } });
-    worker.once('message', (hex: string) => resolve(hex));
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`sha256 worker exited with code ${code}`)));
-  });
-}
-
-// The worker reads the file on its own, sequentially, so hashing runs beside the page walk.
-// (Overlapping reads with hashing measured no faster: hashing, ~1.7 GB/s, is the bound.)
-const SHA256_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const h = require('node:crypto').createHash('sha256');
-const fd = fs.openSync(workerData.file, 'r');
-const buf = Buffer.allocUnsafe(1 << 20);
-let pos = 0;
-while (pos < workerData.length) {
-  const n = fs.readSync(fd, buf, 0, Math.min(buf.length, workerData.length - pos), pos);
-  if (n === 0) throw new Error('unexpected end of file at byte ' + pos);
-  h.update(buf.subarray(0, n));
-  pos += n;
-}
-fs.closeSync(fd);
-parentPort.postMessage(h.digest('hex'));
-`;
-
-function sha256Sync(file: string, length: number): string {
-  const h = createHash('sha256');
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(length, 1)));
-    let pos = 0;
-    while (pos < length) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, length - pos), pos);
-      if (n === 0) throw new Error(`${file}: unexpected end of file at byte ${pos}`);
-      h.update(buf.subarray(0, n));
-      pos += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return h.digest('hex');
-}
-
-function readRange(file: string, position: number, length: number): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buf, done, length - done, position + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return buf.subarray(0, done);
-  } finally {
-    closeSync(fd);
-  }
-}
+/** At most this many problems with etcd's own data are kept. */
+const MAX_PROBLEMS = 20;
 
 /**
  * The status of a snapshot (or of a bbolt db file): etcdctl's figures, the digest and the page
@@ -157,34 +70,29 @@ export async function snapshotStatus(file: string, options: StatusOptions = {}):
   if (fileSize === 0) throw new BoltError('the file is empty', file);
   const { hasDigest, dbBytes } = snapshotLayout(fileSize);
   const hashing = !options.skipHashCheck && hasDigest;
-  // Large files without a digest to check: a reader thread reads ahead, in file order, into shared
-  // blocks that the walk takes, so the walk does not spend its time in read(). With a digest the
-  // sha256 is the longer task; it runs in its own thread, reading into a small buffer it hashes
-  // while still in cache (measured faster than hashing the shared blocks: memory bandwidth).
+  // Large files: a reader thread reads the file once, in order, into shared blocks that the walk
+  // takes, and feeds them to sha256 on the way. The sha256 is the longer task, so the walk reads
+  // ahead into free blocks itself and the thread is left with hashing: the pair costs about the
+  // sha256 alone. Small files: the walk reads for itself while the digest is hashed beside it.
   const ringBlockBytes = options.ringBlockBytes ?? 1 << 20;
-  const ring = !hashing && fileSize >= 16 * ringBlockBytes ? createBlockRing(24, ringBlockBytes) : undefined;
-  let reader: Worker | undefined;
-  if (ring) {
-    reader = new Worker(BLOCK_RING_WORKER, { eval: true, workerData: { file, ring, hashLength: 0 } });
+  const ring = fileSize >= 16 * ringBlockBytes ? createBlockRing(24, ringBlockBytes) : undefined;
+  const reader = ring ? startRingReader({ file, ring, hashLength: hashing ? dbBytes : 0 }) : undefined;
+  const sha = !hashing ? undefined : reader ? ringReaderDigest(reader) : sha256OfFile(file, dbBytes);
+  if (reader && !sha) {
     // It only reads ahead: never wait for it, and a failure of it only means the walk reads itself.
     reader.on('error', () => undefined);
     reader.unref();
   }
-  const sha = hashing ? sha256OfFile(file, dbBytes) : undefined;
   const digest: Promise<SnapshotDigest> = options.skipHashCheck
     ? Promise.resolve({ state: 'skipped' })
-    : hasDigest && sha
-    ? sha.then((actual) => {
-        const expected = readRange(file, dbBytes, SHA256_SIZE).toString('hex');
-        return { state: actual === expected ? 'ok' : 'mismatch', expected, actual };
-      })
-    : Promise.resolve({ state: 'missing' });
+    : sha
+      ? sha.then((actual) => compareDigest(file, dbBytes, actual))
+      : Promise.resolve({ state: 'missing' });
   // Don't leave the digest's rejection unhandled while the walk runs.
   digest.catch(() => undefined);
-  sha?.catch(() => undefined);
 
   // One pass, nothing kept: the reader may recycle its blocks (slices are used in the callbacks).
-  let db;
+  let db: BoltDB;
   try {
     db = openBolt(file, { reuseBuffers: true, ring });
   } catch (e) {
@@ -192,98 +100,124 @@ export async function snapshotStatus(file: string, options: StatusOptions = {}):
     throw e;
   }
   try {
-    const hasher = new RunHasher();
-    const buckets: Record<string, number> = {};
-    const liveKeys = new Set<string>();
-    const problems: string[] = [];
-    let totalKey = 0;
-    let revision = 0;
-    let currentName = '';
-    let inKeyBucket = false;
-    const total = db.size;
-    let done = 0;
-    let nextReport = 0;
-    const step = Math.max(total / 200, 1 << 20);
-
-    const check = db.check({
-      bucket(name) {
-        hasher.write(name);
-        currentName = name.toString('latin1');
-        buckets[currentName] = 0;
-        inKeyBucket = currentName === 'key';
-      },
-      entry(_bucket, key, value) {
-        hasher.write(key);
-        hasher.write(value);
-        totalKey++;
-        buckets[currentName]++;
-        if (!inKeyBucket) return;
-        if (key.length < 17) {
-          if (problems.length < 20) problems.push(`key bucket: entry ${key.toString('hex')} is not a revision (${key.length} bytes)`);
-          return;
-        }
-        revision = readUint64BE(key, 0);
-        // Keys shorter than 128 bytes (nearly all) have a one-byte length, and gogoproto writes the
-        // key (field 1) first: read it in place.
-        const k =
-          value.length >= 2 && value[0] === 0x0a && value[1] < 0x80 && 2 + value[1] <= value.length
-            ? value.toString('latin1', 2, 2 + value[1])
-            : mvccKey(value)?.toString('latin1');
-        if (k === undefined) {
-          if (problems.length < 20) problems.push(`key bucket: the value of revision ${revision} is not an mvccpb.KeyValue`);
-          return;
-        }
-        if (isTombstone(key)) liveKeys.delete(k);
-        else liveKeys.add(k);
-      },
-      page(pages) {
-        // The page's entries are done: hash what is pending before its block can be recycled.
-        hasher.flush();
-        if (!options.onProgress) return;
-        done += pages * db.pageSize;
-        if (done >= nextReport) {
-          nextReport = done + step;
-          options.onProgress(done, total);
-        }
-      },
-    });
-    options.onProgress?.(total, total);
-
-    const meta = db.bucket('meta');
-    const num = (k: string) => {
-      const v = meta?.get(k);
-      return v && v.length >= 8 ? readUint64BE(v, 0) : undefined;
-    };
-    const storageVersion = meta?.get('storageVersion')?.toString();
-    const figures = {
-      consistentIndex: num('consistent_index'),
-      term: num('term'),
-      compactRevision: num('finishedCompactRev'),
-      scheduledCompactRevision: num('scheduledCompactRev'),
-    };
-    // The walk is done: let the reader thread go (it stops once it sees this).
+    const figures = new StatusFigures(db, options.onProgress);
+    const check = db.check(figures);
+    options.onProgress?.(db.size, db.size);
+    const meta = metaFigures(db);
+    // The walk is done: the reader thread stops, or only hashes what is left, once it sees this.
     db.close();
-    const status: SnapshotStatus = {
+    return {
       file,
-      hash: hasher.sum(),
-      revision,
-      totalKey,
-      liveKeys: liveKeys.size,
+      hash: figures.hasher.sum(),
+      revision: figures.revision,
+      totalKey: figures.totalKey,
+      liveKeys: figures.liveKeys.size,
       totalSize: db.size,
-      version: storageVersion || undefined,
+      version: meta.version,
       fileSize,
       sha256: await digest,
       check,
-      buckets,
-      ...figures,
-      problems,
+      buckets: figures.buckets,
+      consistentIndex: meta.consistentIndex,
+      term: meta.term,
+      compactRevision: meta.compactRevision,
+      scheduledCompactRevision: meta.scheduledCompactRevision,
+      problems: figures.problems,
     };
-    return status;
   } catch (e) {
     db.close();
     void reader?.terminate();
     throw e;
   }
+}
+
+/** etcdctl's figures, gathered as the check hands out the top-level buckets and their entries. */
+class StatusFigures implements BoltVisitor {
+  readonly hasher = new RunHasher();
+  readonly buckets: Record<string, number> = {};
+  readonly liveKeys = new Set<string>();
+  readonly problems: string[] = [];
+  totalKey = 0;
+  revision = 0;
+  private currentName = '';
+  private inKeyBucket = false;
+  private done = 0;
+  private nextReport = 0;
+  private readonly step: number;
+
+  constructor(
+    private readonly db: BoltDB,
+    private readonly onProgress: StatusOptions['onProgress'],
+  ) {
+    this.step = Math.max(db.size / 200, 1 << 20);
+  }
+
+  bucket(name: Buffer): void {
+    this.hasher.write(name);
+    this.currentName = name.toString('latin1');
+    this.buckets[this.currentName] = 0;
+    this.inKeyBucket = this.currentName === 'key';
+  }
+
+  entry(_bucket: Buffer, key: Buffer, value: Buffer): void {
+    this.hasher.write(key);
+    this.hasher.write(value);
+    this.totalKey++;
+    this.buckets[this.currentName]++;
+    if (this.inKeyBucket) this.keyEntry(key, value);
+  }
+
+  page(pages: number): void {
+    // The page's entries are done: hash what is pending before its block can be recycled.
+    this.hasher.flush();
+    if (!this.onProgress) return;
+    this.done += pages * this.db.pageSize;
+    if (this.done >= this.nextReport) {
+      this.nextReport = this.done + this.step;
+      this.onProgress(this.done, this.db.size);
+    }
+  }
+
+  /** A `key` bucket entry: the revision it was written at, and the user key it puts or deletes. */
+  private keyEntry(key: Buffer, value: Buffer): void {
+    if (key.length < 17) {
+      this.problem(`key bucket: entry ${key.toString('hex')} is not a revision (${key.length} bytes)`);
+      return;
+    }
+    this.revision = readUint64BE(key, 0);
+    // Keys shorter than 128 bytes (nearly all) have a one-byte length, and gogoproto writes the
+    // key (field 1) first: read it in place.
+    const k =
+      value.length >= 2 && value[0] === 0x0a && value[1] < 0x80 && 2 + value[1] <= value.length
+        ? value.toString('latin1', 2, 2 + value[1])
+        : mvccKey(value)?.toString('latin1');
+    if (k === undefined) {
+      this.problem(`key bucket: the value of revision ${this.revision} is not an mvccpb.KeyValue`);
+      return;
+    }
+    if (isTombstone(key)) this.liveKeys.delete(k);
+    else this.liveKeys.add(k);
+  }
+
+  private problem(text: string): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(text);
+  }
+}
+
+/** The figures of the `meta` bucket, when present. */
+function metaFigures(db: BoltDB): Pick<SnapshotStatus, 'version' | 'consistentIndex' | 'term' | 'compactRevision' | 'scheduledCompactRevision'> {
+  const meta = db.bucket('meta');
+  const num = (k: string) => {
+    const v = meta?.get(k);
+    return v && v.length >= 8 ? readUint64BE(v, 0) : undefined;
+  };
+  return {
+    version: meta?.get('storageVersion')?.toString() || undefined,
+    consistentIndex: num('consistent_index'),
+    term: num('term'),
+    compactRevision: num('finishedCompactRev'),
+    scheduledCompactRevision: num('scheduledCompactRev'),
+  };
 }
 
 /** The revision of a snapshot without reading it all: the last key of the `key` bucket (a few page reads). */
@@ -328,120 +262,6 @@ class RunHasher {
   }
 }
 
-// ---- etcd's MVCC encoding --------------------------------------------------------------------
-
-export interface Revision {
-  main: number;
-  sub: number;
-  tombstone: boolean;
-}
-
-/** A `key` bucket key: 8-byte big-endian main revision, '_', 8-byte sub revision, optional 't'. */
-export function decodeRevision(key: Uint8Array): Revision {
-  if (key.length < 17) throw new Error(`not a revision: ${key.length} bytes`);
-  const b = Buffer.from(key.buffer, key.byteOffset, key.length);
-  return { main: readUint64BE(b, 0), sub: readUint64BE(b, 9), tombstone: isTombstone(b) };
-}
-
-/** The 17-byte (or 18 with a tombstone mark) key of revision main/sub. */
-export function encodeRevision(main: number, sub = 0, tombstone = false): Buffer {
-  const b = Buffer.alloc(tombstone ? 18 : 17);
-  b.writeBigUInt64BE(BigInt(main), 0);
-  b[8] = 0x5f; // '_'
-  b.writeBigUInt64BE(BigInt(sub), 9);
-  if (tombstone) b[17] = 0x74; // 't'
-  return b;
-}
-
-export function isTombstone(key: Uint8Array): boolean {
-  return key.length === 18 && key[17] === 0x74;
-}
-
-/** mvccpb.KeyValue, as stored in the `key` bucket. Revisions are numbers (safe up to 2^53). */
-export interface MvccKeyValue {
-  key: Buffer;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  value: Buffer;
-  lease: number;
-}
-
-/** Decode an mvccpb.KeyValue (fields 1 key, 2 create_revision, 3 mod_revision, 4 version, 5 value, 6 lease). */
-export function decodeKeyValue(data: Buffer): MvccKeyValue | undefined {
-  const kv: MvccKeyValue = { key: EMPTY, createRevision: 0, modRevision: 0, version: 0, value: EMPTY, lease: 0 };
-  let i = 0;
-  while (i < data.length) {
-    const tag = readVarint(data, i);
-    if (!tag) return undefined;
-    i = tag.next;
-    const field = Math.floor(tag.value / 8);
-    const wire = tag.value % 8;
-    if (wire === 0) {
-      const v = readVarint(data, i);
-      if (!v) return undefined;
-      i = v.next;
-      if (field === 2) kv.createRevision = v.value;
-      else if (field === 3) kv.modRevision = v.value;
-      else if (field === 4) kv.version = v.value;
-      else if (field === 6) kv.lease = v.value;
-    } else if (wire === 2) {
-      const len = readVarint(data, i);
-      if (!len || len.next + len.value > data.length) return undefined;
-      const bytes = data.subarray(len.next, len.next + len.value);
-      i = len.next + len.value;
-      if (field === 1) kv.key = bytes;
-      else if (field === 5) kv.value = bytes;
-    } else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else return undefined;
-  }
-  return i === data.length ? kv : undefined;
-}
-
-/** Just the key of an mvccpb.KeyValue (field 1), without decoding the rest. */
-function mvccKey(data: Buffer): Buffer | undefined {
-  // gogoproto writes fields in order, so the key comes first when present.
-  if (data.length >= 2 && data[0] === 0x0a) {
-    const len = readVarint(data, 1);
-    if (len && len.next + len.value <= data.length) return data.subarray(len.next, len.next + len.value);
-  }
-  return decodeKeyValue(data)?.key;
-}
-
-function readVarint(b: Buffer, at: number): { value: number; next: number } | undefined {
-  let value = 0;
-  let mul = 1;
-  for (let i = at; i < b.length && i < at + 10; i++) {
-    const byte = b[i];
-    value += (byte & 0x7f) * mul;
-    mul *= 128;
-    if (byte < 0x80) return { value, next: i + 1 };
-  }
-  return undefined;
-}
-
-function readUint64BE(b: Buffer, at: number): number {
-  return b.readUInt32BE(at) * 0x100000000 + b.readUInt32BE(at + 4);
-}
-
-const EMPTY = Buffer.alloc(0);
-
-// ---- output ----------------------------------------------------------------------------------
-
-/** Sizes as etcdctl prints them (go-humanize Bytes: SI units, one decimal below 10). */
-export function humanizeBytes(n: number): string {
-  if (n < 10) return `${n} B`;
-  const sizes = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-  const e = Math.floor(Math.log(n) / Math.log(1000));
-  const val = Math.floor((n / Math.pow(1000, e)) * 10 + 0.5) / 10;
-  if (val < 10) return `${val.toFixed(1)} ${sizes[e]}`;
-  // Go's %.0f rounds a tie to even (20.5 -> "20"); toFixed would round it up.
-  const whole = Math.floor(val);
-  const rounded = val - whole === 0.5 ? (whole % 2 === 0 ? whole : whole + 1) : Math.round(val);
-  return `${rounded} ${sizes[e]}`;
-}
-
 /** The problems that make a snapshot unusable, in the words a user needs. Empty when it is fine. */
 export function statusErrors(st: SnapshotStatus, options: { skipHashCheck?: boolean } = {}): string[] {
   const errs: string[] = [];
@@ -459,11 +279,6 @@ export function statusErrors(st: SnapshotStatus, options: { skipHashCheck?: bool
     );
   }
   return errs;
-}
-
-/** etcdctl's simple line: hash, revision, total keys, total size. */
-export function renderStatusSimple(st: SnapshotStatus): string {
-  return `${st.hash.toString(16)}, ${st.revision}, ${st.totalKey}, ${humanizeBytes(st.totalSize)}${st.version ? `, ${st.version}` : ''}\n`;
 }
 
 /** etcdctl's JSON fields first (same names and values), then upkeep's. */
@@ -486,34 +301,4 @@ export function statusJson(st: SnapshotStatus): Record<string, unknown> {
     scheduledCompactRevision: st.scheduledCompactRevision,
     problems: st.problems,
   };
-}
-
-/** The human view: etcdctl's four figures, labelled, then what upkeep checked. */
-export function renderStatusTable(st: SnapshotStatus): string {
-  const p = st.check.pages;
-  const digest =
-    st.sha256.state === 'ok'
-      ? `ok (${st.sha256.actual})`
-      : st.sha256.state === 'mismatch'
-        ? `MISMATCH (the file says ${st.sha256.expected}, the data hashes to ${st.sha256.actual})`
-        : st.sha256.state === 'skipped'
-          ? 'not checked (--skip-hash-check)'
-          : 'none (no digest at the end of the file)';
-  const rows: Array<[string, string]> = [
-    ['hash', st.hash.toString(16)],
-    ['revision', String(st.revision)],
-    ['total keys', `${st.totalKey} (etcd 3.4/3.5 count: every entry in every bucket)`],
-    ['live keys', `${st.liveKeys} (etcd 3.6 count of total keys)`],
-    ['total size', `${humanizeBytes(st.totalSize)} (${st.totalSize} bytes)`],
-  ];
-  if (st.version) rows.push(['storage version', st.version]);
-  if (st.compactRevision !== undefined) rows.push(['compacted at', String(st.compactRevision)]);
-  if (st.consistentIndex !== undefined) rows.push(['raft index', String(st.consistentIndex) + (st.term !== undefined ? ` (term ${st.term})` : '')]);
-  rows.push(['sha256', digest]);
-  rows.push([
-    'pages',
-    `${st.check.ok ? 'consistent' : `${st.check.errorCount} ERRORS`}: ${p.total} pages of ${p.pageSize} bytes (${p.leaf} leaf, ${p.branch} branch, ${p.overflow} overflow, ${p.free} free${p.freelistStored ? '' : ', freelist not stored'})`,
-  ]);
-  const width = Math.max(...rows.map(([k]) => k.length)) + 1;
-  return rows.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`).join('\n') + '\n';
 }

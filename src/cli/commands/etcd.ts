@@ -9,8 +9,12 @@ import { clientFromFlags } from '../client.js';
 import { toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import type { EtcdConnectionOptions, EtcdFlagValues } from '../../etcd/connection.js';
-import { humanizeBytes, renderStatusSimple, renderStatusTable, snapshotStatus, statusErrors, statusJson } from '../../etcd/status.js';
-import { discoverEtcd, renderDiscovery } from '../../etcd/discover.js';
+import { errnoCode, errorMessage } from '../../etcd/errors.js';
+import type { SnapshotProgress } from '../../etcd/snapshot.js';
+import { snapshotStatus, statusErrors, statusJson } from '../../etcd/status.js';
+import { discoverEtcd } from '../../etcd/discover.js';
+import { humanizeBytes } from '../../etcd/humanize.js';
+import { renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from '../output/etcd.js';
 // `upkeep etcd snapshot restore` lives in its own file (etcd-restore.ts) and is added below.
 import { registerEtcdRestore } from './etcd-restore.js';
 
@@ -18,9 +22,10 @@ type Format = 'table' | 'simple' | 'json' | 'yaml' | 'wide';
 
 /** -w (etcdctl) wins over -o (kubectl); "fields" and "protobuf" are etcdctl formats upkeep does not print. */
 function outputFormat(writeOut: string | undefined, globals: GlobalFlags, allowed: Format[]): Format {
-  const v = (writeOut ?? globals.output ?? 'table') as Format;
-  if (!allowed.includes(v)) throw new UsageError(`unknown output format "${v}": use one of ${allowed.join(', ')}`);
-  return v;
+  const v = writeOut ?? globals.output ?? 'table';
+  const format = allowed.find((f) => f === v);
+  if (!format) throw new UsageError(`unknown output format "${v}": use one of ${allowed.join(', ')}`);
+  return format;
 }
 
 /** etcdctl's connection flags, added to each etcd command so they may come anywhere on the line. */
@@ -38,52 +43,86 @@ function withConnectionFlags<Args extends unknown[], Opts extends OptionValues, 
     .addOption(new Option('-w, --write-out <format>', 'output format (table, json, yaml; status also simple)'));
 }
 
+/** The connection flags given on a subcommand win over those given before it (on `upkeep etcd`). */
+function mergeFlags(parent: EtcdFlagValues, leaf: EtcdFlagValues): EtcdFlagValues {
+  return {
+    endpoints: leaf.endpoints ?? parent.endpoints,
+    cacert: leaf.cacert ?? parent.cacert,
+    cert: leaf.cert ?? parent.cert,
+    key: leaf.key ?? parent.key,
+    user: leaf.user ?? parent.user,
+    password: leaf.password ?? parent.password,
+    dialTimeout: leaf.dialTimeout ?? parent.dialTimeout,
+    commandTimeout: leaf.commandTimeout ?? parent.commandTimeout,
+    insecureSkipTlsVerify: leaf.insecureSkipTlsVerify ?? parent.insecureSkipTlsVerify,
+  };
+}
+
 // gRPC and etcd's protos load only when an etcd command connects (~90 ms every other command would pay).
 const grpcModules = async () => ({ ...(await import('../../etcd/connection.js')), ...(await import('../../etcd/snapshot.js')), ...(await import('../../etcd/members.js')) });
 
 async function duration(value: string, flag: string): Promise<number> {
-  const { parseGoDuration } = await import('../../etcd/connection.js');
+  const { durationFlag } = await import('../../etcd/connection.js');
   try {
-    return parseGoDuration(value, flag);
+    return durationFlag(value, flag);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(errorMessage(e));
   }
 }
 
-function mib(n: number): string {
-  return humanizeBytes(n);
-}
+let ipServernameWarningQuiet = false;
 
 /**
  * etcdctl (Go) sends no TLS server name for an IP endpoint such as https://127.0.0.1:2379;
  * grpc-js sends the IP, and Node warns once (DEP0123) with nothing an etcd user can act on.
  */
 function quietIpServernameWarning(): void {
+  if (ipServernameWarningQuiet) return;
+  ipServernameWarningQuiet = true;
   const original = process.emitWarning;
-  if ((original as { upkeepFiltered?: boolean }).upkeepFiltered) return;
-  const filtered = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
-    const code = typeof rest[0] === 'object' && rest[0] ? (rest[0] as { code?: string }).code : rest[1];
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
+    const [options, type] = rest;
+    const code = typeof options === 'object' && options !== null && 'code' in options ? options.code : type;
     if (code === 'DEP0123') return;
-    return (original as (...a: unknown[]) => void).call(process, warning, ...rest);
-  } as typeof process.emitWarning;
-  (filtered as { upkeepFiltered?: boolean }).upkeepFiltered = true;
-  process.emitWarning = filtered;
+    Reflect.apply(original, process, [warning, ...rest]);
+  };
+}
+
+/** What every etcd subcommand shares: where to write, the flags before it, and how to connect. */
+interface EtcdCommandContext {
+  io: Io;
+  globals: () => GlobalFlags;
+  /** -w given on the subcommand, else on `upkeep etcd`. */
+  writeOut(leaf: string | undefined): string | undefined;
+  /** The connection from the subcommand's flags, those on `upkeep etcd`, then ETCDCTL_*. */
+  connection(leaf: EtcdFlagValues): Promise<EtcdConnectionOptions>;
 }
 
 export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlags): void {
   const etcd = withConnectionFlags(program.command('etcd').description("etcd: snapshots (save, status, restore), members and quorum, health, and where a cluster's etcd is"));
   // Flags may come before the subcommand (etcdctl --endpoints=... snapshot save) or after it.
-  const connection = async (leaf: EtcdFlagValues): Promise<EtcdConnectionOptions> => {
-    quietIpServernameWarning();
-    const merged: EtcdFlagValues = { ...etcd.opts() };
-    for (const [k, v] of Object.entries(leaf)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-    const { connectionFromFlags } = await import('../../etcd/connection.js');
-    return connectionFromFlags(merged);
+  const ctx: EtcdCommandContext = {
+    io,
+    globals,
+    writeOut: (leaf) => leaf ?? etcd.opts().writeOut,
+    async connection(leaf) {
+      quietIpServernameWarning();
+      const { connectionFromFlags } = await import('../../etcd/connection.js');
+      return connectionFromFlags(mergeFlags(etcd.opts(), leaf));
+    },
   };
-  const writeOut = (leaf: string | undefined) => leaf ?? etcd.opts().writeOut;
-
   const snapshot = etcd.command('snapshot').description('save, inspect and restore etcd snapshots (the files etcdctl snapshot save writes)');
+  registerSnapshotSave(snapshot, ctx);
+  registerSnapshotStatus(snapshot, ctx);
+  // The restore subcommand: src/cli/commands/etcd-restore.ts.
+  registerEtcdRestore(snapshot, io, globals);
+  registerMembers(etcd, ctx);
+  registerHealth(etcd, ctx);
+  registerDiscover(etcd, ctx);
+}
 
+function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {
+  const { io } = ctx;
   withConnectionFlags(
     snapshot
       .command('save <file>')
@@ -91,43 +130,25 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
       .addOption(new Option('--timeout <duration>', 'give up when the whole save takes longer (0: no limit)').default('0'))
       .addOption(new Option('--stall-timeout <duration>', 'give up when no data arrives for this long (0: wait forever)').default('30s')),
   ).action(async (file, opts) => {
-    const format = outputFormat(writeOut(opts.writeOut), globals(), ['table', 'simple', 'json', 'yaml']);
+    const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'simple', 'json', 'yaml']);
     const { saveSnapshot, formatMs } = await grpcModules();
-    const conn = await connection(opts);
+    const conn = await ctx.connection(opts);
     const timeoutMs = await duration(opts.timeout, '--timeout');
     const stallTimeoutMs = await duration(opts.stallTimeout, '--stall-timeout');
-    const quiet = format === 'json' || format === 'yaml';
-    const progress = new Progress(io, quiet);
+    const progress = new Progress(io, format === 'json' || format === 'yaml');
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    let lastShown = 0;
-    const since = performance.now();
     try {
-      const r = await saveSnapshot(conn, file, {
-        timeoutMs,
-        stallTimeoutMs,
-        signal: abort.signal,
-        onProgress: (p) => {
-          const now = performance.now();
-          // Quick saves show nothing; on a pipe only long ones print (Progress throttles them).
-          if (now - since < (io.isTTY ? 250 : 2000) || now - lastShown < 200) return;
-          lastShown = now;
-          const rate = p.elapsedMs > 0 ? p.received / (p.elapsedMs / 1000) : 0;
-          const pct = p.total ? ` (${Math.floor((100 * Math.min(p.received, p.total)) / p.total)}%)` : '';
-          progress.status('snapshot', `saving snapshot from ${conn.endpoints[0]}: ${mib(p.received)} of ${p.total ? mib(p.total) : '?'}${pct}, ${mib(rate)}/s`);
-        },
-      });
+      const r = await saveSnapshot(conn, file, { timeoutMs, stallTimeoutMs, signal: abort.signal, onProgress: saveProgress(io, progress, conn.endpoints[0]) });
       progress.clear();
       const json = { file: r.file, endpoint: r.endpoint, size: r.size, dbSize: r.dbSize, sha256: r.sha256, revision: r.revision, memberId: r.memberId, version: r.version, elapsedMs: Math.round(r.elapsedMs) };
       if (format === 'json') io.out(toJson(json));
       else if (format === 'yaml') io.out(toYaml(json));
       else {
         io.out(`Snapshot saved at ${file}\n`);
-        io.err(
-          `${humanizeBytes(r.size)} from ${r.endpoint}${r.revision !== undefined ? ` at revision ${r.revision}` : ''} in ${formatMs(Math.round(r.elapsedMs))}; sha256 ${r.sha256} verified\n`,
-        );
+        io.err(`${humanizeBytes(r.size)} from ${r.endpoint}${r.revision !== undefined ? ` at revision ${r.revision}` : ''} in ${formatMs(Math.round(r.elapsedMs))}; sha256 ${r.sha256} verified\n`);
       }
     } finally {
       progress.clear();
@@ -135,14 +156,31 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
       process.off('SIGTERM', onSignal);
     }
   });
+}
 
+/** Quick saves show nothing; on a pipe only long ones print (Progress throttles them). */
+function saveProgress(io: Io, progress: Progress, endpoint: string): (p: SnapshotProgress) => void {
+  let lastShown = 0;
+  const since = performance.now();
+  return (p) => {
+    const now = performance.now();
+    if (now - since < (io.isTTY ? 250 : 2000) || now - lastShown < 200) return;
+    lastShown = now;
+    const rate = p.elapsedMs > 0 ? p.received / (p.elapsedMs / 1000) : 0;
+    const pct = p.total ? ` (${Math.floor((100 * Math.min(p.received, p.total)) / p.total)}%)` : '';
+    progress.status('snapshot', `saving snapshot from ${endpoint}: ${humanizeBytes(p.received)} of ${p.total ? humanizeBytes(p.total) : '?'}${pct}, ${humanizeBytes(rate)}/s`);
+  };
+}
+
+function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {
+  const { io } = ctx;
   snapshot
     .command('status <file>')
     .description("a snapshot's hash, revision, total keys and size (as etcdctl/etcdutl snapshot status), with the sha256 and the page consistency checked")
     .addOption(new Option('-w, --write-out <format>', 'table (default), simple (etcdctl\'s line), json, yaml'))
     .addOption(new Option('--skip-hash-check', 'do not verify the sha256 etcd appends, and accept a file without one (a copied member/snap/db), as etcdutl restore --skip-hash-check'))
     .action(async (file, opts) => {
-      const format = outputFormat(writeOut(opts.writeOut), globals(), ['table', 'simple', 'json', 'yaml']);
+      const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'simple', 'json', 'yaml']);
       const progress = new Progress(io, format === 'json' || format === 'yaml');
       const since = performance.now();
       let st;
@@ -155,8 +193,7 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
           },
         });
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw new UsageError(`snapshot file ${file} not found`);
+        if (errnoCode(e) === 'ENOENT') throw new UsageError(`snapshot file ${file} not found`);
         if (e instanceof Error && e.name === 'BoltError') throw new ExitError(1, `${file} is not an etcd snapshot: ${e.message}`);
         throw e;
       } finally {
@@ -171,52 +208,55 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
       const errors = statusErrors(st, { skipHashCheck: !!opts.skipHashCheck });
       if (errors.length) throw new ExitError(1, errors.join('\nerror: '));
     });
+}
 
-  // The restore subcommand: src/cli/commands/etcd-restore.ts.
-  registerEtcdRestore(snapshot as unknown as Command, io, globals);
-
+function registerMembers(etcd: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {
   withConnectionFlags(
     etcd
       .command('members')
       .description('members, leader, raft term and index, db size per member, alarms; quorum and how many failures the cluster survives')
       .addOption(new Option('--no-cluster', "ask only the given endpoints, not the members' advertised client URLs")),
   ).action(async (opts) => {
-    const format = outputFormat(writeOut(opts.writeOut), globals(), ['table', 'wide', 'json', 'yaml']);
-    const { clusterReport, renderMembers } = await grpcModules();
-    const report = await clusterReport(await connection(opts), { cluster: opts.cluster });
-    if (format === 'json') io.out(toJson(report));
-    else if (format === 'yaml') io.out(toYaml(report));
-    else io.out(renderMembers(report, format === 'wide'));
+    const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'wide', 'json', 'yaml']);
+    const { clusterReport } = await grpcModules();
+    const report = await clusterReport(await ctx.connection(opts), { cluster: opts.cluster });
+    if (format === 'json') ctx.io.out(toJson(report));
+    else if (format === 'yaml') ctx.io.out(toYaml(report));
+    else ctx.io.out(renderMembers(report, format === 'wide'));
     if (!report.quorum.hasQuorum) throw new ExitError(1, `quorum lost: ${report.quorum.reachableVoters} of ${report.quorum.voters} voting members answer`);
   });
+}
 
+function registerHealth(etcd: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {
   withConnectionFlags(
     etcd
       .command('health')
       .description('commit a read through raft on every endpoint (etcdctl endpoint health), check alarms, and say whether the cluster has quorum')
       .addOption(new Option('--no-cluster', "check only the given endpoints, not every member's client URL")),
   ).action(async (opts) => {
-    const format = outputFormat(writeOut(opts.writeOut), globals(), ['table', 'json', 'yaml']);
-    const { healthReport, renderHealth } = await grpcModules();
-    const report = await healthReport(await connection(opts), { cluster: opts.cluster });
-    if (format === 'json') io.out(toJson(report));
-    else if (format === 'yaml') io.out(toYaml(report));
-    else io.out(renderHealth(report));
+    const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'json', 'yaml']);
+    const { healthReport } = await grpcModules();
+    const report = await healthReport(await ctx.connection(opts), { cluster: opts.cluster });
+    if (format === 'json') ctx.io.out(toJson(report));
+    else if (format === 'yaml') ctx.io.out(toYaml(report));
+    else ctx.io.out(renderHealth(report));
     if (!report.healthy) throw new ExitError(1, 'unhealthy cluster');
   });
+}
 
+function registerDiscover(etcd: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {
   etcd
     .command('discover')
     .description("find the cluster's etcd through the Kubernetes API: stacked or external, endpoints, data dir, certificates, and the command to save a snapshot")
     .action(async () => {
-      const g = globals();
+      const g = ctx.globals();
       const format = outputFormat(undefined, g, ['table', 'json', 'yaml']);
-      const client = await clientFromFlags(g, io);
+      const client = await clientFromFlags(g, ctx.io);
       const config = await client.init();
       const found = await discoverEtcd(client);
       const context = `${config.contextName} (${config.server})`;
-      if (format === 'json') io.out(toJson({ context: config.contextName, server: config.server, ...found }));
-      else if (format === 'yaml') io.out(toYaml({ context: config.contextName, server: config.server, ...found }));
-      else io.out(renderDiscovery(found, context));
+      if (format === 'json') ctx.io.out(toJson({ context: config.contextName, server: config.server, ...found }));
+      else if (format === 'yaml') ctx.io.out(toYaml({ context: config.contextName, server: config.server, ...found }));
+      else ctx.io.out(renderDiscovery(found, context));
     });
 }

@@ -9,7 +9,7 @@ import type { Io } from '../context.js';
 import { table } from '../output/format.js';
 import path from 'node:path';
 import { saveVerifiedSnapshot } from '../../etcd/snapshot.js';
-import { renderStatusTable } from '../../etcd/status.js';
+import { renderStatusTable } from '../output/etcd.js';
 import { resolveNodes, setCordon } from '../../drain/cordon.js';
 import { drainNodes } from '../../drain/drain.js';
 import { gatherDrainInput } from '../../drain/gather.js';

@@ -1,6 +1,10 @@
 // Hand-laid bbolt files for tests: every page placed by id, so a test can build exactly the
-// layout (and exactly the damage) it is about. Not a general writer: see boltwrite.ts for that.
-import { fnv1a64, BOLT_MAGIC, BOLT_VERSION, BUCKET_LEAF_FLAG, PAGE_BRANCH, PAGE_FREELIST, PAGE_LEAF, PAGE_META } from '../bbolt.js';
+// layout (and exactly the damage) it is about. Not a general writer: see bolt/writer.ts for that.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before } from 'node:test';
+import { fnv1a64, BOLT_MAGIC, BOLT_VERSION, BUCKET_LEAF_FLAG, PAGE_BRANCH, PAGE_FREELIST, PAGE_LEAF, PAGE_META } from '../bolt/page.js';
 
 export const TEST_PAGE_SIZE = 4096;
 
@@ -132,4 +136,86 @@ export function encodeKeyValue(kv: { key: string; value?: string; createRevision
   bytes(5, kv.value ?? '');
   num(6, kv.lease);
   return Buffer.concat(parts);
+}
+
+// A small database laid out by hand:
+//   0, 1  meta (txid 4 and 5: page 1 is in force)
+//   2     freelist: [8]
+//   3     root leaf: buckets "alpha" (inline: x=1, y=2) and "key" (root page 4)
+//   4     branch: "a" -> 5, "c" -> 6
+//   5     leaf: a=A, b=B
+//   6-7   leaf with one overflow page: c = 5000 bytes
+//   8     free
+const BIG = Buffer.alloc(5000, 0x61);
+
+export interface SampleLayout {
+  meta?: Partial<MetaFields>;
+  freelist?: number[];
+  branch?: Array<{ key: string; pgid: number }>;
+  leaf5?: Array<{ key: string; value: string }>;
+  leaf5Flags?: number;
+  truncateTo?: number;
+  damageMeta?: Array<0 | 1>;
+  trailer?: Buffer;
+}
+
+export function sampleDb(l: SampleLayout = {}): Buffer {
+  const meta: MetaFields = { root: 3, freelist: 2, pgid: 9, txid: 5, ...l.meta };
+  const leaf5 = leafPage(
+    5,
+    l.leaf5 ?? [
+      { key: 'a', value: 'A' },
+      { key: 'b', value: 'B' },
+    ],
+  );
+  if (l.leaf5Flags !== undefined) leaf5.writeUInt16LE(l.leaf5Flags, 8);
+  const pages = [
+    metaPage(0, { ...meta, txid: meta.txid - 1 }),
+    metaPage(1, meta),
+    freelistPage(2, l.freelist ?? [8]),
+    leafPage(3, [
+      {
+        key: 'alpha',
+        value: bucketValue(0, [
+          { key: 'x', value: '1' },
+          { key: 'y', value: '2' },
+        ]),
+        bucket: true,
+      },
+      { key: 'key', value: bucketValue(4), bucket: true },
+    ]),
+    branchPage(
+      4,
+      l.branch ?? [
+        { key: 'a', pgid: 5 },
+        { key: 'c', pgid: 6 },
+      ],
+    ),
+    leaf5,
+    leafPage(6, [{ key: 'c', value: BIG }]),
+    leafPage(8, []),
+  ];
+  let file = assemble(pages);
+  for (const m of l.damageMeta ?? []) file[m * 4096 + 16 + 20] ^= 0xff; // inside the meta: checksum no longer matches
+  if (l.truncateTo !== undefined) file = file.subarray(0, l.truncateTo);
+  if (l.trailer) file = Buffer.concat([file, l.trailer]);
+  return file;
+}
+
+/**
+ * Files for one suite, in a directory made before it and removed after it: call inside
+ * `describe`; the function returned writes a file image and gives its path.
+ */
+export function scratchFiles(prefix: string, name = 'db'): (file: Buffer) => string {
+  let dir = '';
+  let n = 0;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return (file) => {
+    const p = path.join(dir, `${name}-${n++}`);
+    writeFileSync(p, file);
+    return p;
+  };
 }

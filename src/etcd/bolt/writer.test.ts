@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openBolt, type BoltBucket } from './bbolt.js';
-import { BoltFileWriter, BoltWriteError } from './boltwrite.js';
+import { openBolt, type BoltBucket } from './reader.js';
+import { BoltFileWriter, BoltWriteError } from './writer.js';
 
 type Tree = Map<string, Buffer | Tree>;
 

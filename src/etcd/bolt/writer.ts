@@ -3,13 +3,10 @@
 // The result is the file bbolt itself would write after a compaction: pages 0 and 1 meta, page 2
 // an empty freelist, then every bucket's leaf pages as they fill, its branch pages above them,
 // small buckets inline in their parent's leaf, values larger than a page on overflow pages.
-// Format facts are in the header of bbolt.ts (the reader this writer's output is checked with).
+// Format facts are in the header of page.ts (reader.ts reads this writer's output back in tests).
 import { closeSync, ftruncateSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { BOLT_MAGIC, BOLT_VERSION, BUCKET_LEAF_FLAG, PAGE_BRANCH, PAGE_FREELIST, PAGE_LEAF, PAGE_META, fnv1a64 } from './bbolt.js';
+import { BOLT_MAGIC, BOLT_VERSION, BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, ELEMENT_SIZE, PAGE_BRANCH, PAGE_FREELIST, PAGE_HEADER_SIZE, PAGE_LEAF, PAGE_META, fnv1a64 } from './page.js';
 
-const PAGE_HEADER_SIZE = 16;
-const ELEMENT_SIZE = 16;
-const BUCKET_HEADER_SIZE = 16;
 /** bbolt's limits (bucket.go): larger keys or values are refused by Put. */
 export const MAX_KEY_SIZE = 32768;
 export const MAX_VALUE_SIZE = 2 ** 31 - 2;

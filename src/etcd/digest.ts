@@ -1,0 +1,97 @@
+// The sha256 etcd appends to a snapshot: the Maintenance API sends the db followed by the
+// sha256 of its bytes. A snapshot's size is then 32 more than a multiple of 512 (bbolt pages are
+// multiples of 512), which is how etcdutl restore tells whether a digest is there.
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
+export const SHA256_SIZE = 32;
+/** Files up to this size are hashed on the calling thread (a worker costs more to start). */
+const HASH_IN_THREAD_BYTES = 16 << 20;
+
+export interface SnapshotDigest {
+  /** ok: matches; mismatch: the data is not what etcd sent; missing: no digest (a copied member/snap/db, or a truncated file); skipped: not checked (--skip-hash-check). */
+  state: 'ok' | 'mismatch' | 'missing' | 'skipped';
+  /** The digest at the end of the file (hex), when there is one. */
+  expected?: string;
+  /** The sha256 of the database bytes (hex), when there is a digest to compare with. */
+  actual?: string;
+}
+
+/** What a sha256 worker (digest-worker.ts) is started with: hash the first `length` bytes of `file`. */
+export interface DigestJob {
+  file: string;
+  length: number;
+}
+
+/** Whether a file of this size carries etcd's digest, and how many bytes before it are the db. */
+export function snapshotLayout(fileSize: number): { hasDigest: boolean; dbBytes: number } {
+  const hasDigest = fileSize % 512 === SHA256_SIZE;
+  return { hasDigest, dbBytes: hasDigest ? fileSize - SHA256_SIZE : fileSize };
+}
+
+/** Read and verify the appended sha256 of a snapshot file (streams; hashes in a worker thread for large files). */
+export async function verifySnapshotDigest(file: string): Promise<SnapshotDigest> {
+  const { hasDigest, dbBytes } = snapshotLayout(statSync(file).size);
+  if (!hasDigest) return { state: 'missing' };
+  return compareDigest(file, dbBytes, await sha256OfFile(file, dbBytes));
+}
+
+/** The digest state of a snapshot whose db bytes hash to `actual`. */
+export function compareDigest(file: string, dbBytes: number, actual: string): SnapshotDigest {
+  const expected = readRange(file, dbBytes, SHA256_SIZE).toString('hex');
+  return { state: actual === expected ? 'ok' : 'mismatch', expected, actual };
+}
+
+/** sha256 (hex) of the first `length` bytes of a file, streamed; in a worker thread above 16 MiB. */
+export function sha256OfFile(file: string, length: number): Promise<string> {
+  if (length <= HASH_IN_THREAD_BYTES) return new Promise((resolve) => resolve(sha256Sync({ file, length })));
+  const job: DigestJob = { file, length };
+  // The worker reads the file on its own, sequentially, so hashing runs beside other work.
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./digest-worker.js', import.meta.url), { workerData: job });
+    worker.once('message', (hex: string) => resolve(hex));
+    worker.once('error', reject);
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`sha256 worker exited with code ${code}`)));
+  });
+}
+
+/** Whether a worker's data is a DigestJob (what digest-worker.ts checks before it starts). */
+export function isDigestJob(v: unknown): v is DigestJob {
+  return typeof v === 'object' && v !== null && 'file' in v && typeof v.file === 'string' && 'length' in v && typeof v.length === 'number';
+}
+
+/** sha256 (hex) of the first `length` bytes of a file, on this thread (blocking). */
+export function sha256Sync({ file, length }: DigestJob): string {
+  const h = createHash('sha256');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(length, 1)));
+    let pos = 0;
+    while (pos < length) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, length - pos), pos);
+      if (n === 0) throw new Error(`${file}: unexpected end of file at byte ${pos}`);
+      h.update(buf.subarray(0, n));
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+function readRange(file: string, position: number, length: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, buf, done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}

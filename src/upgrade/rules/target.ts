@@ -181,7 +181,7 @@ export const latestPatchFirst: TargetRule = ({ base, resolved }) => {
 export const TARGET_RULES: readonly TargetRule[] = [differentMajor, downgrade, targetRelease, preRelease, alreadyAtTarget, latestPatchFirst];
 
 /** kube-apiserver never skips a minor: a plan of several hops says so. */
-export function oneMinorAtATime(base: Version, target: Version, hops: readonly Hop[]): Finding[] {
+export function oneMinorAtATime(base: Version, target: Version, hops: ReadonlyArray<Pick<Hop, 'to'>>): Finding[] {
   if (hops.length <= 1) return [];
   return [
     {

@@ -17,7 +17,7 @@
 // Each rule is a small function in rules/: about the cluster as it is (rules/cluster.ts), about
 // the target (rules/target.ts, which may stop planning), and per hop (rules/hop.ts,
 // `(state, hop) -> {moves, findings}`). This file runs them, in their fixed order.
-import type { Finding as AuditFinding } from '../audit/finding.js';
+import type * as audit from '../audit/finding.js';
 import type { ApiUsage } from './removedapis.js';
 import { RELEASES_AS_OF, latestPatch } from './releases.js';
 import { CLUSTER_RULES } from './rules/cluster.js';
@@ -45,7 +45,7 @@ export interface ClusterVersions {
 }
 
 /** A finding of the plan: audit's shape, plus the hop it belongs to ('v1.31 -> v1.32'), when it belongs to one. */
-export interface Finding extends AuditFinding {
+export interface Finding extends audit.Finding {
   hop?: string;
 }
 

@@ -13,7 +13,7 @@ import type { APIResourceInfo, KubeClient } from '../kube/index.js';
 import { isForbidden, isNotFound } from '../kube/index.js';
 import type { ClusterVersions, Instance } from './plan.js';
 import { REMOVED_APIS, type ApiUsage, type RemovedApi } from './removedapis.js';
-import { minorOrder, parseVersion, tryParseVersion, type Version } from './version.js';
+import { minorOrder, parseVersion, tryParseVersion } from './version.js';
 
 export { imageTag };
 
@@ -102,56 +102,37 @@ function byName(a: { node: string }, b: { node: string }): number {
   return a.node.localeCompare(b.node);
 }
 
-/** Assemble the cluster's versions from what discovery read. Pure. */
-export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
-  const serverVersion = parseVersion(s.serverVersion);
-  const unreadable: DiscoveredCluster['unreadable'] = [];
-  const perComponent = new Map<string, Array<{ node: string; image: string; pod: Pod }>>();
-  for (const pod of s.controlPlanePods) {
+type StaticPods = Map<ControlPlaneComponent, Array<{ node: string; image: string; pod: Pod }>>;
+
+/** kubeadm's static control-plane pods with a readable image, by component. */
+function staticPodsOf(pods: readonly Pod[]): StaticPods {
+  const out: StaticPods = new Map();
+  for (const pod of pods) {
     const component = controlPlaneComponent(pod);
     if (!isControlPlaneComponent(component)) continue;
     const image = componentImage(pod.spec?.containers, component);
     if (!image) continue;
-    const node = podNodeName(pod) ?? '';
-    const list = perComponent.get(component) ?? [];
-    list.push({ node, image, pod });
-    perComponent.set(component, list);
+    out.set(component, [...(out.get(component) ?? []), { node: podNodeName(pod) ?? '', image, pod }]);
   }
-  const versions = (component: ControlPlaneComponent): Instance[] => {
-    const out: Instance[] = [];
-    for (const { node, image } of perComponent.get(component) ?? []) {
-      const version = tryParseVersion(imageTag(image));
-      if (version) out.push({ node, version });
-      else unreadable.push({ component, node, image });
-    }
-    return out.sort(byName);
-  };
-  const apiserverPods = perComponent.get('kube-apiserver') ?? [];
-  let apiservers = versions('kube-apiserver');
-  const staticPodControlPlane = apiserverPods.length > 0;
-  // No readable apiserver pod (a managed control plane): /version is all there is, as older kubeadm read it.
-  if (apiservers.length === 0) apiservers = [{ node: '', version: serverVersion }];
+  return out;
+}
 
-  const etcdPods = perComponent.get('etcd') ?? [];
-  let etcdEndpoints: string[] = [];
-  let etcd: ClusterVersions['etcd'];
+/** Stacked etcd members from their static pods; no etcd pods means external etcd, found in the apiserver's --etcd-servers. */
+function etcdOf(staticPods: StaticPods): { etcd: ClusterVersions['etcd']; etcdEndpoints: string[] } {
+  const etcdPods = staticPods.get('etcd') ?? [];
   if (etcdPods.length > 0) {
-    etcd = {
-      topology: 'stacked',
-      members: etcdPods.map(({ node, image }) => ({ node, version: imageTag(image) ?? image })).sort((a, b) => a.node.localeCompare(b.node)),
-    };
-  } else {
-    // kubeadm: no etcd pods means external etcd; where it is, only the apiserver's flags say.
-    const servers = new Set<string>();
-    for (const { pod } of apiserverPods) {
-      for (const url of (flagValue(commandLine(pod, 'kube-apiserver'), '--etcd-servers') ?? '').split(',')) if (url.trim()) servers.add(url.trim());
-    }
-    etcdEndpoints = [...servers].sort();
-    etcd = { topology: 'external', members: [] };
+    const members = etcdPods.map(({ node, image }) => ({ node, version: imageTag(image) ?? image })).sort((a, b) => a.node.localeCompare(b.node));
+    return { etcd: { topology: 'stacked', members }, etcdEndpoints: [] };
   }
+  const servers = new Set<string>();
+  for (const { pod } of staticPods.get('kube-apiserver') ?? []) {
+    for (const url of (flagValue(commandLine(pod, 'kube-apiserver'), '--etcd-servers') ?? '').split(',')) if (url.trim()) servers.add(url.trim());
+  }
+  return { etcd: { topology: 'external', members: [] }, etcdEndpoints: [...servers].sort() };
+}
 
-  const controlPlaneNodes = new Set(apiserverPods.map((p) => p.node));
-  const nodes: DiscoveredNode[] = s.nodes
+function nodesOf(nodes: readonly Node[], controlPlaneNodes: ReadonlySet<string>): DiscoveredNode[] {
+  return nodes
     .map((n) => {
       const name = n.metadata.name ?? '';
       return {
@@ -164,26 +145,55 @@ export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** kube-proxy's version and CoreDNS's tag, from the DaemonSet's and the Deployment's images. */
+function addonsOf(s: DiscoverySnapshot, unreadable: DiscoveredCluster['unreadable']): Pick<ClusterVersions, 'kubeProxy' | 'coreDNS'> {
+  const out: Pick<ClusterVersions, 'kubeProxy' | 'coreDNS'> = {};
+  if (s.kubeProxy) {
+    const image = componentImage(s.kubeProxy.spec?.template.spec?.containers, 'kube-proxy');
+    const kubeProxy = tryParseVersion(imageTag(image ?? ''));
+    if (kubeProxy) out.kubeProxy = kubeProxy;
+    else if (image) unreadable.push({ component: 'kube-proxy', image });
+  }
+  const dns = s.dnsDeployments.find((d) => d.metadata.name === 'coredns') ?? s.dnsDeployments[0];
+  if (dns) {
+    const image = componentImage(dns.spec?.template.spec?.containers, 'coredns');
+    const coreDNS = image ? imageTag(image) : undefined;
+    if (coreDNS) out.coreDNS = coreDNS;
+    else if (image) unreadable.push({ component: 'CoreDNS', image });
+  }
+  return out;
+}
+
+/** Assemble the cluster's versions from what discovery read. Pure. */
+export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
+  const serverVersion = parseVersion(s.serverVersion);
+  const unreadable: DiscoveredCluster['unreadable'] = [];
+  const staticPods = staticPodsOf(s.controlPlanePods);
+  const versions = (component: ControlPlaneComponent): Instance[] => {
+    const out: Instance[] = [];
+    for (const { node, image } of staticPods.get(component) ?? []) {
+      const version = tryParseVersion(imageTag(image));
+      if (version) out.push({ node, version });
+      else unreadable.push({ component, node, image });
+    }
+    return out.sort(byName);
+  };
+  const apiserverPods = staticPods.get('kube-apiserver') ?? [];
+  let apiservers = versions('kube-apiserver');
+  // No readable apiserver pod (a managed control plane): /version is all there is, as older kubeadm read it.
+  if (apiservers.length === 0) apiservers = [{ node: '', version: serverVersion }];
+  const { etcd, etcdEndpoints } = etcdOf(staticPods);
+
+  const nodes = nodesOf(s.nodes, new Set(apiserverPods.map((p) => p.node)));
   const kubelets: ClusterVersions['kubelets'] = [];
   for (const n of nodes) {
     const version = tryParseVersion(n.kubeletVersion);
     if (version) kubelets.push({ node: n.name, version, controlPlane: n.controlPlane });
     else unreadable.push({ component: 'kubelet', node: n.name, image: n.kubeletVersion });
   }
-
-  let kubeProxy: Version | undefined;
-  if (s.kubeProxy) {
-    const image = componentImage(s.kubeProxy.spec?.template.spec?.containers, 'kube-proxy');
-    kubeProxy = tryParseVersion(imageTag(image ?? ''));
-    if (image && !kubeProxy) unreadable.push({ component: 'kube-proxy', image });
-  }
-  let coreDNS: string | undefined;
-  const dns = s.dnsDeployments.find((d) => d.metadata.name === 'coredns') ?? s.dnsDeployments[0];
-  if (dns) {
-    const image = componentImage(dns.spec?.template.spec?.containers, 'coredns');
-    coreDNS = image ? imageTag(image) : undefined;
-    if (image && !coreDNS) unreadable.push({ component: 'CoreDNS', image });
-  }
+  const { kubeProxy, coreDNS } = addonsOf(s, unreadable);
 
   return {
     apiservers,
@@ -197,7 +207,7 @@ export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
     nodes,
     etcdEndpoints,
     unreadable,
-    staticPodControlPlane,
+    staticPodControlPlane: apiserverPods.length > 0,
   };
 }
 

@@ -11,7 +11,7 @@ import { collectApiUsages, discoverClusterVersions, type DiscoveredCluster } fro
 import { preflight } from '../../upgrade/preflight.js';
 import { planUpgrade, type Finding, type UpgradePlan } from '../../upgrade/plan.js';
 import { latestPatch, release } from '../../upgrade/releases.js';
-import { renderPlanTable, renderRunbook, type HostOS } from '../../upgrade/runbook.js';
+import { renderPlanTable, renderRunbook, type HostOS } from '../output/plan.js';
 import { addMinor, compareVersions, formatVersion, minVersion, minorKey, parseVersion, type Version } from '../../upgrade/version.js';
 
 /** Which package manager the runbook shows: from the nodes' osImage unless --os says. */

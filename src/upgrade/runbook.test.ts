@@ -1,39 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ComponentRow, Finding, Hop, UpgradePlan } from './plan.js';
+import type { Finding, Hop, UpgradePlan } from './plan.js';
 import { type Runbook, runbook } from './runbook.js';
-import { formatVersion, parseVersion as V } from './version.js';
+import { NODES, hop, plan } from './testing/plans.js';
+import { formatVersion } from './version.js';
 
 // The runbook as data: which node does what in each hop, numbered across the runbook, with the
 // findings each section notes. An HA kubeadm cluster (cp1, cp2) and two workers.
-
-function row(component: string, node: string, current: string, target: string): ComponentRow {
-  return { component, node, current, target };
-}
-
-function hop(from = 'v1.31.4', to = 'v1.32.9', over: Partial<Hop> = {}): Hop {
-  return {
-    from: V(from),
-    to: V(to),
-    kubeletsFirst: [],
-    kubelets: ['cp1', 'cp2', 'node01', 'node02'].map((n) => row('kubelet', n, from, to)),
-    controlPlane: ['cp1', 'cp2'].flatMap((n) => ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => row(c, n, from, to))),
-    findings: [],
-    label: `${from} -> ${to}`,
-    ...over,
-  };
-}
-
-function plan(hops: Hop[], findings: Finding[] = [], target: string | null = hops.length ? formatVersion(hops[hops.length - 1].to) : 'v1.31.4'): UpgradePlan {
-  return { current: V('v1.31.4'), target: target === null ? null : V(target), hops, findings, blocking: findings.some((f) => f.severity === 'blocking'), releasesAsOf: '2026-09-28' };
-}
-
-const NODES = [
-  { name: 'node02', controlPlane: false },
-  { name: 'cp2', controlPlane: true },
-  { name: 'node01', controlPlane: false },
-  { name: 'cp1', controlPlane: true },
-];
 
 /** Each hop's steps as lines: "N node role [kubelet -> version] [notes]". */
 function steps(r: Runbook): string[][] {
@@ -85,7 +58,7 @@ describe('the runbook as data', () => {
         ['5 cp1 first-control-plane kubelet -> v1.33.5', '6 cp2 control-plane kubelet -> v1.33.5', '7 node01 worker kubelet -> v1.33.5 [KubeletUpgradeFirst]', '8 node02 worker kubelet -> v1.33.5'],
       ],
     },
-    { story: 'no target: nothing to run', plan: plan([], [], null), expect: [] },
+    { story: 'no target: nothing to run', plan: { ...plan([]), target: null }, expect: [] },
   ];
   for (const c of cases) it(c.story, () => assert.deepEqual(steps(runbook(c.plan, NODES)), c.expect));
 

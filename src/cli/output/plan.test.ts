@@ -1,52 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ComponentRow, Finding, Hop, UpgradePlan } from '../../upgrade/plan.js';
-import { parseVersion } from '../../upgrade/version.js';
+import type { Finding } from '../../upgrade/plan.js';
+import { NODES, hop, plan, row } from '../../upgrade/testing/plans.js';
 import { renderPlanTable, renderRunbook } from './plan.js';
 import { tabwrite } from './table.js';
-
-const V = parseVersion;
-
-function row(component: string, node: string, current: string, target: string): ComponentRow {
-  return { component, node, current, target };
-}
-
-/** An HA kubeadm cluster (cp1, cp2) with two workers, from v1.31.4 to v1.32.9 in one hop. */
-function hop(from = 'v1.31.4', to = 'v1.32.9', over: Partial<Hop> = {}): Hop {
-  return {
-    from: V(from),
-    to: V(to),
-    kubeletsFirst: [],
-    kubelets: ['cp1', 'cp2', 'node01', 'node02'].map((n) => row('kubelet', n, from, to)),
-    controlPlane: [
-      ...['cp1', 'cp2'].flatMap((n) => ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => row(c, n, from, to))),
-      row('kube-proxy', '', from.slice(1), to),
-      row('CoreDNS', '', 'v1.11.3', 'v1.11.3'),
-      row('etcd', 'cp1', '3.5.15-0', '3.5.24-0'),
-      row('etcd', 'cp2', '3.5.15-0', '3.5.24-0'),
-    ],
-    findings: [],
-    ...over,
-  };
-}
-
-function plan(hops: Hop[], findings: Finding[] = []): UpgradePlan {
-  return {
-    current: hops[0]?.from ?? V('v1.31.4'),
-    target: hops.length ? hops[hops.length - 1].to : V('v1.31.4'),
-    hops,
-    findings,
-    blocking: findings.some((f) => f.severity === 'blocking'),
-    releasesAsOf: '2026-09-28',
-  };
-}
-
-const NODES = [
-  { name: 'node02', controlPlane: false },
-  { name: 'cp2', controlPlane: true },
-  { name: 'node01', controlPlane: false },
-  { name: 'cp1', controlPlane: true },
-];
 
 /** The lines of the section headed `### N. <node> ...` up to the next heading. */
 function section(text: string, node: string): string {

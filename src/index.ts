@@ -25,7 +25,7 @@ export { planUpgrade, type UpgradePlan, type Hop, type Finding, type ClusterVers
 export { REMOVED_APIS, findRemovedApis, type RemovedApi, type ApiUsage } from './upgrade/removedapis.js';
 export { discoverClusterVersions, collectApiUsages } from './upgrade/discover.js';
 export { preflight } from './upgrade/preflight.js';
-export { renderPlanTable, renderRunbook } from './upgrade/runbook.js';
+export { renderPlanTable, renderRunbook } from './cli/output/plan.js';
 
 // etcd
 export { createEtcdClient, connectionFromFlags, type EtcdConnectionOptions } from './etcd/connection.js';

@@ -6,27 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseScenario } from '../src/sandbox/index.js';
 import type { KubeObject } from '../src/api/types.js';
-import { latestPatch, release } from '../src/upgrade/releases.js';
-import { tabwrite } from '../src/upgrade/runbook.js';
 import type { Finding, UpgradePlan } from '../src/upgrade/plan.js';
 import { formatVersion } from '../src/upgrade/version.js';
 import { upkeep } from './helpers/cli.js';
 import { type TestSandbox, eventually, podReady, testSandbox } from './helpers/sandbox.js';
 
-/** The latest known patch of a minor, as the plan resolves `--to 1.32`. */
-function patchOf(minor: string): string {
-  const v = latestPatch(minor);
-  assert.ok(v, `the release table knows ${minor}`);
-  return formatVersion(v);
-}
-
-/** kubeadm only moves etcd and CoreDNS forward, to the version its minor pins. */
-function addonTarget(current: string, pinned: string): string {
-  const n = (s: string) => s.replace(/^v/, '').split(/[.-]/).map(Number);
-  const [a, b] = [n(current), n(pinned)];
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i] ? pinned : current;
-  return current;
-}
+// The latest patches upkeep's release table knows (as of 2026-09-28), written out: `--to 1.32`
+// resolves to v1.32.13, which pins etcd 3.5.24-0 and CoreDNS v1.11.3.
+const V1_32 = 'v1.32.13';
+const V1_33 = 'v1.33.13';
 
 /** The sandbox is up when every control-plane node shows its static pods and the apps run. */
 async function settled(sb: TestSandbox, controlPlanes: number, apps: string[] = []): Promise<void> {
@@ -48,8 +36,7 @@ function codes(plan: UpgradePlan, severity?: Finding['severity']): string[] {
 
 describe('upkeep plan on the seed cluster (story 2)', () => {
   let sb: TestSandbox;
-  const to = patchOf('1.32');
-  const pinned = release('1.32');
+  const to = V1_32;
   before(async () => {
     sb = await testSandbox({ timeScale: 60 });
     await settled(sb, 1, ['blue', 'green']);
@@ -62,19 +49,28 @@ describe('upkeep plan on the seed cluster (story 2)', () => {
     assert.equal(r.err, 'error: the plan has 1 blocking finding: DrainRefused node/node01\n');
     assert.match(r.out, new RegExp(`^\\[upgrade/versions\\] Cluster version: v1\\.31\\.4\\n\\[upgrade/versions\\] Target version: ${to.replace(/\./g, '\\.')}\\n`));
     // kubeadm: one kubelet row per node, to be upgraded by hand after `kubeadm upgrade apply`.
-    const kubelets = tabwrite([['COMPONENT', 'NODE', 'CURRENT', 'TARGET'], ...['controlplane', 'node01', 'node02', 'node03'].map((n) => ['kubelet', n, 'v1.31.4', to])]);
+    const kubelets = [
+      'COMPONENT   NODE           CURRENT   TARGET',
+      'kubelet     controlplane   v1.31.4   v1.32.13',
+      'kubelet     node01         v1.31.4   v1.32.13',
+      'kubelet     node02         v1.31.4   v1.32.13',
+      'kubelet     node03         v1.31.4   v1.32.13',
+      '',
+    ].join('\n');
     assert.ok(r.out.includes(`Components that must be upgraded manually after you have upgraded the control plane with 'kubeadm upgrade apply':\n${kubelets}`), r.out);
-    // The control plane per node, kube-proxy and CoreDNS without a node, stacked etcd per member.
-    const controlPlane = tabwrite([
-      ['COMPONENT', 'NODE', 'CURRENT', 'TARGET'],
-      ['kube-apiserver', 'controlplane', 'v1.31.4', to],
-      ['kube-controller-manager', 'controlplane', 'v1.31.4', to],
-      ['kube-scheduler', 'controlplane', 'v1.31.4', to],
-      ['kube-proxy', '', 'v1.31.4', to],
-      ['CoreDNS', '', 'v1.11.3', addonTarget('v1.11.3', pinned?.coredns ?? '')],
-      ['etcd', 'controlplane', '3.5.15-0', addonTarget('3.5.15-0', pinned?.etcd ?? '')],
-    ]);
-    assert.ok(r.out.includes(`Upgrade to ${to}:\n\n${controlPlane}\nYou can now apply the upgrade by executing the following command:\n\n\tkubeadm upgrade apply ${to}\n`), r.out);
+    // The control plane per node, kube-proxy and CoreDNS without a node, stacked etcd per member;
+    // kubeadm only moves etcd and CoreDNS forward, to the versions v1.32 pins.
+    const controlPlane = [
+      'COMPONENT                 NODE           CURRENT    TARGET',
+      'kube-apiserver            controlplane   v1.31.4    v1.32.13',
+      'kube-controller-manager   controlplane   v1.31.4    v1.32.13',
+      'kube-scheduler            controlplane   v1.31.4    v1.32.13',
+      'kube-proxy                               v1.31.4    v1.32.13',
+      'CoreDNS                                  v1.11.3    v1.11.3',
+      'etcd                      controlplane   3.5.15-0   3.5.24-0',
+      '',
+    ].join('\n');
+    assert.ok(r.out.includes(`Upgrade to v1.32.13:\n\n${controlPlane}\nYou can now apply the upgrade by executing the following command:\n\n\tkubeadm upgrade apply v1.32.13\n`), r.out);
     assert.match(r.out, /BLOCKING {2}DrainRefused {2}node\/node01\n {2}kubectl drain node01 --ignore-daemonsets \(the runbook's drain\) would refuse node01, evict nothing and leave it cordoned: .*default\/green\n {2}fix: .*--force/);
     assert.match(r.out, /WARNING {2}BarePod {2}pod default\/green\n/);
     assert.match(r.out, /Verdict: blocked — 1 blocking finding to resolve before upgrading/);
@@ -199,8 +195,8 @@ spec:
 
 describe('upkeep plan on an HA control plane at two versions, external etcd and mixed kubelets', () => {
   let sb: TestSandbox;
-  const v32 = patchOf('1.32');
-  const v33 = patchOf('1.33');
+  const v32 = V1_32;
+  const v33 = V1_33;
   before(async () => {
     sb = await testSandbox({ timeScale: 60, scenario: parseScenario(HA, 'ha-mixed') });
     await settled(sb, 3, ['web']);
@@ -391,7 +387,7 @@ describe('upkeep demo', () => {
     assert.equal(r.code, 0, r.err);
     const part = r.out.slice(r.out.indexOf('Next, story 2'));
     assert.match(part, /\$ upkeep plan --to v1\.32\n\[upgrade\/versions\] Cluster version: v1\.31\.4\n/);
-    assert.ok(part.includes(`\tkubeadm upgrade apply ${patchOf('1.32')}\n`), part);
+    assert.ok(part.includes('\tkubeadm upgrade apply v1.32.13\n'), part);
     assert.match(part, /\nkubelet +controlplane +v1\.31\.4 /);
     // The safe way drained green away: nothing blocks the upgrade any more.
     assert.match(part, /Verdict: ready/);

@@ -4,21 +4,41 @@
 // and the CoreDNS Deployment (k8s-app=kube-dns). No etcd pods means external etcd, found through
 // the apiserver's --etcd-servers. Plus the API usages a removed-API scan needs.
 // Thin: lists only, then one pure function (clusterVersionsFrom) assembles the answer.
-import type { KubeObject } from '../api/types.js';
-import type { APIResourceInfo, KubeClient, ResourceRef } from '../kube/index.js';
+import { isNodeReady, isNodeUnschedulable, kubeletVersion } from '../api/nodes.js';
+import { podNodeName } from '../api/pods.js';
+import type { Container, DaemonSet, Deployment, KubeObject, Node, Pod } from '../api/types.js';
+import { imageTag } from '../audit/images.js';
+import { readAll } from '../audit/snapshot.js';
+import type { APIResourceInfo, KubeClient } from '../kube/index.js';
 import { isForbidden, isNotFound } from '../kube/index.js';
-import type { ClusterVersions } from './plan.js';
+import type { ClusterVersions, Instance } from './plan.js';
 import { REMOVED_APIS, type ApiUsage, type RemovedApi } from './removedapis.js';
-import { parseVersion, tryParseVersion, type Version } from './version.js';
+import { minorOrder, parseVersion, tryParseVersion } from './version.js';
 
-type Obj = Record<string, unknown>;
+export { imageTag };
 
 /** The control-plane components kubeadm runs as static pods, by their `component` label. */
 export const CONTROL_PLANE_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'] as const;
 export type ControlPlaneComponent = (typeof CONTROL_PLANE_COMPONENTS)[number];
 
+function isControlPlaneComponent(c: string | undefined): c is ControlPlaneComponent {
+  return CONTROL_PLANE_COMPONENTS.some((x) => x === c);
+}
+
 /** kubeadm's control-plane role label, and the one it used before 1.20. */
 const CONTROL_PLANE_LABELS = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'];
+
+/** A node kubeadm made a control-plane node: it carries the role label. */
+export function isControlPlaneNode(node: Pick<Node, 'metadata'>): boolean {
+  const labels = node.metadata.labels ?? {};
+  return CONTROL_PLANE_LABELS.some((l) => l in labels);
+}
+
+/** The component a kubeadm static control-plane pod runs (its `component` label, with tier=control-plane). */
+export function controlPlaneComponent(pod: Pick<Pod, 'metadata'>): string | undefined {
+  const labels = pod.metadata.labels ?? {};
+  return (labels.tier === 'control-plane' && labels.component) || undefined;
+}
 
 export interface DiscoveredNode {
   name: string;
@@ -45,48 +65,23 @@ export interface DiscoveredCluster extends ClusterVersions {
 
 /** Everything discovery reads, as plain objects (what the pure assembly works from). */
 export interface DiscoverySnapshot {
-  nodes: KubeObject[];
+  nodes: Node[];
   /** kube-system pods labelled tier=control-plane. */
-  controlPlanePods: KubeObject[];
-  kubeProxy?: KubeObject;
+  controlPlanePods: Pod[];
+  kubeProxy?: DaemonSet;
   /** kube-system Deployments labelled k8s-app=kube-dns. */
-  dnsDeployments: KubeObject[];
+  dnsDeployments: Deployment[];
   /** /version's gitVersion. */
   serverVersion: string;
 }
 
-/**
- * The tag of an image reference, or undefined when it has none ("nginx", "nginx@sha256:...").
- * A registry port is not a tag: "localhost:5000/nginx" has none.
- */
-export function imageTag(image: string): string | undefined {
-  const noDigest = image.split('@')[0];
-  const last = noDigest.slice(noDigest.lastIndexOf('/') + 1);
-  const i = last.indexOf(':');
-  return i >= 0 ? last.slice(i + 1) : undefined;
-}
-
-function containers(podSpec: unknown): Obj[] {
-  return (((podSpec as Obj | undefined)?.containers as Obj[] | undefined) ?? []).filter((c) => typeof c === 'object' && c !== null);
-}
-
-function podTemplateSpec(obj: KubeObject): unknown {
-  return ((obj.spec as Obj | undefined)?.template as Obj | undefined)?.spec;
-}
-
 /** The container named like the component, else the first one (kubeadm reads containers[0]). */
-function componentImage(cs: Obj[], name: string): string | undefined {
-  const c = cs.find((x) => x.name === name) ?? cs[0];
-  return typeof c?.image === 'string' ? c.image : undefined;
+function componentContainer(cs: readonly Container[] | undefined, name: string): Container | undefined {
+  return cs?.find((x) => x.name === name) ?? cs?.[0];
 }
 
-function nodeReady(node: KubeObject): boolean {
-  const conditions = ((node.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-function nodeInfo(node: KubeObject): Obj {
-  return ((node.status as Obj | undefined)?.nodeInfo as Obj | undefined) ?? {};
+function componentImage(cs: readonly Container[] | undefined, name: string): string | undefined {
+  return componentContainer(cs, name)?.image || undefined;
 }
 
 /** A flag's value from a command line ("--etcd-servers=a,b" or "--etcd-servers a,b"). */
@@ -98,100 +93,107 @@ export function flagValue(args: string[], flag: string): string | undefined {
   return undefined;
 }
 
-function commandLine(pod: KubeObject, component: string): string[] {
-  const c = containers(pod.spec).find((x) => x.name === component) ?? containers(pod.spec)[0];
-  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
-  return [...strings(c?.command), ...strings(c?.args)];
+function commandLine(pod: Pod, component: string): string[] {
+  const c = componentContainer(pod.spec?.containers, component);
+  return [...(c?.command ?? []), ...(c?.args ?? [])];
 }
 
 function byName(a: { node: string }, b: { node: string }): number {
   return a.node.localeCompare(b.node);
 }
 
+type StaticPods = Map<ControlPlaneComponent, Array<{ node: string; image: string; pod: Pod }>>;
+
+/** kubeadm's static control-plane pods with a readable image, by component. */
+function staticPodsOf(pods: readonly Pod[]): StaticPods {
+  const out: StaticPods = new Map();
+  for (const pod of pods) {
+    const component = controlPlaneComponent(pod);
+    if (!isControlPlaneComponent(component)) continue;
+    const image = componentImage(pod.spec?.containers, component);
+    if (!image) continue;
+    out.set(component, [...(out.get(component) ?? []), { node: podNodeName(pod) ?? '', image, pod }]);
+  }
+  return out;
+}
+
+/** Stacked etcd members from their static pods; no etcd pods means external etcd, found in the apiserver's --etcd-servers. */
+function etcdOf(staticPods: StaticPods): { etcd: ClusterVersions['etcd']; etcdEndpoints: string[] } {
+  const etcdPods = staticPods.get('etcd') ?? [];
+  if (etcdPods.length > 0) {
+    const members = etcdPods.map(({ node, image }) => ({ node, version: imageTag(image) ?? image })).sort((a, b) => a.node.localeCompare(b.node));
+    return { etcd: { topology: 'stacked', members }, etcdEndpoints: [] };
+  }
+  const servers = new Set<string>();
+  for (const { pod } of staticPods.get('kube-apiserver') ?? []) {
+    for (const url of (flagValue(commandLine(pod, 'kube-apiserver'), '--etcd-servers') ?? '').split(',')) if (url.trim()) servers.add(url.trim());
+  }
+  return { etcd: { topology: 'external', members: [] }, etcdEndpoints: [...servers].sort() };
+}
+
+function nodesOf(nodes: readonly Node[], controlPlaneNodes: ReadonlySet<string>): DiscoveredNode[] {
+  return nodes
+    .map((n) => {
+      const name = n.metadata.name ?? '';
+      return {
+        name,
+        controlPlane: isControlPlaneNode(n) || controlPlaneNodes.has(name),
+        ready: isNodeReady(n),
+        cordoned: isNodeUnschedulable(n),
+        kubeletVersion: kubeletVersion(n) ?? '',
+        osImage: n.status?.nodeInfo?.osImage ?? '',
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** kube-proxy's version and CoreDNS's tag, from the DaemonSet's and the Deployment's images. */
+function addonsOf(s: DiscoverySnapshot, unreadable: DiscoveredCluster['unreadable']): Pick<ClusterVersions, 'kubeProxy' | 'coreDNS'> {
+  const out: Pick<ClusterVersions, 'kubeProxy' | 'coreDNS'> = {};
+  if (s.kubeProxy) {
+    const image = componentImage(s.kubeProxy.spec?.template.spec?.containers, 'kube-proxy');
+    const kubeProxy = tryParseVersion(imageTag(image ?? ''));
+    if (kubeProxy) out.kubeProxy = kubeProxy;
+    else if (image) unreadable.push({ component: 'kube-proxy', image });
+  }
+  const dns = s.dnsDeployments.find((d) => d.metadata.name === 'coredns') ?? s.dnsDeployments[0];
+  if (dns) {
+    const image = componentImage(dns.spec?.template.spec?.containers, 'coredns');
+    const coreDNS = image ? imageTag(image) : undefined;
+    if (coreDNS) out.coreDNS = coreDNS;
+    else if (image) unreadable.push({ component: 'CoreDNS', image });
+  }
+  return out;
+}
+
 /** Assemble the cluster's versions from what discovery read. Pure. */
 export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
   const serverVersion = parseVersion(s.serverVersion);
   const unreadable: DiscoveredCluster['unreadable'] = [];
-  const perComponent = new Map<string, Array<{ node: string; image: string; pod: KubeObject }>>();
-  for (const pod of s.controlPlanePods) {
-    const component = pod.metadata.labels?.component;
-    if (!component || !(CONTROL_PLANE_COMPONENTS as readonly string[]).includes(component)) continue;
-    if (pod.metadata.labels?.tier !== 'control-plane') continue;
-    const image = componentImage(containers(pod.spec), component);
-    if (!image) continue;
-    const node = String((pod.spec as Obj | undefined)?.nodeName ?? '');
-    const list = perComponent.get(component) ?? [];
-    list.push({ node, image, pod });
-    perComponent.set(component, list);
-  }
-  const versions = (component: ControlPlaneComponent): Array<{ node: string; version: Version }> => {
-    const out: Array<{ node: string; version: Version }> = [];
-    for (const { node, image } of perComponent.get(component) ?? []) {
+  const staticPods = staticPodsOf(s.controlPlanePods);
+  const versions = (component: ControlPlaneComponent): Instance[] => {
+    const out: Instance[] = [];
+    for (const { node, image } of staticPods.get(component) ?? []) {
       const version = tryParseVersion(imageTag(image));
       if (version) out.push({ node, version });
       else unreadable.push({ component, node, image });
     }
     return out.sort(byName);
   };
-  const apiserverPods = perComponent.get('kube-apiserver') ?? [];
+  const apiserverPods = staticPods.get('kube-apiserver') ?? [];
   let apiservers = versions('kube-apiserver');
-  const staticPodControlPlane = apiserverPods.length > 0;
   // No readable apiserver pod (a managed control plane): /version is all there is, as older kubeadm read it.
   if (apiservers.length === 0) apiservers = [{ node: '', version: serverVersion }];
+  const { etcd, etcdEndpoints } = etcdOf(staticPods);
 
-  const etcdPods = perComponent.get('etcd') ?? [];
-  let etcdEndpoints: string[] = [];
-  let etcd: ClusterVersions['etcd'];
-  if (etcdPods.length > 0) {
-    etcd = {
-      topology: 'stacked',
-      members: etcdPods.map(({ node, image }) => ({ node, version: imageTag(image) ?? image })).sort((a, b) => a.node.localeCompare(b.node)),
-    };
-  } else {
-    // kubeadm: no etcd pods means external etcd; where it is, only the apiserver's flags say.
-    const servers = new Set<string>();
-    for (const { pod } of apiserverPods) {
-      for (const url of (flagValue(commandLine(pod, 'kube-apiserver'), '--etcd-servers') ?? '').split(',')) if (url.trim()) servers.add(url.trim());
-    }
-    etcdEndpoints = [...servers].sort();
-    etcd = { topology: 'external', members: [] };
-  }
-
-  const controlPlaneNodes = new Set(apiserverPods.map((p) => p.node));
-  const nodes: DiscoveredNode[] = s.nodes
-    .map((n) => {
-      const name = n.metadata.name ?? '';
-      const labels = n.metadata.labels ?? {};
-      return {
-        name,
-        controlPlane: CONTROL_PLANE_LABELS.some((l) => l in labels) || controlPlaneNodes.has(name),
-        ready: nodeReady(n),
-        cordoned: (n.spec as Obj | undefined)?.unschedulable === true,
-        kubeletVersion: String(nodeInfo(n).kubeletVersion ?? ''),
-        osImage: String(nodeInfo(n).osImage ?? ''),
-      };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const nodes = nodesOf(s.nodes, new Set(apiserverPods.map((p) => p.node)));
   const kubelets: ClusterVersions['kubelets'] = [];
   for (const n of nodes) {
     const version = tryParseVersion(n.kubeletVersion);
     if (version) kubelets.push({ node: n.name, version, controlPlane: n.controlPlane });
     else unreadable.push({ component: 'kubelet', node: n.name, image: n.kubeletVersion });
   }
-
-  let kubeProxy: Version | undefined;
-  if (s.kubeProxy) {
-    const image = componentImage(containers(podTemplateSpec(s.kubeProxy)), 'kube-proxy');
-    kubeProxy = tryParseVersion(imageTag(image ?? ''));
-    if (image && !kubeProxy) unreadable.push({ component: 'kube-proxy', image });
-  }
-  let coreDNS: string | undefined;
-  const dns = s.dnsDeployments.find((d) => d.metadata.name === 'coredns') ?? s.dnsDeployments[0];
-  if (dns) {
-    const image = componentImage(containers(podTemplateSpec(dns)), 'coredns');
-    coreDNS = image ? imageTag(image) : undefined;
-    if (image && !coreDNS) unreadable.push({ component: 'CoreDNS', image });
-  }
+  const { kubeProxy, coreDNS } = addonsOf(s, unreadable);
 
   return {
     apiservers,
@@ -205,28 +207,22 @@ export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
     nodes,
     etcdEndpoints,
     unreadable,
-    staticPodControlPlane,
+    staticPodControlPlane: apiserverPods.length > 0,
   };
-}
-
-async function listAll(client: KubeClient, ref: ResourceRef, query: { labelSelector?: string } = {}): Promise<KubeObject[]> {
-  const out: KubeObject[] = [];
-  for await (const o of client.listAll(ref, { ...query, limit: 500 })) out.push(o);
-  return out;
 }
 
 /** Read the cluster's component versions the way kubeadm upgrade plan does. */
 export async function discoverClusterVersions(client: KubeClient): Promise<DiscoveredCluster> {
   const [version, nodes, controlPlanePods, kubeProxy, dnsDeployments] = await Promise.all([
     client.serverVersion(),
-    listAll(client, { version: 'v1', resource: 'nodes' }),
-    listAll(client, { version: 'v1', resource: 'pods', namespace: 'kube-system' }, { labelSelector: 'tier=control-plane' }),
-    client.get<KubeObject>({ group: 'apps', version: 'v1', resource: 'daemonsets', namespace: 'kube-system', name: 'kube-proxy' }).catch((e: unknown) => {
+    readAll<Node>(client, { version: 'v1', resource: 'nodes' }),
+    readAll<Pod>(client, { version: 'v1', resource: 'pods', namespace: 'kube-system' }, { labelSelector: 'tier=control-plane' }),
+    client.get<DaemonSet>({ group: 'apps', version: 'v1', resource: 'daemonsets', namespace: 'kube-system', name: 'kube-proxy' }).catch((e: unknown) => {
       // No kube-proxy (replaced by a CNI's own, e.g. Cilium): no row, as kubeadm with the addon skipped.
       if (isNotFound(e)) return undefined;
       throw e;
     }),
-    listAll(client, { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'kube-system' }, { labelSelector: 'k8s-app=kube-dns' }),
+    readAll<Deployment>(client, { group: 'apps', version: 'v1', resource: 'deployments', namespace: 'kube-system' }, { labelSelector: 'k8s-app=kube-dns' }),
   ]);
   return clusterVersionsFrom({ nodes, controlPlanePods, kubeProxy, dnsDeployments, serverVersion: version.gitVersion });
 }
@@ -238,8 +234,8 @@ export async function discoverClusterVersions(client: KubeClient): Promise<Disco
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 function minorOf(v: string): number {
-  const m = /^v?(\d+)\.(\d+)/.exec(v);
-  return m ? Number(m[1]) * 1000 + Number(m[2]) : NaN;
+  const version = tryParseVersion(v);
+  return version ? minorOrder(version) : NaN;
 }
 
 function groupVersionOf(api: { group: string; version: string }): string {
@@ -257,14 +253,15 @@ export function usagesOf(obj: KubeObject, kind: string, wanted: ReadonlySet<stri
   const lastApplied = obj.metadata.annotations?.[LAST_APPLIED];
   if (lastApplied) {
     try {
-      const parsed = JSON.parse(lastApplied) as Obj;
-      if (typeof parsed.apiVersion === 'string' && wanted.has(`${parsed.apiVersion}|${kind}`)) out.push({ ...base, apiVersion: parsed.apiVersion, source: 'last-applied' });
+      const parsed: unknown = JSON.parse(lastApplied);
+      const apiVersion = typeof parsed === 'object' && parsed !== null && 'apiVersion' in parsed ? parsed.apiVersion : undefined;
+      if (typeof apiVersion === 'string' && wanted.has(`${apiVersion}|${kind}`)) out.push({ ...base, apiVersion, source: 'last-applied' });
     } catch {
       // not JSON: kubectl would not read it either
     }
   }
   const seen = new Set<string>();
-  for (const mf of (obj.metadata.managedFields as Obj[] | undefined) ?? []) {
+  for (const mf of obj.metadata.managedFields ?? []) {
     const apiVersion = mf?.apiVersion;
     if (typeof apiVersion !== 'string' || seen.has(apiVersion) || !wanted.has(`${apiVersion}|${kind}`)) continue;
     seen.add(apiVersion);
@@ -320,7 +317,7 @@ export async function collectApiUsages(client: KubeClient, fromMinor: string, to
     const wanted = new Set(entry.apis.map((a) => `${groupVersionOf(a)}|${a.kind}`));
     let objects: KubeObject[];
     try {
-      objects = await listAll(client, { group: readVia.group, version: readVia.version, resource: readVia.resource });
+      objects = await readAll<KubeObject>(client, { group: readVia.group, version: readVia.version, resource: readVia.resource });
     } catch (e) {
       if (isForbidden(e) || isNotFound(e)) continue;
       throw e;

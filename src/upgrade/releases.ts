@@ -1,6 +1,7 @@
 // The bundled release table: which minors exist, their latest known patch, release and
 // end-of-life dates, and what kubeadm installs for etcd and CoreDNS. Pure lookups, no network.
-import { RELEASE_DATA, RELEASES_AS_OF as AS_OF, type ReleaseData } from './data/releases.js';
+import * as data from './data/releases.js';
+import { RELEASE_DATA, type ReleaseData } from './data/releases.js';
 import { type Version, minorKey, parseVersion, tryParseVersion } from './version.js';
 
 export interface Release {
@@ -15,7 +16,7 @@ export interface Release {
   notes?: string;
 }
 
-export const RELEASES_AS_OF: string = AS_OF;
+export const RELEASES_AS_OF: string = data.RELEASES_AS_OF;
 
 const BY_MINOR = new Map<string, ReleaseData>(RELEASE_DATA.map((r) => [r.minor, r]));
 

@@ -3,7 +3,7 @@
 // the evidence is what the cluster serves (discovery), the kubectl.kubernetes.io/last-applied-
 // configuration annotation and managedFields[].apiVersion (what clients wrote with).
 import { REMOVED_API_DATA } from './data/removed-apis.js';
-import { minorKey, parseVersion } from './version.js';
+import { minorKey, minorOrder, parseVersion } from './version.js';
 
 export interface RemovedApi {
   group: string;
@@ -34,8 +34,7 @@ export function apiVersionOf(api: Pick<RemovedApi, 'group' | 'version'>): string
 }
 
 function minorOrd(minor: string): number {
-  const v = parseVersion(minor);
-  return v.major * 1000 + v.minor;
+  return minorOrder(parseVersion(minor));
 }
 
 /** The API versions a release stops serving: removedApisIn('1.25'). */
@@ -49,7 +48,7 @@ export function removedApisIn(minor: string): RemovedApi[] {
  * upgrade from `fromMinor` to `toMinor` takes away. A 'served' usage may leave `kind` empty (or '*')
  * to stand for every kind of its group/version.
  */
-export function findRemovedApis(usages: ApiUsage[], fromMinor: string, toMinor: string): Array<ApiUsage & { api: RemovedApi }> {
+export function findRemovedApis(usages: readonly ApiUsage[], fromMinor: string, toMinor: string): Array<ApiUsage & { api: RemovedApi }> {
   const from = minorOrd(fromMinor);
   const to = minorOrd(toMinor);
   const removing = REMOVED_APIS.filter((a) => {

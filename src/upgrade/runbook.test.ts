@@ -1,212 +1,70 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ComponentRow, Finding, Hop, UpgradePlan } from './plan.js';
-import { renderPlanTable, renderRunbook, tabwrite } from './runbook.js';
-import { parseVersion } from './version.js';
+import type { Finding, Hop, UpgradePlan } from './plan.js';
+import { type Runbook, runbook } from './runbook.js';
+import { NODES, hop, plan } from './testing/plans.js';
+import { formatVersion } from './version.js';
 
-const V = parseVersion;
+// The runbook as data: which node does what in each hop, numbered across the runbook, with the
+// findings each section notes. An HA kubeadm cluster (cp1, cp2) and two workers.
 
-function row(component: string, node: string, current: string, target: string): ComponentRow {
-  return { component, node, current, target };
+/** Each hop's steps as lines: "N node role [kubelet -> version] [notes]". */
+function steps(r: Runbook): string[][] {
+  return r.hops.map((h) => [
+    ...h.kubeletsFirst.map((k) => `${k.step} ${k.node} kubelet first ${k.from} -> ${formatVersion(k.to)}${k.notes.map((f) => ` [${f.code}]`).join('')}`),
+    ...(h.applied ? ['apply ran already'] : []),
+    ...h.nodes.map((s) => `${s.step} ${s.node} ${s.role}${s.kubelet ? ` kubelet -> ${formatVersion(s.kubelet.to)}` : ''}${s.notes.map((f) => ` [${f.code}]`).join('')}`),
+    ...h.staying.map((r) => `stays ${r.node} ${r.current}`),
+  ]);
 }
 
-/** An HA kubeadm cluster (cp1, cp2) with two workers, from v1.31.4 to v1.32.9 in one hop. */
-function hop(from = 'v1.31.4', to = 'v1.32.9', over: Partial<Hop> = {}): Hop {
-  return {
-    from: V(from),
-    to: V(to),
-    kubeletsFirst: [],
-    kubelets: ['cp1', 'cp2', 'node01', 'node02'].map((n) => row('kubelet', n, from, to)),
-    controlPlane: [
-      ...['cp1', 'cp2'].flatMap((n) => ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => row(c, n, from, to))),
-      row('kube-proxy', '', from.slice(1), to),
-      row('CoreDNS', '', 'v1.11.3', 'v1.11.3'),
-      row('etcd', 'cp1', '3.5.15-0', '3.5.24-0'),
-      row('etcd', 'cp2', '3.5.15-0', '3.5.24-0'),
-    ],
-    findings: [],
-    ...over,
-  };
-}
+const lagging = (h: Hop) => ({ ...h, kubelets: h.kubelets.map((r) => (r.node === 'node02' ? { ...r, current: 'v1.29.15', target: 'v1.29.15' } : r)) });
 
-function plan(hops: Hop[], findings: Finding[] = []): UpgradePlan {
-  return {
-    current: hops[0]?.from ?? V('v1.31.4'),
-    target: hops.length ? hops[hops.length - 1].to : V('v1.31.4'),
-    hops,
-    findings,
-    blocking: findings.some((f) => f.severity === 'blocking'),
-    releasesAsOf: '2026-09-28',
-  };
-}
+describe('the runbook as data', () => {
+  const cases: Array<{ story: string; plan: UpgradePlan; expect: string[][] }> = [
+    {
+      story: 'one hop: the first control-plane node applies, the other and the workers run upgrade node, each moving its kubelet',
+      plan: plan([hop()]),
+      expect: [['1 cp1 first-control-plane kubelet -> v1.32.9', '2 cp2 control-plane kubelet -> v1.32.9', '3 node01 worker kubelet -> v1.32.9', '4 node02 worker kubelet -> v1.32.9']],
+    },
+    {
+      story: 'apply already ran on cp1: cp1 only moves its kubelet, cp2 runs upgrade node',
+      plan: plan([hop('v1.31.4', 'v1.32.9', { controlPlane: hop().controlPlane.map((r) => (r.node === 'cp1' ? { ...r, current: r.target } : r)) })]),
+      expect: [['apply ran already', '1 cp1 control-plane-kubelet kubelet -> v1.32.9', '2 cp2 control-plane kubelet -> v1.32.9', '3 node01 worker kubelet -> v1.32.9', '4 node02 worker kubelet -> v1.32.9']],
+    },
+    {
+      story: 'a lagging kubelet stays in hop 1 and moves first in hop 2; steps are numbered across hops',
+      plan: plan([
+        lagging(hop()),
+        hop('v1.32.9', 'v1.33.5', { kubeletsFirst: [{ node: 'node02', from: 'v1.29.15', to: 'v1.32.9', why: 'v1.33 allows kubelets down to v1.30' }] }),
+      ]),
+      expect: [
+        ['1 cp1 first-control-plane kubelet -> v1.32.9', '2 cp2 control-plane kubelet -> v1.32.9', '3 node01 worker kubelet -> v1.32.9', 'stays node02 v1.29.15'],
+        ['4 node02 kubelet first v1.29.15 -> v1.32.9', '5 cp1 first-control-plane kubelet -> v1.33.5', '6 cp2 control-plane kubelet -> v1.33.5', '7 node01 worker kubelet -> v1.33.5', '8 node02 worker kubelet -> v1.33.5'],
+      ],
+    },
+    {
+      story: "a node's warning is noted once, in its first section of the hop it belongs to; notes (info) are not",
+      plan: plan(
+        [hop('v1.31.4', 'v1.32.9', { label: 'v1.31 -> v1.32' }), hop('v1.32.9', 'v1.33.5', { label: 'v1.32 -> v1.33' })],
+        [
+          { severity: 'warning', code: 'KubeletUpgradeFirst', object: 'node/node01', message: '', fix: '', hop: 'v1.32 -> v1.33' },
+          { severity: 'blocking', code: 'DrainRefused', object: 'node/node02', message: '', fix: '' },
+          { severity: 'info', code: 'NodeCordoned', object: 'node/cp2', message: '', fix: '' },
+        ],
+      ),
+      expect: [
+        ['1 cp1 first-control-plane kubelet -> v1.32.9', '2 cp2 control-plane kubelet -> v1.32.9', '3 node01 worker kubelet -> v1.32.9', '4 node02 worker kubelet -> v1.32.9 [DrainRefused]'],
+        ['5 cp1 first-control-plane kubelet -> v1.33.5', '6 cp2 control-plane kubelet -> v1.33.5', '7 node01 worker kubelet -> v1.33.5 [KubeletUpgradeFirst]', '8 node02 worker kubelet -> v1.33.5'],
+      ],
+    },
+    { story: 'no target: nothing to run', plan: { ...plan([]), target: null }, expect: [] },
+  ];
+  for (const c of cases) it(c.story, () => assert.deepEqual(steps(runbook(c.plan, NODES)), c.expect));
 
-const NODES = [
-  { name: 'node02', controlPlane: false },
-  { name: 'cp2', controlPlane: true },
-  { name: 'node01', controlPlane: false },
-  { name: 'cp1', controlPlane: true },
-];
-
-/** The lines of the section headed `### N. <node> ...` up to the next heading. */
-function section(text: string, node: string): string {
-  const start = text.search(new RegExp(`^### \\d+\\. ${node} `, 'm'));
-  assert.ok(start >= 0, `no section for ${node} in:\n${text}`);
-  const rest = text.slice(start + 4);
-  const end = rest.search(/^##/m);
-  return end < 0 ? rest : rest.slice(0, end);
-}
-
-describe('the plan table', () => {
-  it("lays columns out as kubeadm's tabwriter does (its 1.34.3 -> 1.35.0 example)", () => {
-    const kubelets = tabwrite([
-      ['COMPONENT', 'NODE', 'CURRENT', 'TARGET'],
-      ['kubelet', 'node01', 'v1.34.3', 'v1.35.0'],
-      ['kubelet', 'controlplane', 'v1.35.0', 'v1.35.0'],
-    ]);
-    assert.equal(kubelets, ['COMPONENT   NODE           CURRENT   TARGET', 'kubelet     node01         v1.34.3   v1.35.0', 'kubelet     controlplane   v1.35.0   v1.35.0', ''].join('\n'));
-    const controlPlane = tabwrite([
-      ['COMPONENT', 'NODE', 'CURRENT', 'TARGET'],
-      ['kube-apiserver', 'controlplane', 'v1.34.3', 'v1.35.0'],
-      ['kube-proxy', '', '1.34.3', 'v1.35.0'],
-      ['etcd', 'controlplane', '3.6.5-0', '3.6.6-0'],
-    ]);
-    assert.equal(
-      controlPlane,
-      [
-        'COMPONENT        NODE           CURRENT   TARGET',
-        'kube-apiserver   controlplane   v1.34.3   v1.35.0',
-        'kube-proxy                      1.34.3    v1.35.0',
-        'etcd             controlplane   3.6.5-0   3.6.6-0',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('shows each hop with its kubelet and control-plane tables and the apply command', () => {
-    const text = renderPlanTable(plan([hop()]));
-    assert.match(text, /^\[upgrade\/versions\] Cluster version: v1\.31\.4\n\[upgrade\/versions\] Target version: v1\.32\.9\n/);
-    assert.match(text, /Components that must be upgraded manually after you have upgraded the control plane with 'kubeadm upgrade apply':\nCOMPONENT {3}NODE {6}CURRENT {3}TARGET\nkubelet {5}cp1 {7}v1\.31\.4 {3}v1\.32\.9\n/);
-    assert.match(text, /kube-controller-manager {3}cp2 {7}v1\.31\.4 {4}v1\.32\.9\n/);
-    assert.match(text, /\tkubeadm upgrade apply v1\.32\.9\n/);
-    assert.match(text, /Findings: none\n\nVerdict: ready\n$/);
-  });
-
-  it('names the path of a multi-minor plan and the kubelets that must move first', () => {
-    const second = hop('v1.32.9', 'v1.33.5', {
-      kubeletsFirst: [{ node: 'node02', from: 'v1.29.15', to: 'v1.32.9', why: 'v1.33 allows kubelets down to v1.30' }],
-    });
-    const text = renderPlanTable(plan([hop(), second]));
-    assert.match(text, /Path: v1\.31\.4 -> v1\.32\.9 -> v1\.33\.5/);
-    assert.match(text, /Hop 2 of 2: v1\.32\.9 -> v1\.33\.5\n\nKubelets to upgrade before the control plane moves to v1\.33\.5:\nNODE {6}CURRENT {4}TARGET {4}WHY\nnode02 {4}v1\.29\.15 {3}v1\.32\.9 {3}v1\.33 allows kubelets down to v1\.30\n/);
-  });
-
-  it('lists findings with their fixes and ends with the verdict', () => {
-    const findings: Finding[] = [
-      { severity: 'blocking', code: 'DrainRefused', object: 'node/node01', message: 'drain would refuse node01', fix: 'add --force' },
-      { severity: 'warning', code: 'ImageNotPinned', object: 'deployment.apps default/x', message: 'runs nginx:latest', fix: 'pin it' },
-    ];
-    const text = renderPlanTable(plan([hop()], findings));
-    assert.match(text, /Findings \(1 blocking, 1 warning\):\nBLOCKING {2}DrainRefused {2}node\/node01\n {2}drain would refuse node01\n {2}fix: add --force\nWARNING {2}ImageNotPinned/);
-    assert.match(text, /Verdict: blocked — 1 blocking finding to resolve before upgrading \(and 1 warning\)\n$/);
-  });
-});
-
-describe('the runbook', () => {
-  it('Debian: the first control-plane node applies, the others and the workers run upgrade node, one node at a time', () => {
-    const text = renderRunbook(plan([hop()]), NODES, 'debian');
-    assert.deepEqual(
-      [...text.matchAll(/^### (\d+)\. (\S+) \(([^)]*)\)/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`),
-      ['1 cp1 first control-plane node: kubeadm upgrade apply', '2 cp2 control-plane node: kubeadm upgrade node', '3 node01 worker: kubeadm upgrade node', '4 node02 worker: kubeadm upgrade node'],
-    );
-    const cp1 = section(text, 'cp1');
-    const expected = [
-      '# on cp1:',
-      "sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/v1.32/|g' /etc/apt/sources.list.d/kubernetes.list",
-      'sudo apt-mark unhold kubeadm && \\',
-      "sudo apt-get update && sudo apt-get install -y kubeadm='1.32.9-*' && \\",
-      'sudo apt-mark hold kubeadm',
-      'kubeadm version',
-      'sudo kubeadm upgrade plan',
-      'sudo kubeadm upgrade apply v1.32.9',
-    ].join('\n');
-    assert.ok(cp1.includes(expected), cp1);
-    const afterApply = cp1.slice(cp1.indexOf('upgrade apply'));
-    const order = ['upkeep drain cp1 --ignore-daemonsets --wait-ready', "kubelet='1.32.9-*' kubectl='1.32.9-*'", 'sudo systemctl daemon-reload', 'sudo systemctl restart kubelet', 'upkeep uncordon cp1'];
-    const at = order.map((s) => afterApply.indexOf(s));
-    assert.ok(at.every((i) => i > 0) && at.every((i, k) => k === 0 || i > at[k - 1]), `drain, kubelet, restart, uncordon in order:\n${afterApply}`);
-    assert.match(section(text, 'cp2'), /sudo kubeadm upgrade node\n/);
-    assert.doesNotMatch(section(text, 'cp2'), /upgrade apply|upgrade plan/);
-    assert.match(section(text, 'node02'), /kubectl drain node02 --ignore-daemonsets/);
-    assert.match(section(text, 'node02'), /kubectl uncordon node02/);
-  });
-
-  it('RHEL-like hosts: the yum repository file and --disableexcludes', () => {
-    const node01 = section(renderRunbook(plan([hop()]), NODES, 'rhel'), 'node01');
-    assert.ok(node01.includes("sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/v1.32/|g' /etc/yum.repos.d/kubernetes.repo"), node01);
-    assert.ok(node01.includes("sudo yum install -y kubeadm-'1.32.9-*' --disableexcludes=kubernetes\nkubeadm version\nsudo kubeadm upgrade node"), node01);
-    assert.ok(node01.includes("sudo yum install -y kubelet-'1.32.9-*' kubectl-'1.32.9-*' --disableexcludes=kubernetes"), node01);
-    assert.doesNotMatch(node01, /apt-get/);
-  });
-
-  it('both: every host step twice, once per package manager', () => {
-    const node01 = section(renderRunbook(plan([hop()]), NODES, 'both'), 'node01');
-    assert.match(node01, /# on node01, Debian\/Ubuntu \(apt\):\n/);
-    assert.match(node01, /# on node01, RHEL-like \(dnf\/yum/);
-    assert.equal(node01.match(/^sudo kubeadm upgrade node$/gm)?.length, 2);
-  });
-
-  it('an HA control plane where apply already ran on cp1: cp2 upgrades with upgrade node, cp1 only moves its kubelet', () => {
-    const h = hop();
-    h.controlPlane = h.controlPlane.map((r) => (r.node === 'cp1' ? { ...r, current: r.target } : r));
-    const text = renderRunbook(plan([h]), NODES, 'debian');
-    assert.match(text, /kubeadm upgrade apply v1\.32\.9 has run on a control-plane node already/);
-    assert.doesNotMatch(text, /sudo kubeadm upgrade apply/);
-    assert.match(section(text, 'cp1'), /^\d+\. cp1 \(control-plane node: kubelet only\)/);
-    assert.doesNotMatch(section(text, 'cp1'), /kubeadm upgrade node/);
-    assert.match(section(text, 'cp1'), /kubelet='1\.32\.9-\*'/);
-    assert.match(section(text, 'cp2'), /sudo kubeadm upgrade node/);
-  });
-
-  it('kubelets that lag are left alone; those the next hop would strand move first, straight to their target', () => {
-    const first = hop();
-    first.kubelets = first.kubelets.map((r) => (r.node === 'node02' ? { ...r, current: 'v1.29.15', target: 'v1.29.15' } : r));
-    const second = hop('v1.32.9', 'v1.33.5', { kubeletsFirst: [{ node: 'node02', from: 'v1.29.15', to: 'v1.32.9', why: 'v1.33 allows kubelets down to v1.30' }] });
-    const text = renderRunbook(plan([first, second]), NODES, 'debian');
-    const hop1 = text.slice(text.indexOf('## Hop 1 of 2'), text.indexOf('## Hop 2 of 2'));
-    assert.doesNotMatch(hop1, /### \d+\. node02/);
-    assert.match(hop1, /Kubelets that stay in this hop: node02 \(v1\.29\.15\)/);
-    const hop2 = text.slice(text.indexOf('## Hop 2 of 2'));
-    const before = hop2.slice(hop2.indexOf('# First, the kubelets the control plane at v1.33.5 would leave out of the skew policy'));
-    assert.match(before, /### \d+\. node02 \(worker: kubelet v1\.29\.15 -> v1\.32\.9 before the control plane moves\)\n# why: v1\.33 allows kubelets down to v1\.30\n/);
-    assert.ok(before.indexOf("kubeadm='1.32.9-*'") < before.indexOf('sudo kubeadm upgrade apply v1.33.5'), 'node02 moves before the control plane');
-  });
-
-  it('says what to resolve first, and puts a node\'s findings in its section', () => {
-    const findings: Finding[] = [{ severity: 'blocking', code: 'DrainRefused', object: 'node/node01', message: 'drain would refuse node01', fix: 'add --force' }];
-    const text = renderRunbook(plan([hop()], findings), NODES, 'debian');
-    assert.match(text, /## Resolve first: 1 blocking finding\n\nBLOCKING {2}DrainRefused {2}node\/node01\n/);
-    assert.match(section(text, 'node01'), /^# BLOCKING DrainRefused: drain would refuse node01\n# {3}fix: add --force\n/m);
-  });
-
-  it("a node's finding is noted once, in its first section of the hop the finding belongs to", () => {
-    const second = hop('v1.32.9', 'v1.33.5', { label: 'v1.32 -> v1.33' });
-    const findings: Finding[] = [{ severity: 'warning', code: 'KubeletUpgradeFirst', object: 'node/node01', message: 'move node01 first', fix: 'drain and upgrade', hop: 'v1.32 -> v1.33' }];
-    const text = renderRunbook(plan([hop('v1.31.4', 'v1.32.9', { label: 'v1.31 -> v1.32' }), second], findings), NODES, 'debian');
-    assert.equal(text.match(/^# WARNING KubeletUpgradeFirst: move node01 first$/gm)?.length, 1);
-    assert.ok(text.indexOf('# WARNING KubeletUpgradeFirst') > text.indexOf('## Hop 2 of 2'), 'noted in hop 2, where it applies');
-  });
-
-  it('a minor whose patch is unknown: the docs\' placeholder x, to replace with the latest patch', () => {
-    const text = renderRunbook(plan([hop('v1.31.4', '1.38')]), NODES, 'debian');
-    assert.ok(text.includes("sudo apt-get install -y kubeadm='1.38.x-*'"), text);
-    assert.ok(text.includes('sudo kubeadm upgrade apply v1.38.x\n'), text);
-  });
-
-  it('external etcd: no etcdctl snapshot on a control-plane node, a note to upgrade it separately', () => {
-    const text = renderRunbook(plan([hop()]), NODES, 'debian', { etcdEndpoints: ['https://10.0.0.100:2379'] });
-    assert.match(text, /etcd is external \(https:\/\/10\.0\.0\.100:2379\): kubeadm does not upgrade it/);
-    assert.doesNotMatch(text, /etcdctl snapshot save/);
-    const stacked = renderRunbook(plan([hop()]), NODES, 'debian');
-    assert.match(stacked, /# on cp1:\nsudo ETCDCTL_API=3 etcdctl snapshot save .+? --endpoints=https:\/\/127\.0\.0\.1:2379 --cacert=\/etc\/kubernetes\/pki\/etcd\/ca\.crt/);
+  it('orders control-plane nodes first, each by name, and lists what to resolve first', () => {
+    const blocking: Finding = { severity: 'blocking', code: 'DrainRefused', object: 'node/node01', message: '', fix: '' };
+    const r = runbook(plan([hop()], [blocking, { severity: 'warning', code: 'X', message: '', fix: '' }]), NODES, { etcdEndpoints: ['https://10.0.0.100:2379'] });
+    assert.deepEqual([r.controlPlanes, r.workers, r.blocking, r.etcdEndpoints], [['cp1', 'cp2'], ['node01', 'node02'], [blocking], ['https://10.0.0.100:2379']]);
   });
 });

@@ -2,7 +2,7 @@
 // check of a set of running components against it. All rules are relative to kube-apiserver and
 // speak of minor versions only; in HA clusters the newest component must not be newer than the
 // *oldest* apiserver, and the oldest must be close enough to the *newest* one.
-import { type Version, addMinor, formatMinor, formatVersion, maxVersion, minVersion } from './version.js';
+import { type Version, addMinor, formatMinor, formatVersion, maxVersion, minVersion, minorOrder, newestOf, parseVersion } from './version.js';
 
 export type Component =
   | 'kube-apiserver'
@@ -101,13 +101,9 @@ export const KUBE_PROXY_KUBELET_RULE =
   'kube-proxy may be up to three minor versions older or newer than the kubelet instance it runs alongside (kube-proxy < 1.25 may only be up to two minor versions older or newer).';
 const KUBE_PROXY_KUBELET_LAG: OlderRule[] = [{ componentFrom: '1.25', minors: 3 }, { minors: 2 }];
 
-// Minors as one number so that comparisons never throw (Kubernetes has only ever had major 1).
-function ord(v: Version): number {
-  return v.major * 1000 + v.minor;
-}
+const ord = minorOrder;
 function ordOf(minor: string): number {
-  const [maj, min] = minor.split('.').map(Number);
-  return maj * 1000 + min;
+  return minorOrder(parseVersion(minor));
 }
 
 function lagFor(rules: OlderRule[], reference: Version, bound: (minors: number) => Version): number {
@@ -191,7 +187,7 @@ export function checkSkew(components: ComponentVersion[]): SkewViolation[] {
   const apiVersions = apis.map((c) => c.version);
   const out: SkewViolation[] = [];
 
-  const newest = maxVersion(apiVersions) as Version;
+  const newest = newestOf(apiVersions);
   const haRange = { min: addMinor(newest, -1), max: newest };
   for (const a of apis) {
     if (ord(a.version) < ord(haRange.min)) {

@@ -112,6 +112,11 @@ export function minorKey(v: Version): string {
   return `${v.major}.${v.minor}`;
 }
 
+/** A minor as one number (v1.31.4 -> 1031), so that comparisons never throw (Kubernetes has only ever had major 1). */
+export function minorOrder(v: Version): number {
+  return v.major * 1000 + v.minor;
+}
+
 /** a.minor - b.minor. Kubernetes has only ever had major 1; mixing majors is an input error. */
 export function minorDiff(a: Version, b: Version): number {
   if (a.major !== b.major) {
@@ -131,10 +136,24 @@ export function isPrerelease(v: Version): boolean {
   return v.pre !== undefined && /^(alpha|beta|rc)(\.|$)/.test(v.pre);
 }
 
-export function maxVersion(vs: Version[]): Version | undefined {
+export function maxVersion(vs: readonly Version[]): Version | undefined {
   return vs.reduce<Version | undefined>((m, v) => (m === undefined || compareVersions(v, m) > 0 ? v : m), undefined);
 }
 
-export function minVersion(vs: Version[]): Version | undefined {
+export function minVersion(vs: readonly Version[]): Version | undefined {
   return vs.reduce<Version | undefined>((m, v) => (m === undefined || compareVersions(v, m) < 0 ? v : m), undefined);
+}
+
+/** The newest of versions there is always one of (a cluster's kube-apiservers); an empty list is a bug. */
+export function newestOf(vs: readonly Version[]): Version {
+  const v = maxVersion(vs);
+  if (!v) throw new RangeError('newestOf needs at least one version');
+  return v;
+}
+
+/** The oldest of versions there is always one of (a cluster's kube-apiservers); an empty list is a bug. */
+export function oldestOf(vs: readonly Version[]): Version {
+  const v = minVersion(vs);
+  if (!v) throw new RangeError('oldestOf needs at least one version');
+  return v;
 }

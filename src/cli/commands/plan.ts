@@ -11,8 +11,12 @@ import { collectApiUsages, discoverClusterVersions, type DiscoveredCluster } fro
 import { preflight } from '../../upgrade/preflight.js';
 import { planUpgrade, type Finding, type UpgradePlan } from '../../upgrade/plan.js';
 import { latestPatch, release } from '../../upgrade/releases.js';
-import { renderPlanTable, renderRunbook, type HostOS } from '../../upgrade/runbook.js';
+import { renderPlanTable, renderRunbook, type HostOS } from '../output/plan.js';
 import { addMinor, compareVersions, formatVersion, minVersion, minorKey, parseVersion, type Version } from '../../upgrade/version.js';
+
+function isHostOS(s: string): s is HostOS {
+  return s === 'debian' || s === 'rhel' || s === 'both';
+}
 
 /** Which package manager the runbook shows: from the nodes' osImage unless --os says. */
 export function hostOSOf(osImages: string[]): HostOS {
@@ -60,12 +64,13 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
         try {
           to = parseVersion(opts.to);
         } catch (e) {
-          throw new UsageError(`invalid value "${opts.to}" for --to: ${(e as Error).message}`);
+          throw new UsageError(`invalid value "${opts.to}" for --to: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
-      if (opts.os !== undefined && !['debian', 'rhel', 'both'].includes(opts.os)) {
+      if (opts.os !== undefined && !isHostOS(opts.os)) {
         throw new UsageError(`invalid value "${opts.os}" for --os: must be debian, rhel or both`);
       }
+      const hostOS: HostOS | undefined = opts.os;
       const client = await clientFromFlags(g, io);
       const cluster = await discoverClusterVersions(client);
       const oldest = minVersion(cluster.apiservers.map((a) => a.version)) ?? cluster.serverVersion;
@@ -77,7 +82,7 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
         const doc = { ...plan, nodes: cluster.nodes };
         io.out(format === 'json' ? toJson(doc) : toYaml(doc));
       } else if (format === 'runbook') {
-        const os = (opts.os as HostOS | undefined) ?? hostOSOf(cluster.nodes.map((n) => n.osImage));
+        const os = hostOS ?? hostOSOf(cluster.nodes.map((n) => n.osImage));
         io.out(renderRunbook(plan, cluster.nodes, os, { etcdEndpoints: cluster.etcdEndpoints }));
       } else {
         if (!to && target) io.out(`No --to given: planning to ${formatVersion(target)}${target.minorOnly ? ' (its latest known patch)' : ''}.\n`);

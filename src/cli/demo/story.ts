@@ -18,7 +18,7 @@ import { drainOptions } from '../../drain/types.js';
 import { discoverClusterVersions } from '../../upgrade/discover.js';
 import { planUpgrade } from '../../upgrade/plan.js';
 import { preflight } from '../../upgrade/preflight.js';
-import { renderPlanTable } from '../../upgrade/runbook.js';
+import { renderPlanTable } from '../output/plan.js';
 import { addMinor, formatMinor, maxVersion } from '../../upgrade/version.js';
 
 export interface DemoOptions {

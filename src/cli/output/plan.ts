@@ -1,0 +1,278 @@
+// How a plan reads for people: the plan table in kubeadm's layout (`kubeadm upgrade plan`'s
+// COMPONENT NODE CURRENT TARGET tables, through the one table printer with kubeadm's tabwriter
+// settings: minwidth 10, padding 3), findings, and the runbook (src/upgrade/runbook.ts) written
+// out as commands for Debian/Ubuntu (apt) and RHEL-like (dnf/yum) hosts using the pkgs.k8s.io
+// per-minor package repositories.
+import type { ComponentRow, Finding, Hop, UpgradePlan } from '../../upgrade/plan.js';
+import {
+  type HostOS,
+  type KubeletFirstStep,
+  type NodeStep,
+  type Runbook,
+  type RunbookHop,
+  type RunbookNode,
+  type RunbookOptions,
+  runbook,
+} from '../../upgrade/runbook.js';
+import { formatVersion, type Version } from '../../upgrade/version.js';
+import { tabwrite } from './table.js';
+
+export type { HostOS } from '../../upgrade/runbook.js';
+
+/** kubeadm upgrade plan's tabwriter: columns at least 10 wide, 3 spaces of padding. */
+function kubeadmTable(rows: ReadonlyArray<readonly string[]>): string {
+  return tabwrite(rows, { minWidth: 10, padding: 3 });
+}
+
+const RULE = '_____________________________________________________________________';
+
+/** v1.32.9; a minor whose patch the release table does not know prints as the docs write it, v1.32.x. */
+function v(x: Version): string {
+  return x.minorOnly ? `${formatVersion(x)}.x` : formatVersion(x);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings
+// ---------------------------------------------------------------------------------------------
+
+const SEVERITY_LABEL: Record<Finding['severity'], string> = { blocking: 'BLOCKING', warning: 'WARNING', info: 'INFO' };
+
+/** One finding: a headline, then the message and the fix indented under it. */
+export function renderFinding(f: Finding): string {
+  const head = [SEVERITY_LABEL[f.severity], f.code, f.object, f.hop ? `(${f.hop})` : ''].filter(Boolean).join('  ');
+  return `${head}\n  ${f.message}\n  fix: ${f.fix}\n`;
+}
+
+/** Blocking first, then warnings, then notes; in the plan's order within each. */
+export function renderFindings(findings: readonly Finding[]): string {
+  if (!findings.length) return 'Findings: none\n';
+  const bySeverity = (['blocking', 'warning', 'info'] as const).map((s) => [s, findings.filter((f) => f.severity === s)] as const).filter(([, fs]) => fs.length > 0);
+  return `Findings (${bySeverity.map(([s, fs]) => `${fs.length} ${s}`).join(', ')}):\n` + bySeverity.flatMap(([, fs]) => fs.map(renderFinding)).join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan table (kubeadm upgrade plan's layout)
+// ---------------------------------------------------------------------------------------------
+
+function componentTable(rows: readonly ComponentRow[]): string {
+  return kubeadmTable([['COMPONENT', 'NODE', 'CURRENT', 'TARGET'], ...rows.map((r) => [r.component, r.node, r.current, r.target])]);
+}
+
+function renderHop(hop: Hop, index: number, count: number): string {
+  let out = `${count > 1 ? `Hop ${index + 1} of ${count}: ` : ''}${v(hop.from)} -> ${v(hop.to)}\n\n`;
+  if (hop.kubeletsFirst.length) {
+    out += `Kubelets to upgrade before the control plane moves to ${v(hop.to)}:\n`;
+    out += kubeadmTable([['NODE', 'CURRENT', 'TARGET', 'WHY'], ...hop.kubeletsFirst.map((k) => [k.node, k.from, k.to, k.why])]);
+    out += '\n';
+  }
+  if (hop.kubelets.length) {
+    out += "Components that must be upgraded manually after you have upgraded the control plane with 'kubeadm upgrade apply':\n";
+    out += componentTable(hop.kubelets);
+    out += '\n';
+  }
+  if (hop.controlPlane.length) {
+    out += `Upgrade to ${v(hop.to)}:\n\n`;
+    out += componentTable(hop.controlPlane);
+    out += '\n';
+  }
+  out += `You can now apply the upgrade by executing the following command:\n\n\tkubeadm upgrade apply ${v(hop.to)}\n\n${RULE}\n\n`;
+  return out;
+}
+
+/** The plan as `kubeadm upgrade plan` lays it out, one block per hop, with upkeep's findings. */
+export function renderPlanTable(plan: UpgradePlan): string {
+  let out = `[upgrade/versions] Cluster version: ${v(plan.current)}\n`;
+  if (plan.target) out += `[upgrade/versions] Target version: ${v(plan.target)}\n`;
+  else out += '[upgrade/versions] Target version: none (checking the current version skew only)\n';
+  if (plan.hops.length > 1) {
+    out += `[upgrade/versions] Path: ${[v(plan.hops[0].from), ...plan.hops.map((h) => v(h.to))].join(' -> ')} (one minor version per kubeadm upgrade apply)\n`;
+  }
+  out += `[upgrade/versions] Release data as of ${plan.releasesAsOf}\n\n`;
+  if (plan.target && !plan.hops.length) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
+  plan.hops.forEach((hop, i) => (out += renderHop(hop, i, plan.hops.length)));
+  out += renderFindings(plan.findings);
+  out += '\n' + verdictLine(plan);
+  return out;
+}
+
+export function verdictLine(plan: UpgradePlan): string {
+  const blocking = plan.findings.filter((f) => f.severity === 'blocking').length;
+  const warnings = plan.findings.filter((f) => f.severity === 'warning').length;
+  if (plan.blocking) return `Verdict: blocked — ${plural(blocking, 'blocking finding')} to resolve before upgrading${warnings ? ` (and ${plural(warnings, 'warning')})` : ''}\n`;
+  if (!plan.target) return `Verdict: ${warnings ? `${plural(warnings, 'warning')}, nothing blocking` : 'the current versions are within the skew policy'}\n`;
+  return `Verdict: ready${warnings ? `, with ${plural(warnings, 'warning')} to read first` : ''}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host commands
+// ---------------------------------------------------------------------------------------------
+
+type PackageManager = 'debian' | 'rhel';
+
+const APT_LIST = '/etc/apt/sources.list.d/kubernetes.list';
+const YUM_REPO = '/etc/yum.repos.d/kubernetes.repo';
+
+/** The package version glob the pkgs.k8s.io repositories use: 1.32.9-* (any package revision); 1.32.x-* when the patch is unknown (replace x). */
+function pkg(x: Version): string {
+  return `${x.major}.${x.minor}.${x.minorOnly ? 'x' : x.patch}-*`;
+}
+
+/**
+ * The repository is per minor (https://pkgs.k8s.io/core:/stable:/v1.32/deb/): point it at the
+ * new one, whatever minor it names now. RHEL's file names it twice (baseurl and gpgkey).
+ */
+function switchRepo(os: PackageManager, to: Version): string {
+  const file = os === 'debian' ? APT_LIST : YUM_REPO;
+  return `sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/v${to.major}.${to.minor}/|g' ${file}`;
+}
+
+function installKubeadm(os: PackageManager, to: Version): string[] {
+  if (os === 'debian') {
+    return ['sudo apt-mark unhold kubeadm && \\', `sudo apt-get update && sudo apt-get install -y kubeadm='${pkg(to)}' && \\`, 'sudo apt-mark hold kubeadm'];
+  }
+  return [`sudo yum install -y kubeadm-'${pkg(to)}' --disableexcludes=kubernetes`];
+}
+
+function installKubelet(os: PackageManager, to: Version): string[] {
+  if (os === 'debian') {
+    return [
+      'sudo apt-mark unhold kubelet kubectl && \\',
+      `sudo apt-get update && sudo apt-get install -y kubelet='${pkg(to)}' kubectl='${pkg(to)}' && \\`,
+      'sudo apt-mark hold kubelet kubectl',
+    ];
+  }
+  return [`sudo yum install -y kubelet-'${pkg(to)}' kubectl-'${pkg(to)}' --disableexcludes=kubernetes`];
+}
+
+const OS_TITLE: Record<PackageManager, string> = {
+  debian: 'Debian/Ubuntu (apt)',
+  rhel: 'RHEL-like (dnf/yum; with DNF5 use --setopt=disable_excludes=kubernetes instead of --disableexcludes=kubernetes)',
+};
+
+/** Host commands, per OS when both are asked for. */
+function hostBlock(os: HostOS, node: string, lines: (os: PackageManager) => string[]): string {
+  const variants: PackageManager[] = os === 'both' ? ['debian', 'rhel'] : [os];
+  return variants
+    .map((o) => `# on ${node}${variants.length > 1 ? `, ${OS_TITLE[o]}` : ''}:\n${lines(o).join('\n')}\n`)
+    .join(variants.length > 1 ? '\n' : '');
+}
+
+function drainBlock(node: string): string {
+  return (
+    '# from a machine with kubectl access to the cluster:\n' +
+    `upkeep drain ${node} --ignore-daemonsets --dry-run      # first: what goes down, what blocks\n` +
+    `upkeep drain ${node} --ignore-daemonsets --wait-ready   # or: kubectl drain ${node} --ignore-daemonsets\n`
+  );
+}
+
+function uncordonBlock(node: string, to: Version): string {
+  return (
+    '# from a machine with kubectl access to the cluster:\n' +
+    `upkeep uncordon ${node}   # or: kubectl uncordon ${node}\n` +
+    `kubectl get node ${node}   # STATUS Ready, VERSION ${v(to)}\n`
+  );
+}
+
+/** Drain, new kubelet and kubectl, restart, uncordon: a kubelet minor upgrade needs the node drained first. */
+function kubeletSteps(os: HostOS, node: string, to: Version): string {
+  return (
+    drainBlock(node) +
+    '\n' +
+    hostBlock(os, node, (o) => [...installKubelet(o, to), 'sudo systemctl daemon-reload', 'sudo systemctl restart kubelet']) +
+    '\n' +
+    uncordonBlock(node, to)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runbook
+// ---------------------------------------------------------------------------------------------
+
+/** A node's findings as comments in its section. */
+function notes(findings: readonly Finding[]): string {
+  return findings.map((f) => `# ${f.severity === 'blocking' ? 'BLOCKING' : 'WARNING'} ${f.code}: ${f.message}\n#   fix: ${f.fix}\n`).join('');
+}
+
+const ROLE_TITLE: Record<NodeStep['role'], string> = {
+  worker: 'worker: kubeadm upgrade node',
+  'control-plane-kubelet': 'control-plane node: kubelet only',
+  'first-control-plane': 'first control-plane node: kubeadm upgrade apply',
+  'control-plane': 'control-plane node: kubeadm upgrade node',
+};
+
+/** The section of one node in one hop: the docs' order for a control-plane or a worker node. */
+function nodeSection(s: NodeStep, to: Version, os: HostOS): string {
+  let out = `### ${s.step}. ${s.node} (${ROLE_TITLE[s.role]})\n` + notes(s.notes);
+  const kubeadm = (o: PackageManager): string[] => [
+    switchRepo(o, to),
+    ...installKubeadm(o, to),
+    'kubeadm version',
+    ...(s.role === 'first-control-plane' ? ['sudo kubeadm upgrade plan', `sudo kubeadm upgrade apply ${v(to)}`] : ['sudo kubeadm upgrade node']),
+  ];
+  if (s.role === 'control-plane-kubelet') {
+    // Its static pods are at the target already: only its kubelet moves.
+    out += hostBlock(os, s.node, (o) => [switchRepo(o, to), ...installKubeadm(o, to)]);
+  } else {
+    out += hostBlock(os, s.node, kubeadm);
+    if (s.role === 'first-control-plane') out += '# then upgrade the CNI plugin if its own instructions say so (not needed on other nodes when it runs as a DaemonSet)\n';
+  }
+  out += '\n';
+  if (s.kubelet) out += kubeletSteps(os, s.node, s.kubelet.to);
+  else out += `# the kubelet on ${s.node} stays as it is in this hop (the skew policy allows it)\n`;
+  return out + '\n';
+}
+
+function kubeletFirstSection(k: KubeletFirstStep, os: HostOS): string {
+  let text = `### ${k.step}. ${k.node} (${k.controlPlane ? 'control-plane node' : 'worker'}: kubelet ${k.from} -> ${v(k.to)} before the control plane moves)\n# why: ${k.why}\n`;
+  text += notes(k.notes);
+  text += hostBlock(os, k.node, (o) => [switchRepo(o, k.to), ...installKubeadm(o, k.to), 'kubeadm version', 'sudo kubeadm upgrade node']);
+  return text + '\n' + kubeletSteps(os, k.node, k.to) + '\n';
+}
+
+function hopSection(h: RunbookHop, index: number, count: number, os: HostOS): string {
+  const { hop } = h;
+  let out = `## ${count > 1 ? `Hop ${index + 1} of ${count}: ` : ''}${v(hop.from)} -> ${v(hop.to)}\n\n`;
+  if (h.kubeletsFirst.length) {
+    out += `# First, the kubelets the control plane at ${v(hop.to)} would leave out of the skew policy:\n\n`;
+    out += h.kubeletsFirst.map((k) => kubeletFirstSection(k, os)).join('');
+    out += `# Then the control plane to ${v(hop.to)}, node by node:\n\n`;
+  }
+  if (h.applied) out += `# kubeadm upgrade apply ${v(hop.to)} has run on a control-plane node already: the others use kubeadm upgrade node\n\n`;
+  out += h.nodes.map((s) => nodeSection(s, hop.to, os)).join('');
+  if (h.staying.length) out += `# Kubelets that stay in this hop: ${h.staying.map((r) => `${r.node} (${r.current})`).join(', ')}\n\n`;
+  return out + `# Check: kubectl get nodes   (every node Ready; VERSION shows each kubelet's version)\n\n`;
+}
+
+function preamble(r: Runbook, os: HostOS): string {
+  const { plan } = r;
+  const target = plan.target ? v(plan.target) : v(plan.current);
+  const hosts = os === 'both' ? 'Debian/Ubuntu hosts with apt and RHEL-like hosts with dnf/yum' : os === 'debian' ? 'Debian/Ubuntu hosts with apt' : 'RHEL-like hosts with dnf/yum';
+  let out = `# Upgrade runbook: ${v(plan.current)} -> ${target} (kubeadm, ${hosts})\n`;
+  if (plan.hops.length > 1) out += `# Path: ${[v(plan.hops[0].from), ...plan.hops.map((h) => v(h.to))].join(' -> ')}: kubeadm upgrades the control plane one minor version at a time\n`;
+  out += `# Control plane: ${r.controlPlanes.join(', ') || 'none found'}; workers: ${r.workers.join(', ') || 'none'}\n`;
+  out += '# Nodes go one at a time; check each is Ready before the next.\n\n';
+  if (r.blocking.length) out += `## Resolve first: ${plural(r.blocking.length, 'blocking finding')}\n\n` + r.blocking.map(renderFinding).join('') + '\n';
+  out += '## Before you start\n\n';
+  out += '# Read the release notes of every minor version on the path, and check that swap is disabled on every node.\n';
+  if (r.etcdEndpoints.length) {
+    out += `# etcd is external (${r.etcdEndpoints.join(', ')}): kubeadm does not upgrade it. Snapshot it, and upgrade it separately to a version the new control plane supports.\n`;
+  } else if (r.controlPlanes.length) {
+    out += `# Snapshot etcd (kubeadm keeps a copy of the local member under /etc/kubernetes/tmp, but have your own):\n`;
+    out += `# on ${r.controlPlanes[0]}:\n`;
+    out += `sudo ETCDCTL_API=3 etcdctl snapshot save /var/lib/etcd-backup-$(date +%Y%m%d%H%M).db --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key\n`;
+  }
+  return out + '\n';
+}
+
+/** The runbook as text: the preamble, then each hop's steps as host and kubectl commands. */
+export function renderRunbook(plan: UpgradePlan, nodes: readonly RunbookNode[], os: HostOS, options: RunbookOptions = {}): string {
+  const r = runbook(plan, nodes, options);
+  const out = preamble(r, os);
+  if (!plan.target) return out + '# No target version: nothing to run. Give one with upkeep plan --to VERSION -o runbook.\n';
+  if (!plan.hops.length) return out + `# The cluster is at ${v(plan.target)} already: nothing to run.\n`;
+  return out + r.hops.map((h, i) => hopSection(h, i, r.hops.length, os)).join('');
+}

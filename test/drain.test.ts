@@ -182,7 +182,8 @@ describe('drainNodes on the sandbox', () => {
     assert.ok(n.pendingPods.includes('default/green'));
     assert.match(n.state, /^cordoned \(by upkeep\); nothing evicted \(refused\); \d+ pods still there: /);
     assert.equal(result.ok, false);
-    assert.equal(result.continueWith, 'upkeep drain node01 --ignore-daemonsets');
+    assert.deepEqual(result.continueWith, ['upkeep', 'drain', 'node01', '--ignore-daemonsets']);
+    assert.deepEqual(n.needs, ['--force']);
     assert.deepEqual(rec.lines.filter((l) => l.startsWith('evicting')), []);
     assert.equal(await unschedulable('node01'), true);
     assert.deepEqual(podNames(await podsOn('node01')), before);
@@ -226,7 +227,7 @@ describe('drainNodes on the sandbox', () => {
     assert.deepEqual(n.blockingBudgets, ['default/blue-pdb']);
     assert.equal(n.errorLine, `error: unable to drain node "node01" due to error: error when evicting pods/"${blueOnNode01.metadata.name}" -n "default": global timeout reached: 2s, continuing command...`);
     assert.equal(n.state, `cordoned (by upkeep); 1 evicted; 1 pod still there: default/${blueOnNode01.metadata.name}; waiting on PodDisruptionBudget default/blue-pdb`);
-    assert.equal(result.continueWith, 'upkeep drain node01 --force --ignore-daemonsets --timeout=2s');
+    assert.deepEqual(result.continueWith, ['upkeep', 'drain', 'node01', '--force', '--ignore-daemonsets', '--timeout=2s']);
     assert.ok(rec.budgetWaits.length >= 1);
     assert.equal(await unschedulable('node01'), true);
     assert.ok(await sb!.get('pods', 'default', blueOnNode01.metadata.name ?? ''), 'the blocked pod is still there');
@@ -304,7 +305,7 @@ describe('drainNodes on the sandbox', () => {
     assert.deepEqual([n.status, n.interrupted], ['failed', true]);
     assert.equal(n.errorLine, 'error: drain of node "node01" interrupted');
     assert.ok(n.pendingPods.includes(`default/${old.metadata.name}`), JSON.stringify(n));
-    assert.equal(result.continueWith, 'upkeep drain node01 --force --ignore-daemonsets --surge');
+    assert.deepEqual(result.continueWith, ['upkeep', 'drain', 'node01', '--force', '--ignore-daemonsets', '--surge']);
     const d = await sb!.get('deployments.apps', 'default', 'solo');
     assert.equal((d?.spec as Obj).replicas, 1);
     assert.equal(d?.metadata.annotations?.[SURGE_ANNOTATION], undefined);

@@ -4,7 +4,8 @@ import { errors } from './status.js';
 
 export interface LabelSelectorRequirement {
   key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /** In, NotIn, Exists or DoesNotExist (a string, as the API types it: others are refused when read). */
+  operator: string;
   values?: string[];
 }
 

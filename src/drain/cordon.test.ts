@@ -1,16 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../api/types.js';
+import type { Node } from '../api/types.js';
 import { CORDON_ANNOTATION, decideCordon } from './cordon.js';
 
 const now = '2026-11-21T10:00:00Z';
-function node(unschedulable: boolean, annotation?: string): KubeObject {
+function node(unschedulable: boolean, annotation?: string): Node {
   return { metadata: { name: 'node01', annotations: annotation ? { [CORDON_ANNOTATION]: annotation } : {} }, spec: unschedulable ? { unschedulable: true } : {} };
 }
 const ours = JSON.stringify({ by: 'upkeep', at: now });
 
 describe('decideCordon', () => {
-  const cases: Array<[string, KubeObject, boolean, boolean, ReturnType<typeof decideCordon>]> = [
+  const cases: Array<[string, Node, boolean, boolean, ReturnType<typeof decideCordon>]> = [
     ['cordon a schedulable node: one patch that records upkeep did it', node(false), true, false, { kind: 'patch', patch: { metadata: { annotations: { [CORDON_ANNOTATION]: ours } }, spec: { unschedulable: true } } }],
     ['cordon a cordoned node: nothing sent, as kubectl', node(true), true, false, { kind: 'noop', message: 'node/node01 already cordoned' }],
     ['uncordon a node upkeep cordoned', node(true, ours), false, false, { kind: 'patch', patch: { metadata: { annotations: { [CORDON_ANNOTATION]: null } }, spec: { unschedulable: null } } }],

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject, OwnerReference } from '../api/types.js';
+import type { OwnerReference, Pod, Volume } from '../api/types.js';
 import {
   DAEMONSET_FATAL,
   DAEMONSET_WARNING,
@@ -27,11 +27,11 @@ interface PodSpec {
   deletedSecondsAgo?: number;
 }
 
-function pod(name: string, s: PodSpec = {}): KubeObject {
+function pod(name: string, s: PodSpec = {}): Pod {
   const ownerReferences: OwnerReference[] | undefined = s.owner
     ? [{ apiVersion: 'apps/v1', kind: s.owner.kind, name: s.owner.name, uid: `uid-${s.owner.name}`, controller: s.owner.controller ?? true }]
     : undefined;
-  const volumes: unknown[] = [];
+  const volumes: Volume[] = [];
   if (s.emptyDir) volumes.push({ name: 'scratch', emptyDir: {} });
   if (s.hostPath) volumes.push({ name: 'logs', hostPath: { path: '/var/log' } });
   return {
@@ -61,7 +61,7 @@ const daemonSets: DaemonSetLookup = (ns, name) => {
 describe('filterPods: one pod through kubectl’s chain', () => {
   const cases: {
     story: string;
-    pod: KubeObject;
+    pod: Pod;
     flags?: Parameters<typeof drainOptions>[0];
     delete: boolean;
     status: PodDeleteStatusType;

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../api/types.js';
+import type { Node, Pod, PodDisruptionBudget } from '../api/types.js';
+import type { Workload } from '../drain/types.js';
 import { preflightFindings, unpinned, type PreflightSnapshot } from './preflight.js';
 import type { Finding } from './plan.js';
 
@@ -13,7 +14,7 @@ interface NodeOpts {
   cordoned?: boolean;
 }
 
-function node(name: string, o: NodeOpts = {}): KubeObject {
+function node(name: string, o: NodeOpts = {}): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -33,7 +34,7 @@ interface PodOpts {
   mirror?: boolean;
 }
 
-function pod(name: string, nodeName: string, o: PodOpts = {}): KubeObject {
+function pod(name: string, nodeName: string, o: PodOpts = {}): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -49,29 +50,29 @@ function pod(name: string, nodeName: string, o: PodOpts = {}): KubeObject {
   };
 }
 
-function staticPod(component: string, nodeName: string, o: { phase?: string; ready?: boolean } = {}): KubeObject {
+function staticPod(component: string, nodeName: string, o: { phase?: string; ready?: boolean } = {}): Pod {
   const p = pod(`${component}-${nodeName}`, nodeName, { ns: 'kube-system', labels: { component, tier: 'control-plane' }, image: `registry.k8s.io/${component}:v1.31.4`, mirror: true, ...o });
   p.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: `uid-${nodeName}`, controller: true }];
   return p;
 }
 
-function deployment(name: string, replicas: number): KubeObject[] {
+function deployment(name: string, replicas: number): Workload[] {
   return [
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default', uid: `uid-${name}` }, spec: { replicas } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default', uid: `uid-${name}` }, spec: { replicas, selector: { matchLabels: { app: name } }, template: {} } },
     {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: `${name}-rs`, namespace: 'default', uid: `uid-${name}-rs`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: `uid-${name}`, controller: true }] },
-      spec: { replicas },
+      spec: { replicas, selector: { matchLabels: { app: name } } },
     },
   ];
 }
 
-function replica(name: string, i: string, nodeName: string, o: PodOpts = {}): KubeObject {
+function replica(name: string, i: string, nodeName: string, o: PodOpts = {}): Pod {
   return pod(`${name}-rs-${i}`, nodeName, { owner: ['ReplicaSet', `${name}-rs`], labels: { app: name }, ...o });
 }
 
-function pdb(name: string, app: string, spec: Record<string, unknown>, status?: Record<string, unknown>): KubeObject {
+function pdb(name: string, app: string, spec: Omit<NonNullable<PodDisruptionBudget['spec']>, 'selector'>, status?: PodDisruptionBudget['status']): PodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

@@ -4,24 +4,24 @@
 // the drain impact analysis (refused nodes, budgets that never allow an eviction, workloads that
 // go down, bare pods that are lost), plus images a rollback could not return to (:latest or no
 // tag). preflightFindings is pure over a snapshot; preflight reads the snapshot and calls it.
-import type { KubeObject } from '../api/types.js';
+import { controllerOf, isMirrorPod } from '../api/pods.js';
+import type { KubeObject, Node, Pod, PodDisruptionBudget } from '../api/types.js';
 import type { KubeClient } from '../kube/index.js';
 import { WORKLOAD_KINDS, listEvery } from '../drain/gather.js';
 import { analyzeDrain } from '../drain/impact.js';
-import { controllerOf, isMirrorPod } from '../drain/filters.js';
-import { drainOptions, type DrainImpact } from '../drain/types.js';
+import { drainOptions, type DrainImpact, type Workload } from '../drain/types.js';
 import type { Finding, Severity } from './plan.js';
 import { imageTag } from './discover.js';
 
 type Obj = Record<string, unknown>;
 
 export interface PreflightSnapshot {
-  nodes: KubeObject[];
+  nodes: Node[];
   /** Every pod in the cluster. */
-  pods: KubeObject[];
-  pdbs: KubeObject[];
+  pods: Pod[];
+  pdbs: PodDisruptionBudget[];
   /** ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs, ReplicationControllers. */
-  workloads: KubeObject[];
+  workloads: Workload[];
   /** ms since the epoch (drain's --skip-wait-for-delete-timeout); defaults to now. */
   now?: number;
 }
@@ -161,7 +161,7 @@ function controlPlaneFindings(nodes: KubeObject[], pods: KubeObject[]): Finding[
 // ---------------------------------------------------------------------------------------------
 
 function drainFindings(s: PreflightSnapshot): Finding[] {
-  const byNamespace = new Map<string, KubeObject[]>();
+  const byNamespace = new Map<string, Pod[]>();
   for (const p of s.pods) {
     const ns = p.metadata.namespace ?? '';
     const list = byNamespace.get(ns);
@@ -294,7 +294,7 @@ export function unpinned(image: string): string | null {
   return tag === 'latest' ? 'latest' : null;
 }
 
-function imageFindings(pods: KubeObject[], workloads: KubeObject[]): Finding[] {
+function imageFindings(pods: Pod[], workloads: KubeObject[]): Finding[] {
   const index = new Map(workloads.map((w) => [`${w.kind}/${w.metadata.namespace ?? ''}/${w.metadata.name ?? ''}`, w]));
   const byOwner = new Map<string, { owner: { kind: string; namespace: string; name: string }; images: Set<string> }>();
   for (const pod of pods) {
@@ -336,10 +336,10 @@ export function preflightFindings(s: PreflightSnapshot): Finding[] {
 /** Read what preflight looks at: nodes, pods, budgets and workloads, cluster-wide. */
 export async function gatherPreflight(client: KubeClient): Promise<PreflightSnapshot> {
   const [nodes, pods, pdbs, ...kinds] = await Promise.all([
-    listEvery(client, { version: 'v1', resource: 'nodes' }, { limit: 500 }),
-    listEvery(client, { version: 'v1', resource: 'pods' }, { limit: 500 }),
-    listEvery(client, { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' }, { limit: 500 }),
-    ...WORKLOAD_KINDS.map((ref) => listEvery(client, ref, { limit: 500 })),
+    listEvery<Node>(client, { version: 'v1', resource: 'nodes' }, { limit: 500 }),
+    listEvery<Pod>(client, { version: 'v1', resource: 'pods' }, { limit: 500 }),
+    listEvery<PodDisruptionBudget>(client, { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' }, { limit: 500 }),
+    ...WORKLOAD_KINDS.map((ref) => listEvery<Workload>(client, ref, { limit: 500 })),
   ]);
   return { nodes, pods, pdbs, workloads: kinds.flat() };
 }

@@ -177,3 +177,15 @@ describe('filterPods: kubectl’s grouped lines for a node', () => {
     );
   });
 });
+
+describe('PodDeleteList.needs: the flags that get a refused node through', () => {
+  const cases: { story: string; pods: Pod[]; flags?: Parameters<typeof drainOptions>[0]; needs: string[] }[] = [
+    { story: 'nothing refused: nothing needed', pods: [pod('blue-a', { owner: rs })], needs: [] },
+    { story: 'a bare pod needs --force', pods: [pod('green')], flags: { ignoreDaemonSets: true }, needs: ['--force'] },
+    { story: 'in order of first need, each once', pods: [pod('green'), pod('kube-proxy-x', { owner: ds }), pod('hr-app')], needs: ['--force', '--ignore-daemonsets'] },
+    { story: 'a bare emptyDir pod needs both, though kubectl names only the first', pods: [pod('scratch', { emptyDir: true })], needs: ['--delete-emptydir-data', '--force'] },
+    { story: 'an orphaned DaemonSet pod needs --force, which kubectl’s NotFound text does not say', pods: [pod('fluentd-x', { owner: orphanDs })], needs: ['--force'] },
+    { story: 'an unreadable DaemonSet: no flag helps', pods: [pod('locked-x', { owner: { kind: 'DaemonSet', name: 'locked' } })], flags: { force: true }, needs: [] },
+  ];
+  for (const c of cases) it(c.story, () => assert.deepEqual(filterPods(c.pods, drainOptions(c.flags), daemonSets, NOW).needs(), c.needs));
+});

@@ -37,9 +37,10 @@ export function readJournal(deployment: Deployment): SurgeJournal | undefined {
   const raw = deployment.metadata.annotations?.[SURGE_ANNOTATION];
   if (!raw) return undefined;
   try {
-    const j = JSON.parse(raw) as Partial<SurgeJournal>;
-    if (typeof j.originalReplicas !== 'number' || typeof j.replicas !== 'number') return undefined;
-    return { originalReplicas: j.originalReplicas, replicas: j.replicas, node: String(j.node ?? ''), at: String(j.at ?? '') };
+    const j: unknown = JSON.parse(raw);
+    if (typeof j !== 'object' || j === null) return undefined;
+    if (!('originalReplicas' in j && typeof j.originalReplicas === 'number' && 'replicas' in j && typeof j.replicas === 'number')) return undefined;
+    return { originalReplicas: j.originalReplicas, replicas: j.replicas, node: 'node' in j ? String(j.node ?? '') : '', at: 'at' in j ? String(j.at ?? '') : '' };
   } catch {
     return undefined;
   }

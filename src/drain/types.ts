@@ -30,7 +30,10 @@ export interface DrainOptions {
   chunkSize: number;
   /** --dry-run */
   dryRun: DryRunStrategy;
-  /** -l/--selector: node label selector (kubectl refuses it together with node names). */
+  /**
+   * -l/--selector: the node label selector, as given (kubectl refuses it together with node names:
+   * cordon.ts's nodeSelection). drainNodes reads it only when given no node at all.
+   */
   selector: string;
 }
 

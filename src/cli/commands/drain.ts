@@ -28,14 +28,16 @@ function timeoutSeconds(value: string): number {
   }
 }
 
-/** The progress lines of a drain (none with -o json|yaml but budget waits and retries, which Progress quiets). */
+/** The drain's progress: kubectl's lines on a table, nothing but the final document with -o json|yaml (Progress is quiet then). */
 function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
   const out = (line: string): void => {
     if (!quiet) progress.out(line);
   };
   return {
     onCordoned: (_n, line) => out(line),
-    onWarning: (_n, line) => !quiet && progress.err(line),
+    onWarning: (_n, line) => {
+      if (!quiet) progress.err(line);
+    },
     onEvicting: (_p, line) => out(line),
     onEvicted: (_p, line) => out(line),
     onBudgetWait: (w) => progress.status(`budget:${w.pod}`, budgetWaitLine(w)),

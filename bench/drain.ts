@@ -4,6 +4,8 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { podPhase } from '../src/api/pods.js';
+import type { Pod } from '../src/api/types.js';
 import { KubeClient } from '../src/kube/index.js';
 import { ROOT, fmt, serveSandbox, type ServedSandbox } from './common.js';
 
@@ -36,8 +38,8 @@ spec:
 async function settled(sb: ServedSandbox): Promise<number> {
   const client = await KubeClient.create({ kubeconfig: sb.kubeconfig });
   for (let i = 0; i < 600; i++) {
-    const pods = await client.list({ version: 'v1', resource: 'pods' }, { fieldSelector: 'spec.nodeName=node01' });
-    const running = pods.items.filter((p) => (p.status as { phase?: string }).phase === 'Running' && p.metadata.labels?.app === 'web').length;
+    const pods = await client.list<Pod>({ version: 'v1', resource: 'pods' }, { fieldSelector: 'spec.nodeName=node01' });
+    const running = pods.items.filter((p) => podPhase(p) === 'Running' && p.metadata.labels?.app === 'web').length;
     if (running >= PODS_PER_NODE) return pods.items.length;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -11,9 +11,10 @@ export * from './api/nodes.js';
 export { parseGoDuration, formatGoDuration, parseDurationFlag, DurationError } from './api/duration.js';
 
 // Node maintenance
-export { decideCordon, setCordon, resolveNodes, cordonedByUpkeep, CORDON_ANNOTATION, type CordonResult } from './drain/cordon.js';
+export { decideCordon, setCordon, resolveNodes, nodeSelection, NodeSelectionError, cordonedByUpkeep, CORDON_ANNOTATION, type CordonResult, type NodeSelection } from './drain/cordon.js';
 export { filterPods, PodDeleteList } from './drain/filters.js';
-export { analyzeDrain, renderImpact, type DrainImpactInput } from './drain/impact.js';
+export { analyzeDrain, type DrainImpactInput } from './drain/impact.js';
+export { renderImpact } from './cli/output/drain.js';
 export { gatherDrainInput } from './drain/gather.js';
 export { drainNodes, restoreSurges, type DrainRunOptions, type DrainCallbacks, type DrainResult, type NodeDrainResult } from './drain/drain.js';
 export { drainOptions, DEFAULT_DRAIN_OPTIONS, type DrainOptions, type DrainImpact } from './drain/types.js';

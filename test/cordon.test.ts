@@ -54,7 +54,14 @@ describe('upkeep cordon and uncordon', () => {
     assert.equal(r.out, 'node/node02 cordoned\nnode/node03 cordoned\n');
     const both = await upkeep([...k, 'cordon', 'node01', '-l', 'pool=batch']);
     assert.deepEqual([both.code, both.err], [2, 'error: cannot specify both a node name and a --selector option\n']);
-    await upkeep([...k, 'uncordon', '-l', 'pool=batch']);
+    const dryRun = await upkeep([...k, 'uncordon', '-l', 'pool=batch', '--dry-run=server']);
+    assert.deepEqual([dryRun.code, dryRun.out], [0, 'node/node02 uncordoned (server dry run)\nnode/node03 uncordoned (server dry run)\n']);
+    assert.equal(await unschedulable('node02'), true, 'a dry run changes nothing');
+    const un = await upkeep([...k, 'uncordon', '-l', 'pool=batch']);
+    assert.deepEqual([un.code, un.out], [0, 'node/node02 uncordoned\nnode/node03 uncordoned\n']);
+    assert.equal(await unschedulable('node03'), false);
+    const none = await upkeep([...k, 'uncordon', '-l', 'pool=none']);
+    assert.deepEqual([none.code, none.out, none.err], [0, '', 'No resources found\n']);
   });
 
   it('fails clearly for a missing node and a bad flag', async () => {

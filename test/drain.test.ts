@@ -1,15 +1,19 @@
-// upkeep's drain executor (src/drain/drain.ts) against the sandbox, through the library API: the
+// upkeep's drain executor (src/drain/drain.ts) against the sandbox, through the library API (and,
+// last, the command line: selectors, --timeout as a Go duration, the command to continue): the
 // same pods evicted and the same nodes refused as kubectl drain, PodDisruptionBudgets waited on
 // and named, --timeout reporting what is left, --surge keeping a single replica available,
 // interrupted surges put back, --wait-ready, --disable-eviction, dry runs, and a StatefulSet pod
 // recreated under the same name left alone.
-import { afterEach, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../src/api/types.js';
+import { isNodeUnschedulable } from '../src/api/nodes.js';
+import { isPodReady, podNodeName } from '../src/api/pods.js';
+import type { KubeObject, Node, Pod } from '../src/api/types.js';
 import { KubeClient } from '../src/kube/index.js';
 import { drainNodes, restoreSurges, SURGE_ANNOTATION, type BudgetWait, type DrainCallbacks, type DrainResult, type DrainRunOptions } from '../src/drain/drain.js';
 import { DEFAULT_DRAIN_OPTIONS } from '../src/drain/types.js';
 import { type TestSandbox, eventually, nodeOf, podReady, testSandbox } from './helpers/sandbox.js';
+import { upkeep } from './helpers/cli.js';
 
 type Obj = Record<string, unknown>;
 
@@ -182,7 +186,8 @@ describe('drainNodes on the sandbox', () => {
     assert.ok(n.pendingPods.includes('default/green'));
     assert.match(n.state, /^cordoned \(by upkeep\); nothing evicted \(refused\); \d+ pods still there: /);
     assert.equal(result.ok, false);
-    assert.equal(result.continueWith, 'upkeep drain node01 --ignore-daemonsets');
+    assert.deepEqual(result.continueWith, ['upkeep', 'drain', 'node01', '--ignore-daemonsets']);
+    assert.deepEqual(n.needs, ['--force']);
     assert.deepEqual(rec.lines.filter((l) => l.startsWith('evicting')), []);
     assert.equal(await unschedulable('node01'), true);
     assert.deepEqual(podNames(await podsOn('node01')), before);
@@ -226,7 +231,7 @@ describe('drainNodes on the sandbox', () => {
     assert.deepEqual(n.blockingBudgets, ['default/blue-pdb']);
     assert.equal(n.errorLine, `error: unable to drain node "node01" due to error: error when evicting pods/"${blueOnNode01.metadata.name}" -n "default": global timeout reached: 2s, continuing command...`);
     assert.equal(n.state, `cordoned (by upkeep); 1 evicted; 1 pod still there: default/${blueOnNode01.metadata.name}; waiting on PodDisruptionBudget default/blue-pdb`);
-    assert.equal(result.continueWith, 'upkeep drain node01 --force --ignore-daemonsets --timeout=2s');
+    assert.deepEqual(result.continueWith, ['upkeep', 'drain', 'node01', '--force', '--ignore-daemonsets', '--timeout=2s']);
     assert.ok(rec.budgetWaits.length >= 1);
     assert.equal(await unschedulable('node01'), true);
     assert.ok(await sb!.get('pods', 'default', blueOnNode01.metadata.name ?? ''), 'the blocked pod is still there');
@@ -304,7 +309,7 @@ describe('drainNodes on the sandbox', () => {
     assert.deepEqual([n.status, n.interrupted], ['failed', true]);
     assert.equal(n.errorLine, 'error: drain of node "node01" interrupted');
     assert.ok(n.pendingPods.includes(`default/${old.metadata.name}`), JSON.stringify(n));
-    assert.equal(result.continueWith, 'upkeep drain node01 --force --ignore-daemonsets --surge');
+    assert.deepEqual(result.continueWith, ['upkeep', 'drain', 'node01', '--force', '--ignore-daemonsets', '--surge']);
     const d = await sb!.get('deployments.apps', 'default', 'solo');
     assert.equal((d?.spec as Obj).replicas, 1);
     assert.equal(d?.metadata.annotations?.[SURGE_ANNOTATION], undefined);
@@ -480,5 +485,85 @@ spec:
     assert.deepEqual(rec.lines.slice(0, 2), ['cordoned: node/node01 cordoned', 'cordoned: node/node02 cordoned']);
     const blue = await readyPods('blue', 3);
     assert.deepEqual([...new Set(blue.map(nodeOf))], ['node03']);
+  });
+});
+
+// The command line, on one sandbox: nodes chosen by a label selector (resolved once, not refused
+// as "a name and a selector"), --timeout as a Go duration, and the closing lines built from the
+// result's data (the flags a node needs), not from its error text.
+describe('upkeep drain on the command line', () => {
+  let sb: TestSandbox;
+  let client: KubeClient;
+  let k: string[];
+  // Read through the API, as a user's tools would.
+  const pods = async (): Promise<Pod[]> => (await client.list<Pod>({ version: 'v1', resource: 'pods' })).items.filter((p) => !p.metadata.deletionTimestamp);
+  const podsOn = async (node: string): Promise<Pod[]> => (await pods()).filter((p) => podNodeName(p) === node);
+  const unschedulable = async (node: string): Promise<boolean> => isNodeUnschedulable(await client.get<Node>({ version: 'v1', resource: 'nodes', name: node }));
+  const readyBlue = async (): Promise<Pod[]> => (await pods()).filter((p) => p.metadata.labels?.app === 'blue' && isPodReady(p));
+  before(async () => {
+    sb = await testSandbox();
+    client = await KubeClient.create({ kubeconfig: sb.kubeconfig });
+    k = ['--kubeconfig', sb.kubeconfig];
+    await eventually('3 ready blue pods', async () => ((await readyBlue()).length === 3 ? true : undefined));
+    const r = await sb.kubectl(['label', 'node', 'node03', 'pool=x']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    client?.close();
+    await sb?.stop();
+  });
+
+  it('rejects a --timeout that is not a Go duration, the way kubectl words it (exit 2)', async () => {
+    const r = await upkeep([...k, 'drain', 'node03', '--timeout', '1 minute']);
+    assert.deepEqual([r.code, r.err], [2, 'error: invalid argument "1 minute" for "--timeout" flag: time: unknown unit " minute" in duration "1 minute" (use a duration like 30s, 1m30s or 1h)\n']);
+    assert.equal(await unschedulable('node03'), false);
+  });
+
+  it('rejects a node name together with a selector (exit 2)', async () => {
+    const r = await upkeep([...k, 'drain', 'node03', '-l', 'pool=x']);
+    assert.deepEqual([r.code, r.err], [2, 'error: cannot specify both a node name and a --selector option\n']);
+  });
+
+  it('a server dry run of the nodes a selector picks: the server asked, nothing changed', async () => {
+    const before = await podsOn('node03');
+    const evictable = podNames(before.filter((p) => !isDaemonSetPod(p)));
+    assert.ok(evictable.length > 0, 'a blue replica runs on node03');
+    const r = await upkeep([...k, 'drain', '-l', 'pool=x', '--ignore-daemonsets', '--dry-run=server']);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n').filter((l) => l !== '');
+    assert.equal(lines[0], 'node/node03 cordoned (server dry run)');
+    assert.deepEqual(lines.filter((l) => l.startsWith('evicting pod ')).sort(), evictable.map((p) => `evicting pod ${p} (server dry run)`));
+    assert.equal(lines.at(-1), 'node/node03 drained');
+    assert.match(r.err, /^Warning: ignoring DaemonSet-managed Pods: kube-system\/\S+(, kube-system\/\S+)*$/m);
+    assert.equal(await unschedulable('node03'), false);
+    assert.deepEqual(podNames(await podsOn('node03')), podNames(before));
+  });
+
+  it('a refused node: the command to continue offers the flags it needs, from the result', async () => {
+    const r = await upkeep([...k, 'drain', 'node01', '--ignore-daemonsets', '--timeout=1m30s']);
+    assert.equal(r.code, 3, r.err);
+    assert.match(r.err, /^error: unable to drain node "node01" due to error: cannot delete cannot delete Pods that declare no controller \(use --force to override\): default\/green, continuing command\.\.\.$/m);
+    assert.ok(
+      r.err.endsWith(`There are pending nodes to be drained:\n node01\nTo continue, if the pods named above may go as the flags say: upkeep --kubeconfig ${sb.kubeconfig} drain node01 --ignore-daemonsets --timeout=90s --force\n`),
+      r.err,
+    );
+    assert.equal(await unschedulable('node01'), true, 'kubectl leaves a refused node cordoned');
+    assert.equal((await upkeep([...k, 'uncordon', 'node01'])).code, 0);
+  });
+
+  it('drains the nodes a selector picks, with --timeout 1m30s', async () => {
+    const r = await upkeep([...k, 'drain', '-l', 'pool=x', '--ignore-daemonsets', '--timeout', '1m30s']);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n').filter((l) => l !== '');
+    assert.equal(lines[0], 'node/node03 cordoned');
+    assert.ok(lines.some((l) => /^pod\/blue-\S+ evicted$/.test(l)), r.out);
+    assert.equal(lines.at(-1), 'node/node03 drained');
+    assert.equal(await unschedulable('node03'), true);
+    assert.deepEqual((await podsOn('node03')).filter((p) => !isDaemonSetPod(p)), [], 'only DaemonSet pods stay');
+    const blue = await eventually('blue back to 3 ready replicas', async () => {
+      const ready = await readyBlue();
+      return ready.length === 3 ? ready : undefined;
+    });
+    assert.equal(blue.some((p) => podNodeName(p) === 'node03'), false);
   });
 });

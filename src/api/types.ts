@@ -4,6 +4,7 @@
 
 import type * as k8sApiextensions from 'kubernetes-types/apiextensions/v1.js';
 import type * as k8sApps from 'kubernetes-types/apps/v1.js';
+import type * as k8sAutoscaling from 'kubernetes-types/autoscaling/v1.js';
 import type * as k8sBatch from 'kubernetes-types/batch/v1.js';
 import type * as k8sCoordination from 'kubernetes-types/coordination/v1.js';
 import type * as k8sCore from 'kubernetes-types/core/v1.js';
@@ -71,6 +72,8 @@ export type ReplicaSet = Typed<k8sApps.ReplicaSet>;
 export type StatefulSet = Typed<k8sApps.StatefulSet>;
 export type DaemonSet = Typed<k8sApps.DaemonSet>;
 export type ControllerRevision = Typed<k8sApps.ControllerRevision>;
+/** A workload's scale subresource (deployments/scale, ...). */
+export type Scale = Typed<k8sAutoscaling.Scale>;
 export type Job = Typed<k8sBatch.Job>;
 export type JobCondition = k8sBatch.JobCondition;
 export type CronJob = Typed<k8sBatch.CronJob>;

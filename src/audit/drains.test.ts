@@ -78,7 +78,7 @@ describe('audit rule refusedDrains: nodes whose drain evicts nothing', () => {
       story: 'without --ignore-daemonsets, a DaemonSet pod refuses its node',
       maintenance: PLAIN,
       change: (s) => {
-        s.workloads.push({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'logs', namespace: 'default', uid: 'uid-logs' }, spec: {}, status: { desiredNumberScheduled: 1 } });
+        s.workloads.push({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'logs', namespace: 'default', uid: 'uid-logs' }, spec: { selector: {}, template: {} }, status: { desiredNumberScheduled: 1, currentNumberScheduled: 1, numberMisscheduled: 0, numberReady: 1 } });
         s.pods.push(pod('logs-x', 'node03', { owner: ['DaemonSet', 'logs'] }));
       },
       expect: ['blocking DrainRefused node/node03'],

@@ -3,6 +3,7 @@
 import type { KubeObject, Node, Pod, PodDisruptionBudget } from '../api/types.js';
 import type { KubeClient, ListOptions, ResourceRef } from '../kube/index.js';
 import { WORKLOAD_KINDS } from '../drain/gather.js';
+import type { Workload } from '../drain/types.js';
 
 export interface Snapshot {
   nodes: Node[];
@@ -10,7 +11,7 @@ export interface Snapshot {
   pods: Pod[];
   pdbs: PodDisruptionBudget[];
   /** ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs, ReplicationControllers. */
-  workloads: KubeObject[];
+  workloads: Workload[];
   /** ms since the epoch (drain's --skip-wait-for-delete-timeout); defaults to now. */
   now?: number;
 }
@@ -28,7 +29,7 @@ export async function readSnapshot(client: KubeClient): Promise<Snapshot> {
     readAll<Node>(client, { version: 'v1', resource: 'nodes' }),
     readAll<Pod>(client, { version: 'v1', resource: 'pods' }),
     readAll<PodDisruptionBudget>(client, { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' }),
-    ...WORKLOAD_KINDS.map((ref) => readAll<KubeObject>(client, ref)),
+    ...WORKLOAD_KINDS.map((ref) => readAll<Workload>(client, ref)),
   ]);
   return { nodes, pods, pdbs, workloads: kinds.flat() };
 }

@@ -1,8 +1,10 @@
 // Cordon and uncordon, as kubectl does them (one strategic merge patch of spec.unschedulable),
 // plus ownership: a node upkeep cordons carries an annotation saying so, and upkeep refuses to
 // uncordon a node someone else cordoned unless told to (--force): their reason may still hold.
-import type { KubeObject } from '../api/types.js';
+import { isNodeUnschedulable } from '../api/nodes.js';
+import type { Node } from '../api/types.js';
 import type { KubeClient } from '../kube/index.js';
+import type { DryRunStrategy } from './types.js';
 
 export const CORDON_ANNOTATION = 'upkeep.dev/cordoned';
 
@@ -12,17 +14,27 @@ export interface CordonRecord {
   reason?: string;
 }
 
+/** The strategic merge patch of a (un)cordon: the ownership record, and spec.unschedulable unless only a stale record goes. */
+export interface CordonPatch {
+  metadata: { annotations: Record<string, string | null> };
+  spec?: { unschedulable: true | null };
+}
+
 export type CordonAction =
-  | { kind: 'patch'; patch: Record<string, unknown> }
+  | { kind: 'patch'; patch: CordonPatch }
   | { kind: 'noop'; message: string }
   | { kind: 'refuse'; message: string };
 
-export function cordonedByUpkeep(node: KubeObject): CordonRecord | undefined {
+function isCordonRecord(v: unknown): v is CordonRecord {
+  return typeof v === 'object' && v !== null && 'by' in v && typeof v.by === 'string';
+}
+
+export function cordonedByUpkeep(node: Node): CordonRecord | undefined {
   const raw = node.metadata.annotations?.[CORDON_ANNOTATION];
   if (!raw) return undefined;
   try {
-    const r = JSON.parse(raw) as CordonRecord;
-    return typeof r?.by === 'string' ? r : undefined;
+    const r: unknown = JSON.parse(raw);
+    return isCordonRecord(r) ? r : undefined;
   } catch {
     return undefined;
   }
@@ -32,9 +44,9 @@ export function cordonedByUpkeep(node: KubeObject): CordonRecord | undefined {
  * What to send to (un)cordon a node. Pure. kubectl sends nothing when spec.unschedulable
  * already has the wanted value ("already cordoned"); so do we.
  */
-export function decideCordon(node: KubeObject, desired: boolean, opts: { force?: boolean; now: string; by?: string; reason?: string }): CordonAction {
+export function decideCordon(node: Node, desired: boolean, opts: { force?: boolean; now: string; by?: string; reason?: string }): CordonAction {
   const name = node.metadata.name ?? '';
-  const unschedulable = (node.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true;
+  const unschedulable = isNodeUnschedulable(node);
   const record = cordonedByUpkeep(node);
   if (desired) {
     if (unschedulable) return { kind: 'noop', message: `node/${name} already cordoned` };
@@ -55,7 +67,8 @@ export function decideCordon(node: KubeObject, desired: boolean, opts: { force?:
   return { kind: 'patch', patch: { metadata: { annotations: { [CORDON_ANNOTATION]: null } }, spec: { unschedulable: null } } };
 }
 
-export type DryRun = 'none' | 'client' | 'server';
+/** kubectl's --dry-run: none, client (print only) or server (sent with dryRun=All). */
+export type DryRun = DryRunStrategy;
 
 export interface CordonResult {
   node: string;
@@ -72,7 +85,7 @@ export function dryRunSuffix(dryRun: DryRun): string {
 }
 
 /** Apply a cordon decision to one node. */
-export async function setCordon(client: KubeClient, node: KubeObject, desired: boolean, opts: { force?: boolean; dryRun?: DryRun; reason?: string; by?: string } = {}): Promise<CordonResult> {
+export async function setCordon(client: KubeClient, node: Node, desired: boolean, opts: { force?: boolean; dryRun?: DryRun; reason?: string; by?: string } = {}): Promise<CordonResult> {
   const name = node.metadata.name ?? '';
   const dryRun = opts.dryRun ?? 'none';
   const action = decideCordon(node, desired, { force: opts.force, now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: opts.reason, by: opts.by });
@@ -81,21 +94,41 @@ export async function setCordon(client: KubeClient, node: KubeObject, desired: b
   if (dryRun !== 'client') {
     await client.patch({ ...NODES, name }, action.patch, 'strategic', dryRun === 'server' ? { dryRun: 'All' } : undefined);
   }
-  const changedUnschedulable = (action.patch.spec as { unschedulable?: unknown } | undefined) !== undefined;
+  const changedUnschedulable = action.patch.spec !== undefined;
   const verb = desired ? 'cordoned' : changedUnschedulable ? 'uncordoned' : 'already uncordoned';
   return { node: name, line: `node/${name} ${verb}${dryRunSuffix(dryRun)}`, changed: changedUnschedulable };
 }
 
-/** The nodes named, or selected by a label selector, as kubectl resolves them. */
-export async function resolveNodes(client: KubeClient, names: string[], selector: string | undefined): Promise<KubeObject[]> {
-  if (names.length && selector) throw new Error('cannot specify both a node name and a --selector option');
-  if (!names.length && !selector) throw new Error('USAGE');
-  if (selector) {
-    const out: KubeObject[] = [];
-    for await (const n of client.listAll(NODES, { labelSelector: selector })) out.push(n);
+/** Which nodes a command acts on: named, or selected by labels (kubectl takes one or the other). */
+export type NodeSelection = { names: string[] } | { selector: string };
+
+/** Node names together with a selector, or neither: kubectl's usage errors for cordon and drain. */
+export class NodeSelectionError extends Error {
+  constructor(readonly problem: 'both' | 'none') {
+    super(problem === 'both' ? 'cannot specify both a node name and a --selector option' : 'name a node or give a --selector');
+    this.name = 'NodeSelectionError';
+  }
+}
+
+/** The one check of node names against -l/--selector. Throws NodeSelectionError. */
+export function nodeSelection(names: readonly string[], selector: string | undefined): NodeSelection {
+  if (names.length > 0 && selector) throw new NodeSelectionError('both');
+  if (selector) return { selector };
+  if (names.length === 0) throw new NodeSelectionError('none');
+  return { names: [...names] };
+}
+
+/**
+ * The nodes named (a GET each, in order; a missing one throws its NotFound), or selected by a
+ * label selector, as kubectl resolves them. Throws NodeSelectionError for both or neither.
+ */
+export async function resolveNodes(client: KubeClient, names: readonly string[], selector: string | undefined): Promise<Node[]> {
+  const selection = nodeSelection(names, selector);
+  const out: Node[] = [];
+  if ('selector' in selection) {
+    for await (const n of client.listAll<Node>(NODES, { labelSelector: selection.selector })) out.push(n);
     return out;
   }
-  const out: KubeObject[] = [];
-  for (const name of names) out.push(await client.get<KubeObject>({ ...NODES, name }));
+  for (const name of selection.names) out.push(await client.get<Node>({ ...NODES, name }));
   return out;
 }

@@ -4,16 +4,17 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../api/types.js';
+import { formatGoDuration } from '../api/duration.js';
+import type { KubeObject, Pod } from '../api/types.js';
 import { KubeClient } from '../kube/index.js';
 import { FakeApiServer, resetConnection, sendJson, sendStatus, startWatch, writeEvent, type RecordedRequest } from '../kube/testing/fake-apiserver.js';
-import { backoffMs, goDuration, parseBudgetCause, removePod, type BudgetWait, type RemovalOutcome } from './evict.js';
+import { backoffMs, parseBudgetCause, removePod, type BudgetWait, type RemovalOutcome } from './evict.js';
 import type { DrainOptions } from './types.js';
 
 type Answer = { code: number; body?: unknown; reason?: string; message?: string; causes?: { reason: string; message: string }[] } | 'reset' | { events: [string, KubeObject][] };
 type Route = 'evict' | 'getPod' | 'watch' | 'delete' | 'listPdbs';
 
-const pod = (uid: string): KubeObject => ({
+const pod = (uid: string): Pod => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'web-0', namespace: 'default', uid, resourceVersion: '5', labels: { app: 'web' } },
@@ -121,6 +122,7 @@ const cases: Case[] = [
     outcome: {
       kind: 'failed',
       error: 'error when evicting pods/"web-0" -n "default": This pod has more than one PodDisruptionBudget, which the eviction subresource does not support. (selected by default/a and default/b; make them not overlap, or use --disable-eviction to bypass budgets)',
+      needs: ['--disable-eviction'],
     },
     lines: ['evicting pod default/web-0'],
     requests: ['evict', 'listPdbs'],
@@ -242,7 +244,7 @@ describe('budget causes, backoff and durations', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 10].map((n) => backoffMs(n, 1000, 5000)), [1000, 2000, 4000, 5000, 5000, 5000]);
   });
 
-  it('writes durations as Go does', () => {
-    assert.deepEqual([0, 30, 90, 3600, 3725].map(goDuration), ['0s', '30s', '1m30s', '1h0m0s', '1h2m5s']);
+  it('writes --timeout as Go does, as kubectl prints it', () => {
+    assert.deepEqual([0, 30, 90, 3600, 3725].map((seconds) => formatGoDuration(seconds * 1000)), ['0s', '30s', '1m30s', '1h0m0s', '1h2m5s']);
   });
 });

@@ -5,15 +5,13 @@
 // recreated under the same name is never evicted by mistake, kubernetes#138229), PDB refusals
 // back off from 1 s to 5 s and say which budget is waiting, 5xx answers and dropped connections
 // are retried, and deletion is awaited through a watch.
-import type { KubeObject } from '../api/types.js';
-import { StatusError } from '../api/status.js';
 import { labelSelectorFromObject } from '../api/labels.js';
-import { ConnectionError, isNotFound, type KubeClient } from '../kube/index.js';
-import { sleep } from '../kube/retry.js';
-import { podKey } from './filters.js';
+import { podKey } from '../api/pods.js';
+import { StatusError } from '../api/status.js';
+import type { Eviction, Pod, PodDisruptionBudget } from '../api/types.js';
+import { isNotFound, type DeleteOptions, type KubeClient } from '../kube/index.js';
+import { isOverlappingBudgetsError, isTransientError, sleep } from '../kube/retry.js';
 import type { DrainOptions } from './types.js';
-
-type Obj = Record<string, unknown>;
 
 /** A PodDisruptionBudget refusing an eviction (a 429), as the drain reports it. */
 export interface BudgetWait {
@@ -23,6 +21,9 @@ export interface BudgetWait {
   budget: string;
   /** The server's cause message, e.g. "The disruption budget x needs 3 healthy pods and has 3 currently". */
   message: string;
+  /** The budget's numbers, when the cause message gives them ("needs 3 healthy pods and has 3"). */
+  desiredHealthy?: number;
+  currentHealthy?: number;
   /** Evictions refused so far for this pod. */
   attempts: number;
   /** When the next attempt goes. */
@@ -31,8 +32,8 @@ export interface BudgetWait {
 
 /** The progress callbacks removePod uses (a subset of the drain's). */
 export interface RemovalCallbacks {
-  onEvicting?(pod: KubeObject, line: string): void;
-  onEvicted?(pod: KubeObject, line: string): void;
+  onEvicting?(pod: Pod, line: string): void;
+  onEvicted?(pod: Pod, line: string): void;
   onBudgetWait?(wait: BudgetWait): void;
   onRetry?(pod: string, message: string): void;
   /** Other lines: a pod already gone, a pod skipped by --skip-wait-for-delete-timeout. */
@@ -77,8 +78,8 @@ export type RemovalOutcome =
   | { kind: 'gone'; why: string }
   /** --skip-wait-for-delete-timeout: terminating for longer than that, no longer waited for. */
   | { kind: 'skipped' }
-  /** kubectl's per-pod error text: the pod stays where it is and the node is not drained. */
-  | { kind: 'failed'; error: string }
+  /** kubectl's per-pod error text: the pod stays where it is and the node is not drained. `needs`: the flag that would get past it. */
+  | { kind: 'failed'; error: string; needs?: string[] }
   /** The node's deadline passed or the user interrupted; `budget` when a PDB was refusing it. */
   | { kind: 'stopped'; stage: 'evicting' | 'waiting'; budget?: string; dryRunRefused?: string };
 
@@ -112,37 +113,13 @@ export function disruptionBudgetCause(err: unknown): string | undefined {
   return cause ? (cause.message ?? '') : undefined;
 }
 
-/** kube-apiserver's answer for a pod under two budgets: it can never succeed. */
-export function isOverlappingBudgets(err: unknown): boolean {
-  return err instanceof StatusError && err.code === 500 && /more than one PodDisruptionBudget/.test(err.message);
-}
-
 /** Step n (from 1) of a doubling backoff: base, 2*base, 4*base, ... capped. */
 export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 20)));
 }
 
-/** Go's time.Duration text for whole seconds, as kubectl prints --timeout: 30s, 1m30s, 1h0m0s. */
-export function goDuration(seconds: number): string {
-  const s = Math.floor(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
-  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m${s % 60}s`;
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A 5xx (other than the overlapping-budgets 500), a throttling 429 or a dropped connection. */
-function isTransient(err: unknown): boolean {
-  if (err instanceof ConnectionError) return true;
-  if (err instanceof StatusError) {
-    const code = err.code;
-    if (code === 429) return disruptionBudgetCause(err) === undefined;
-    return code >= 500 && !isOverlappingBudgets(err);
-  }
-  return false;
 }
 
 function hasCause(err: unknown, reason: string): boolean {
@@ -155,18 +132,18 @@ function isUidConflict(err: unknown): boolean {
 }
 
 /** The PodDisruptionBudgets selecting the pod ("ns/name"), for messages. */
-export async function budgetsSelecting(client: KubeClient, pod: KubeObject, signal?: AbortSignal): Promise<string[]> {
+export async function budgetsSelecting(client: KubeClient, pod: Pod, signal?: AbortSignal): Promise<string[]> {
   const ns = pod.metadata.namespace ?? '';
-  const list = await client.list({ ...PDBS, namespace: ns }, undefined, { signal });
+  const list = await client.list<PodDisruptionBudget>({ ...PDBS, namespace: ns }, undefined, { signal });
   return list.items
-    .filter((pdb) => labelSelectorFromObject((pdb.spec as Obj | undefined)?.selector as Parameters<typeof labelSelectorFromObject>[0]).matches(pod.metadata.labels ?? {}))
+    .filter((pdb) => labelSelectorFromObject(pdb.spec?.selector).matches(pod.metadata.labels ?? {}))
     .map((pdb) => `${ns}/${pdb.metadata.name ?? ''}`);
 }
 
 /** What a fresh GET says about the pod: still the same one, or gone (404 or a new UID). */
-async function stillThere(ctx: RemovalContext, pod: KubeObject): Promise<{ gone: string } | { pod: KubeObject } | { error: unknown }> {
+async function stillThere(ctx: RemovalContext, pod: Pod): Promise<{ gone: string } | { pod: Pod } | { error: unknown }> {
   try {
-    const current = await ctx.client.get<KubeObject>({ ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name }, undefined, { signal: ctx.signal });
+    const current = await ctx.client.get<Pod>({ ...PODS, namespace: pod.metadata.namespace, name: pod.metadata.name }, undefined, { signal: ctx.signal });
     if (current.metadata.uid !== pod.metadata.uid) return { gone: `pod/${pod.metadata.name} is now another pod (uid ${current.metadata.uid ?? '?'}); the one on the node is gone` };
     return { pod: current };
   } catch (err) {
@@ -175,115 +152,147 @@ async function stillThere(ctx: RemovalContext, pod: KubeObject): Promise<{ gone:
   }
 }
 
+/** Where one pod's removal stands between attempts. */
+interface Attempts {
+  budget: number;
+  error: number;
+  /** The budget that refused the last eviction, named in a stop. */
+  lastBudget?: string;
+}
+
+/** What to do after a failed request: ask again, wait for the pod to go (it is terminating), or this outcome. */
+type Next = 'retry' | 'wait' | RemovalOutcome;
+
 /** Evict or delete one pod and wait until it is gone. Never throws. */
-export async function removePod(ctx: RemovalContext, pod: KubeObject): Promise<RemovalOutcome> {
-  const delays = { ...DEFAULT_REMOVAL_DELAYS, ...ctx.delays };
+export async function removePod(ctx: RemovalContext, pod: Pod): Promise<RemovalOutcome> {
   const { options, callbacks, signal } = ctx;
-  const name = pod.metadata.name ?? '';
-  const ns = pod.metadata.namespace ?? '';
   const useEviction = !options.disableEviction;
   const serverDryRun = options.dryRun === 'server';
-  const deleteOptions: Obj = { preconditions: { uid: pod.metadata.uid } };
-  if (options.gracePeriodSeconds >= 0) deleteOptions.gracePeriodSeconds = options.gracePeriodSeconds;
-  if (serverDryRun) deleteOptions.dryRun = ['All'];
-
-  let budgetAttempts = 0;
-  let errorAttempts = 0;
-  let lastBudget: string | undefined;
-  let announced = false;
+  const attempts: Attempts = { budget: 0, error: 0 };
+  const stopped = (): RemovalOutcome => ({ kind: 'stopped', stage: 'evicting', budget: attempts.lastBudget });
+  if (signal.aborted) return stopped();
+  if (useEviction) callbacks.onEvicting?.(pod, `evicting pod ${podKey(pod)}${serverDryRun ? ' (server dry run)' : ''}`);
   for (;;) {
-    if (signal.aborted) return { kind: 'stopped', stage: 'evicting', budget: lastBudget };
-    if (useEviction && !announced) {
-      callbacks.onEvicting?.(pod, `evicting pod ${ns}/${name}${serverDryRun ? ' (server dry run)' : ''}`);
-      announced = true;
-    }
-    let failure: unknown;
+    if (signal.aborted) return stopped();
+    let next: Next;
     try {
-      if (useEviction) {
-        await ctx.client.post(
-          { ...PODS, namespace: ns, name, subresource: 'eviction' },
-          { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns }, deleteOptions },
-          undefined,
-          { signal, retry: false },
-        );
-      } else {
-        await ctx.client.delete({ ...PODS, namespace: ns, name }, deleteOptions, undefined, { signal, retry: false });
-      }
+      await sendRemoval(ctx, pod);
       break;
     } catch (err) {
-      failure = err;
+      if (signal.aborted) return stopped();
+      next = await afterFailure(ctx, pod, err, attempts);
     }
-    if (signal.aborted) return { kind: 'stopped', stage: 'evicting', budget: lastBudget };
-    const err = failure;
-    // 404: nothing left to evict. 409 on our UID precondition: the name now belongs to a new pod
-    // (a StatefulSet replacement); the one we meant is gone, and the new one is not ours to touch.
-    if (isNotFound(err)) {
-      callbacks.onLine?.(`pod/${name} already gone`);
-      return { kind: 'gone', why: 'not found' };
-    }
-    if (isUidConflict(err)) {
-      callbacks.onLine?.(`pod/${name} already gone (the name now belongs to a new pod, which is left alone)`);
-      return { kind: 'gone', why: 'replaced' };
-    }
-    const budgetMessage = disruptionBudgetCause(err);
-    if (err instanceof StatusError && err.code === 429 && budgetMessage !== undefined) {
-      budgetAttempts++;
-      errorAttempts = 0;
-      const parsed = parseBudgetCause(budgetMessage);
-      let budget = parsed ? `${ns}/${parsed.name}` : undefined;
-      if (!budget) {
-        const found = await budgetsSelecting(ctx.client, pod, signal).catch(() => [] as string[]);
-        budget = found.length > 0 ? found.join(', ') : `${ns}/<unknown>`;
-      }
-      lastBudget = budget;
-      // A server dry run asks "would this be allowed now?": a refusal is the answer, not a wait
-      // (kubectl retries it until --timeout, kubespray#10029).
-      if (ctx.options.dryRun === 'server') return { kind: 'stopped', stage: 'evicting', budget, dryRunRefused: budgetMessage || err.message };
-      const retryInMs = backoffMs(budgetAttempts, delays.budgetBaseMs, delays.budgetMaxMs);
-      callbacks.onBudgetWait?.({ pod: podKey(pod), budget, message: budgetMessage || err.message, attempts: budgetAttempts, retryInMs });
-      if (!(await pause(retryInMs, signal))) return { kind: 'stopped', stage: 'evicting', budget: lastBudget };
-      // Ask again only for the same pod: if the name is gone or taken by a new pod, we are done.
-      const check = await stillThere(ctx, pod);
-      if ('gone' in check) {
-        callbacks.onLine?.(check.gone);
-        return { kind: 'gone', why: check.gone };
-      }
-      continue;
-    }
-    if (hasCause(err, 'NamespaceTerminating') && err instanceof StatusError && err.code === 403) {
-      // Evictions are creates, refused in a terminating namespace; a pod already terminating
-      // will go anyway, so wait for it; otherwise ask again, as kubectl does.
-      if (pod.metadata.deletionTimestamp) break;
-      errorAttempts++;
-      const retryInMs = backoffMs(errorAttempts, delays.errorBaseMs, delays.errorMaxMs);
-      callbacks.onRetry?.(podKey(pod), `error when evicting pod "${name}" from terminating namespace "${ns}" (will retry after ${retryInMs}ms): ${errorText(err)}`);
-      if (!(await pause(retryInMs, signal))) return { kind: 'stopped', stage: 'evicting', budget: lastBudget };
-      const check = await stillThere(ctx, pod);
-      if ('gone' in check) return { kind: 'gone', why: check.gone };
-      if ('pod' in check && check.pod.metadata.deletionTimestamp) break;
-      continue;
-    }
-    if (isTransient(err) && errorAttempts + 1 < delays.errorAttempts) {
-      // The UID precondition makes a repeat safe even if the first request did act.
-      errorAttempts++;
-      const retryInMs = backoffMs(errorAttempts, delays.errorBaseMs, delays.errorMaxMs);
-      callbacks.onRetry?.(podKey(pod), `error when ${useEviction ? 'evicting' : 'deleting'} pods/"${name}" -n "${ns}" (will retry after ${retryInMs}ms): ${errorText(err)}`);
-      if (!(await pause(retryInMs, signal))) return { kind: 'stopped', stage: 'evicting', budget: lastBudget };
-      continue;
-    }
-    if (isOverlappingBudgets(err)) {
-      const found = await budgetsSelecting(ctx.client, pod, signal).catch(() => [] as string[]);
-      const which = found.length > 0 ? ` (selected by ${found.join(' and ')}; make them not overlap, or use --disable-eviction to bypass budgets)` : '';
-      return { kind: 'failed', error: `error when evicting pods/"${name}" -n "${ns}": ${errorText(err)}${which}` };
-    }
-    return { kind: 'failed', error: `error when ${useEviction ? 'evicting' : 'deleting'} pods/"${name}" -n "${ns}": ${errorText(err)}` };
+    if (next === 'wait') break;
+    if (next !== 'retry') return next;
   }
 
   // A server dry run evicts nothing: there is nothing to wait for (kubectl stops here too).
   if (serverDryRun) return { kind: 'removed' };
   const waited = await waitForDelete(ctx, pod);
-  if (waited.kind === 'removed') callbacks.onEvicted?.(pod, `pod/${name} ${useEviction ? 'evicted' : 'deleted'}`);
+  if (waited.kind === 'removed') callbacks.onEvicted?.(pod, `pod/${pod.metadata.name ?? ''} ${useEviction ? 'evicted' : 'deleted'}`);
   return waited;
+}
+
+/** POST the eviction (or, with --disable-eviction, DELETE the pod), preconditioned on its UID. */
+async function sendRemoval(ctx: RemovalContext, pod: Pod): Promise<void> {
+  const { options, signal } = ctx;
+  const name = pod.metadata.name ?? '';
+  const namespace = pod.metadata.namespace ?? '';
+  const deleteOptions: DeleteOptions = {
+    preconditions: { uid: pod.metadata.uid },
+    ...(options.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
+    ...(options.dryRun === 'server' ? { dryRun: ['All'] } : {}),
+  };
+  if (options.disableEviction) {
+    await ctx.client.delete({ ...PODS, namespace, name }, deleteOptions, undefined, { signal, retry: false });
+    return;
+  }
+  const eviction: Eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions };
+  await ctx.client.post({ ...PODS, namespace, name, subresource: 'eviction' }, eviction, undefined, { signal, retry: false });
+}
+
+/** What a failed eviction (or delete) means for the pod, kubectl's way plus upkeep's retries. */
+async function afterFailure(ctx: RemovalContext, pod: Pod, err: unknown, attempts: Attempts): Promise<Next> {
+  const { callbacks } = ctx;
+  const name = pod.metadata.name ?? '';
+  const ns = pod.metadata.namespace ?? '';
+  const verb = ctx.options.disableEviction ? 'deleting' : 'evicting';
+  // 404: nothing left to evict. 409 on our UID precondition: the name now belongs to a new pod
+  // (a StatefulSet replacement); the one we meant is gone, and the new one is not ours to touch.
+  if (isNotFound(err)) {
+    callbacks.onLine?.(`pod/${name} already gone`);
+    return { kind: 'gone', why: 'not found' };
+  }
+  if (isUidConflict(err)) {
+    callbacks.onLine?.(`pod/${name} already gone (the name now belongs to a new pod, which is left alone)`);
+    return { kind: 'gone', why: 'replaced' };
+  }
+  const budgetMessage = disruptionBudgetCause(err);
+  if (err instanceof StatusError && err.code === 429 && budgetMessage !== undefined) return afterBudgetRefusal(ctx, pod, budgetMessage || err.message, attempts);
+  if (err instanceof StatusError && err.code === 403 && hasCause(err, 'NamespaceTerminating')) {
+    // Evictions are creates, refused in a terminating namespace; a pod already terminating
+    // will go anyway, so wait for it; otherwise ask again, as kubectl does.
+    if (pod.metadata.deletionTimestamp) return 'wait';
+    const retryInMs = nextErrorDelay(ctx, attempts);
+    callbacks.onRetry?.(podKey(pod), `error when evicting pod "${name}" from terminating namespace "${ns}" (will retry after ${retryInMs}ms): ${errorText(err)}`);
+    if (!(await pause(retryInMs, ctx.signal))) return { kind: 'stopped', stage: 'evicting', budget: attempts.lastBudget };
+    const check = await stillThere(ctx, pod);
+    if ('gone' in check) return { kind: 'gone', why: check.gone };
+    return 'pod' in check && check.pod.metadata.deletionTimestamp ? 'wait' : 'retry';
+  }
+  if (isTransientError(err) && attempts.error + 1 < delays(ctx).errorAttempts) {
+    // The UID precondition makes a repeat safe even if the first request did act.
+    const retryInMs = nextErrorDelay(ctx, attempts);
+    callbacks.onRetry?.(podKey(pod), `error when ${verb} pods/"${name}" -n "${ns}" (will retry after ${retryInMs}ms): ${errorText(err)}`);
+    if (!(await pause(retryInMs, ctx.signal))) return { kind: 'stopped', stage: 'evicting', budget: attempts.lastBudget };
+    return 'retry';
+  }
+  if (isOverlappingBudgetsError(err)) {
+    const found = await budgetsSelecting(ctx.client, pod, ctx.signal).catch(() => [] as string[]);
+    const which = found.length > 0 ? ` (selected by ${found.join(' and ')}; make them not overlap, or use --disable-eviction to bypass budgets)` : '';
+    return { kind: 'failed', error: `error when evicting pods/"${name}" -n "${ns}": ${errorText(err)}${which}`, needs: ['--disable-eviction'] };
+  }
+  return { kind: 'failed', error: `error when ${verb} pods/"${name}" -n "${ns}": ${errorText(err)}` };
+}
+
+/** A PodDisruptionBudget said no (429): name it, then ask again after a backoff, or stop. */
+async function afterBudgetRefusal(ctx: RemovalContext, pod: Pod, message: string, attempts: Attempts): Promise<Next> {
+  const ns = pod.metadata.namespace ?? '';
+  attempts.budget++;
+  attempts.error = 0;
+  const cause = parseBudgetCause(message);
+  let budget = cause ? `${ns}/${cause.name}` : undefined;
+  if (!budget) {
+    const found = await budgetsSelecting(ctx.client, pod, ctx.signal).catch(() => [] as string[]);
+    budget = found.length > 0 ? found.join(', ') : `${ns}/<unknown>`;
+  }
+  attempts.lastBudget = budget;
+  // A server dry run asks "would this be allowed now?": a refusal is the answer, not a wait
+  // (kubectl retries it until --timeout, kubespray#10029).
+  if (ctx.options.dryRun === 'server') return { kind: 'stopped', stage: 'evicting', budget, dryRunRefused: message };
+  const d = delays(ctx);
+  const retryInMs = backoffMs(attempts.budget, d.budgetBaseMs, d.budgetMaxMs);
+  const numbers = cause?.desiredHealthy !== undefined ? { desiredHealthy: cause.desiredHealthy, currentHealthy: cause.currentHealthy } : {};
+  ctx.callbacks.onBudgetWait?.({ pod: podKey(pod), budget, message, ...numbers, attempts: attempts.budget, retryInMs });
+  if (!(await pause(retryInMs, ctx.signal))) return { kind: 'stopped', stage: 'evicting', budget };
+  // Ask again only for the same pod: if the name is gone or taken by a new pod, we are done.
+  const check = await stillThere(ctx, pod);
+  if ('gone' in check) {
+    ctx.callbacks.onLine?.(check.gone);
+    return { kind: 'gone', why: check.gone };
+  }
+  return 'retry';
+}
+
+function delays(ctx: RemovalContext): RemovalDelays {
+  return { ...DEFAULT_REMOVAL_DELAYS, ...ctx.delays };
+}
+
+/** Count one more failure that is worth asking again after, and say how long to wait first. */
+function nextErrorDelay(ctx: RemovalContext, attempts: Attempts): number {
+  attempts.error++;
+  const d = delays(ctx);
+  return backoffMs(attempts.error, d.errorBaseMs, d.errorMaxMs);
 }
 
 /** Sleep unless the signal aborts first; false when it did. */
@@ -301,27 +310,27 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
  * on DELETED, on a new UID under the name (kubectl's rule, kubernetes#34782), or on 404. With
  * --skip-wait-for-delete-timeout, a pod whose deletionTimestamp is older than that is skipped.
  */
-export async function waitForDelete(ctx: RemovalContext, pod: KubeObject): Promise<RemovalOutcome> {
+export async function waitForDelete(ctx: RemovalContext, pod: Pod): Promise<RemovalOutcome> {
   const { client, signal, callbacks } = ctx;
   const name = pod.metadata.name ?? '';
   const ns = pod.metadata.namespace ?? '';
   const uid = pod.metadata.uid;
   const skipSeconds = ctx.options.skipWaitForDeleteTimeoutSeconds;
-  const delays = { ...DEFAULT_REMOVAL_DELAYS, ...ctx.delays };
+  const retry = delays(ctx);
   const waitError = (err: unknown): RemovalOutcome => ({
     kind: 'failed',
     error: `error when waiting for pod "${name}" in namespace "${ns}" to terminate: ${errorText(err)}`,
   });
 
-  let current: KubeObject | undefined;
+  let current: Pod | undefined;
   for (let attempt = 1; !current; attempt++) {
     const check = await stillThere(ctx, pod);
     if ('gone' in check) return { kind: 'removed' };
     if ('pod' in check) current = check.pod;
     else {
       if (signal.aborted) return { kind: 'stopped', stage: 'waiting' };
-      if (!isTransient(check.error) || attempt >= delays.errorAttempts) return waitError(check.error);
-      if (!(await pause(backoffMs(attempt, delays.errorBaseMs, delays.errorMaxMs), signal))) return { kind: 'stopped', stage: 'waiting' };
+      if (!isTransientError(check.error) || attempt >= retry.errorAttempts) return waitError(check.error);
+      if (!(await pause(backoffMs(attempt, retry.errorBaseMs, retry.errorMaxMs), signal))) return { kind: 'stopped', stage: 'waiting' };
     }
   }
 
@@ -335,7 +344,7 @@ export async function waitForDelete(ctx: RemovalContext, pod: KubeObject): Promi
   let skipTimer: NodeJS.Timeout | undefined;
   let skipped = false;
   // kubectl skips once int(time.Since(deletionTimestamp).Seconds()) > N.
-  const armSkip = (p: KubeObject): void => {
+  const armSkip = (p: Pod): void => {
     const ts = p.metadata.deletionTimestamp;
     if (skipSeconds <= 0 || !ts || skipTimer) return;
     const at = Date.parse(ts) + (skipSeconds + 1) * 1000;
@@ -347,7 +356,7 @@ export async function waitForDelete(ctx: RemovalContext, pod: KubeObject): Promi
   };
   try {
     armSkip(current);
-    for await (const event of client.watch({ ...PODS, namespace: ns }, {
+    for await (const event of client.watch<Pod>({ ...PODS, namespace: ns }, {
       resourceVersion: current.metadata.resourceVersion,
       fieldSelector: `metadata.name=${name}`,
       signal: watchStop.signal,

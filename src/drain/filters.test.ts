@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject, OwnerReference } from '../api/types.js';
+import type { OwnerReference, Pod, Volume } from '../api/types.js';
 import {
   DAEMONSET_FATAL,
   DAEMONSET_WARNING,
@@ -27,11 +27,11 @@ interface PodSpec {
   deletedSecondsAgo?: number;
 }
 
-function pod(name: string, s: PodSpec = {}): KubeObject {
+function pod(name: string, s: PodSpec = {}): Pod {
   const ownerReferences: OwnerReference[] | undefined = s.owner
     ? [{ apiVersion: 'apps/v1', kind: s.owner.kind, name: s.owner.name, uid: `uid-${s.owner.name}`, controller: s.owner.controller ?? true }]
     : undefined;
-  const volumes: unknown[] = [];
+  const volumes: Volume[] = [];
   if (s.emptyDir) volumes.push({ name: 'scratch', emptyDir: {} });
   if (s.hostPath) volumes.push({ name: 'logs', hostPath: { path: '/var/log' } });
   return {
@@ -61,7 +61,7 @@ const daemonSets: DaemonSetLookup = (ns, name) => {
 describe('filterPods: one pod through kubectl’s chain', () => {
   const cases: {
     story: string;
-    pod: KubeObject;
+    pod: Pod;
     flags?: Parameters<typeof drainOptions>[0];
     delete: boolean;
     status: PodDeleteStatusType;
@@ -176,4 +176,16 @@ describe('filterPods: kubectl’s grouped lines for a node', () => {
       ['Okay:-', 'Error:unreplicated', 'Error:unreplicated', 'Error:localStorage', 'Error:daemonSet', 'Error:daemonSet'],
     );
   });
+});
+
+describe('PodDeleteList.needs: the flags that get a refused node through', () => {
+  const cases: { story: string; pods: Pod[]; flags?: Parameters<typeof drainOptions>[0]; needs: string[] }[] = [
+    { story: 'nothing refused: nothing needed', pods: [pod('blue-a', { owner: rs })], needs: [] },
+    { story: 'a bare pod needs --force', pods: [pod('green')], flags: { ignoreDaemonSets: true }, needs: ['--force'] },
+    { story: 'in order of first need, each once', pods: [pod('green'), pod('kube-proxy-x', { owner: ds }), pod('hr-app')], needs: ['--force', '--ignore-daemonsets'] },
+    { story: 'a bare emptyDir pod needs both, though kubectl names only the first', pods: [pod('scratch', { emptyDir: true })], needs: ['--delete-emptydir-data', '--force'] },
+    { story: 'an orphaned DaemonSet pod needs --force, which kubectl’s NotFound text does not say', pods: [pod('fluentd-x', { owner: orphanDs })], needs: ['--force'] },
+    { story: 'an unreadable DaemonSet: no flag helps', pods: [pod('locked-x', { owner: { kind: 'DaemonSet', name: 'locked' } })], flags: { force: true }, needs: [] },
+  ];
+  for (const c of cases) it(c.story, () => assert.deepEqual(filterPods(c.pods, drainOptions(c.flags), daemonSets, NOW).needs(), c.needs));
 });

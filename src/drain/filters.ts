@@ -2,10 +2,9 @@
 // goes through skipDeleted, daemonSet, mirror, localStorage and unreplicated, in that order, and
 // comes out with {delete, status, message}. The grouped error and warning lines are kubectl
 // v1.32's, word for word, so a drain by upkeep refuses the same nodes with the same text.
-import type { KubeObject, OwnerReference } from '../api/types.js';
+import { controllerOf, hasLocalStorage, isMirrorPod, isPodFinished, podKey } from '../api/pods.js';
+import type { Pod } from '../api/types.js';
 import type { DaemonSetLookup, DrainOptions, PodDelete, PodDeleteStatusType, PodFilterName } from './types.js';
-
-type Obj = Record<string, unknown>;
 
 // kubectl's messages. unmanagedFatal carries its own "cannot delete " since kubectl's 2023
 // rewording (kubectl#1467), and errors() prefixes another one: kubectl v1.32 really prints
@@ -16,47 +15,9 @@ export const LOCAL_STORAGE_FATAL = 'Pods with local storage (use --delete-emptyd
 export const LOCAL_STORAGE_WARNING = 'deleting Pods with local storage';
 export const UNMANAGED_FATAL = 'cannot delete Pods that declare no controller (use --force to override)';
 export const UNMANAGED_WARNING = 'deleting Pods that declare no controller';
-/** The annotation the kubelet puts on the API copy of a static pod. */
-export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
 /** The flags the filters read. */
 export type FilterOptions = Pick<DrainOptions, 'force' | 'ignoreDaemonSets' | 'deleteEmptyDirData' | 'skipWaitForDeleteTimeoutSeconds'>;
-
-// ---------------------------------------------------------------------------------------------
-// Pod facts
-// ---------------------------------------------------------------------------------------------
-
-/** "ns/name", as kubectl lists pods in its drain messages. */
-export function podKey(pod: KubeObject): string {
-  return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
-}
-
-/** metav1.GetControllerOf: the owner reference with controller: true. */
-export function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
-}
-
-export function podPhase(pod: KubeObject): string | undefined {
-  const phase = (pod.status as Obj | undefined)?.phase;
-  return typeof phase === 'string' ? phase : undefined;
-}
-
-/** Succeeded or Failed: nothing runs any more, so every filter lets the pod be deleted. */
-export function isFinished(pod: KubeObject): boolean {
-  const phase = podPhase(pod);
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
-/** Only emptyDir counts as local storage for drain; hostPath and local PVs do not. */
-export function hasLocalStorage(pod: KubeObject): boolean {
-  const volumes = ((pod.spec as Obj | undefined)?.volumes as Obj[] | undefined) ?? [];
-  return volumes.some((v) => v.emptyDir !== undefined && v.emptyDir !== null);
-}
-
-export function isMirrorPod(pod: KubeObject): boolean {
-  const annotations = pod.metadata.annotations ?? {};
-  return Object.prototype.hasOwnProperty.call(annotations, MIRROR_POD_ANNOTATION);
-}
 
 /** The error text of a NotFound GET of a DaemonSet, as kubectl shows it. */
 export function daemonSetNotFound(name: string): string {
@@ -78,7 +39,7 @@ const SKIP: Status = { delete: false, status: 'Skip', message: '' };
 const warning = (del: boolean, message: string): Status => ({ delete: del, status: 'Warning', message });
 const error = (message: string): Status => ({ delete: false, status: 'Error', message });
 
-type Filter = (pod: KubeObject) => Status;
+type Filter = (pod: Pod) => Status;
 
 function makeFilters(options: FilterOptions, daemonSetExists: DaemonSetLookup, now: number): [PodFilterName, Filter][] {
   return [
@@ -100,7 +61,7 @@ function makeFilters(options: FilterOptions, daemonSetExists: DaemonSetLookup, n
         // Only the kind is compared, not the apiVersion.
         const ref = controllerOf(pod);
         if (!ref || ref.kind !== 'DaemonSet') return OKAY;
-        if (isFinished(pod)) return OKAY;
+        if (isPodFinished(pod)) return OKAY;
         const found = daemonSetExists(pod.metadata.namespace ?? '', ref.name);
         if (typeof found === 'string') return error(found);
         // An orphaned DaemonSet pod: nothing recreates it, so only --force deletes it.
@@ -114,7 +75,7 @@ function makeFilters(options: FilterOptions, daemonSetExists: DaemonSetLookup, n
     [
       'localStorage',
       (pod) => {
-        if (!hasLocalStorage(pod) || isFinished(pod)) return OKAY;
+        if (!hasLocalStorage(pod) || isPodFinished(pod)) return OKAY;
         return options.deleteEmptyDirData ? warning(true, LOCAL_STORAGE_WARNING) : error(LOCAL_STORAGE_FATAL);
       },
     ],
@@ -122,7 +83,7 @@ function makeFilters(options: FilterOptions, daemonSetExists: DaemonSetLookup, n
       'unreplicated',
       (pod) => {
         // Any controller counts, custom ones included.
-        if (isFinished(pod) || controllerOf(pod)) return OKAY;
+        if (isPodFinished(pod) || controllerOf(pod)) return OKAY;
         return options.force ? warning(true, UNMANAGED_WARNING) : error(UNMANAGED_FATAL);
       },
     ],
@@ -158,10 +119,14 @@ function groupByMessage(items: readonly PodDelete[], status: PodDeleteStatusType
 
 /** The filter chain's result for one node: kubectl's PodDeleteList. */
 export class PodDeleteList {
-  constructor(readonly items: PodDelete[]) {}
+  /** `chain`: the flags and lookups the items were decided with, so that needs() can ask again. */
+  constructor(
+    readonly items: PodDelete[],
+    private readonly chain?: ChainInput,
+  ) {}
 
   /** The pods to evict or delete, in list order (kubectl's Pods()). */
-  pods(): KubeObject[] {
+  pods(): Pod[] {
     return this.items.filter((i) => i.delete).map((i) => i.pod);
   }
 
@@ -186,14 +151,28 @@ export class PodDeleteList {
     const errs = this.errors();
     return errs.length === 0 ? null : aggregateErrors(errs);
   }
+
+  /** The flags that would let the drain past every error, in order of first need: ["--force", ...]. */
+  needs(): string[] {
+    const chain = this.chain;
+    if (!chain) return [];
+    const errors = this.items.filter((i) => i.status === 'Error');
+    return [...new Set(errors.flatMap((i) => unblock(i, chain.options, chain.daemonSetExists, chain.now).needs))];
+  }
+}
+
+interface ChainInput {
+  options: FilterOptions;
+  daemonSetExists: DaemonSetLookup;
+  now: number;
 }
 
 /** Runs one pod through the chain: the first filter that says "do not delete" ends it. */
-export function filterPod(pod: KubeObject, options: FilterOptions, daemonSetExists: DaemonSetLookup, now: number = Date.now()): PodDelete {
+export function filterPod(pod: Pod, options: FilterOptions, daemonSetExists: DaemonSetLookup, now: number = Date.now()): PodDelete {
   return runChain(pod, makeFilters(options, daemonSetExists, now));
 }
 
-function runChain(pod: KubeObject, filters: [PodFilterName, Filter][]): PodDelete {
+function runChain(pod: Pod, filters: [PodFilterName, Filter][]): PodDelete {
   let kept: Status = OKAY;
   let decidedBy: PodFilterName | null = null;
   const warnings: string[] = [];
@@ -214,11 +193,55 @@ function runChain(pod: KubeObject, filters: [PodFilterName, Filter][]): PodDelet
  * (ms since the epoch) is compared with deletionTimestamps for --skip-wait-for-delete-timeout.
  */
 export function filterPods(
-  pods: readonly KubeObject[],
+  pods: readonly Pod[],
   options: FilterOptions,
   daemonSetExists: DaemonSetLookup,
   now: number = Date.now(),
 ): PodDeleteList {
   const filters = makeFilters(options, daemonSetExists, now);
-  return new PodDeleteList(pods.map((pod) => runChain(pod, filters)));
+  return new PodDeleteList(
+    pods.map((pod) => runChain(pod, filters)),
+    { options, daemonSetExists, now },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What it takes: the flags that override the filters' errors
+// ---------------------------------------------------------------------------------------------
+
+/** The flags that override a filter error, in kubectl's spelling. */
+const OVERRIDES = { force: '--force', ignoreDaemonSets: '--ignore-daemonsets', deleteEmptyDirData: '--delete-emptydir-data' } as const;
+
+/** The flag that clears a filter error, or null when no flag does (a DaemonSet that cannot be read). */
+function overridingFlag(d: PodDelete): keyof typeof OVERRIDES | null {
+  switch (d.decidedBy) {
+    case 'daemonSet':
+      if (d.message === DAEMONSET_FATAL) return 'ignoreDaemonSets';
+      // An orphaned DaemonSet pod: only --force deletes it.
+      return d.message.endsWith(' not found') ? 'force' : null;
+    case 'localStorage':
+      return 'deleteEmptyDirData';
+    case 'unreplicated':
+      return 'force';
+    default:
+      return null;
+  }
+}
+
+/**
+ * What it would take to get a refused pod past the chain: the chain run again, adding one at a
+ * time the flag that clears each error. `result` is the pod's decision with those flags.
+ */
+export function unblock(d: PodDelete, options: FilterOptions, daemonSetExists: DaemonSetLookup, now: number): { result: PodDelete; needs: string[] } {
+  const flags: FilterOptions = { ...options };
+  const needs: string[] = [];
+  let result = d;
+  while (result.status === 'Error') {
+    const flag = overridingFlag(result);
+    if (!flag || flags[flag]) break;
+    flags[flag] = true;
+    needs.push(OVERRIDES[flag]);
+    result = filterPod(d.pod, flags, daemonSetExists, now);
+  }
+  return { result, needs };
 }

@@ -2,20 +2,12 @@
 // filter chain, what availability each workload keeps, which PodDisruptionBudgets make the drain
 // wait (and by how much), which pods sit under overlapping budgets (their eviction answers 500)
 // and the longest grace period. A pure function over cluster objects, shared by
-// `upkeep drain --dry-run` and upgrade preflight; renderImpact prints it for humans.
-import { type LabelSelector, type Selector, labelSelectorFromObject, labelSelectorToString, parseLabelSelector } from '../api/labels.js';
-import type { KubeObject } from '../api/types.js';
-import {
-  DAEMONSET_FATAL,
-  controllerOf,
-  daemonSetNotFound,
-  filterPod,
-  filterPods,
-  hasLocalStorage,
-  isFinished,
-  podKey,
-  podPhase,
-} from './filters.js';
+// `upkeep drain --dry-run` and upgrade preflight; the CLI renders it (src/cli/output/drain.ts).
+import { type Selector, labelSelectorFromObject, labelSelectorToString, parseLabelSelector } from '../api/labels.js';
+import { isNodeUnschedulable } from '../api/nodes.js';
+import { controllerOf, hasLocalStorage, isPodFinished, isPodServing, isPodTerminating, podKey, podNodeName, podPhase } from '../api/pods.js';
+import type { Node, Pod, PodDisruptionBudget } from '../api/types.js';
+import { DAEMONSET_FATAL, daemonSetNotFound, filterPods, unblock } from './filters.js';
 import type {
   BudgetImpact,
   BudgetOverlap,
@@ -29,21 +21,20 @@ import type {
   PodDelete,
   PodFate,
   PodImpact,
+  Workload,
   WorkloadImpact,
   WorkloadVerdict,
 } from './types.js';
 
-type Obj = Record<string, unknown>;
-
 export interface DrainImpactInput {
   /** The Nodes to drain. */
-  nodes: KubeObject[];
+  nodes: Node[];
   /** Pods: at least those on the nodes and every pod of their workloads (for ready counts). */
-  pods: KubeObject[];
+  pods: Pod[];
   /** PodDisruptionBudgets in the pods' namespaces. */
-  pdbs: KubeObject[];
+  pdbs: PodDisruptionBudget[];
   /** ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs, ReplicationControllers. */
-  workloads: KubeObject[];
+  workloads: Workload[];
   options: DrainOptions;
   /** ms since the epoch, for --skip-wait-for-delete-timeout; defaults to the current time. */
   now?: number;
@@ -53,30 +44,13 @@ export interface DrainImpactInput {
 
 /** kube's default terminationGracePeriodSeconds. */
 const DEFAULT_GRACE_PERIOD_SECONDS = 30;
-const FATES: PodFate[] = ['evict', 'delete', 'skip', 'blocked', 'lost'];
 
 // ---------------------------------------------------------------------------------------------
-// Small pod and object facts
+// Small object facts
 // ---------------------------------------------------------------------------------------------
-
-function isTerminating(pod: KubeObject): boolean {
-  return Boolean(pod.metadata.deletionTimestamp);
-}
-
-/** Serving: condition Ready=True and not terminating (endpoints drop terminating pods). */
-function isReady(pod: KubeObject): boolean {
-  if (isTerminating(pod)) return false;
-  const conditions = ((pod.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
 
 /** Healthy for a budget: Ready=True and not terminating (the disruption controller's count). */
-const isHealthy = isReady;
-
-function nodeNameOf(pod: KubeObject): string {
-  const n = (pod.spec as Obj | undefined)?.nodeName;
-  return typeof n === 'string' ? n : '';
-}
+const isHealthy = isPodServing;
 
 function objKey(kind: string, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
@@ -90,37 +64,28 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function spec(obj: KubeObject): Obj {
-  return (obj.spec as Obj | undefined) ?? {};
-}
-
-function numberOr<T>(v: unknown, dflt: T): number | T {
-  return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
-}
-
 /** The desired replica count of a workload object, as its kind defines it. */
-function desiredReplicas(obj: KubeObject | undefined, kind: string): number | null {
+function desiredReplicas(obj: Workload | undefined, kind: string): number | null {
   if (kind === 'Pod') return 1;
-  if (!obj) return null;
-  switch (kind) {
+  switch (obj?.kind) {
     case 'Deployment':
     case 'ReplicaSet':
     case 'StatefulSet':
     case 'ReplicationController':
-      return numberOr(spec(obj).replicas, 1);
+      return obj.spec?.replicas ?? 1;
     case 'DaemonSet':
-      return numberOr((obj.status as Obj | undefined)?.desiredNumberScheduled, null);
+      return obj.status?.desiredNumberScheduled ?? null;
     case 'Job':
-      return numberOr(spec(obj).parallelism, 1);
+      return obj.spec?.parallelism ?? 1;
     default:
-      return numberOr(spec(obj).replicas, null);
+      return null;
   }
 }
 
 /** intstr.GetScaledValueFromIntOrPercent with rounding up, as the disruption controller uses it. */
-function scaled(value: unknown, total: number): number | undefined {
+function scaled(value: number | string, total: number): number | undefined {
   if (typeof value === 'number') return Math.trunc(value);
-  if (typeof value === 'string' && /^[+-]?\d+%$/.test(value)) return Math.ceil((Number(value.slice(0, -1)) * total) / 100);
+  if (/^[+-]?\d+%$/.test(value)) return Math.ceil((Number(value.slice(0, -1)) * total) / 100);
   return undefined;
 }
 
@@ -129,24 +94,24 @@ function scaled(value: unknown, total: number): number | undefined {
 // ---------------------------------------------------------------------------------------------
 
 interface Budget {
-  obj: KubeObject;
+  obj: PodDisruptionBudget;
   key: string;
   namespace: string;
   selector: Selector;
 }
 
 class Cluster {
-  private readonly byKey = new Map<string, KubeObject>();
+  private readonly byKey = new Map<string, Workload>();
   readonly budgets: Budget[] = [];
 
-  constructor(workloads: readonly KubeObject[], pdbs: readonly KubeObject[]) {
+  constructor(workloads: readonly Workload[], pdbs: readonly PodDisruptionBudget[]) {
     for (const w of workloads) {
       if (w.kind) this.byKey.set(objKey(w.kind, w.metadata.namespace ?? '', w.metadata.name ?? ''), w);
     }
     for (const pdb of pdbs) {
       let selector: Selector;
       try {
-        selector = labelSelectorFromObject(spec(pdb).selector as LabelSelector | null | undefined);
+        selector = labelSelectorFromObject(pdb.spec?.selector);
       } catch {
         // The eviction subresource skips a budget whose selector does not parse.
         continue;
@@ -155,15 +120,15 @@ class Cluster {
     }
   }
 
-  get(kind: string, namespace: string, name: string): KubeObject | undefined {
+  get(kind: string, namespace: string, name: string): Workload | undefined {
     return this.byKey.get(objKey(kind, namespace, name));
   }
 
   /** The workload a pod counts for: its controller, through ReplicaSet to Deployment; a bare pod is its own. */
-  workloadOf(pod: KubeObject): ObjectRef | null {
+  workloadOf(pod: Pod): ObjectRef | null {
     const namespace = pod.metadata.namespace ?? '';
     const ref = controllerOf(pod);
-    if (!ref) return isFinished(pod) ? null : { kind: 'Pod', namespace, name: pod.metadata.name ?? '' };
+    if (!ref) return isPodFinished(pod) ? null : { kind: 'Pod', namespace, name: pod.metadata.name ?? '' };
     // Mirror pods are owned by their Node: no workload to keep available.
     if (ref.kind === 'Node') return null;
     if (ref.kind === 'ReplicaSet') {
@@ -174,7 +139,7 @@ class Cluster {
     return { kind: ref.kind, namespace, name: ref.name };
   }
 
-  budgetsFor(pod: KubeObject): Budget[] {
+  budgetsFor(pod: Pod): Budget[] {
     const ns = pod.metadata.namespace ?? '';
     return this.budgets.filter((b) => b.namespace === ns && b.selector.matches(pod.metadata.labels));
   }
@@ -184,58 +149,22 @@ class Cluster {
 // Pods
 // ---------------------------------------------------------------------------------------------
 
-/** The flag that clears a filter error, or null when no flag does (a failed DaemonSet GET). */
-function flagFor(d: PodDelete): keyof DrainOptions | null {
-  switch (d.decidedBy) {
-    case 'daemonSet':
-      if (d.message === DAEMONSET_FATAL) return 'ignoreDaemonSets';
-      return d.message.endsWith(' not found') ? 'force' : null;
-    case 'localStorage':
-      return 'deleteEmptyDirData';
-    case 'unreplicated':
-      return 'force';
-    default:
-      return null;
-  }
-}
-
-const FLAG_NAMES: Partial<Record<keyof DrainOptions, string>> = {
-  force: '--force',
-  ignoreDaemonSets: '--ignore-daemonsets',
-  deleteEmptyDirData: '--delete-emptydir-data',
-};
-
-/** Reruns the chain adding, one at a time, the flags that clear each error: what it would take. */
-function unblock(d: PodDelete, options: DrainOptions, dsExists: DaemonSetLookup, now: number): { result: PodDelete; needs: string[] } {
-  const flags = { ...options };
-  const needs: string[] = [];
-  let result = d;
-  while (result.status === 'Error') {
-    const flag = flagFor(result);
-    if (!flag || flags[flag] === true) break;
-    (flags as Record<string, unknown>)[flag] = true;
-    needs.push(FLAG_NAMES[flag] ?? flag);
-    result = filterPod(d.pod, flags, dsExists, now);
-  }
-  return { result, needs };
-}
-
 interface PodAnalysis {
   impact: PodImpact;
-  pod: KubeObject;
+  pod: Pod;
   /** The drain removes the pod, or would once the flags it needs are given. */
   removes: boolean;
   budgets: Budget[];
 }
 
-function isOrphanedDaemonSetPod(pod: KubeObject, dsExists: DaemonSetLookup): boolean {
+function isOrphanedDaemonSetPod(pod: Pod, dsExists: DaemonSetLookup): boolean {
   const ref = controllerOf(pod);
   return ref?.kind === 'DaemonSet' && dsExists(pod.metadata.namespace ?? '', ref.name) === false;
 }
 
 function lostBy(result: PodDelete, dsExists: DaemonSetLookup): 'pod' | 'emptyDir' | null {
   const pod = result.pod;
-  if (!result.delete || isFinished(pod)) return null;
+  if (!result.delete || isPodFinished(pod)) return null;
   if (!controllerOf(pod) || isOrphanedDaemonSetPod(pod, dsExists)) return 'pod';
   return hasLocalStorage(pod) ? 'emptyDir' : null;
 }
@@ -263,7 +192,7 @@ function podReason(d: PodDelete, fate: PodFate, lost: 'pod' | 'emptyDir' | null,
       if (ref?.kind === 'DaemonSet') return `orphaned DaemonSet pod (${daemonSetNotFound(ref.name)}), deleted with --force: nothing recreates it`;
       return 'bare pod (no controller), deleted with --force: nothing recreates it';
     default: {
-      if (isFinished(pod)) return `${podPhase(pod)}: finished, nothing runs`;
+      if (isPodFinished(pod)) return `${podPhase(pod)}: finished, nothing runs`;
       const via = controller ? refString(controller) : 'controller';
       return fate === 'delete' ? `${via} (deleted: --disable-eviction bypasses budgets)` : via;
     }
@@ -281,13 +210,13 @@ function analyzePod(d: PodDelete, node: string, cluster: Cluster, options: Drain
   const controller = ref ? { kind: ref.kind, namespace, name: ref.name } : null;
   const workload = cluster.workloadOf(pod);
   const budgets = cluster.budgetsFor(pod);
-  const ownGrace = numberOr(spec(pod).terminationGracePeriodSeconds, DEFAULT_GRACE_PERIOD_SECONDS);
+  const ownGrace = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
   const impact: PodImpact = {
     namespace,
     name: pod.metadata.name ?? '',
     node,
     phase: podPhase(pod) ?? null,
-    ready: isReady(pod),
+    ready: isPodServing(pod),
     fate,
     action: d.delete ? (options.disableEviction ? 'delete' : 'evict') : 'none',
     reason: podReason(d, fate, lost, needs, removes, controller, options),
@@ -304,7 +233,7 @@ function analyzePod(d: PodDelete, node: string, cluster: Cluster, options: Drain
 }
 
 function countFates(pods: readonly PodImpact[]): FateCounts {
-  const counts = Object.fromEntries(FATES.map((f) => [f, 0])) as FateCounts;
+  const counts: FateCounts = { evict: 0, delete: 0, skip: 0, blocked: 0, lost: 0 };
   for (const p of pods) counts[p.fate]++;
   return counts;
 }
@@ -326,18 +255,19 @@ interface BudgetState {
  * computed the controller's way (integer minAvailable counts matching pods; a percentage or
  * maxUnavailable counts the controllers' scale; anything unresolvable fails safe to 0 allowed).
  */
-function budgetState(budget: Budget, allPods: readonly KubeObject[], cluster: Cluster): BudgetState {
-  const status = (budget.obj.status as Obj | undefined) ?? {};
-  if (typeof status.disruptionsAllowed === 'number') {
+function budgetState(budget: Budget, allPods: readonly Pod[], cluster: Cluster): BudgetState {
+  const status = budget.obj.status;
+  // A status without disruptionsAllowed is not the disruption controller's yet.
+  if (typeof status?.disruptionsAllowed === 'number') {
     return {
-      expectedPods: numberOr(status.expectedPods, 0),
-      currentHealthy: numberOr(status.currentHealthy, 0),
-      desiredHealthy: numberOr(status.desiredHealthy, 0),
+      expectedPods: status.expectedPods ?? 0,
+      currentHealthy: status.currentHealthy ?? 0,
+      desiredHealthy: status.desiredHealthy ?? 0,
       disruptionsAllowed: status.disruptionsAllowed,
       source: 'status',
     };
   }
-  const s = spec(budget.obj);
+  const s = budget.obj.spec ?? {};
   const pods = allPods.filter((p) => (p.metadata.namespace ?? '') === budget.namespace && budget.selector.matches(p.metadata.labels));
   const currentHealthy = pods.filter(isHealthy).length;
   const controllerScale = (): number | undefined => {
@@ -376,13 +306,13 @@ function budgetState(budget: Budget, allPods: readonly KubeObject[], cluster: Cl
 }
 
 /** Pending, finished and terminating pods are deleted by the eviction subresource without asking any budget. */
-function skipsBudgets(pod: KubeObject): boolean {
+function skipsBudgets(pod: Pod): boolean {
   const phase = podPhase(pod);
-  return phase === 'Pending' || phase === 'Succeeded' || phase === 'Failed' || isTerminating(pod);
+  return phase === 'Pending' || phase === 'Succeeded' || phase === 'Failed' || isPodTerminating(pod);
 }
 
 /** Whether evicting the pod spends one of the budget's disruptions (eviction.go's order of checks). */
-function costsBudget(pod: KubeObject, policy: string, state: BudgetState): boolean {
+function costsBudget(pod: Pod, policy: string, state: BudgetState): boolean {
   if (skipsBudgets(pod)) return false;
   if (isHealthy(pod)) return true;
   if (policy === 'AlwaysAllow') return false;
@@ -390,14 +320,10 @@ function costsBudget(pod: KubeObject, policy: string, state: BudgetState): boole
   return !(state.currentHealthy >= state.desiredHealthy && state.desiredHealthy > 0);
 }
 
-function intOrString(v: unknown): number | string | null {
-  return typeof v === 'number' || typeof v === 'string' ? v : null;
-}
-
-function analyzeBudget(budget: Budget, pods: readonly PodAnalysis[], allPods: readonly KubeObject[], cluster: Cluster, options: DrainOptions): BudgetImpact {
-  const s = spec(budget.obj);
+function analyzeBudget(budget: Budget, pods: readonly PodAnalysis[], allPods: readonly Pod[], cluster: Cluster, options: DrainOptions): BudgetImpact {
+  const s = budget.obj.spec ?? {};
   const state = budgetState(budget, allPods, cluster);
-  const policy = typeof s.unhealthyPodEvictionPolicy === 'string' ? s.unhealthyPodEvictionPolicy : 'IfHealthyBudget';
+  const policy = s.unhealthyPodEvictionPolicy ?? 'IfHealthyBudget';
   const evictions = pods.filter((p) => costsBudget(p.pod, policy, state)).length;
   const bypassed = options.disableEviction;
   const shortBy = bypassed ? 0 : Math.max(0, evictions - state.disruptionsAllowed);
@@ -414,9 +340,9 @@ function analyzeBudget(budget: Budget, pods: readonly PodAnalysis[], allPods: re
   return {
     namespace: budget.namespace,
     name: budget.obj.metadata.name ?? '',
-    selector: labelSelectorToString(s.selector as LabelSelector | null | undefined),
-    minAvailable: intOrString(s.minAvailable),
-    maxUnavailable: intOrString(s.maxUnavailable),
+    selector: labelSelectorToString(s.selector),
+    minAvailable: s.minAvailable ?? null,
+    maxUnavailable: s.maxUnavailable ?? null,
     unhealthyPodEvictionPolicy: policy,
     ...state,
     pods: pods.map((p) => podKey(p.pod)),
@@ -436,14 +362,14 @@ function analyzeBudget(budget: Budget, pods: readonly PodAnalysis[], allPods: re
 function analyzeWorkload(
   ref: ObjectRef,
   affected: readonly PodAnalysis[],
-  membersOf: ReadonlyMap<string, KubeObject[]>,
+  membersOf: ReadonlyMap<string, Pod[]>,
   cluster: Cluster,
   dsExists: DaemonSetLookup,
   blockingBudgets: ReadonlySet<string>,
 ): WorkloadImpact {
   const members = ref.kind === 'Pod' ? affected.map((a) => a.pod) : (membersOf.get(refString(ref)) ?? []);
-  const ready = members.filter(isReady).length;
-  const readyOnDrainedNodes = affected.filter((a) => a.removes && isReady(a.pod)).length;
+  const ready = members.filter(isPodServing).length;
+  const readyOnDrainedNodes = affected.filter((a) => a.removes && isPodServing(a.pod)).length;
   const readyElsewhere = ready - readyOnDrainedNodes;
   const nodes = [...new Set(affected.map((a) => a.impact.node))];
   const budgets = [...new Set(affected.flatMap((a) => a.impact.podDisruptionBudgets))].sort();
@@ -502,18 +428,11 @@ function analyzeWorkload(
 // The analysis
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Everything a drain of `input.nodes` would do, without doing it. Throws a 400 StatusError when
- * options.podSelector does not parse (as kubectl would fail listing the pods).
- */
-export function analyzeDrain(input: DrainImpactInput): DrainImpact {
+/** Each node's pods through the filter chain, and what happens to each. */
+function analyzeNodes(input: DrainImpactInput, cluster: Cluster, dsExists: DaemonSetLookup, now: number): { nodes: NodeImpact[]; analyses: PodAnalysis[] } {
   const { options } = input;
-  const now = input.now ?? Date.now();
-  const cluster = new Cluster(input.workloads, input.pdbs);
-  const dsExists: DaemonSetLookup = input.daemonSetExists ?? ((ns, name) => cluster.get('DaemonSet', ns, name) !== undefined);
   // kubectl never lists pods outside --pod-selector: they are neither checked nor reported.
   const podSelector = parseLabelSelector(options.podSelector);
-
   const seen = new Set<string>();
   const nodes: NodeImpact[] = [];
   const analyses: PodAnalysis[] = [];
@@ -521,14 +440,14 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
     const name = node.metadata.name ?? '';
     if (seen.has(name)) continue;
     seen.add(name);
-    const onNode = input.pods.filter((p) => nodeNameOf(p) === name && podSelector.matches(p.metadata.labels));
+    const onNode = input.pods.filter((p) => podNodeName(p) === name && podSelector.matches(p.metadata.labels));
     const list = filterPods(onNode, options, dsExists, now);
     const pods = list.items.map((d) => analyzePod(d, name, cluster, options, dsExists, now));
     analyses.push(...pods);
     const errors = list.errors();
     nodes.push({
       name,
-      cordoned: spec(node).unschedulable === true,
+      cordoned: isNodeUnschedulable(node),
       refused: errors.length > 0,
       errors,
       warnings: list.warnings(),
@@ -536,10 +455,11 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
       counts: countFates(pods.map((p) => p.impact)),
     });
   }
-  // From here on, the drain is taken to go through (blocked pods removed once their flags are given).
-  const removed = analyses.filter((a) => a.removes);
+  return { nodes, analyses };
+}
 
-  // Budgets: those selecting a pod the drain removes.
+/** The budgets selecting a pod the drain removes, by name. */
+function analyzeBudgets(removed: readonly PodAnalysis[], allPods: readonly Pod[], cluster: Cluster, options: DrainOptions): BudgetImpact[] {
   const budgetPods = new Map<Budget, PodAnalysis[]>();
   for (const a of removed) {
     for (const b of a.budgets) {
@@ -548,18 +468,13 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
       else budgetPods.set(b, [a]);
     }
   }
-  const budgets = [...budgetPods]
-    .map(([b, pods]) => analyzeBudget(b, pods, input.pods, cluster, options))
+  return [...budgetPods]
+    .map(([b, pods]) => analyzeBudget(b, pods, allPods, cluster, options))
     .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
-  const blockingBudgets = budgets.filter((b) => b.blocks).map((b) => `${b.namespace}/${b.name}`);
+}
 
-  // More than one budget: the eviction subresource answers 500 before looking at either.
-  const overlappingBudgets: BudgetOverlap[] = options.disableEviction
-    ? []
-    : removed
-        .filter((a) => a.budgets.length > 1 && !skipsBudgets(a.pod))
-        .map((a) => ({ pod: podKey(a.pod), node: a.impact.node, podDisruptionBudgets: a.budgets.map((b) => b.key) }));
-
+/** The workloads that lose (or keep, DaemonSets) pods on the drained nodes, by namespace and name. */
+function analyzeWorkloads(analyses: readonly PodAnalysis[], allPods: readonly Pod[], cluster: Cluster, dsExists: DaemonSetLookup, blockingBudgets: ReadonlySet<string>): WorkloadImpact[] {
   const workloadPods = new Map<string, { ref: ObjectRef; pods: PodAnalysis[] }>();
   for (const a of analyses) {
     if (a.impact.fate === 'skip' && a.impact.controller?.kind !== 'DaemonSet') continue;
@@ -570,9 +485,9 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
     workloadPods.set(refString(ref), entry);
   }
   // Every pod of the affected workloads, wherever it runs, for the ready counts.
-  const membersOf = new Map<string, KubeObject[]>();
+  const membersOf = new Map<string, Pod[]>();
   if (workloadPods.size > 0) {
-    for (const p of input.pods) {
+    for (const p of allPods) {
       const ref = cluster.workloadOf(p);
       if (!ref || ref.kind === 'Pod' || !workloadPods.has(refString(ref))) continue;
       const list = membersOf.get(refString(ref));
@@ -580,18 +495,40 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
       else membersOf.set(refString(ref), [p]);
     }
   }
-  const blockingSet = new Set(blockingBudgets);
-  const workloads = [...workloadPods.values()]
-    .map(({ ref, pods }) => analyzeWorkload(ref, pods, membersOf, cluster, dsExists, blockingSet))
+  return [...workloadPods.values()]
+    .map(({ ref, pods }) => analyzeWorkload(ref, pods, membersOf, cluster, dsExists, blockingBudgets))
     .sort((x, y) => x.namespace.localeCompare(y.namespace) || x.name.localeCompare(y.name) || x.kind.localeCompare(y.kind));
+}
 
-  let longestGracePeriod: DrainImpact['longestGracePeriod'] = null;
+function longestGracePeriodOf(removed: readonly PodAnalysis[]): DrainImpact['longestGracePeriod'] {
+  let longest: DrainImpact['longestGracePeriod'] = null;
   for (const a of removed) {
-    if (isFinished(a.pod)) continue;
-    if (!longestGracePeriod || a.impact.gracePeriodSeconds > longestGracePeriod.seconds) {
-      longestGracePeriod = { seconds: a.impact.gracePeriodSeconds, pod: podKey(a.pod) };
-    }
+    if (isPodFinished(a.pod)) continue;
+    if (!longest || a.impact.gracePeriodSeconds > longest.seconds) longest = { seconds: a.impact.gracePeriodSeconds, pod: podKey(a.pod) };
   }
+  return longest;
+}
+
+/**
+ * Everything a drain of `input.nodes` would do, without doing it. Throws a 400 StatusError when
+ * options.podSelector does not parse (as kubectl would fail listing the pods).
+ */
+export function analyzeDrain(input: DrainImpactInput): DrainImpact {
+  const { options } = input;
+  const cluster = new Cluster(input.workloads, input.pdbs);
+  const dsExists: DaemonSetLookup = input.daemonSetExists ?? ((ns, name) => cluster.get('DaemonSet', ns, name) !== undefined);
+  const { nodes, analyses } = analyzeNodes(input, cluster, dsExists, input.now ?? Date.now());
+  // From here on, the drain is taken to go through (blocked pods removed once their flags are given).
+  const removed = analyses.filter((a) => a.removes);
+  const budgets = analyzeBudgets(removed, input.pods, cluster, options);
+  const blockingBudgets = budgets.filter((b) => b.blocks).map((b) => `${b.namespace}/${b.name}`);
+  // More than one budget: the eviction subresource answers 500 before looking at either.
+  const overlappingBudgets: BudgetOverlap[] = options.disableEviction
+    ? []
+    : removed
+        .filter((a) => a.budgets.length > 1 && !skipsBudgets(a.pod))
+        .map((a) => ({ pod: podKey(a.pod), node: a.impact.node, podDisruptionBudgets: a.budgets.map((b) => b.key) }));
+  const workloads = analyzeWorkloads(analyses, input.pods, cluster, dsExists, new Set(blockingBudgets));
 
   const refusedNodes = nodes.filter((n) => n.refused).map((n) => n.name);
   const verdict: DrainVerdict = refusedNodes.length > 0 ? 'blocked' : overlappingBudgets.length > 0 ? 'will-fail' : blockingBudgets.length > 0 ? 'will-wait' : 'ok';
@@ -602,7 +539,7 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
     workloads,
     podDisruptionBudgets: budgets,
     overlappingBudgets,
-    longestGracePeriod,
+    longestGracePeriod: longestGracePeriodOf(removed),
     verdict,
     refusedNodes,
     blockingBudgets,
@@ -615,85 +552,4 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
       overlappingPods: overlappingBudgets.length,
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The human report
-// ---------------------------------------------------------------------------------------------
-
-/** Columns padded to their widest cell plus three spaces, as kubectl's tabwriter; the last is not padded. */
-function table(rows: string[][], indent = ''): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join('').trimEnd());
-}
-
-function seconds(n: number): string {
-  return `${n}s`;
-}
-
-function verdictLine(r: DrainImpact): string {
-  const c = r.counts;
-  const what = `${c.evict + c.lost + c.delete} to ${r.options.disableEviction ? 'delete' : 'evict'}, ${c.skip} skipped, ${c.blocked} blocking`;
-  switch (r.verdict) {
-    case 'blocked':
-      return `Verdict: blocked — ${r.refusedNodes.join(', ')} would be refused: nothing is evicted there and the node stays cordoned (${what})`;
-    case 'will-fail':
-      return `Verdict: will fail — ${plural(c.overlappingPods, 'pod')} under overlapping PodDisruptionBudgets: the eviction answers 500 and the node is left partly drained (${what})`;
-    case 'will-wait': {
-      const until = r.options.timeoutSeconds > 0 ? `until --timeout ${seconds(r.options.timeoutSeconds)}` : 'with no --timeout, possibly forever';
-      return `Verdict: will wait — PodDisruptionBudget ${r.blockingBudgets.join(', ')} allows fewer evictions than needed; the drain retries every 5s ${until} (${what})`;
-    }
-    default:
-      return `Verdict: ok (${what})`;
-  }
-}
-
-function budgetVerdict(b: BudgetImpact): string {
-  if (b.bypassed) return 'bypassed (--disable-eviction)';
-  if (!b.blocks) return 'ok';
-  return b.waitsForever ? `blocks by ${b.shortBy}, never allows more: waits until --timeout` : `blocks by ${b.shortBy}: waits for replacements`;
-}
-
-/** The impact report as text, for `upkeep drain NODE... --dry-run`. */
-export function renderImpact(report: DrainImpact): string {
-  const out: string[] = [];
-  for (const node of report.nodes) {
-    out.push(`Impact of draining ${node.name} (cordoned: ${node.cordoned ? 'yes' : 'no'})`);
-    if (node.pods.length === 0) out.push('No pods on the node.');
-    else out.push(...table([['POD', 'FATE', 'REASON'], ...node.pods.map((p) => [`${p.namespace}/${p.name}`, p.fate, p.reason])]));
-    if (node.refused) {
-      out.push(`${node.name} would be refused: nothing is evicted from it, and it stays cordoned:`);
-      for (const e of node.errors) out.push(`  ${e}`);
-    }
-    if (node.warnings.length > 0) out.push(`Warning: ${node.warnings.join('; ')}`);
-    out.push('');
-  }
-
-  if (report.workloads.length > 0) {
-    out.push(...table([['WORKLOAD', 'AVAILABILITY'], ...report.workloads.map((w) => [`${w.namespace}/${w.name} (${w.kind})`, w.summary])]));
-    out.push('');
-  }
-
-  if (report.podDisruptionBudgets.length === 0) {
-    out.push('PodDisruptionBudgets: none selects a pod to evict');
-  } else {
-    out.push(
-      ...table([
-        ['PODDISRUPTIONBUDGET', 'SELECTOR', 'ALLOWED', 'NEEDED', 'VERDICT'],
-        ...report.podDisruptionBudgets.map((b) => [`${b.namespace}/${b.name}`, b.selector, String(b.disruptionsAllowed), String(b.evictions), budgetVerdict(b)]),
-      ]),
-    );
-  }
-  if (report.overlappingBudgets.length > 0) {
-    out.push('Overlapping PodDisruptionBudgets (the eviction answers 500: "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."):');
-    out.push(...table(report.overlappingBudgets.map((o) => [o.pod, o.podDisruptionBudgets.join(', ')]), '  '));
-  }
-  out.push('');
-
-  const g = report.longestGracePeriod;
-  if (!g) out.push('Longest grace period: none (no running pod to evict)');
-  else out.push(`Longest grace period: ${seconds(g.seconds)} (${report.options.gracePeriodSeconds >= 0 ? '--grace-period' : g.pod})`);
-  out.push(verdictLine(report));
-  return out.join('\n') + '\n';
 }

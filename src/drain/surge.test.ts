@@ -1,18 +1,18 @@
 // Which Deployments --surge scales up before their node is drained, and by how much.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../api/types.js';
+import type { Deployment, Pod } from '../api/types.js';
 import { decideSurge, readJournal, SURGE_ANNOTATION, type SurgeDecision } from './surge.js';
 
-const deployment = (replicas: number, extra: { generation?: number; observed?: number; journal?: string } = {}): KubeObject => ({
+const deployment = (replicas: number, extra: { generation?: number; observed?: number; journal?: string } = {}): Deployment => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: 'default', uid: 'd1', generation: extra.generation ?? 1, ...(extra.journal ? { annotations: { [SURGE_ANNOTATION]: extra.journal } } : {}) },
-  spec: { replicas },
+  spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: {} },
   status: { observedGeneration: extra.observed ?? 1 },
 });
 
-const pod = (name: string, node: string, opts: { ready?: boolean; rs?: string; terminating?: boolean } = {}): KubeObject => ({
+const pod = (name: string, node: string, opts: { ready?: boolean; rs?: string; terminating?: boolean } = {}): Pod => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: {
@@ -22,12 +22,12 @@ const pod = (name: string, node: string, opts: { ready?: boolean; rs?: string; t
     ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: opts.rs ?? 'rs1', controller: true }],
     ...(opts.terminating ? { deletionTimestamp: '2025-01-01T00:00:00Z' } : {}),
   },
-  spec: { nodeName: node },
+  spec: { nodeName: node, containers: [] },
   status: { phase: 'Running', conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }] },
 });
 
 describe('decideSurge', () => {
-  const cases: { story: string; deployment: KubeObject; pods: KubeObject[]; want: SurgeDecision }[] = [
+  const cases: { story: string; deployment: Deployment; pods: Pod[]; want: SurgeDecision }[] = [
     {
       story: 'a single replica on the node: surge by one',
       deployment: deployment(1),

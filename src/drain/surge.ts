@@ -5,15 +5,13 @@
 // Deployment now allows it), then scale back. The Deployment carries a journal annotation for
 // the whole time, so an interrupted run is put back by restoreSurges (drainNodes calls it on
 // start and on abort). StatefulSets cannot surge: a second pod with the same name cannot exist.
-import type { KubeObject } from '../api/types.js';
-import { StatusError } from '../api/status.js';
 import { labelSelectorFromObject } from '../api/labels.js';
-import { ConnectionError, isConflict, isNotFound, type KubeClient, type ResourceRef } from '../kube/index.js';
-import { sleep } from '../kube/retry.js';
-import { controllerOf, podKey } from './filters.js';
+import { controllerOf, isPodServing, podCondition, podKey, podNodeName } from '../api/pods.js';
+import type { Deployment, Pod, ReplicaSet, Scale, StatefulSet } from '../api/types.js';
+import { isConflict, isNotFound, type KubeClient, type ResourceRef } from '../kube/index.js';
+import { isTransientError, sleep } from '../kube/retry.js';
+import type { DryRunStrategy } from './types.js';
 import { workloadName, type WorkloadRef, type WorkloadResolver } from './waitready.js';
-
-type Obj = Record<string, unknown>;
 
 export const SURGE_ANNOTATION = 'upkeep.dev/surge';
 
@@ -31,33 +29,18 @@ const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' } as
 const STATEFULSETS = { group: 'apps', version: 'v1', resource: 'statefulsets' } as const;
 const PODS = { version: 'v1', resource: 'pods' } as const;
 
-function int(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
-}
-
-function nodeNameOf(pod: KubeObject): string {
-  const n = (pod.spec as Obj | undefined)?.nodeName;
-  return typeof n === 'string' ? n : '';
-}
-
-/** Condition Ready=True and not terminating. */
-export function isServing(pod: KubeObject): boolean {
-  if (pod.metadata.deletionTimestamp) return false;
-  const conditions = ((pod.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function readJournal(deployment: KubeObject): SurgeJournal | undefined {
+export function readJournal(deployment: Deployment): SurgeJournal | undefined {
   const raw = deployment.metadata.annotations?.[SURGE_ANNOTATION];
   if (!raw) return undefined;
   try {
-    const j = JSON.parse(raw) as Partial<SurgeJournal>;
-    if (typeof j.originalReplicas !== 'number' || typeof j.replicas !== 'number') return undefined;
-    return { originalReplicas: j.originalReplicas, replicas: j.replicas, node: String(j.node ?? ''), at: String(j.at ?? '') };
+    const j: unknown = JSON.parse(raw);
+    if (typeof j !== 'object' || j === null) return undefined;
+    if (!('originalReplicas' in j && typeof j.originalReplicas === 'number' && 'replicas' in j && typeof j.replicas === 'number')) return undefined;
+    return { originalReplicas: j.originalReplicas, replicas: j.replicas, node: 'node' in j ? String(j.node ?? '') : '', at: 'at' in j ? String(j.at ?? '') : '' };
   } catch {
     return undefined;
   }
@@ -76,14 +59,14 @@ export type SurgeDecision =
  * is ready anywhere else, and not in the middle of a rollout (scaling then splits the new
  * replicas between old and new ReplicaSets), nor when another drain already surged it.
  */
-export function decideSurge(deployment: KubeObject, pods: KubeObject[], node: string): SurgeDecision {
-  const replicas = int((deployment.spec as Obj | undefined)?.replicas, 1);
-  const readyOnNode = pods.filter((p) => isServing(p) && nodeNameOf(p) === node).length;
-  const readyElsewhere = pods.filter((p) => isServing(p) && nodeNameOf(p) !== node).length;
+export function decideSurge(deployment: Deployment, pods: Pod[], node: string): SurgeDecision {
+  const replicas = deployment.spec?.replicas ?? 1;
+  const readyOnNode = pods.filter((p) => isPodServing(p) && podNodeName(p) === node).length;
+  const readyElsewhere = pods.filter((p) => isPodServing(p) && podNodeName(p) !== node).length;
   if (readyOnNode === 0) return { kind: 'none', reason: `no ready replica on ${node}` };
   if (readyElsewhere > 0) return { kind: 'none', reason: `${plural(readyElsewhere, 'ready replica')} elsewhere keep it available` };
   if (readJournal(deployment)) return { kind: 'skip', reason: `it already carries ${SURGE_ANNOTATION} (another drain is surging it)` };
-  const observed = int((deployment.status as Obj | undefined)?.observedGeneration, 0) >= int(deployment.metadata.generation, 0);
+  const observed = (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
   const replicaSets = new Set(pods.map((p) => controllerOf(p)?.uid ?? ''));
   if (!observed || replicaSets.size > 1) return { kind: 'skip', reason: 'a rollout is in progress' };
   return { kind: 'surge', from: replicas, to: replicas + readyOnNode, count: readyOnNode };
@@ -94,7 +77,7 @@ export interface SurgeContext {
   node: string;
   /** The node's deadline or the user's interrupt: waiting stops, and the Deployment is put back. */
   signal: AbortSignal;
-  dryRun: 'none' | 'client' | 'server';
+  dryRun: DryRunStrategy;
   resolver: WorkloadResolver;
   onSurge?(workload: string, line: string): void;
 }
@@ -115,8 +98,8 @@ export interface SurgeHandle {
  * per surging Deployment; the caller evicts a handle's pods after `ready` settles and calls
  * `restore()` once they are gone (or the drain stops).
  */
-export async function startSurges(ctx: SurgeContext, podsToRemove: KubeObject[]): Promise<SurgeHandle[]> {
-  const groups = new Map<string, { ref: WorkloadRef; pods: KubeObject[] }>();
+export async function startSurges(ctx: SurgeContext, podsToRemove: Pod[]): Promise<SurgeHandle[]> {
+  const groups = new Map<string, { ref: WorkloadRef; pods: Pod[] }>();
   for (const pod of podsToRemove) {
     const ref = await ctx.resolver.workloadOf(pod, ctx.signal).catch(() => undefined);
     if (!ref || (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet')) continue;
@@ -126,22 +109,22 @@ export async function startSurges(ctx: SurgeContext, podsToRemove: KubeObject[])
     groups.set(key, g);
   }
 
-  const candidates: { deployment: KubeObject; ref: WorkloadRef; pods: KubeObject[]; decision: Extract<SurgeDecision, { kind: 'surge' }> }[] = [];
+  const candidates: { deployment: Deployment; ref: WorkloadRef; pods: Pod[]; decision: Extract<SurgeDecision, { kind: 'surge' }> }[] = [];
   for (const [name, { ref, pods }] of groups) {
     const say = (line: string): void => ctx.onSurge?.(name, line);
     if (ref.kind === 'StatefulSet') {
       // Only worth saying when the StatefulSet goes down with this node.
-      const sts = await ctx.client.get<KubeObject>({ ...STATEFULSETS, namespace: ref.namespace, name: ref.name }, undefined, { signal: ctx.signal }).catch(() => undefined);
-      const readyOnNode = pods.filter(isServing).length;
-      if (sts && readyOnNode > 0 && int((sts.status as Obj | undefined)?.readyReplicas, 0) <= readyOnNode) {
+      const sts = await ctx.client.get<StatefulSet>({ ...STATEFULSETS, namespace: ref.namespace, name: ref.name }, undefined, { signal: ctx.signal }).catch(() => undefined);
+      const readyOnNode = pods.filter(isPodServing).length;
+      if (sts && readyOnNode > 0 && (sts.status?.readyReplicas ?? 0) <= readyOnNode) {
         say(`${name}: cannot surge (its pods keep their names, so a replacement cannot start before the old pod is gone); evicting normally`);
       }
       continue;
     }
-    let deployment: KubeObject;
-    let members: KubeObject[];
+    let deployment: Deployment;
+    let members: Pod[];
     try {
-      deployment = await ctx.client.get<KubeObject>({ ...DEPLOYMENTS, namespace: ref.namespace, name: ref.name }, undefined, { signal: ctx.signal });
+      deployment = await ctx.client.get<Deployment>({ ...DEPLOYMENTS, namespace: ref.namespace, name: ref.name }, undefined, { signal: ctx.signal });
       members = await deploymentPods(ctx.client, deployment, ctx.signal);
     } catch (err) {
       if (ctx.signal.aborted) break;
@@ -184,18 +167,17 @@ export async function startSurges(ctx: SurgeContext, podsToRemove: KubeObject[])
 }
 
 /** The Deployment's pods: those matching its selector and owned by one of its ReplicaSets. */
-async function deploymentPods(client: KubeClient, deployment: KubeObject, signal?: AbortSignal): Promise<KubeObject[]> {
+async function deploymentPods(client: KubeClient, deployment: Deployment, signal?: AbortSignal): Promise<Pod[]> {
   const ns = deployment.metadata.namespace ?? '';
   const labelSelector = deploymentSelector(deployment);
-  const replicaSets = await client.list({ ...REPLICASETS, namespace: ns }, { labelSelector }, { signal });
+  const replicaSets = await client.list<ReplicaSet>({ ...REPLICASETS, namespace: ns }, { labelSelector }, { signal });
   const owned = new Set(replicaSets.items.filter((rs) => controllerOf(rs)?.uid === deployment.metadata.uid).map((rs) => rs.metadata.uid ?? ''));
-  const pods = await client.list({ ...PODS, namespace: ns }, { labelSelector }, { signal });
+  const pods = await client.list<Pod>({ ...PODS, namespace: ns }, { labelSelector }, { signal });
   return pods.items.filter((p) => owned.has(controllerOf(p)?.uid ?? ''));
 }
 
-function deploymentSelector(deployment: KubeObject): string {
-  const selector = (deployment.spec as Obj | undefined)?.selector as Parameters<typeof labelSelectorFromObject>[0];
-  return labelSelectorFromObject(selector).toString();
+function deploymentSelector(deployment: Deployment): string {
+  return labelSelectorFromObject(deployment.spec?.selector).toString();
 }
 
 function scaleRef(namespace: string, name: string): ResourceRef {
@@ -209,8 +191,8 @@ function scaleRef(namespace: string, name: string): ResourceRef {
  */
 async function scaleFromTo(client: KubeClient, namespace: string, name: string, from: number, to: number): Promise<{ ok: true } | { ok: false; current: number }> {
   for (let attempt = 1; ; attempt++) {
-    const scale = await client.get<KubeObject>(scaleRef(namespace, name));
-    const current = int((scale.spec as Obj | undefined)?.replicas, 0);
+    const scale = await client.get<Scale>(scaleRef(namespace, name));
+    const current = scale.spec?.replicas ?? 0;
     if (current !== from) return { ok: false, current };
     try {
       await client.patch(scaleRef(namespace, name), { metadata: { resourceVersion: scale.metadata.resourceVersion }, spec: { replicas: to } }, 'merge');
@@ -229,8 +211,8 @@ async function setJournal(client: KubeClient, namespace: string, name: string, j
 /** Journal, scale up, and wait until `count` new replicas are Ready off the node. */
 async function runSurge(
   ctx: SurgeContext,
-  deployment: KubeObject,
-  podsOnNode: KubeObject[],
+  deployment: Deployment,
+  podsOnNode: Pod[],
   decision: Extract<SurgeDecision, { kind: 'surge' }>,
   say: (line: string) => void,
 ): Promise<boolean> {
@@ -251,15 +233,15 @@ async function runSurge(
   const old = new Set(podsOnNode.map((p) => p.metadata.uid ?? ''));
   const replicaSets = new Set(podsOnNode.map((p) => controllerOf(p)?.uid ?? ''));
   const unschedulableSaid = new Set<string>();
-  const informer = ctx.client.listAndWatch({ ...PODS, namespace: ns }, { labelSelector: deploymentSelector(deployment), signal: ctx.signal });
+  const informer = ctx.client.listAndWatch<Pod>({ ...PODS, namespace: ns }, { labelSelector: deploymentSelector(deployment), signal: ctx.signal });
   try {
     for await (const event of informer) {
       if (!informer.hasSynced) continue;
       void event;
       const fresh = [...informer.cache.values()].filter((p) => !old.has(p.metadata.uid ?? '') && replicaSets.has(controllerOf(p)?.uid ?? ''));
-      const ready = fresh.filter((p) => isServing(p) && nodeNameOf(p) !== '' && nodeNameOf(p) !== ctx.node);
+      const ready = fresh.filter((p) => isPodServing(p) && podNodeName(p) !== undefined && podNodeName(p) !== ctx.node);
       if (ready.length >= count) {
-        say(`${workloadLabel(ns, name)}: ${plural(ready.length, 'new replica')} Ready elsewhere (${ready.map((p) => `${podKey(p)} on ${nodeNameOf(p)}`).join(', ')})`);
+        say(`${workloadLabel(ns, name)}: ${plural(ready.length, 'new replica')} Ready elsewhere (${ready.map((p) => `${podKey(p)} on ${podNodeName(p) ?? ''}`).join(', ')})`);
         return true;
       }
       for (const p of fresh) {
@@ -281,14 +263,9 @@ function workloadLabel(namespace: string, name: string): string {
 }
 
 /** The scheduler's message when it marked the pod Unschedulable. */
-function unschedulable(pod: KubeObject): string | undefined {
-  const conditions = ((pod.status as Obj | undefined)?.conditions as Obj[] | undefined) ?? [];
-  const c = conditions.find((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable');
-  return c ? String(c.message ?? 'Unschedulable') : undefined;
-}
-
-function isTransient(err: unknown): boolean {
-  return err instanceof ConnectionError || (err instanceof StatusError && (err.code >= 500 || err.code === 429));
+function unschedulable(pod: Pod): string | undefined {
+  const c = podCondition(pod, 'PodScheduled');
+  return c?.status === 'False' && c.reason === 'Unschedulable' ? (c.message ?? 'Unschedulable') : undefined;
 }
 
 /**
@@ -299,9 +276,9 @@ export async function restoreDeployment(client: KubeClient, namespace: string, n
   const label = workloadLabel(namespace, name);
   for (let attempt = 1; ; attempt++) {
     try {
-      let deployment: KubeObject;
+      let deployment: Deployment;
       try {
-        deployment = await client.get<KubeObject>({ ...DEPLOYMENTS, namespace, name });
+        deployment = await client.get<Deployment>({ ...DEPLOYMENTS, namespace, name });
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
@@ -323,7 +300,7 @@ export async function restoreDeployment(client: KubeClient, namespace: string, n
       await setJournal(client, namespace, name, null);
       return problem;
     } catch (err) {
-      if (isTransient(err) && attempt < 5) {
+      if (isTransientError(err) && attempt < 5) {
         await sleep(500 * attempt);
         continue;
       }
@@ -346,7 +323,7 @@ export async function restoreSurges(
   const nodes = node === undefined ? undefined : new Set(Array.isArray(node) ? node : [node]);
   const found: string[] = [];
   const pending: Promise<string | undefined>[] = [];
-  for await (const d of client.listAll<KubeObject>(DEPLOYMENTS)) {
+  for await (const d of client.listAll<Deployment>(DEPLOYMENTS)) {
     if (d.metadata.annotations?.[SURGE_ANNOTATION] === undefined) continue;
     const journal = readJournal(d);
     if (nodes && journal && !nodes.has(journal.node)) continue;

@@ -1,7 +1,10 @@
 // Shared shapes of upkeep's node drain: the options (named after kubectl drain's flags, as in
 // kubectl's pkg/drain Helper), the filter chain's per-pod decisions, and the impact report that
 // `upkeep drain --dry-run -o json` prints. Everything here is plain, JSON-serialisable data.
-import type { KubeObject } from '../api/types.js';
+import type { DaemonSet, Deployment, Job, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../api/types.js';
+
+/** The workload kinds a drain's impact is measured against (their replica counts). */
+export type Workload = Deployment | ReplicaSet | StatefulSet | DaemonSet | Job | ReplicationController;
 
 export type DryRunStrategy = 'none' | 'client' | 'server';
 
@@ -27,7 +30,10 @@ export interface DrainOptions {
   chunkSize: number;
   /** --dry-run */
   dryRun: DryRunStrategy;
-  /** -l/--selector: node label selector (kubectl refuses it together with node names). */
+  /**
+   * -l/--selector: the node label selector, as given (kubectl refuses it together with node names:
+   * cordon.ts's nodeSelection). drainNodes reads it only when given no node at all.
+   */
   selector: string;
 }
 
@@ -63,7 +69,7 @@ export type PodFilterName = 'skipDeleted' | 'daemonSet' | 'mirror' | 'localStora
 
 /** One pod's decision. */
 export interface PodDelete {
-  pod: KubeObject;
+  pod: Pod;
   /** True when the drain evicts (or deletes) the pod. */
   delete: boolean;
   /** The status kubectl keeps: that of the filter that stopped the chain, else of the last one. */

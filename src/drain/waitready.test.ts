@@ -1,17 +1,16 @@
 // When a workload counts as back at its desired availability (--wait-ready).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../api/types.js';
-import { availability, type Availability, type WorkloadKind } from './waitready.js';
+import { availability, type Availability, type ReplicatedWorkload, type WorkloadKind } from './waitready.js';
 
-const workload = (replicas: number | undefined, status: Record<string, unknown>, generation = 1): KubeObject => ({
+const workload = (replicas: number | undefined, status: { availableReplicas?: number; readyReplicas?: number }, generation = 1): ReplicatedWorkload => ({
   metadata: { name: 'w', namespace: 'default', generation },
-  spec: replicas === undefined ? {} : { replicas },
+  spec: { selector: {}, template: {}, ...(replicas === undefined ? {} : { replicas }) },
   status: { observedGeneration: 1, ...status },
 });
 
 describe('availability', () => {
-  const cases: { story: string; kind: WorkloadKind; obj: KubeObject; want: Availability }[] = [
+  const cases: { story: string; kind: WorkloadKind; obj: ReplicatedWorkload; want: Availability }[] = [
     { story: 'a Deployment with all replicas available', kind: 'Deployment', obj: workload(3, { availableReplicas: 3, readyReplicas: 3 }), want: { ready: true, have: 3, want: 3, text: '3/3 available' } },
     { story: 'a Deployment short of one: ready pods not yet available do not count', kind: 'Deployment', obj: workload(3, { availableReplicas: 2, readyReplicas: 3 }), want: { ready: false, have: 2, want: 3, text: '2/3 available' } },
     { story: 'a Deployment with no status numbers yet', kind: 'Deployment', obj: workload(1, {}), want: { ready: false, have: 0, want: 1, text: '0/1 available' } },

@@ -2,13 +2,14 @@
 // back at its desired availability, so the next node is not drained while the cluster is still
 // short (kubectl never waits for replacements: kubernetes#31487, eksctl#1699). Each workload is
 // followed through a watch on its own object; the node's --timeout bounds the wait.
-import type { KubeObject } from '../api/types.js';
+import { controllerOf } from '../api/pods.js';
+import type { Deployment, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../api/types.js';
 import { isNotFound, type KubeClient, type ResourceRef } from '../kube/index.js';
-import { controllerOf } from './filters.js';
-
-type Obj = Record<string, unknown>;
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'ReplicaSet' | 'ReplicationController';
+
+/** An object of one of those kinds: each has spec.replicas and the status counts availability reads. */
+export type ReplicatedWorkload = Deployment | StatefulSet | ReplicaSet | ReplicationController;
 
 export interface WorkloadRef {
   kind: WorkloadKind;
@@ -42,7 +43,7 @@ export class WorkloadResolver {
 
   constructor(private readonly client: KubeClient) {}
 
-  async workloadOf(pod: KubeObject, signal?: AbortSignal): Promise<WorkloadRef | undefined> {
+  async workloadOf(pod: Pod, signal?: AbortSignal): Promise<WorkloadRef | undefined> {
     const ref = controllerOf(pod);
     const namespace = pod.metadata.namespace ?? '';
     if (!ref) return undefined;
@@ -67,9 +68,9 @@ export class WorkloadResolver {
   }
 
   private async ownerOfReplicaSet(namespace: string, name: string, signal?: AbortSignal): Promise<WorkloadRef | undefined> {
-    let rs: KubeObject;
+    let rs: ReplicaSet;
     try {
-      rs = await this.client.get<KubeObject>({ ...RESOURCES.ReplicaSet, namespace, name }, undefined, { signal });
+      rs = await this.client.get<ReplicaSet>({ ...RESOURCES.ReplicaSet, namespace, name }, undefined, { signal });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -89,23 +90,18 @@ export interface Availability {
   text: string;
 }
 
-function int(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
-}
-
 /**
  * Whether a workload object is back at its desired availability. Pure. Deployments, ReplicaSets
  * and ReplicationControllers count status.availableReplicas (ready for minReadySeconds),
  * StatefulSets status.readyReplicas; the status must describe the current spec
  * (observedGeneration >= generation), or the numbers may be about an older one.
  */
-export function availability(kind: WorkloadKind, obj: KubeObject): Availability {
-  const spec = (obj.spec as Obj | undefined) ?? {};
-  const status = (obj.status as Obj | undefined) ?? {};
-  const want = int(spec.replicas, 1);
+export function availability(kind: WorkloadKind, obj: ReplicatedWorkload): Availability {
+  const status = obj.status;
+  const want = obj.spec?.replicas ?? 1;
   const word = kind === 'StatefulSet' ? 'ready' : 'available';
-  const have = kind === 'StatefulSet' ? int(status.readyReplicas, 0) : int(status.availableReplicas, 0);
-  const observed = int(status.observedGeneration, 0) >= int(obj.metadata.generation, 0);
+  const have = (kind === 'StatefulSet' ? status?.readyReplicas : status?.availableReplicas) ?? 0;
+  const observed = (status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0);
   const text = `${have}/${want} ${word}${observed ? '' : ' (status not yet updated for the latest change)'}`;
   return { ready: observed && have >= want, have, want, text };
 }
@@ -129,7 +125,7 @@ async function waitForWorkload(client: KubeClient, ref: WorkloadRef, signal: Abo
   const resource = workloadResource(ref);
   let last: Availability | undefined;
   let lastText = '';
-  const informer = client.listAndWatch({ ...resource, name: undefined }, { fieldSelector: `metadata.name=${ref.name}`, signal });
+  const informer = client.listAndWatch<ReplicatedWorkload>({ ...resource, name: undefined }, { fieldSelector: `metadata.name=${ref.name}`, signal });
   try {
     for await (const event of informer) {
       if (!informer.hasSynced) continue;

@@ -1,7 +1,7 @@
 // A kubeadm cluster as in the user stories, as objects for the audit's and preflight's tests: a
 // control-plane node with its static pods and three workers; "blue" has 3 replicas spread over
 // the workers. Tests change one thing at a time.
-import type { KubeObject, Node, Pod, PodDisruptionBudget } from '../../api/types.js';
+import type { Deployment, KubeObject, Node, Pod, PodDisruptionBudget, ReplicaSet } from '../../api/types.js';
 import type { Snapshot } from '../snapshot.js';
 
 export interface NodeOpts {
@@ -54,14 +54,16 @@ export function staticPod(component: string, nodeName: string, o: { phase?: stri
 }
 
 /** A Deployment and its ReplicaSet (`<name>-rs`). */
-export function deployment(name: string, replicas: number): KubeObject[] {
+export function deployment(name: string, replicas: number): [Deployment, ReplicaSet] {
+  const selector = { matchLabels: { app: name } };
+  const template = { metadata: { labels: { app: name } }, spec: { containers: [] } };
   return [
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default', uid: `uid-${name}` }, spec: { replicas } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default', uid: `uid-${name}` }, spec: { replicas, selector, template } },
     {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: { name: `${name}-rs`, namespace: 'default', uid: `uid-${name}-rs`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: `uid-${name}`, controller: true }] },
-      spec: { replicas },
+      spec: { replicas, selector, template },
     },
   ];
 }

@@ -5,8 +5,21 @@ import type { GlobalFlags, Io } from '../context.js';
 import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { parseDryRun } from '../flags.js';
-import { type CordonResult, resolveNodes, setCordon } from '../../drain/cordon.js';
+import { type CordonResult, NodeSelectionError, nodeSelection, resolveNodes, setCordon } from '../../drain/cordon.js';
 import { parseOutput, toJson, toYaml } from '../output/format.js';
+
+/**
+ * Node names against -l/--selector, checked before anything is read: kubectl's usage errors
+ * (exit 2). `usage` is the command's own line for neither. The check itself is nodeSelection's.
+ */
+export function nodeSelectionFlags(names: readonly string[], selector: string | undefined, usage: string): void {
+  try {
+    nodeSelection(names, selector);
+  } catch (e) {
+    if (e instanceof NodeSelectionError) throw new UsageError(e.problem === 'none' ? usage : e.message);
+    throw e;
+  }
+}
 
 export function registerCordon(program: Command, io: Io, globals: () => GlobalFlags): void {
   for (const desired of [true, false]) {
@@ -20,8 +33,8 @@ export function registerCordon(program: Command, io: Io, globals: () => GlobalFl
     cmd.action(async (names, opts) => {
       const dryRun = parseDryRun(opts.dryRun);
       const format = parseOutput(globals().output, ['table', 'json', 'yaml', 'name']);
-      if (!names.length && !opts.selector) throw new UsageError(`USAGE: ${verb} NODE [flags] (or -l SELECTOR)`);
-      if (names.length && opts.selector) throw new UsageError('cannot specify both a node name and a --selector option');
+      nodeSelectionFlags(names, opts.selector, `USAGE: ${verb} NODE [flags] (or -l SELECTOR)`);
+      const force = 'force' in opts && opts.force === true;
       const client = await clientFromFlags(globals(), io);
       const nodes = await resolveNodes(client, names, opts.selector);
       if (!nodes.length) {
@@ -32,13 +45,13 @@ export function registerCordon(program: Command, io: Io, globals: () => GlobalFl
       let failed = 0;
       for (const node of nodes) {
         try {
-          const r = await setCordon(client, node, desired, { dryRun, force: 'force' in opts ? (opts.force as boolean | undefined) : undefined });
+          const r = await setCordon(client, node, desired, { dryRun, force });
           results.push(r);
           if (r.refused) io.err(`error: ${r.refused}\n`);
           else if (format === 'table' || format === 'name') io.out(`${r.line}\n`);
         } catch (e) {
           failed++;
-          io.err(`error: unable to ${verb} node "${node.metadata.name}": ${(e as Error).message}\n`);
+          io.err(`error: unable to ${verb} node "${node.metadata.name}": ${e instanceof Error ? e.message : String(e)}\n`);
         }
       }
       if (format === 'json') io.out(toJson(results));

@@ -3,28 +3,91 @@
 // --max-unavailable. Exit 3 when a node is refused or blocked, with its state and the command
 // to continue.
 import { Option, type Command } from '@commander-js/extra-typings';
+import { DurationError, parseDurationFlag } from '../../api/duration.js';
+import { resolveNodes } from '../../drain/cordon.js';
+import { drainNodes, type DrainCallbacks, type DrainResult, type DrainRunOptions } from '../../drain/drain.js';
+import { gatherDrainInput } from '../../drain/gather.js';
+import { analyzeDrain } from '../../drain/impact.js';
+import { drainOptions, type DrainImpact } from '../../drain/types.js';
 import type { GlobalFlags, Io } from '../context.js';
-import { parseDuration } from '../context.js';
 import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { parseDryRun, parseIntFlag } from '../flags.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { budgetWaitLine, nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
+import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format.js';
+import { nodeSelectionFlags } from './cordon.js';
 import { Progress } from '../output/progress.js';
-import { resolveNodes } from '../../drain/cordon.js';
-import { drainNodes, type DrainRunOptions } from '../../drain/drain.js';
-import { gatherDrainInput } from '../../drain/gather.js';
-import { analyzeDrain, renderImpact } from '../../drain/impact.js';
-import { drainOptions } from '../../drain/types.js';
 
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/** kubectl drain's --timeout: a Go duration (1m30s); a bare number is taken as seconds. */
+function timeoutSeconds(value: string): number {
+  try {
+    return parseDurationFlag(value, '--timeout', { bareSeconds: true }) / 1000;
+  } catch (e) {
+    if (e instanceof DurationError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
-/** "waiting to evict ns/pod: PodDisruptionBudget ns/x allows no disruption (needs 3 healthy, has 3); attempt 2" */
-export function budgetWaitLine(w: { pod: string; budget: string; message: string; attempts: number }): string {
-  const m = /needs (\d+) healthy pods and has (\d+) currently/.exec(w.message);
-  const why = m ? `needs ${m[1]} healthy, has ${m[2]}` : w.message;
-  return `waiting to evict ${w.pod}: PodDisruptionBudget ${w.budget} allows no disruption now (${why}); attempt ${w.attempts}`;
+/** The drain's progress: kubectl's lines on a table, nothing but the final document with -o json|yaml (Progress is quiet then). */
+function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
+  const out = (line: string): void => {
+    if (!quiet) progress.out(line);
+  };
+  return {
+    onCordoned: (_n, line) => out(line),
+    onWarning: (_n, line) => {
+      if (!quiet) progress.err(line);
+    },
+    onEvicting: (_p, line) => out(line),
+    onEvicted: (_p, line) => out(line),
+    onBudgetWait: (w) => progress.status(`budget:${w.pod}`, budgetWaitLine(w)),
+    onRetry: (pod, message) => progress.status(`retry:${pod}`, `retrying ${pod}: ${message}`),
+    onSurge: (_w, line) => out(line),
+    onWaitReady: (w, line) => progress.status(`ready:${w}`, line),
+    onNodeDone: (r) => {
+      if (quiet) return;
+      const lines = nodeDoneLines(r);
+      for (const line of lines.out) progress.out(line);
+      for (const line of lines.err) progress.err(line);
+    },
+  };
+}
+
+/** The impact report: every pod's fate and every workload's availability, before acting. Exit 3 when a node would be refused. */
+function impactReport(io: Io, format: OutputFormat, report: DrainImpact): void {
+  if (format === 'json') io.out(toJson(report));
+  else if (format === 'yaml') io.out(toYaml(report));
+  else io.out(renderImpact(report));
+  if (report.verdict === 'blocked') throw new ExitError(3, format === 'table' ? '' : `drain would refuse ${report.refusedNodes.join(', ')}`);
+}
+
+/** Run the drain with its progress, stop it on SIGINT/SIGTERM, and print the result. Exit 1: failed or interrupted; 3: refused, blocked or not back. */
+async function runDrain(io: Io, format: OutputFormat, drain: (callbacks: DrainCallbacks, signal: AbortSignal) => Promise<DrainResult>): Promise<void> {
+  const quiet = format !== 'table';
+  const progress = new Progress(io, quiet);
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    progress.err('interrupted: stopping evictions and putting surged workloads back (nodes stay cordoned)');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await drain(progressCallbacks(progress, quiet), abort.signal);
+    progress.clear();
+    if (format === 'json') io.out(toJson(result));
+    if (format === 'yaml') io.out(toYaml(result));
+    const pending = pendingNodesText(result);
+    if (pending && format === 'table') io.err(pending);
+    const bad = result.nodes.filter((n) => n.status !== 'drained');
+    if (abort.signal.aborted) throw new ExitError(1, 'drain interrupted');
+    if (bad.some((n) => n.status === 'failed')) throw new ExitError(1);
+    if (bad.length) throw format === 'table' ? new ExitError(3) : new BlockedError(`${bad.length} node(s) not drained: ${bad.map((n) => `${n.node} (${n.status})`).join(', ')}`);
+    if (result.nodes.some((n) => (n.notReady ?? []).length > 0)) throw new ExitError(3);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export function registerDrain(program: Command, io: Io, globals: () => GlobalFlags): void {
@@ -49,22 +112,15 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
       const g = globals();
       const dryRun = parseDryRun(opts.dryRun);
       const format = parseOutput(g.output, ['table', 'json', 'yaml']);
-      if (!names.length && !opts.selector) throw new UsageError('USAGE: drain NODE [flags] (or -l SELECTOR)');
-      if (names.length && opts.selector) throw new UsageError('cannot specify both a node name and a --selector option');
-      let timeoutSeconds: number;
-      try {
-        timeoutSeconds = parseDuration(opts.timeout, '--timeout') / 1000;
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-      const gracePeriodSeconds = parseIntFlag(opts.gracePeriod, '--grace-period', -Infinity);
+      nodeSelectionFlags(names, opts.selector, 'USAGE: drain NODE [flags] (or -l SELECTOR)');
+      const timeout = timeoutSeconds(opts.timeout);
       const options: DrainRunOptions = {
         ...drainOptions({
           force: !!opts.force,
           ignoreDaemonSets: !!opts.ignoreDaemonsets,
           deleteEmptyDirData: !!opts.deleteEmptydirData,
-          gracePeriodSeconds,
-          timeoutSeconds,
+          gracePeriodSeconds: parseIntFlag(opts.gracePeriod, '--grace-period', -Infinity),
+          timeoutSeconds: timeout,
           podSelector: opts.podSelector ?? '',
           disableEviction: !!opts.disableEviction,
           skipWaitForDeleteTimeoutSeconds: parseIntFlag(opts.skipWaitForDeleteTimeout, '--skip-wait-for-delete-timeout'),
@@ -77,85 +133,17 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         maxUnavailable: parseIntFlag(opts.maxUnavailable, '--max-unavailable', 1),
         concurrency: 16,
         // The command to continue with says which cluster, as this one did.
-        command: ['upkeep', ...(g.kubeconfig ? ['--kubeconfig', shellQuote(g.kubeconfig)] : []), ...(g.context ? ['--context', shellQuote(g.context)] : []), 'drain'].join(' '),
+        command: ['upkeep', ...(g.kubeconfig ? ['--kubeconfig', g.kubeconfig] : []), ...(g.context ? ['--context', g.context] : []), 'drain'],
       };
       if (options.surge && options.disableEviction) throw new UsageError("'--surge' and '--disable-eviction' are mutually exclusive: a surge relies on the eviction API's budget checks");
       const client = await clientFromFlags(g, io);
+      // Resolved once: the drain gets these nodes, not the names or the selector again.
       const nodes = await resolveNodes(client, names, opts.selector);
       if (!nodes.length) {
         io.err('No resources found\n');
         return;
       }
-
-      if (dryRun === 'client') {
-        // The impact report: every pod's fate and every workload's availability, before acting.
-        const report = analyzeDrain(await gatherDrainInput(client, nodes, options));
-        if (format === 'json') io.out(toJson(report));
-        else if (format === 'yaml') io.out(toYaml(report));
-        else io.out(renderImpact(report));
-        if (report.verdict === 'blocked') {
-          throw new ExitError(3, format === 'table' ? '' : `drain would refuse ${report.refusedNodes.join(', ')}`);
-        }
-        return;
-      }
-
-      const quiet = format !== 'table';
-      const progress = new Progress(io, quiet);
-      const abort = new AbortController();
-      const onSignal = () => {
-        progress.err('interrupted: stopping evictions and putting surged workloads back (nodes stay cordoned)');
-        abort.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const result = await drainNodes(
-          client,
-          nodes.map((n) => n.metadata.name ?? ''),
-          options,
-          {
-            onCordoned: (_n, line) => !quiet && progress.out(line),
-            onWarning: (_n, line) => !quiet && progress.err(line),
-            onEvicting: (_p, line) => !quiet && progress.out(line),
-            onEvicted: (_p, line) => !quiet && progress.out(line),
-            onBudgetWait: (w) => progress.status(`budget:${w.pod}`, budgetWaitLine(w)),
-            onRetry: (pod, message) => progress.status(`retry:${pod}`, `retrying ${pod}: ${message}`),
-            onSurge: (_w, line) => !quiet && progress.out(line),
-            onWaitReady: (w, line) => progress.status(`ready:${w}`, line),
-            onNodeDone: (r) => {
-              if (quiet) return;
-              if (r.status === 'drained') progress.out(`node/${r.node} drained`);
-              else {
-                if (r.errorLine) progress.err(r.errorLine);
-                if (r.pendingPods.length) progress.err(`There are pending pods in node "${r.node}" when an error occurred:\n${r.pendingPods.map((p) => `pod/${p.split('/').pop()}`).join('\n')}`);
-                progress.err(`node/${r.node}: ${r.state}`);
-              }
-              for (const w of r.notReady ?? []) progress.err(`not back to its desired availability: ${w}`);
-            },
-          },
-          abort.signal,
-        );
-        progress.clear();
-        if (format === 'json') io.out(toJson(result));
-        if (format === 'yaml') io.out(toYaml(result));
-        const bad = result.nodes.filter((n) => n.status !== 'drained');
-        if (bad.length && format === 'table') {
-          io.err(`There are pending nodes to be drained:\n${bad.map((n) => ` ${n.node}`).join('\n')}\n`);
-          if (result.continueWith) {
-            // A refusal names the flags that would override it ("use --force to override"): offer them, saying what they cost.
-            const needed = [...new Set(bad.flatMap((n) => [...(n.errorLine ?? '').matchAll(/use (--[a-z-]+)/g)].map((m) => m[1])))].filter((f) => !result.continueWith!.includes(f));
-            if (needed.length) io.err(`To continue, if the pods named above may go as the flags say: ${result.continueWith} ${needed.join(' ')}\n`);
-            else io.err(`To continue: ${result.continueWith}\n`);
-          }
-        }
-        if (abort.signal.aborted) throw new ExitError(1, 'drain interrupted');
-        if (bad.some((n) => n.status === 'failed')) throw new ExitError(1);
-        if (bad.length) throw format === 'table' ? new ExitError(3) : new BlockedError(`${bad.length} node(s) not drained: ${bad.map((n) => `${n.node} (${n.status})`).join(', ')}`);
-        const notReady = result.nodes.flatMap((n) => n.notReady ?? []);
-        if (notReady.length) throw new ExitError(3);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      if (dryRun === 'client') impactReport(io, format, analyzeDrain(await gatherDrainInput(client, nodes, options)));
+      else await runDrain(io, format, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });
 }

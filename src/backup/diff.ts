@@ -53,7 +53,7 @@ export async function diffBackup(client: KubeClient, source: string, options: Di
   try {
     const scan = await scanArchive(source, { extractTo: dir, keys: options.keys, s3: options.s3 });
     throwOnProblems(scan, 'no comparison was made');
-    const archive = new ExtractedArchive(dir, scan.secrets);
+    const archive = new ExtractedArchive(dir, scan.secrets, scan.manifest?.secrets.protection === 'age');
     const discovery = await client.discover({ refresh: true });
     const m = scan.manifest;
     const selection: BackupSelection = {

@@ -21,6 +21,8 @@ export class ExtractedArchive {
     readonly dir: string,
     /** Opens encrypted Secret entries; undefined when no key was given. */
     private readonly secrets?: SecretOpener,
+    /** Whether the archive's Secret entries are encrypted (its manifest says). */
+    private readonly encrypted = false,
   ) {}
 
   /** The archive's "resource.group" folders. */
@@ -51,7 +53,7 @@ export class ExtractedArchive {
 
   /** Whether a resource holds encrypted entries that no key opens. */
   needsKey(groupResource: string): boolean {
-    return groupResource === 'secrets' && !this.secrets;
+    return groupResource === 'secrets' && this.encrypted && !this.secrets;
   }
 
   /** Read one object (decrypting a Secret entry). */

@@ -60,9 +60,15 @@ export async function scanArchive(target: string, options: ScanOptions = {}): Pr
   const location = parseLocation(target);
   const what = formatLocation(location);
   const { stream, size } = await openSource(location, options.s3);
+  if (size === 0) {
+    stream.destroy();
+    throw new BadArchiveError(`${what} is empty: not a backup archive`);
+  }
   const checksums = options.checksums !== false;
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-scan-'));
   const digests: WriteStream | undefined = checksums ? createWriteStream(path.join(work, 'digests'), { mode: 0o600 }) : undefined;
+  // Once the scan has failed, late writes of the digest file are of no interest.
+  digests?.on('error', () => undefined);
   const result: ScanResult = { location: what, veleroFormat: '', compressedBytes: 0, entries: 0, checksummed: false, problems: [], counts: [], decrypted: 0 };
   const counts = new Map<string, EntryCount>();
   let checksumsDigest: string | undefined;
@@ -119,7 +125,7 @@ export async function scanArchive(target: string, options: ScanOptions = {}): Pr
     }
     return result;
   } finally {
-    digests?.destroy();
+    if (digests && !digests.closed) await new Promise<void>((resolve) => digests.end(() => resolve()));
     await fs.rm(work, { recursive: true, force: true });
   }
 }

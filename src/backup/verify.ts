@@ -62,7 +62,7 @@ export async function verifyBackup(source: string, options: VerifyOptions = {}):
       ok: scan.problems.length === 0,
     };
     if (options.checksumsOnly || !dir || !result.ok) return result;
-    const archive = new ExtractedArchive(dir, scan.secrets);
+    const archive = new ExtractedArchive(dir, scan.secrets, scan.manifest?.secrets.protection === 'age');
     options.onPhase?.('starting a scratch cluster');
     const scratch = await startScratchCluster({ version: scan.manifest?.cluster.version, ...options.scratch });
     const client = await KubeClient.create({ kubeconfig: scratch.kubeconfig });

@@ -102,7 +102,7 @@ export async function restoreBackup(client: KubeClient, source: string, options:
     callbacks.onPhase?.(`reading ${source}`);
     const scan = await scanArchive(source, { extractTo: dir, keys: options.keys, s3: options.s3 });
     throwOnProblems(scan, 'nothing was restored');
-    return await restoreExtracted(client, new ExtractedArchive(dir, scan.secrets), scan, options, callbacks);
+    return await restoreExtracted(client, new ExtractedArchive(dir, scan.secrets, scan.manifest?.secrets.protection === 'age'), scan, options, callbacks);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

@@ -82,6 +82,25 @@ async function keyOptions(opts: { keyFile?: string; passphraseFile?: string; rec
   return keys;
 }
 
+/**
+ * Status lines: redrawn at most 10 times a second on a terminal; on a pipe nothing for quick
+ * operations and then a line every 5 seconds, so logs stay short.
+ */
+function statusLine(io: Io, quiet: boolean): { progress: Progress; show: (text: string) => void } {
+  const progress = new Progress(io, quiet);
+  const since = performance.now();
+  let last = 0;
+  return {
+    progress,
+    show(text: string) {
+      const now = performance.now();
+      if (io.isTTY ? now - last < 100 : now - since < 2000 || now - last < 5000) return;
+      last = now;
+      progress.status('backup', text);
+    },
+  };
+}
+
 /** SIGINT/SIGTERM abort the operation (a backup then leaves no file behind). */
 function onInterrupt(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
@@ -121,7 +140,7 @@ function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): vo
     if (opts.encryptSecrets && !keys) throw new UsageError('--encrypt-secrets needs --recipient, --key-file or --passphrase-file');
     const { createBackup } = await import('../../backup/create.js');
     const client = await clientFromFlags(globals(), io);
-    const progress = new Progress(io, format !== 'table');
+    const { progress, show } = statusLine(io, format !== 'table');
     const interrupt = onInterrupt();
     try {
       const result = await createBackup(
@@ -129,8 +148,7 @@ function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): vo
         file,
         { ...selection(opts, globals()), allowPartial: opts.allowPartial, encryptSecrets: keys, s3: s3Options(opts), signal: interrupt.signal },
         {
-          onProgress: (p) =>
-            progress.status('backup', `backing up: ${p.resourcesDone}/${p.resourcesTotal} resources (${p.resource}), ${p.objects} objects, ${humanBytes(p.bytes)}`),
+          onProgress: (p) => show(`backing up: ${p.resourcesDone}/${p.resourcesTotal} resources (${p.resource}), ${p.objects} objects, ${humanBytes(p.bytes)} written`),
           onFailure: (f) => progress.err(`${opts.allowPartial ? 'Warning' : 'error'}: cannot ${f.kind === 'discovery' ? 'discover' : 'list'} ${f.what}: ${f.message}`),
         },
       );
@@ -172,9 +190,9 @@ function registerVerify(backup: Command, io: Io, globals: () => GlobalFlags): vo
   s3Flags(keyFlags(cmd)).action(async (file, opts) => {
     const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
     const { verifyBackup } = await import('../../backup/verify.js');
-    const progress = new Progress(io, format !== 'table');
+    const { progress, show } = statusLine(io, format !== 'table');
     try {
-      const v = await verifyBackup(file, { checksumsOnly: opts.checksumsOnly, keys: await keyOptions(opts), s3: s3Options(opts), onPhase: (t) => progress.status('verify', t) });
+      const v = await verifyBackup(file, { checksumsOnly: opts.checksumsOnly, keys: await keyOptions(opts), s3: s3Options(opts), onPhase: show });
       progress.clear();
       io.out(format === 'json' ? toJson(v) : format === 'yaml' ? toYaml(v) : renderVerify(v));
       if (!v.ok) throw new ExitError(1);
@@ -229,7 +247,7 @@ function registerRestore(backup: Command, io: Io, globals: () => GlobalFlags): v
       throw new UsageError((e as Error).message);
     }
     const client = await clientFromFlags(globals(), io);
-    const progress = new Progress(io, format !== 'table');
+    const { progress, show } = statusLine(io, format !== 'table');
     const print = (r: import('../../backup/restore/restore.js').RestoreResult) => io.out(format === 'json' ? toJson(r) : format === 'yaml' ? toYaml(r) : renderRestore(r));
     try {
       const r = await restoreBackup(
@@ -244,7 +262,7 @@ function registerRestore(backup: Command, io: Io, globals: () => GlobalFlags): v
           keys: await keyOptions(opts),
           s3: s3Options(opts),
         },
-        { onPhase: (t) => progress.status('restore', t) },
+        { onPhase: show },
       );
       progress.clear();
       print(r);

@@ -16,6 +16,8 @@ export interface S3Options {
   endpoint?: string;
   /** Else AWS_REGION / the shared config; "us-east-1" when only an endpoint is given. */
   region?: string;
+  /** Multipart upload part size (default 8 MiB; S3's minimum is 5 MiB). */
+  partSizeBytes?: number;
 }
 
 export type Location = { kind: 'file'; path: string } | { kind: 's3'; bucket: string; key: string };
@@ -61,13 +63,15 @@ export async function openSource(loc: Location, s3: S3Options = {}): Promise<{ s
   const { client, sdk } = await s3Client(s3);
   try {
     const out = await client.send(new sdk.GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
-    return { stream: out.Body as Readable, size: out.ContentLength };
+    const stream = out.Body as Readable;
+    // The client's connections carry the body: let them go only once it is read (or abandoned).
+    stream.once('close', () => client.destroy());
+    return { stream, size: out.ContentLength };
   } catch (e) {
+    client.destroy();
     const name = (e as { name?: string }).name;
     if (name === 'NoSuchKey' || name === 'NotFound') throw new BadArchiveError(`${formatLocation(loc)}: no such object`);
     throw new StorageError(`cannot read ${formatLocation(loc)}: ${s3Message(e)}`, { cause: e });
-  } finally {
-    client.destroy?.();
   }
 }
 
@@ -127,7 +131,7 @@ async function s3Sink(bucket: string, key: string, s3: S3Options): Promise<Archi
   const upload = new Upload({
     client,
     params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/gzip' },
-    partSize: 8 * 1024 * 1024,
+    partSize: Math.max(s3.partSizeBytes ?? 8 * 1024 * 1024, 5 * 1024 * 1024),
     queueSize: 4,
     leavePartsOnError: false,
     abortController,
@@ -156,6 +160,9 @@ async function s3Sink(bucket: string, key: string, s3: S3Options): Promise<Archi
 }
 
 async function s3Client(options: S3Options) {
+  // The pinned SDK runs on Node 20 (upkeep's floor); its notice about later SDK releases needing
+  // Node 22 would be printed on every backup and tells an upkeep user nothing to act on.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const sdk = await import('@aws-sdk/client-s3');
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (options.endpoint ? 'us-east-1' : undefined);
   const client = new sdk.S3Client({

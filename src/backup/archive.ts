@@ -214,6 +214,9 @@ function archiveError(err: unknown, what: string, where: string, sawData: boolea
   if (code === 'Z_DATA_ERROR') {
     return new BadArchiveError(`${what} is corrupt${where} (gzip: ${message}): the archive was altered or damaged; use another copy`);
   }
+  if (/invalid tar header/i.test(message) && where.startsWith(' after')) {
+    return new BadArchiveError(`${what} is corrupt${where} (an invalid tar header): the archive was altered or damaged; use another copy`);
+  }
   if (/invalid tar header|tar/i.test(message)) {
     return new BadArchiveError(`${what} is not a backup archive${where}: ${message}`);
   }

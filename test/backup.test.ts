@@ -436,7 +436,7 @@ describe('upkeep backup on sandboxes', () => {
     await fs.writeFile(corrupt, gz);
     const c = await upkeep(['backup', 'verify', '--checksums-only', corrupt]);
     assert.equal(c.code, 2);
-    assert.match(c.err, /^error: .*corrupt.tar.gz is (corrupt|truncated) after entry resources\/.+/m);
+    assert.match(c.err, /^error: .*corrupt.tar.gz is (corrupt|truncated) after entry \S+/m);
     const truncated = path.join(dir, 'truncated.tar.gz');
     await fs.writeFile(truncated, (await fs.readFile(archive)).subarray(0, 4000));
     const t = await upkeep(['backup', 'describe', truncated]);

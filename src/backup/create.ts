@@ -2,7 +2,8 @@
 // 500 and streamed into the archive page by page, so memory stays flat whatever the cluster's
 // size. A group whose discovery or list fails is named and fails the backup (no archive is left)
 // unless allowPartial, when the manifest records it.
-import type { KubeObject } from '../api/types.js';
+import type { KubeObject, PersistentVolumeClaim } from '../api/types.js';
+import { asKind } from './kinds.js';
 import { StatusError } from '../api/status.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
@@ -191,7 +192,7 @@ class Collector {
     count.count++;
     if (namespace !== undefined && count.namespaces) count.namespaces[namespace] = (count.namespaces[namespace] ?? 0) + 1;
     if (this.plan.pullCRDs && r.group && r.groupResource !== CRD_RESOURCE) this.crdsWanted.add(groupResource(r.resource, r.group));
-    const volumeName = r.groupResource === 'persistentvolumeclaims' ? (item.spec as { volumeName?: string } | undefined)?.volumeName : undefined;
+    const volumeName = r.groupResource === 'persistentvolumeclaims' ? asKind<PersistentVolumeClaim>(item).spec?.volumeName : undefined;
     if (this.plan.pullPVs && volumeName) this.pvsWanted.add(volumeName);
   }
 

@@ -7,7 +7,8 @@
 // restored owner: Pods of ReplicaSets, ReplicaSets of Deployments, Jobs of CronJobs,
 // EndpointSlices of Services, ...), mirror pods, and finished Pods and Jobs (a Job restored runs
 // again).
-import type { KubeObject, OwnerReference } from '../../api/types.js';
+import type { Job, KubeObject, OwnerReference, PersistentVolume, Pod, Secret } from '../../api/types.js';
+import { asKind } from '../kinds.js';
 import { MIRROR_POD_ANNOTATION } from '../../api/pods.js';
 
 export type RestoreDecision = { restore: true } | { restore: false; reason: string };
@@ -88,16 +89,16 @@ const rules: Rule[] = [
       ? 'kept by the EndpointSlice controller'
       : undefined,
   (o, ctx) => {
-    const phase = (o.status as { phase?: string } | undefined)?.phase;
+    const phase = asKind<Pod>(o).status?.phase;
     return ctx.groupResource === 'pods' && (phase === 'Succeeded' || phase === 'Failed') ? `a finished pod (${phase})` : undefined;
   },
   (o, ctx) => {
-    const conditions = (o.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+    const conditions = asKind<Job>(o).status?.conditions ?? [];
     const done = conditions.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
     return ctx.groupResource === 'jobs.batch' && done ? `a finished job (${done.type}): restoring it would run it again` : undefined;
   },
   (o, ctx) => {
-    const spec = o.spec as { persistentVolumeReclaimPolicy?: string } | undefined;
+    const spec = asKind<PersistentVolume>(o).spec;
     return ctx.groupResource === 'persistentvolumes' && spec?.persistentVolumeReclaimPolicy === 'Delete' && o.metadata.annotations?.['pv.kubernetes.io/provisioned-by']
       ? 'dynamically provisioned (reclaimPolicy Delete): its claim provisions a new volume; the data is not in an API backup'
       : undefined;
@@ -105,7 +106,7 @@ const rules: Rule[] = [
 ];
 
 function secretRule(o: KubeObject): string | undefined {
-  const type = (o as { type?: string }).type;
+  const type = asKind<Secret>(o).type;
   if (type === 'bootstrap.kubernetes.io/token') return 'a bootstrap token (short-lived, made by kubeadm)';
   if (type !== 'kubernetes.io/service-account-token') return undefined;
   const sa = o.metadata.annotations?.['kubernetes.io/service-account.name'] ?? '';

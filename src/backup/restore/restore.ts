@@ -6,7 +6,8 @@
 // out and counts. ownerReferences are dropped on create and put back afterwards with the owners'
 // new uids, so garbage collection keeps working (Velero drops them for good: #4707, #816).
 import { promises as fs } from 'node:fs';
-import type { KubeObject, OwnerReference, Status } from '../../api/types.js';
+import type { CustomResourceDefinition, KubeObject, OwnerReference, Service, Status } from '../../api/types.js';
+import { asKind } from '../kinds.js';
 import { StatusError } from '../../api/status.js';
 import { parseLabelSelector, type Selector } from '../../api/labels.js';
 import type { KubeClient } from '../../kube/client.js';
@@ -233,7 +234,7 @@ class RestoreRun {
     if (grs.includes('services')) {
       for await (const ref of this.archive.refs('services')) {
         const svc = await this.archive.read(ref);
-        const selector = (svc.spec as { selector?: Record<string, string> } | undefined)?.selector;
+        const selector = asKind<Service>(svc).spec?.selector;
         if (selector && Object.keys(selector).length) this.servicesWithSelector.add(`${ref.namespace}/${ref.name}`);
       }
     }
@@ -456,7 +457,7 @@ class RestoreRun {
           if (!isNotFound(e)) throw e;
           break;
         }
-        const conditions = (crd.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+        const conditions = asKind<CustomResourceDefinition>(crd).status?.conditions ?? [];
         const ok = (t: string) => conditions.some((c) => c.type === t && c.status === 'True');
         if (ok('Established') && ok('NamesAccepted')) break;
         if (Date.now() > deadline) {

@@ -248,6 +248,8 @@ function registerRestore(backup: Command, io: Io, globals: () => GlobalFlags): v
     }
     const client = await clientFromFlags(globals(), io);
     const { progress, show } = statusLine(io, format !== 'table');
+    let phase = 'restoring';
+    let objects = 0;
     const print = (r: import('../../backup/restore/restore.js').RestoreResult) => io.out(format === 'json' ? toJson(r) : format === 'yaml' ? toYaml(r) : renderRestore(r));
     try {
       const r = await restoreBackup(
@@ -262,7 +264,13 @@ function registerRestore(backup: Command, io: Io, globals: () => GlobalFlags): v
           keys: await keyOptions(opts),
           s3: s3Options(opts),
         },
-        { onPhase: show },
+        {
+          onPhase: (t) => {
+            phase = t;
+            show(t);
+          },
+          onObject: () => show(`${phase}: ${++objects} objects done`),
+        },
       );
       progress.clear();
       print(r);

@@ -43,3 +43,21 @@ describe('Secret encryption', () => {
     await assert.rejects(SecretSealer.create({}), /needs --recipient/);
   });
 });
+
+describe('Secret encryption with a passphrase typed on a terminal', () => {
+  it('asks once to seal and once to open; an archive sealed to recipients is not asked about', async () => {
+    const asked: string[] = [];
+    const ask = (answer: string) => async () => {
+      asked.push(answer);
+      return answer;
+    };
+    const sealer = await SecretSealer.create({ askPassphrase: ask('typed passphrase') });
+    assert.equal(sealer.passphrase, true);
+    const sealed = await sealer.seal(plaintext);
+    const opener = await SecretOpener.open(sealer.keyEntry, { askPassphrase: ask('typed passphrase') });
+    assert.deepEqual(await opener.open(sealed, 'e'), plaintext);
+    const toRecipient = await SecretSealer.create({ recipients: [await identityToRecipient(await generateX25519Identity())] });
+    await assert.rejects(SecretOpener.open(toRecipient.keyEntry, { askPassphrase: ask('never') }), /give the key with --key-file/);
+    assert.deepEqual(asked, ['typed passphrase', 'typed passphrase']);
+  });
+});

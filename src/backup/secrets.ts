@@ -19,6 +19,8 @@ export interface SecretKeyOptions {
   /** age identities (AGE-SECRET-KEY-1...), from --key-file. */
   identities?: string[];
   passphrase?: string;
+  /** Asked when neither recipients, identities nor a passphrase are given (a prompt on a terminal). */
+  askPassphrase?: () => Promise<string>;
 }
 
 /** Read --key-file: age identities, and recipients (age1...), comments and blank lines skipped. */
@@ -69,6 +71,7 @@ export class SecretSealer {
     const lib = await age();
     const recipients = [...(options.recipients ?? [])];
     for (const id of options.identities ?? []) recipients.push(await lib.identityToRecipient(id));
+    if (!recipients.length && !options.passphrase && options.askPassphrase) options = { ...options, passphrase: await options.askPassphrase() };
     if (!recipients.length && !options.passphrase) throw new BackupOptionError('--encrypt-secrets needs --recipient, --key-file or --passphrase-file');
     if (recipients.length && options.passphrase) throw new BackupOptionError('use either age recipients (--recipient, --key-file) or a passphrase (--passphrase-file), not both');
     for (const r of recipients) {
@@ -99,6 +102,9 @@ export class SecretOpener {
 
   static async open(keyEntry: Buffer, options: SecretKeyOptions): Promise<SecretOpener> {
     const lib = await age();
+    // Ask only for an archive key that a passphrase opens (its age header has an scrypt stanza).
+    const byPassphrase = keyEntry.includes(Buffer.from('\n-> scrypt '));
+    if (!options.identities?.length && !options.passphrase && options.askPassphrase && byPassphrase) options = { ...options, passphrase: await options.askPassphrase() };
     if (!options.identities?.length && !options.passphrase) {
       throw new BadArchiveError("the archive's Secrets are encrypted: give the key with --key-file (age identity) or --passphrase-file");
     }

@@ -69,8 +69,11 @@ function s3Options(opts: { s3Endpoint?: string; s3Region?: string }): S3Options 
   return { endpoint: opts.s3Endpoint, region: opts.s3Region };
 }
 
-async function keyOptions(opts: { keyFile?: string; passphraseFile?: string; recipient?: string[] }): Promise<SecretKeyOptions | undefined> {
-  if (!opts.keyFile && !opts.passphraseFile && !opts.recipient?.length) return undefined;
+async function keyOptions(opts: { keyFile?: string; passphraseFile?: string; recipient?: string[] }, io: Io, confirm = false): Promise<SecretKeyOptions | undefined> {
+  if (!opts.keyFile && !opts.passphraseFile && !opts.recipient?.length) {
+    // No key given: on a terminal, a passphrase is asked for when one is needed.
+    return io.isTTY && process.stdin.isTTY ? { askPassphrase: () => promptPassphrase(io, confirm) } : undefined;
+  }
   const { readKeyFile, readPassphraseFile } = await import('../../backup/secrets.js');
   const keys: SecretKeyOptions = { recipients: list(opts.recipient) };
   if (opts.keyFile) {
@@ -80,6 +83,41 @@ async function keyOptions(opts: { keyFile?: string; passphraseFile?: string; rec
   }
   if (opts.passphraseFile) keys.passphrase = await readPassphraseFile(opts.passphraseFile);
   return keys;
+}
+
+/** Read a passphrase from the terminal without echoing it (twice when choosing one). */
+async function promptPassphrase(io: Io, confirm: boolean): Promise<string> {
+  const first = await readHidden(io, 'Passphrase for the Secrets: ');
+  if (!first) throw new UsageError('an empty passphrase does not protect anything');
+  if (confirm && (await readHidden(io, 'Passphrase again: ')) !== first) throw new UsageError('the passphrases differ');
+  return first;
+}
+
+function readHidden(io: Io, prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    let text = '';
+    io.err(prompt);
+    stdin.setRawMode(true);
+    stdin.resume();
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      io.err('\n');
+      if (err) reject(err);
+      else resolve(text);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003') return done(new UsageError('interrupted'));
+        if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+        else text += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 /**
@@ -135,9 +173,9 @@ function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): vo
   const leaf = s3Flags(keyFlags(filterFlags(cmd)));
   leaf.action(async (file, opts) => {
     const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
-    const keys = await keyOptions(opts);
-    if (keys && !opts.encryptSecrets) throw new UsageError('--recipient, --key-file and --passphrase-file need --encrypt-secrets when creating a backup');
-    if (opts.encryptSecrets && !keys) throw new UsageError('--encrypt-secrets needs --recipient, --key-file or --passphrase-file');
+    const keys = await keyOptions(opts, io, true);
+    if (keys && !keys.askPassphrase && !opts.encryptSecrets) throw new UsageError('--recipient, --key-file and --passphrase-file need --encrypt-secrets when creating a backup');
+    if (opts.encryptSecrets && !keys) throw new UsageError('--encrypt-secrets needs --recipient, --key-file or --passphrase-file (or a terminal to type a passphrase)');
     const { createBackup } = await import('../../backup/create.js');
     const client = await clientFromFlags(globals(), io);
     const { progress, show } = statusLine(io, format !== 'table');
@@ -146,7 +184,7 @@ function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): vo
       const result = await createBackup(
         client,
         file,
-        { ...selection(opts, globals()), allowPartial: opts.allowPartial, encryptSecrets: keys, s3: s3Options(opts), signal: interrupt.signal },
+        { ...selection(opts, globals()), allowPartial: opts.allowPartial, encryptSecrets: opts.encryptSecrets ? keys : undefined, s3: s3Options(opts), signal: interrupt.signal },
         {
           onProgress: (p) => show(`backing up: ${p.resourcesDone}/${p.resourcesTotal} resources (${p.resource}), ${p.objects} objects, ${humanBytes(p.bytes)} written`),
           onFailure: (f) => progress.err(`${opts.allowPartial ? 'Warning' : 'error'}: cannot ${f.kind === 'discovery' ? 'discover' : 'list'} ${f.what}: ${f.message}`),
@@ -192,7 +230,9 @@ function registerVerify(backup: Command, io: Io, globals: () => GlobalFlags): vo
     const { verifyBackup } = await import('../../backup/verify.js');
     const { progress, show } = statusLine(io, format !== 'table');
     try {
-      const v = await verifyBackup(file, { checksumsOnly: opts.checksumsOnly, keys: await keyOptions(opts), s3: s3Options(opts), onPhase: show });
+      const keys = await keyOptions(opts, io);
+      // --checksums-only needs no key: a terminal is asked only when one was given on purpose.
+      const v = await verifyBackup(file, { checksumsOnly: opts.checksumsOnly, keys: opts.checksumsOnly && keys?.askPassphrase ? undefined : keys, s3: s3Options(opts), onPhase: show });
       progress.clear();
       io.out(format === 'json' ? toJson(v) : format === 'yaml' ? toYaml(v) : renderVerify(v));
       if (!v.ok) throw new ExitError(1);
@@ -215,7 +255,7 @@ function registerDiff(backup: Command, io: Io, globals: () => GlobalFlags): void
     const client = await clientFromFlags(globals(), io);
     try {
       const d = await diffBackup(client, file, {
-        keys: await keyOptions(opts),
+        keys: await keyOptions(opts, io),
         s3: s3Options(opts),
         includeNamespaces: list(opts.includeNamespaces),
         excludeNamespaces: list(opts.excludeNamespaces),
@@ -261,7 +301,7 @@ function registerRestore(backup: Command, io: Io, globals: () => GlobalFlags): v
           existingResourcePolicy: opts.existingResourcePolicy as 'none' | 'update',
           preserveNodePorts: opts.preserveNodePorts,
           dryRun: opts.dryRun,
-          keys: await keyOptions(opts),
+          keys: await keyOptions(opts, io),
           s3: s3Options(opts),
         },
         {

@@ -537,6 +537,9 @@ describe('upkeep backup on sandboxes', () => {
     assert.ok(raw.includes(Buffer.from('"name":"app-config"')), 'other objects are stored as they are');
     assert.doesNotMatch(c.out + c.err, /canary|AGE-SECRET-KEY/);
     assert.match((await upkeep(['backup', 'describe', encrypted])).out, /Secrets: +encrypted with age to age1/);
+    const diff = await upkeep(['--kubeconfig', source.kubeconfig, 'backup', 'diff', encrypted]);
+    assert.equal(diff.code, 0, diff.err);
+    assert.match(diff.out, /^Not compared: secrets: encrypted in the archive: give --key-file or --passphrase-file to compare them$/m);
 
     const checked = await upkeep(['backup', 'verify', '--checksums-only', encrypted, '--key-file', keyFile]);
     assert.equal(checked.code, 0, checked.err);

@@ -46,6 +46,8 @@ export interface DiffResult {
   counts: { added: number; removed: number; changed: number; unchanged: number };
   /** Archived resources the cluster no longer serves (their objects count as removed). */
   unserved: string[];
+  /** Resources left out of the comparison, and why (encrypted Secrets without the key). */
+  notCompared: { groupResource: string; reason: string }[];
 }
 
 export async function diffBackup(client: KubeClient, source: string, options: DiffOptions = {}): Promise<DiffResult> {
@@ -63,10 +65,13 @@ export async function diffBackup(client: KubeClient, source: string, options: Di
     };
     const planned = planCollection(discovery, selection);
     const resources = new Set([...(await archive.groupResources()), ...planned.resources.map((r) => r.groupResource)]);
-    const result: DiffResult = { location: scan.location, backupTakenAt: m?.startedAt, changes: [], counts: { added: 0, removed: 0, changed: 0, unchanged: 0 }, unserved: [] };
+    const result: DiffResult = { location: scan.location, backupTakenAt: m?.startedAt, changes: [], counts: { added: 0, removed: 0, changed: 0, unchanged: 0 }, unserved: [], notCompared: [] };
     const filters = { includeNamespaces: selection.includeNamespaces ?? [], excludeNamespaces: selection.excludeNamespaces ?? [] };
     for (const gr of [...resources].sort()) {
-      if (archive.needsKey(gr)) continue;
+      if (archive.needsKey(gr)) {
+        result.notCompared.push({ groupResource: gr, reason: 'encrypted in the archive: give --key-file or --passphrase-file to compare them' });
+        continue;
+      }
       await diffResource(client, archive, discovery, gr, { ...options, labelSelector: selection.labelSelector, filters }, result);
     }
     return result;

@@ -113,9 +113,10 @@ export function renderRestore(r: RestoreResult): string {
 }
 
 export function renderDiff(d: DiffResult): string {
-  if (!d.changes.length) return `No changes since the backup${d.backupTakenAt ? ` of ${d.backupTakenAt}` : ''} (${d.counts.unchanged} objects compared)\n`;
+  const notes = d.notCompared.map((n) => `Not compared: ${n.groupResource}: ${n.reason}\n`).join('');
+  if (!d.changes.length) return `No changes since the backup${d.backupTakenAt ? ` of ${d.backupTakenAt}` : ''} (${d.counts.unchanged} objects compared)\n${notes}`;
   const rows = d.changes.map((c) => [c.change, c.groupResource, c.object, c.paths?.join(',') ?? '']);
   let text = table(['CHANGE', 'RESOURCE', 'OBJECT', 'FIELDS'], rows);
   text += `\n${d.counts.added} added, ${d.counts.removed} removed, ${d.counts.changed} changed, ${d.counts.unchanged} unchanged since the backup${d.backupTakenAt ? ` of ${d.backupTakenAt}` : ''}\n`;
-  return text;
+  return text + notes;
 }

@@ -3,12 +3,14 @@ import { benchApiServer } from './apiserver.js';
 import { benchControllers } from './controllers.js';
 import { benchDrain } from './drain.js';
 import { benchEtcd } from './etcd.js';
+import { benchBackup } from './backup.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = {
   apiserver: () => benchApiServer(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
   drain: () => benchDrain(Number(process.env.BENCH_ROUNDS ?? 3)),
   controllers: () => benchControllers(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
   etcd: () => benchEtcd(),
+  backup: () => benchBackup(Number(process.env.BENCH_OBJECTS ?? 100_000)),
 };
 
 const wanted = process.argv.slice(2);

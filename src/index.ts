@@ -37,5 +37,30 @@ export { clusterReport, healthReport } from './etcd/members.js';
 export { discoverEtcd } from './etcd/discover.js';
 export { openBolt } from './etcd/bolt/reader.js';
 
+// Resource backups through the API server (Velero's archive layout, upkeep's manifest)
+export { createBackup, type CreateOptions, type CreateResult, type CreateProgress, type CreateCallbacks } from './backup/create.js';
+export { describeBackup, type BackupDescription } from './backup/describe.js';
+export { verifyBackup, type VerifyOptions, type VerifyResult, type ObjectDifference } from './backup/verify.js';
+export { diffBackup, type DiffOptions, type DiffResult, type ObjectChange } from './backup/diff.js';
+export {
+  restoreBackup,
+  RestoreInterruptedError,
+  type RestoreOptions,
+  type RestoreResult,
+  type RestoreCallbacks,
+  type ResourceSummary,
+  type ObjectOutcome,
+  type ExistingResourcePolicy,
+} from './backup/restore/restore.js';
+export { restoreOrder, HIGH_PRIORITY, LOW_PRIORITY } from './backup/restore/order.js';
+export { decideRestore, type RestoreDecision } from './backup/restore/decide.js';
+export { prepareForRestore } from './backup/restore/prepare.js';
+export { parseNamespaceMappings, applyNamespaceMappings } from './backup/restore/mapping.js';
+export { planCollection, type BackupSelection, type CollectionPlan } from './backup/plan.js';
+export { readKeyFile, readPassphraseFile, type SecretKeyOptions } from './backup/secrets.js';
+export { BadArchiveError, BackupIncompleteError, BackupOptionError, StorageError } from './backup/errors.js';
+export type { BackupManifest, BackupFilters, BackupFailure } from './backup/manifest.js';
+export type { S3Options } from './backup/storage.js';
+
 // The command line, for embedding
 export { main } from './cli/main.js';

@@ -10,6 +10,7 @@ import { registerCordon } from './commands/cordon.js';
 import { registerDrain } from './commands/drain.js';
 import { registerPlan } from './commands/plan.js';
 import { registerEtcd } from './commands/etcd.js';
+import { registerBackup } from './commands/backup.js';
 
 export interface MainOptions {
   programName?: string;
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, programName = 'upkeep') {
   registerDrain(program, io, globals);
   registerPlan(program, io, globals);
   registerEtcd(program, io, globals);
+  registerBackup(program, io, globals);
   registerVersion(program, io, globals);
   return program;
 }

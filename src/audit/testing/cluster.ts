@@ -1,7 +1,7 @@
 // A kubeadm cluster as in the user stories, as objects for the audit's and preflight's tests: a
 // control-plane node with its static pods and three workers; "blue" has 3 replicas spread over
 // the workers. Tests change one thing at a time.
-import type { Deployment, KubeObject, Node, Pod, PodDisruptionBudget, ReplicaSet } from '../../api/types.js';
+import type { Deployment, Node, Pod, PodDisruptionBudget, ReplicaSet } from '../../api/types.js';
 import type { Snapshot } from '../snapshot.js';
 
 export interface NodeOpts {

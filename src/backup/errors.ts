@@ -48,6 +48,4 @@ export class StorageError extends Error {
   }
 }
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export { errorMessage, errnoCode } from '../util/errors.js';

@@ -7,6 +7,7 @@ import { isKubeObject } from '../api/types.js';
 import { BadArchiveError } from './errors.js';
 import { RESOURCES_DIR, splitGroupResource } from './layout.js';
 import { isAgeFile, type SecretOpener } from './secrets.js';
+import { errnoCode } from '../util/errors.js';
 
 export interface ArchivedObjectRef {
   groupResource: string;
@@ -107,7 +108,7 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   try {
     return await fs.readdir(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errnoCode(e) === 'ENOENT') return [];
     throw e;
   }
 }

@@ -10,6 +10,7 @@ import { resolveResource, type DiscoveryResult } from '../kube/discovery.js';
 import { BackupOptionError } from './errors.js';
 import { groupResource } from './layout.js';
 import type { BackupFailure, BackupFilters, DiscoveredGroup, IncludeClusterResources } from './manifest.js';
+import { errorMessage } from '../util/errors.js';
 
 export interface BackupSelection {
   includeNamespaces?: string[];
@@ -136,7 +137,7 @@ export function resolveFilters(discovery: DiscoveryResult, selection: BackupSele
         const r = resolveResource(discovery, w);
         return groupResource(r.resource, r.group);
       } catch (e) {
-        throw new BackupOptionError(`${flag}: ${(e as Error).message}`);
+        throw new BackupOptionError(`${flag}: ${errorMessage(e)}`);
       }
     });
   for (const ns of [...(selection.includeNamespaces ?? []), ...(selection.excludeNamespaces ?? [])]) {
@@ -153,7 +154,7 @@ export function resolveFilters(discovery: DiscoveryResult, selection: BackupSele
     try {
       parseLabelSelector(selection.labelSelector);
     } catch (e) {
-      throw new BackupOptionError(`invalid --selector "${selection.labelSelector}": ${(e as Error).message}`);
+      throw new BackupOptionError(`invalid --selector "${selection.labelSelector}": ${errorMessage(e)}`);
     }
     filters.labelSelector = selection.labelSelector;
   }

@@ -8,6 +8,7 @@
 // Nothing here logs: keys, passphrases and plaintexts never reach a message.
 import { promises as fs } from 'node:fs';
 import { BackupOptionError, BadArchiveError, errorMessage } from './errors.js';
+import { errnoCode } from '../util/errors.js';
 
 type Age = typeof import('age-encryption');
 let ageModule: Promise<Age> | undefined;
@@ -29,7 +30,7 @@ export async function readKeyFile(file: string): Promise<{ identities: string[];
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    throw new BackupOptionError(`cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
+    throw new BackupOptionError(`cannot read key file ${file}: ${errnoCode(e) === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
   }
   const identities: string[] = [];
   const recipients: string[] = [];
@@ -50,7 +51,7 @@ export async function readPassphraseFile(file: string): Promise<string> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    throw new BackupOptionError(`cannot read passphrase file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
+    throw new BackupOptionError(`cannot read passphrase file ${file}: ${errnoCode(e) === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
   }
   const passphrase = text.split(/\r?\n/)[0];
   if (!passphrase) throw new BackupOptionError(`passphrase file ${file} is empty`);

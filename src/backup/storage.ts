@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ArchiveSink } from './archive.js';
 import { BadArchiveError, BackupOptionError, StorageError, errorMessage } from './errors.js';
+import { errnoCode } from '../util/errors.js';
 
 export interface S3Options {
   /** An S3-compatible endpoint (http://127.0.0.1:9000); path-style addressing is then used. */
@@ -55,7 +56,7 @@ export async function openSource(loc: Location, s3: S3Options = {}): Promise<{ s
       size = st.size;
     } catch (e) {
       if (e instanceof BadArchiveError) throw e;
-      throw new BadArchiveError(`${loc.path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
+      throw new BadArchiveError(`${loc.path}: ${errnoCode(e) === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
     }
     const { createReadStream } = await import('node:fs');
     return { stream: createReadStream(loc.path, { highWaterMark: 256 * 1024 }), size };

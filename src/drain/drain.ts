@@ -19,6 +19,7 @@ import { nodeResult, unfinished, type DrainResult, type NodeDrainResult, type No
 import { restoreSurges, startSurges } from './surge.js';
 import { DEFAULT_DRAIN_OPTIONS, type DaemonSetLookup, type DrainOptions } from './types.js';
 import { WorkloadResolver, waitForWorkloads, workloadName, type WorkloadRef } from './waitready.js';
+import { errorMessage } from '../util/errors.js';
 
 export type { BudgetWait } from './evict.js';
 export type { DrainResult, NodeDrainResult } from './result.js';
@@ -59,9 +60,6 @@ const PODS = { version: 'v1', resource: 'pods' } as const;
 const DAEMONSETS = { group: 'apps', version: 'v1', resource: 'daemonsets' } as const;
 const DEFAULT_CONCURRENCY = 16;
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The continue command
@@ -109,7 +107,7 @@ function daemonSetExists(run: Run, namespace: string, name: string): Promise<boo
     found = run.client.get<DaemonSet>({ ...DAEMONSETS, namespace, name }).then(
       () => true,
       // NotFound: an orphan (deleted with --force); anything else is the node's error, as kubectl.
-      (err: unknown) => (isNotFound(err) ? false : errorText(err)),
+      (err: unknown) => (isNotFound(err) ? false : errorMessage(err)),
     );
     run.daemonSets.set(key, found);
   }
@@ -171,7 +169,7 @@ async function cordon(run: Run, node: Node): Promise<CordonOutcome> {
   } catch (err) {
     // kubectl carries on draining a node it could not cordon; evicted pods could then land on it
     // again, so upkeep leaves such a node alone.
-    return { ok: false, outcomes: { stage: 'cordon', node: name, cordonState: 'not cordoned, nothing evicted', error: errorText(err) } };
+    return { ok: false, outcomes: { stage: 'cordon', node: name, cordonState: 'not cordoned, nothing evicted', error: errorMessage(err) } };
   }
 }
 
@@ -222,7 +220,7 @@ async function drainOutcomes(run: Run, facts: { node: string; cordonState: strin
   try {
     list = await filterNode(run, node, deadline.signal);
   } catch (err) {
-    return { ...facts, stage: 'list', error: errorText(err) };
+    return { ...facts, stage: 'list', error: errorMessage(err) };
   }
   const warning = list.warningLine();
   if (warning) callbacks.onWarning?.(node, warning);
@@ -247,7 +245,7 @@ async function drainOutcomes(run: Run, facts: { node: string; cordonState: strin
     return { ...facts, stage: 'removed', pods, notReady, surgeProblems: [...gate.problems] };
   } catch (err) {
     const pending = await pendingOn(run, node, []);
-    return { ...facts, stage: 'error', error: errorText(err), pending, surgeProblems: [...(gate?.problems ?? [])] };
+    return { ...facts, stage: 'error', error: errorMessage(err), pending, surgeProblems: [...(gate?.problems ?? [])] };
   } finally {
     // Whatever happened, no Deployment stays surged.
     await gate?.restoreAll().catch(() => undefined);

@@ -12,6 +12,7 @@ import type { Eviction, Pod, PodDisruptionBudget } from '../api/types.js';
 import { isNotFound, type DeleteOptions, type KubeClient } from '../kube/index.js';
 import { isOverlappingBudgetsError, isTransientError, sleep } from '../kube/retry.js';
 import type { DrainOptions } from './types.js';
+import { errorMessage } from '../util/errors.js';
 
 /** A PodDisruptionBudget refusing an eviction (a 429), as the drain reports it. */
 export interface BudgetWait {
@@ -118,9 +119,6 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 20)));
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function hasCause(err: unknown, reason: string): boolean {
   return err instanceof StatusError && err.causes.some((c) => c.reason === reason);
@@ -234,7 +232,7 @@ async function afterFailure(ctx: RemovalContext, pod: Pod, err: unknown, attempt
     // will go anyway, so wait for it; otherwise ask again, as kubectl does.
     if (pod.metadata.deletionTimestamp) return 'wait';
     const retryInMs = nextErrorDelay(ctx, attempts);
-    callbacks.onRetry?.(podKey(pod), `error when evicting pod "${name}" from terminating namespace "${ns}" (will retry after ${retryInMs}ms): ${errorText(err)}`);
+    callbacks.onRetry?.(podKey(pod), `error when evicting pod "${name}" from terminating namespace "${ns}" (will retry after ${retryInMs}ms): ${errorMessage(err)}`);
     if (!(await pause(retryInMs, ctx.signal))) return { kind: 'stopped', stage: 'evicting', budget: attempts.lastBudget };
     const check = await stillThere(ctx, pod);
     if ('gone' in check) return { kind: 'gone', why: check.gone };
@@ -243,16 +241,16 @@ async function afterFailure(ctx: RemovalContext, pod: Pod, err: unknown, attempt
   if (isTransientError(err) && attempts.error + 1 < delays(ctx).errorAttempts) {
     // The UID precondition makes a repeat safe even if the first request did act.
     const retryInMs = nextErrorDelay(ctx, attempts);
-    callbacks.onRetry?.(podKey(pod), `error when ${verb} pods/"${name}" -n "${ns}" (will retry after ${retryInMs}ms): ${errorText(err)}`);
+    callbacks.onRetry?.(podKey(pod), `error when ${verb} pods/"${name}" -n "${ns}" (will retry after ${retryInMs}ms): ${errorMessage(err)}`);
     if (!(await pause(retryInMs, ctx.signal))) return { kind: 'stopped', stage: 'evicting', budget: attempts.lastBudget };
     return 'retry';
   }
   if (isOverlappingBudgetsError(err)) {
     const found = await budgetsSelecting(ctx.client, pod, ctx.signal).catch(() => [] as string[]);
     const which = found.length > 0 ? ` (selected by ${found.join(' and ')}; make them not overlap, or use --disable-eviction to bypass budgets)` : '';
-    return { kind: 'failed', error: `error when evicting pods/"${name}" -n "${ns}": ${errorText(err)}${which}`, needs: ['--disable-eviction'] };
+    return { kind: 'failed', error: `error when evicting pods/"${name}" -n "${ns}": ${errorMessage(err)}${which}`, needs: ['--disable-eviction'] };
   }
-  return { kind: 'failed', error: `error when ${verb} pods/"${name}" -n "${ns}": ${errorText(err)}` };
+  return { kind: 'failed', error: `error when ${verb} pods/"${name}" -n "${ns}": ${errorMessage(err)}` };
 }
 
 /** A PodDisruptionBudget said no (429): name it, then ask again after a backoff, or stop. */
@@ -319,7 +317,7 @@ export async function waitForDelete(ctx: RemovalContext, pod: Pod): Promise<Remo
   const retry = delays(ctx);
   const waitError = (err: unknown): RemovalOutcome => ({
     kind: 'failed',
-    error: `error when waiting for pod "${name}" in namespace "${ns}" to terminate: ${errorText(err)}`,
+    error: `error when waiting for pod "${name}" in namespace "${ns}" to terminate: ${errorMessage(err)}`,
   });
 
   let current: Pod | undefined;

@@ -19,7 +19,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { IOptions } from 'etcd3';
 import { DurationError, parseDurationFlag } from '../api/duration.js';
-import { errnoCode, errorMessage } from './errors.js';
+import { errnoCode, errorMessage } from '../util/errors.js';
 
 export const DEFAULT_ENDPOINT = '127.0.0.1:2379';
 export const DEFAULT_DIAL_TIMEOUT_MS = 2000;

@@ -8,7 +8,7 @@
 // active alarm as unhealthy.
 import * as grpc from '@grpc/grpc-js';
 import { EtcdClient, EtcdError, hexId, parseEndpoint, type AlarmMember, type EtcdConnectionOptions, type Member, type StatusResponse } from './connection.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../util/errors.js';
 import { humanizeBytes } from './humanize.js';
 
 export interface EndpointStatus {

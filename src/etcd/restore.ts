@@ -15,7 +15,7 @@ import { BoltError } from './bolt/page.js';
 import { type BoltBucket, openBolt } from './bolt/reader.js';
 import { BoltFileWriter, type BucketBuilder } from './bolt/writer.js';
 import { type ClusterMember, type InitialCluster, MembershipError, memberJson, newInitialCluster, parseInitialCluster, verifyLocalMember } from './membership.js';
-import { errnoCode, errorMessage } from './errors.js';
+import { errnoCode, errorMessage } from '../util/errors.js';
 import { idString, writeSnapFile } from './snap.js';
 import { verifySnapshotDigest } from './digest.js';
 import { ConfChangeType, type Entry, EntryType, encodeConfChange, encodeConfState, encodeWalMetadata, writeNewWal } from './wal.js';

@@ -4,6 +4,7 @@
 // - no answer at all: ConnectionError, one line naming the server and what to check;
 // - a kubeconfig that cannot be used: KubeConfigError.
 import { StatusError } from '../api/status.js';
+import { errnoCode, errorMessage } from '../util/errors.js';
 import type { Status, StatusCause, StatusDetails } from '../api/types.js';
 import { isStatus } from '../api/types.js';
 import { parseResourcePath } from './paths.js';
@@ -64,18 +65,10 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
-/** Node's error code (ECONNREFUSED, ERR_TLS_...) of a failure, if it has one. */
-export function nodeErrorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}
-
 function errorCode(err: unknown): string {
-  return nodeErrorCode(err) ?? 'UNKNOWN';
+  return errnoCode(err) ?? 'UNKNOWN';
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Turn a Node socket/TLS error into a ConnectionError with one line saying what to check. */
 export function connectionError(err: unknown, server: string): ConnectionError {

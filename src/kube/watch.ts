@@ -6,7 +6,8 @@
 // resourceVersion. A consumer keeping a cache replaces it with the RELIST items.
 import { StatusError } from '../api/status.js';
 import { isKubeObject, isStatus, objectKey, type KubeObject, type Status } from '../api/types.js';
-import { ConnectionError, isExpired, nodeErrorCode } from './errors.js';
+import { errnoCode } from '../util/errors.js';
+import { ConnectionError, isExpired } from './errors.js';
 import { JsonLineSplitter } from './jsonlines.js';
 import { listPages, type FetchList } from './pager.js';
 import type { Query } from './paths.js';
@@ -148,7 +149,7 @@ export async function* watchStream<T extends KubeObject = KubeObject>(
         } else if (err instanceof ConnectionError) {
           drop = { outcome: { kind: 'connection', code: err.code }, error: err };
         } else if (isSocketError(err)) {
-          const code = nodeErrorCode(err) ?? 'ECONNRESET';
+          const code = errnoCode(err) ?? 'ECONNRESET';
           const message = `the watch ${source.describe} was interrupted: ${err instanceof Error ? err.message : String(err)} (${code})`;
           drop = { outcome: { kind: 'connection', code }, error: new ConnectionError(message, source.describe, code, 'reset', { cause: err }) };
         } else {
@@ -230,7 +231,7 @@ function parseEvent(line: string, describe: string): ParsedEvent {
 }
 
 function isSocketError(err: unknown): boolean {
-  const code = nodeErrorCode(err);
+  const code = errnoCode(err);
   return code !== undefined && ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code);
 }
 

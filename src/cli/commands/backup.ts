@@ -12,6 +12,7 @@ import { humanBytes, renderCreated, renderDescription, renderDiff, renderRestore
 import type { SecretKeyOptions } from '../../backup/secrets.js';
 import type { S3Options } from '../../backup/storage.js';
 import type { IncludeClusterResources } from '../../backup/manifest.js';
+import { errorMessage } from '../../util/errors.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 const list = (values: string[] | undefined) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -284,7 +285,7 @@ function registerRestore(backup: Command, io: Io, globals: () => GlobalFlags): v
     try {
       namespaceMappings = parseNamespaceMappings(opts.namespaceMappings ?? []);
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(errorMessage(e));
     }
     const client = await clientFromFlags(globals(), io);
     const { progress, show } = statusLine(io, format !== 'table');

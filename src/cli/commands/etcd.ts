@@ -9,7 +9,7 @@ import { clientFromFlags } from '../client.js';
 import { toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import type { EtcdConnectionOptions, EtcdFlagValues } from '../../etcd/connection.js';
-import { errnoCode, errorMessage } from '../../etcd/errors.js';
+import { errnoCode, errorMessage } from '../../util/errors.js';
 import type { SnapshotProgress } from '../../etcd/snapshot.js';
 import { snapshotStatus, statusErrors, statusJson } from '../../etcd/status.js';
 import { discoverEtcd } from '../../etcd/discover.js';

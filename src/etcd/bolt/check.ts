@@ -26,6 +26,7 @@ import {
   pageType,
   type BoltEntryFn,
 } from './page.js';
+import { errorMessage } from '../../util/errors.js';
 
 const MAX_REPORTED_ERRORS = 1000;
 /** Trees deeper than this are taken as a cycle. */
@@ -163,7 +164,7 @@ class Checker {
       this.freelistPages = 1 + pageOverflow(p);
       for (let i = 0; i < this.freelistPages; i++) if (fl + i < this.reachable.length) this.reachable[fl + i] = 1;
     } catch (e) {
-      this.report(errorText(e));
+      this.report(errorMessage(e));
     }
   }
 
@@ -198,7 +199,7 @@ class Checker {
       try {
         forEachLeafElement(inline, -1, this.db.path, onEntry);
       } catch (e) {
-        this.report(`bucket ${bucketPath(stack)}: ${errorText(e)}`);
+        this.report(`bucket ${bucketPath(stack)}: ${errorMessage(e)}`);
       }
     } else {
       this.checkPage(root, undefined, undefined, { bucket: bucketPath(stack), pages: [] }, onEntry);
@@ -239,7 +240,7 @@ class Checker {
       // A branch page is needed while its children are read: keep it out of the recycled cache.
       if (this.db.reusesBuffers && pageFlags(p) === PAGE_BRANCH) p = Buffer.from(p);
     } catch (e) {
-      this.report(`${errorText(e)} ${where()}`);
+      this.report(`${errorMessage(e)} ${where()}`);
       return undefined;
     }
     const overflow = pageOverflow(p);
@@ -330,6 +331,3 @@ function hex(b: Buffer): string {
   return b.length > 64 ? b.subarray(0, 64).toString('hex') + '...' : b.toString('hex');
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

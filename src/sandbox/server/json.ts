@@ -19,7 +19,4 @@ export function jsonObjects(v: unknown): JsonObject[] {
   return Array.isArray(v) ? v.filter(isJsonObject) : [];
 }
 
-/** The message of a thrown value (an Error's message, anything else as text). */
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { errorMessage } from '../../util/errors.js';

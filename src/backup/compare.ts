@@ -4,6 +4,7 @@
 // compared field by field. Pure.
 import type { KubeObject } from '../api/types.js';
 import { prepareForRestore } from './restore/prepare.js';
+import { isJsonObject } from '../util/json.js';
 
 /** Annotations controllers write on objects they manage: state, not the user's intent. */
 export const CONTROLLER_ANNOTATIONS = [
@@ -41,12 +42,9 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (!isJsonObject(a) || !isJsonObject(b)) return false;
+  const [ao, bo] = [a, b];
   const keys = Object.keys(ao).filter((k) => ao[k] !== undefined);
   if (keys.length !== Object.keys(bo).filter((k) => bo[k] !== undefined).length) return false;
   return keys.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && jsonEqual(ao[k], bo[k]));
@@ -64,10 +62,8 @@ export function diffPaths(a: unknown, b: unknown, limit = 20): string[] {
 
 function walk(a: unknown, b: unknown, path: string, out: string[], limit: number): void {
   if (out.length >= limit || jsonEqual(a, b)) return;
-  const bothObjects = a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b);
-  if (bothObjects) {
-    const ao = a as Record<string, unknown>;
-    const bo = b as Record<string, unknown>;
+  if (isJsonObject(a) && isJsonObject(b)) {
+    const [ao, bo] = [a, b];
     for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort()) {
       walk(ao[k], bo[k], path ? `${path}.${k}` : k, out, limit);
     }

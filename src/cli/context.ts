@@ -26,12 +26,3 @@ export function processIo(): Io {
     columns: process.stderr.columns,
   };
 }
-
-/** kubectl's --request-timeout: "0" (none), "30", "30s", "1m", "1h". */
-export function parseDuration(value: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new Error(`invalid value "${value}" for ${flag}: use a duration like 30s, 5m or 1h`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
-}

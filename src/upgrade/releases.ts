@@ -4,17 +4,11 @@ import * as data from './data/releases.js';
 import { RELEASE_DATA, type ReleaseData } from './data/releases.js';
 import { type Version, minorKey, parseVersion, tryParseVersion } from './version.js';
 
-export interface Release {
-  minor: string;
-  latestPatch: string;
-  releaseDate: string;
-  endOfLife: string;
-  /** kubeadm's etcd image tag for the minor ('3.5.24-0'); '' when unknown. */
-  etcd: string;
-  /** kubeadm's CoreDNS image tag for the minor ('v1.11.3'); '' when unknown. */
-  coredns: string;
-  notes?: string;
-}
+/**
+ * A minor release: the data file's shape (etcd and coredns are kubeadm's image tags for the minor,
+ * '3.5.24-0' and 'v1.11.3'; '' when unknown).
+ */
+export type Release = data.ReleaseData;
 
 export const RELEASES_AS_OF: string = data.RELEASES_AS_OF;
 

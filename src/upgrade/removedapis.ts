@@ -2,21 +2,11 @@
 // stored objects on read, so the live API cannot say which apiVersion a manifest was written in;
 // the evidence is what the cluster serves (discovery), the kubectl.kubernetes.io/last-applied-
 // configuration annotation and managedFields[].apiVersion (what clients wrote with).
-import { REMOVED_API_DATA } from './data/removed-apis.js';
+import { REMOVED_API_DATA, type RemovedApiData } from './data/removed-apis.js';
 import { minorKey, minorOrder, parseVersion } from './version.js';
 
-export interface RemovedApi {
-  group: string;
-  version: string;
-  kind: string;
-  resource: string;
-  deprecatedIn: string;
-  removedIn: string;
-  /** 'apps/v1', or 'none'. */
-  replacement: string;
-  replacementAvailableIn?: string;
-  notes?: string;
-}
+/** A removed API version (the shape is the data file's: one home for it). */
+export type RemovedApi = RemovedApiData;
 
 export const REMOVED_APIS: RemovedApi[] = REMOVED_API_DATA.map((r) => ({ ...r }));
 

@@ -3,7 +3,7 @@
 // and stays down past the pod eviction timeout.
 import { isNodeReady, isNodeUnschedulable, kubeletVersion } from '../../api/nodes.js';
 import { isPodReady as ready, podNodeName } from '../../api/pods.js';
-import type { Deployment, Node, Pod } from '../../api/types.js';
+import type { ConfigMap, Deployment, Namespace, Node, Pod } from '../../api/types.js';
 import { KubeClient } from '../../kube/index.js';
 import type { Io } from '../context.js';
 import { table } from '../output/format.js';
@@ -21,6 +21,12 @@ import { planUpgrade } from '../../upgrade/plan.js';
 import { preflight } from '../../upgrade/preflight.js';
 import { renderPlanTable } from '../output/plan.js';
 import { addMinor, formatMinor, maxVersion } from '../../upgrade/version.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { isNotFound } from '../../kube/index.js';
+import { createBackup } from '../../backup/create.js';
+import { restoreBackup } from '../../backup/restore/restore.js';
+import { renderCreated, renderRestore } from '../output/backup.js';
 
 export interface DemoOptions {
   kubeconfig: string;
@@ -119,21 +125,106 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const busiest = [...new Set(blueNodes)].sort((a, b) => blueNodes.filter((n) => n === b).length - blueNodes.filter((n) => n === a).length || a.localeCompare(b))[0] ?? node;
   await safeWay(client, busiest, io, timeout);
   await upgradePlan(client, io);
+  await resourceBackup(client, opts, io, timeout);
   await etcdBackup(opts, io);
+}
+
+const SHOP = 'shop';
+const DEPLOYMENTS_IN_SHOP = { group: 'apps', version: 'v1', resource: 'deployments', namespace: SHOP };
+
+/**
+ * Story 3, first part: a backup of the cluster's resources through the API server, a namespace
+ * deleted by mistake, and the namespace restored from that backup.
+ */
+async function resourceBackup(client: KubeClient, opts: DemoOptions, io: Io, timeout: number): Promise<void> {
+  io.out(`\nStory 3, backups. A team runs its shop in namespace ${SHOP}: a Deployment of 2 replicas and its ConfigMap.\n`);
+  await client.create<Namespace>({ version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SHOP } });
+  await client.create<ConfigMap>({ version: 'v1', resource: 'configmaps', namespace: SHOP }, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'shop-config', namespace: SHOP, labels: { app: SHOP } },
+    data: { currency: 'EUR', 'items-per-page': '20' },
+  });
+  await client.create<Deployment>(DEPLOYMENTS_IN_SHOP, {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: SHOP, namespace: SHOP, labels: { app: SHOP } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: SHOP } },
+      template: {
+        metadata: { labels: { app: SHOP } },
+        spec: { containers: [{ name: 'nginx', image: 'nginx:1.27.3', envFrom: [{ configMapRef: { name: 'shop-config' } }] }] },
+      },
+    },
+  });
+  const shopAvailable = async () => {
+    const d = await client.get<Deployment>({ ...DEPLOYMENTS_IN_SHOP, name: SHOP }).catch((e: unknown) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
+    return d && (d.status?.availableReplicas ?? 0) >= 2 ? d : undefined;
+  };
+  const showShop = async () => {
+    const pods = (await client.list<Pod>({ ...PODS, namespace: SHOP }, { labelSelector: `app=${SHOP}` })).items.filter((p) => !p.metadata.deletionTimestamp);
+    pods.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+    io.out(table(['namespace', 'pod', 'status', 'ready', 'node'], pods.map((p) => [SHOP, p.metadata.name ?? '', podStatus(p), ready(p) ? 'yes' : 'no', podNodeName(p) ?? ''])));
+  };
+  await until(`deployment ${SHOP}/${SHOP} available (2 replicas)`, timeout, shopAvailable);
+  await showShop();
+
+  // The archive goes next to the etcd snapshot (the sandbox's directory), or to a temporary directory of its own.
+  const ownDir = opts.etcd ? undefined : await mkdtemp(path.join(os.tmpdir(), 'upkeep-demo-'));
+  const dir = opts.etcd?.snapshotDir ?? ownDir ?? os.tmpdir();
+  const file = path.join(dir, 'sandbox-resources.tar.gz');
+  try {
+    io.out(`\nBefore anything risky, back up every resource through the API server:\n`);
+    io.out(`\n$ upkeep backup create ${file}\n`);
+    const created = await createBackup(client, file);
+    io.out(renderCreated(created));
+    const inShop = created.manifest.resources.flatMap((r) => Object.entries(r.namespaces ?? {}).filter(([ns]) => ns === SHOP).map(([, n]) => n)).reduce((a, b) => a + b, 0);
+    io.out(`(${inShop} of those objects are in namespace ${SHOP}.)\n`);
+
+    io.out(`\nThen someone deletes the wrong namespace:\n`);
+    io.out(`\n$ kubectl delete namespace ${SHOP}\n`);
+    await client.delete({ version: 'v1', resource: 'namespaces', name: SHOP });
+    await until(`namespace ${SHOP} gone`, timeout, async () => {
+      try {
+        await client.get<Namespace>({ version: 'v1', resource: 'namespaces', name: SHOP });
+        return undefined;
+      } catch (e) {
+        if (isNotFound(e)) return true;
+        throw e;
+      }
+    });
+    const left = (await client.list<Pod>({ ...PODS, namespace: SHOP })).items.length;
+    io.out(`namespace "${SHOP}" deleted (with its Deployment, ConfigMap and ${left === 0 ? 'all its' : `all but ${left} of its`} pods)\n`);
+
+    io.out(`\n$ upkeep backup restore ${file} --include-namespaces ${SHOP}\n`);
+    const restored = await restoreBackup(client, file, { includeNamespaces: [SHOP] });
+    io.out(renderRestore(restored));
+    if (restored.totals.failed) throw new Error(`${restored.totals.failed} objects failed to restore into namespace ${SHOP}`);
+    const back = await until(`deployment ${SHOP}/${SHOP} available again`, timeout, shopAvailable);
+    const config = await client.get<ConfigMap>({ version: 'v1', resource: 'configmaps', namespace: SHOP, name: 'shop-config' });
+    io.out(`\n${SHOP} is back: deployment ${SHOP} has ${back.status?.availableReplicas ?? 0}/${back.spec?.replicas ?? 0} replicas available, configmap ${config.metadata.name} holds ${Object.keys(config.data ?? {}).length} keys; its ReplicaSet and pods were recreated by their controllers:\n`);
+    await showShop();
+  } finally {
+    if (ownDir) await rm(ownDir, { recursive: true, force: true });
+  }
 }
 
 /** Story 3 in brief: before any upgrade, a verified snapshot of the etcd the cluster lives in. */
 async function etcdBackup(opts: DemoOptions, io: Io): Promise<void> {
   if (!opts.etcd) {
     io.out(`
-Story 3, backups: this sandbox ran in memory. With etcd installed (Debian: apt-get install etcd-server etcd-client),
+Story 3, etcd: this sandbox ran in memory. With etcd installed (Debian: apt-get install etcd-server etcd-client),
 the demo keeps the cluster in a real etcd and ends with a verified snapshot of it.
 `);
     return;
   }
   const file = path.join(opts.etcd.snapshotDir, 'sandbox-etcd-snapshot.db');
   io.out(`
-Story 3, before the upgrade: back up etcd, where this sandbox keeps every object (/registry/...).
+Story 3, before the upgrade: also back up etcd, where this sandbox keeps every object (/registry/...).
 `);
   io.out(`
 $ upkeep etcd snapshot save ${file} --endpoints=${opts.etcd.endpoints.join(',')}

@@ -9,23 +9,23 @@ const lines = (...l: string[]) => l.map((s) => s + '\n').join('');
 
 // Three members: cp1 leads, cp2 has a NOSPACE alarm, cp3 does not answer.
 function up(n: number, over: Partial<EndpointStatus> = {}): EndpointStatus {
-  return { endpoint: `https://10.0.0.${n}:2379`, ok: true, memberId: `m${n}`, version: '3.5.15', dbSize: 21_000_000, dbSizeInUse: 16_500_000, leader: '8e9e05c52164694d', raftTerm: 4, raftIndex: 1207, raftAppliedIndex: 1207, tookMs: 2.5, ...over };
+  return { endpoint: `https://cp${n}.test:2379`, ok: true, memberId: `m${n}`, version: '3.5.15', dbSize: 21_000_000, dbSizeInUse: 16_500_000, leader: '8e9e05c52164694d', raftTerm: 4, raftIndex: 1207, raftAppliedIndex: 1207, tookMs: 2.5, ...over };
 }
 function member(id: string, n: number, over: Partial<MemberInfo>): MemberInfo {
-  return { id, name: `cp${n}`, peerURLs: [`https://10.0.0.${n}:2380`], clientURLs: [`https://10.0.0.${n}:2379`], isLearner: false, started: true, isLeader: false, alarms: [], status: up(n), ...over };
+  return { id, name: `cp${n}`, peerURLs: [`https://cp${n}.test:2380`], clientURLs: [`https://cp${n}.test:2379`], isLearner: false, started: true, isLeader: false, alarms: [], status: up(n), ...over };
 }
 const members = [
   member('8e9e05c52164694d', 1, { isLeader: true }),
   member('91bc3c398fb3c146', 2, { alarms: ['NOSPACE'], status: up(2, { dbSizeInUse: undefined }) }),
-  member('fd422379fda50e48', 3, { status: { endpoint: 'https://10.0.0.3:2379', ok: false, error: 'cannot connect to etcd at https://10.0.0.3:2379 within 2s (--dial-timeout): connect ECONNREFUSED 10.0.0.3:2379', tookMs: 2000 } }),
+  member('fd422379fda50e48', 3, { status: { endpoint: 'https://cp3.test:2379', ok: false, error: 'cannot connect to etcd at https://cp3.test:2379 within 2s (--dial-timeout): connect ECONNREFUSED cp3.test:2379', tookMs: 2000 } }),
 ];
 const quorum = quorumOf(3, 2);
 const alarms = [{ memberId: '91bc3c398fb3c146', member: 'cp2', alarm: 'NOSPACE' }];
-const report: ClusterReport = { clusterId: 'cdf818194e3a8c32', source: 'https://10.0.0.1:2379', members, leader: '8e9e05c52164694d', alarms, quorum, endpoints: [], warnings: clusterWarnings(members, quorum, alarms) };
+const report: ClusterReport = { clusterId: 'cdf818194e3a8c32', source: 'https://cp1.test:2379', members, leader: '8e9e05c52164694d', alarms, quorum, endpoints: [], warnings: clusterWarnings(members, quorum, alarms) };
 const footer = [
   '',
   'cluster cdf818194e3a8c32: 3 voting member(s), quorum 2: survives 1 failure(s); 2 answer now, so 0 more',
-  'member cp3 (https://10.0.0.3:2379): cannot connect to etcd at https://10.0.0.3:2379 within 2s (--dial-timeout): connect ECONNREFUSED 10.0.0.3:2379',
+  'member cp3 (https://cp3.test:2379): cannot connect to etcd at https://cp3.test:2379 within 2s (--dial-timeout): connect ECONNREFUSED cp3.test:2379',
   'Warning: 1 of 3 voting members did not answer: the cluster survives 0 more failure(s)',
   'Warning: alarm NOSPACE on member cp2: the db reached its quota; compact, defragment, then `etcdctl alarm disarm`',
 ];
@@ -36,9 +36,9 @@ describe('etcd text views', () => {
       renderMembers(report),
       lines(
         'ID                 NAME   STATUS        LEADER   VERSION   DB SIZE   IN USE   RAFT TERM   RAFT INDEX   APPLIED   ALARMS    CLIENT URLS',
-        '8e9e05c52164694d   cp1    started       *        3.5.15    21 MB     16 MB    4           1207         1207      -         https://10.0.0.1:2379',
-        '91bc3c398fb3c146   cp2    started                3.5.15    21 MB              4           1207         1207      NOSPACE   https://10.0.0.2:2379',
-        'fd422379fda50e48   cp3    unreachable                                                                            -         https://10.0.0.3:2379',
+        '8e9e05c52164694d   cp1    started       *        3.5.15    21 MB     16 MB    4           1207         1207      -         https://cp1.test:2379',
+        '91bc3c398fb3c146   cp2    started                3.5.15    21 MB              4           1207         1207      NOSPACE   https://cp2.test:2379',
+        'fd422379fda50e48   cp3    unreachable                                                                            -         https://cp3.test:2379',
         ...footer,
       ),
     );
@@ -49,21 +49,21 @@ describe('etcd text views', () => {
       renderMembers(report, true),
       lines(
         'ID                 NAME   STATUS        LEADER   VERSION   DB SIZE   IN USE   RAFT TERM   RAFT INDEX   APPLIED   ALARMS    CLIENT URLS             PEER URLS               ASKED',
-        '8e9e05c52164694d   cp1    started       *        3.5.15    21 MB     16 MB    4           1207         1207      -         https://10.0.0.1:2379   https://10.0.0.1:2380   https://10.0.0.1:2379',
-        '91bc3c398fb3c146   cp2    started                3.5.15    21 MB              4           1207         1207      NOSPACE   https://10.0.0.2:2379   https://10.0.0.2:2380   https://10.0.0.2:2379',
-        'fd422379fda50e48   cp3    unreachable                                                                            -         https://10.0.0.3:2379   https://10.0.0.3:2380   https://10.0.0.3:2379',
+        '8e9e05c52164694d   cp1    started       *        3.5.15    21 MB     16 MB    4           1207         1207      -         https://cp1.test:2379   https://cp1.test:2380   https://cp1.test:2379',
+        '91bc3c398fb3c146   cp2    started                3.5.15    21 MB              4           1207         1207      NOSPACE   https://cp2.test:2379   https://cp2.test:2380   https://cp2.test:2379',
+        'fd422379fda50e48   cp3    unreachable                                                                            -         https://cp3.test:2379   https://cp3.test:2380   https://cp3.test:2379',
         ...footer,
       ),
     );
   });
 
   it("health: etcdctl's lines, then quorum and warnings", () => {
-    const health = { endpoints: [{ endpoint: 'https://10.0.0.1:2379', health: true, tookMs: 3.25 }, { endpoint: 'https://10.0.0.3:2379', health: false, tookMs: 2000, error: 'connect ECONNREFUSED 10.0.0.3:2379' }], cluster: report, healthy: false };
+    const health = { endpoints: [{ endpoint: 'https://cp1.test:2379', health: true, tookMs: 3.25 }, { endpoint: 'https://cp3.test:2379', health: false, tookMs: 2000, error: 'connect ECONNREFUSED cp3.test:2379' }], cluster: report, healthy: false };
     assert.equal(
       renderHealth(health),
       lines(
-        'https://10.0.0.1:2379 is healthy: successfully committed proposal: took = 3.3ms',
-        'https://10.0.0.3:2379 is unhealthy: failed to commit proposal: connect ECONNREFUSED 10.0.0.3:2379',
+        'https://cp1.test:2379 is healthy: successfully committed proposal: took = 3.3ms',
+        'https://cp3.test:2379 is unhealthy: failed to commit proposal: connect ECONNREFUSED cp3.test:2379',
         ...footer.slice(1, 2),
         ...footer.slice(3),
       ),
@@ -118,7 +118,7 @@ describe('etcd text views', () => {
           node: 'cp1',
           name: 'cp1',
           image: 'registry.k8s.io/etcd:v3.5.15-0',
-          advertiseClientURLs: ['https://10.0.0.1:2379'],
+          advertiseClientURLs: ['https://cp1.test:2379'],
           listenClientURLs: ['https://127.0.0.1:2379'],
           dataDir: '/var/lib/etcd',
           dataHostPath: '/var/lib/etcd-from-backup',
@@ -137,12 +137,12 @@ describe('etcd text views', () => {
       warnings: ['an example warning'],
     };
     assert.equal(
-      renderDiscovery(d, 'admin@kubernetes (https://10.0.0.1:6443)'),
+      renderDiscovery(d, 'admin@kubernetes (https://cp1.test:6443)'),
       lines(
-        'Cluster:      admin@kubernetes (https://10.0.0.1:6443)',
+        'Cluster:      admin@kubernetes (https://cp1.test:6443)',
         'Topology:     stacked: etcd runs as a static pod in kube-system (etcd-cp1)',
         'Member:       cp1 (pod etcd-cp1 on node cp1, registry.k8s.io/etcd:v3.5.15-0)',
-        '  endpoints:  https://10.0.0.1:2379 (listens on https://127.0.0.1:2379)',
+        '  endpoints:  https://cp1.test:2379 (listens on https://127.0.0.1:2379)',
         '  data dir:   /var/lib/etcd (host path /var/lib/etcd-from-backup)',
         '  certs:      --cert-file=/pki/server.crt --key-file=/pki/server.key --trusted-ca-file=/pki/ca.crt',
         'API server:   kube-apiserver-cp1 on cp1: --etcd-servers=https://127.0.0.1:2379 --etcd-certfile=/pki/client.crt --etcd-keyfile=/pki/client.key --etcd-cafile=/pki/ca.crt',

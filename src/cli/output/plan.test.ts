@@ -211,8 +211,8 @@ describe('the runbook', () => {
   });
 
   it('external etcd: no etcdctl snapshot on a control-plane node, a note to upgrade it separately', () => {
-    const text = renderRunbook(plan([hop()]), NODES, 'debian', { etcdEndpoints: ['https://10.0.0.100:2379'] });
-    assert.match(text, /etcd is external \(https:\/\/10\.0\.0\.100:2379\): kubeadm does not upgrade it/);
+    const text = renderRunbook(plan([hop()]), NODES, 'debian', { etcdEndpoints: ['https://etcd.test:2379'] });
+    assert.match(text, /etcd is external \(https:\/\/etcd\.test:2379\): kubeadm does not upgrade it/);
     assert.doesNotMatch(text, /etcdctl snapshot save/);
     const stacked = renderRunbook(plan([hop()]), NODES, 'debian');
     assert.match(stacked, /# on cp1:\nsudo ETCDCTL_API=3 etcdctl snapshot save .+? --endpoints=https:\/\/127\.0\.0\.1:2379 --cacert=\/etc\/kubernetes\/pki\/etcd\/ca\.crt/);

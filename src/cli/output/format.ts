@@ -21,3 +21,11 @@ export function toYaml(value: unknown): string {
 }
 
 export { table } from './table.js';
+
+/** The apiVersion of every `-o json|yaml` result upkeep prints (docs/output.md documents each kind). */
+export const OUTPUT_API_VERSION = 'upkeep.dev/v1alpha1';
+
+/** A machine-readable result: `{apiVersion, kind, ...body}`, the contract of docs/output.md. */
+export function outputObject<K extends string, T extends object>(kind: K, body: T): { apiVersion: typeof OUTPUT_API_VERSION; kind: K } & T {
+  return { apiVersion: OUTPUT_API_VERSION, kind, ...body };
+}

@@ -4,8 +4,10 @@
 
 import type * as k8sApiextensions from 'kubernetes-types/apiextensions/v1.js';
 import type * as k8sApps from 'kubernetes-types/apps/v1.js';
+import type * as k8sAuthorization from 'kubernetes-types/authorization/v1.js';
 import type * as k8sAutoscaling from 'kubernetes-types/autoscaling/v1.js';
 import type * as k8sBatch from 'kubernetes-types/batch/v1.js';
+import type * as k8sCertificates from 'kubernetes-types/certificates/v1.js';
 import type * as k8sCoordination from 'kubernetes-types/coordination/v1.js';
 import type * as k8sCore from 'kubernetes-types/core/v1.js';
 import type * as k8sMeta from 'kubernetes-types/meta/v1.js';
@@ -78,6 +80,9 @@ export type Job = Typed<k8sBatch.Job>;
 export type JobCondition = k8sBatch.JobCondition;
 export type CronJob = Typed<k8sBatch.CronJob>;
 export type PodDisruptionBudget = Typed<k8sPolicy.PodDisruptionBudget>;
+export type CertificateSigningRequest = Typed<k8sCertificates.CertificateSigningRequest>;
+export type SelfSubjectAccessReview = Typed<k8sAuthorization.SelfSubjectAccessReview>;
+export type ResourceAttributes = k8sAuthorization.ResourceAttributes;
 export type Eviction = Typed<k8sPolicy.Eviction>;
 export type Lease = Typed<k8sCoordination.Lease>;
 export type CustomResourceDefinition = Typed<k8sApiextensions.CustomResourceDefinition>;

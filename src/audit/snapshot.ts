@@ -1,7 +1,10 @@
 // What the audit rules read: a snapshot of the cluster's objects, taken once. The rules are pure
 // over it; readSnapshot is the only part that talks to the cluster.
-import type { KubeObject, Node, Pod, PodDisruptionBudget } from '../api/types.js';
+import type { CertificateSigningRequest, KubeObject, Node, Pod, PodDisruptionBudget, Secret, ServiceAccount } from '../api/types.js';
 import type { KubeClient, ListOptions, ResourceRef } from '../kube/index.js';
+import type { CertificateInfo } from './certs.js';
+import type { AccessReviews } from './permissions.js';
+import type { ClusterVersions } from '../upgrade/plan.js';
 import { WORKLOAD_KINDS } from '../drain/gather.js';
 import type { Workload } from '../drain/types.js';
 
@@ -14,6 +17,23 @@ export interface Snapshot {
   workloads: Workload[];
   /** ms since the epoch (drain's --skip-wait-for-delete-timeout); defaults to now. */
   now?: number;
+  /**
+   * The pull secrets the pods name (theirs and their ServiceAccounts'), read one by one, when the
+   * audit read them; undefined when not read (then no pull-secret rule runs). A name not here is
+   * missing, unless it is in unreadableSecrets ("ns/name": the user may not get it).
+   */
+  secrets?: Secret[];
+  unreadableSecrets?: string[];
+  /** The pods' ServiceAccounts, when read (their imagePullSecrets apply to pods created from now on). */
+  serviceAccounts?: ServiceAccount[];
+  /** CertificateSigningRequests, when the cluster serves them and the audit read them. */
+  certificateSigningRequests?: CertificateSigningRequest[];
+  /** Certificates read for the certificate check (certsource.ts). */
+  certificates?: CertificateInfo[];
+  /** The answers to the operation's SelfSubjectAccessReviews (permissions.ts), when asked. */
+  accessReviews?: AccessReviews;
+  /** The component versions discovery read (upgrade/discover.ts), for the skew check. */
+  cluster?: ClusterVersions;
 }
 
 /** Every object of a list, page by page, as the kind the caller lists (the server sends that kind). */

@@ -11,6 +11,7 @@ import { registerDrain } from './commands/drain.js';
 import { registerPlan } from './commands/plan.js';
 import { registerEtcd } from './commands/etcd.js';
 import { registerBackup } from './commands/backup.js';
+import { registerAudit } from './commands/audit.js';
 
 export interface MainOptions {
   programName?: string;
@@ -39,6 +40,7 @@ export function buildProgram(io: Io, programName = 'upkeep') {
   registerPlan(program, io, globals);
   registerEtcd(program, io, globals);
   registerBackup(program, io, globals);
+  registerAudit(program, io, globals);
   registerVersion(program, io, globals);
   return program;
 }

@@ -4,13 +4,13 @@
 // --ignore-daemonsets` would do there (refused nodes, budgets that never allow an eviction,
 // workloads that go down, bare pods that are lost), plus images a rollback could not return to
 // (:latest or no tag). preflightFindings is pure over a snapshot; preflight reads it and calls it.
-import { isNodeReady, isNodeUnschedulable, nodeCondition } from '../api/nodes.js';
 import { isPodReady, podNodeName, podPhase } from '../api/pods.js';
 import type { Node, Pod } from '../api/types.js';
+import { nodeFindings } from '../audit/nodes.js';
 import { bySeverity, objectName } from '../audit/finding.js';
 import { type Maintenance, audit } from '../audit/rules.js';
 import { type Snapshot, readSnapshot } from '../audit/snapshot.js';
-import { drainOptions } from '../drain/types.js';
+import { MAINTENANCES } from '../audit/maintenance.js';
 import type { KubeClient } from '../kube/index.js';
 import { controlPlaneComponent, isControlPlaneNode } from './discover.js';
 import type { Finding } from './plan.js';
@@ -20,56 +20,13 @@ export type PreflightSnapshot = Snapshot;
 const STATIC_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
 /** The runbook drains with the Kubernetes docs' command, kubectl drain NODE --ignore-daemonsets, and upgrades each node. */
-export const RUNBOOK_MAINTENANCE: Maintenance = {
-  operation: 'the upgrade',
-  nodeDone: 'upgraded',
-  drain: { options: drainOptions({ ignoreDaemonSets: true }), flags: ['--ignore-daemonsets'], name: "the runbook's drain" },
-};
+export const RUNBOOK_MAINTENANCE: Maintenance = MAINTENANCES.upgrade;
 
 // ---------------------------------------------------------------------------------------------
-// kubeadm's cluster health: nodes and the control plane
+// kubeadm's cluster health: nodes (audit/nodes.ts) and the control plane
 // ---------------------------------------------------------------------------------------------
 
-function nodeNotReady(node: Node, notReadyControlPlanes: string[]): Finding {
-  const name = node.metadata.name ?? '';
-  const state = nodeCondition(node, 'Ready')?.status === 'Unknown' ? 'NotReady (its kubelet stopped posting status)' : 'NotReady';
-  if (isControlPlaneNode(node)) {
-    return {
-      severity: 'blocking',
-      code: 'NodeNotReady',
-      object: `node/${name}`,
-      message: `control-plane node ${name} is ${state}: kubeadm upgrade's ControlPlaneNodesReady check fails ("there are NotReady control-planes in the cluster: [${notReadyControlPlanes.join(' ')}]")`,
-      fix: `bring ${name} back to Ready (on the node: systemctl status kubelet; journalctl -xeu kubelet) before upgrading`,
-    };
-  }
-  return {
-    severity: 'warning',
-    code: 'NodeNotReady',
-    object: `node/${name}`,
-    message: `node ${name} is ${state}: its pods cannot be drained gracefully and its kubelet cannot be upgraded until it is back`,
-    fix: `bring ${name} back (systemctl status kubelet on the node), or remove it from the cluster (kubectl delete node ${name}) before the upgrade`,
-  };
-}
-
-/** NotReady nodes (kubeadm's ControlPlaneNodesReady for control-plane ones) and nodes already cordoned. */
-export function nodeFindings(nodes: readonly Node[]): Finding[] {
-  const out: Finding[] = [];
-  const notReadyControlPlanes = nodes.filter((n) => isControlPlaneNode(n) && !isNodeReady(n)).map((n) => n.metadata.name ?? '');
-  for (const node of nodes) {
-    const name = node.metadata.name ?? '';
-    if (!isNodeReady(node)) out.push(nodeNotReady(node, notReadyControlPlanes));
-    if (isNodeUnschedulable(node)) {
-      out.push({
-        severity: 'info',
-        code: 'NodeCordoned',
-        object: `node/${name}`,
-        message: `node ${name} is already cordoned: the runbook's uncordon after its upgrade makes it schedulable again`,
-        fix: `if ${name} should stay out of service, skip its uncordon step (upkeep uncordon only uncordons nodes upkeep cordoned)`,
-      });
-    }
-  }
-  return out;
-}
+export { nodeFindings };
 
 /** The static-pod control plane kubeadm upgrades: every component Running and Ready, each control-plane node with its three. */
 export function controlPlaneFindings(nodes: readonly Node[], pods: readonly Pod[]): Finding[] {
@@ -117,7 +74,7 @@ export function controlPlaneFindings(nodes: readonly Node[], pods: readonly Pod[
 
 /** Every preflight finding, blocking first. Pure. */
 export function preflightFindings(s: PreflightSnapshot): Finding[] {
-  return bySeverity([...nodeFindings(s.nodes), ...controlPlaneFindings(s.nodes, s.pods), ...audit(s, RUNBOOK_MAINTENANCE)]);
+  return bySeverity([...nodeFindings(s.nodes, RUNBOOK_MAINTENANCE), ...controlPlaneFindings(s.nodes, s.pods), ...audit(s, RUNBOOK_MAINTENANCE)]);
 }
 
 /** Read what preflight looks at: nodes, pods, budgets and workloads, cluster-wide. */

@@ -1,0 +1,153 @@
+// `upkeep audit` as a library call: read what the chosen checks need (the only I/O here and in
+// snapshot.ts/certsource.ts/permissions.ts), run the rules, and return the report as data.
+import { labelSelectorFromObject, parseLabelSelector } from '../api/labels.js';
+import { isDaemonSetPod, isMirrorPod } from '../api/pods.js';
+import type { CertificateSigningRequest, Node, Pod, PodDisruptionBudget, Secret, ServiceAccount } from '../api/types.js';
+import { WORKLOAD_KINDS } from '../drain/gather.js';
+import type { Workload } from '../drain/types.js';
+import type { KubeClient } from '../kube/index.js';
+import { isForbidden, isNotFound } from '../kube/index.js';
+import { discoverClusterVersions } from '../upgrade/discover.js';
+import type { CertificateInfo } from './certs.js';
+import { kubeconfigCertificate, pkiCertificates, serverCertificate } from './certsource.js';
+import { type Check, runChecks } from './checks.js';
+import { type Finding, type Severity } from './finding.js';
+import { type ImageRow, imageInventory } from './images.js';
+import { MAINTENANCES, type Operation } from './maintenance.js';
+import { accessChecks, reviewAccess } from './permissions.js';
+import { pullSecretNames } from './pullsecrets.js';
+import { type Snapshot, readAll } from './snapshot.js';
+
+export interface EtcdTLS {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+export interface AuditOptions {
+  checks: readonly Check[];
+  /** One namespace (-n); undefined: every namespace. */
+  namespace?: string;
+  /** -l: only pods with these labels. */
+  selector?: string;
+  /** --for: the maintenance the findings are about. */
+  operation?: Operation;
+  /** --pki-dir: a kubeadm PKI directory on this machine. */
+  pkiDir?: string;
+  /** --etcd-endpoints: https://host:2379 URLs whose serving certificates to check. */
+  etcdEndpoints?: string[];
+  etcdTLS?: EtcdTLS;
+  now?: number;
+}
+
+export interface AuditReport {
+  checks: Check[];
+  scope: { namespace?: string; allNamespaces: boolean; selector?: string };
+  for?: Operation;
+  findings: Finding[];
+  counts: Record<Severity, number>;
+  /** `upkeep audit images`: every container's image, digest and pull policy. */
+  images?: ImageRow[];
+  /** `upkeep audit certs`: every certificate read, kubeadm's ones first. */
+  certificates?: CertificateInfo[];
+}
+
+/** A list that the user may not be allowed, or the cluster may not serve: undefined then. */
+async function optionalList<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (e) {
+    if (isNotFound(e) || isForbidden(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Nodes, and pods, budgets and workloads in scope (one namespace, or all). */
+async function readScoped(client: KubeClient, namespace: string | undefined, selector: string | undefined): Promise<Snapshot> {
+  const ns = namespace ? { namespace } : {};
+  const [nodes, pods, pdbs, ...kinds] = await Promise.all([
+    readAll<Node>(client, { version: 'v1', resource: 'nodes' }),
+    readAll<Pod>(client, { version: 'v1', resource: 'pods', ...ns }),
+    readAll<PodDisruptionBudget>(client, { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', ...ns }),
+    ...WORKLOAD_KINDS.map((ref) => readAll<Workload>(client, { ...ref, ...ns })),
+  ]);
+  // -l keeps the pods it selects and the budgets that protect them (their workloads stay for replica counts).
+  const selected = selector ? pods.filter((p) => parseLabelSelector(selector).matches(p.metadata.labels ?? {})) : pods;
+  const budgets = selector ? pdbs.filter((b) => selected.some((p) => p.metadata.namespace === b.metadata.namespace && safeMatches(b, p))) : pdbs;
+  return { nodes, pods: selected, pdbs: budgets, workloads: kinds.flat() };
+}
+
+function safeMatches(b: PodDisruptionBudget, p: Pod): boolean {
+  try {
+    return labelSelectorFromObject(b.spec?.selector).matches(p.metadata.labels ?? {});
+  } catch {
+    return false;
+  }
+}
+
+/** The pods' ServiceAccounts and the pull secrets they and the pods name, each read by name (no list of every secret). */
+export async function readPullSecrets(client: KubeClient, pods: readonly Pod[]): Promise<Pick<Snapshot, 'secrets' | 'unreadableSecrets' | 'serviceAccounts'>> {
+  const accounts = new Set(pods.map((p) => `${p.metadata.namespace ?? ''}/${p.spec?.serviceAccountName ?? 'default'}`));
+  const serviceAccounts: ServiceAccount[] = [];
+  for (const key of accounts) {
+    const [namespace, name] = key.split('/');
+    const sa = await optionalList(() => client.get<ServiceAccount>({ version: 'v1', resource: 'serviceaccounts', namespace, name }));
+    if (sa) serviceAccounts.push(sa);
+  }
+  const wanted = new Set(pods.flatMap((p) => pullSecretNames(p, { serviceAccounts }).map((n) => `${p.metadata.namespace ?? ''}/${n}`)));
+  const secrets: Secret[] = [];
+  const unreadableSecrets: string[] = [];
+  for (const key of wanted) {
+    const [namespace, name] = key.split('/');
+    try {
+      secrets.push(await client.get<Secret>({ version: 'v1', resource: 'secrets', namespace, name }));
+    } catch (e) {
+      if (isForbidden(e)) unreadableSecrets.push(key);
+      else if (!isNotFound(e)) throw e;
+    }
+  }
+  return { secrets, unreadableSecrets, serviceAccounts };
+}
+
+/** The API server's, the kubeconfig's, etcd's and (with a PKI directory) kubeadm's certificates. */
+async function readCertificates(client: KubeClient, o: AuditOptions): Promise<CertificateInfo[]> {
+  const config = client.config;
+  const out: CertificateInfo[] = [];
+  if (o.pkiDir) out.push(...(await pkiCertificates(o.pkiDir)));
+  out.push(await serverCertificate('apiserver', config.server, 'kube-apiserver serving'));
+  const mine = await kubeconfigCertificate(config.kubeConfig.getCurrentUser(), `${config.source}, user ${config.userName || '(none)'}`);
+  if (mine) out.push(mine);
+  for (const endpoint of o.etcdEndpoints ?? []) out.push(await serverCertificate('etcd', endpoint, 'etcd serving', o.etcdTLS));
+  return out;
+}
+
+/** The namespaces whose pods a drain would evict (per-namespace permissions are asked there). */
+function evictedNamespaces(pods: readonly Pod[]): string[] {
+  return [...new Set(pods.filter((p) => !isMirrorPod(p) && !isDaemonSetPod(p)).map((p) => p.metadata.namespace ?? ''))].sort();
+}
+
+/** Read what the checks need and run them. */
+export async function runAudit(client: KubeClient, o: AuditOptions): Promise<AuditReport> {
+  const checks = [...o.checks];
+  const snapshot = await readScoped(client, o.namespace, o.selector);
+  snapshot.now = o.now;
+  if (checks.includes('images')) Object.assign(snapshot, await readPullSecrets(client, snapshot.pods));
+  if (checks.includes('nodes')) {
+    snapshot.cluster = await discoverClusterVersions(client);
+    snapshot.certificateSigningRequests = await optionalList(() => readAll<CertificateSigningRequest>(client, { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' }));
+  }
+  if (checks.includes('certs')) snapshot.certificates = await readCertificates(client, o);
+  if (checks.includes('permissions')) snapshot.accessReviews = await reviewAccess(client, accessChecks(o.operation ?? 'drain', evictedNamespaces(snapshot.pods)));
+  const findings = runChecks(snapshot, MAINTENANCES[o.operation ?? 'maintenance'], checks);
+  const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
+  const counts = { blocking: count('blocking'), warning: count('warning'), info: count('info') };
+  return {
+    checks,
+    scope: { ...(o.namespace ? { namespace: o.namespace } : {}), allNamespaces: !o.namespace, ...(o.selector ? { selector: o.selector } : {}) },
+    ...(o.operation ? { for: o.operation } : {}),
+    findings,
+    counts,
+    ...(checks.includes('images') ? { images: imageInventory(snapshot.pods) } : {}),
+    ...(checks.includes('certs') ? { certificates: snapshot.certificates } : {}),
+  };
+}

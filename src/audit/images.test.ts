@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/types.js';
-import { imageOwner, imageTag, unpinned, unpinnedImages } from './images.js';
+import { imageDrift, imageInventory, imageOwner, imageTag, pullPolicyTraps, tagsWithoutDigest, unpinned, unpinnedImages } from './images.js';
 import { auditInput, type Maintenance } from './rules.js';
 import { drainOptions } from '../drain/types.js';
 import { deployment, healthy, pod, replica } from './testing/cluster.js';
@@ -107,5 +107,57 @@ describe('audit rule unpinnedImages: workloads on :latest or no tag, once each',
         fix: 'pin a version tag or a digest (image@sha256:...) before the upgrade',
       },
     ]);
+  });
+});
+
+describe('image rules over what the nodes run (status.containerStatuses[].imageID)', () => {
+  const digest = (d: string) => `sha256:${d.repeat(64)}`;
+  /** blue's replicas running `image`, with the digests given (one per replica), under `policy`. */
+  function blue(image: string, digests: string[], policy?: string) {
+    const s = healthy();
+    s.pods = s.pods.map((p, i) => {
+      if (p.metadata.labels?.app !== 'blue') return p;
+      const d = digests[(i - 4) % digests.length];
+      return {
+        ...p,
+        spec: { ...p.spec, containers: [{ name: 'app', image, ...(policy ? { imagePullPolicy: policy } : {}) }] },
+        status: { ...p.status, containerStatuses: [{ name: 'app', image, imageID: `docker.io/library/nginx@${digest(d)}`, ready: true, restartCount: 0 }] },
+      };
+    });
+    return s;
+  }
+  const line = (f: { severity: string; code: string }) => `${f.severity} ${f.code}`;
+  const cases: Array<[string, ReturnType<typeof blue>, string[]]> = [
+    ['a version tag, one digest: info, the digest is the pin', blue('nginx:1.27.3', ['a']), ['info ImageTagWithoutDigest']],
+    ['a digest: nothing', blue(`nginx@${digest('a')}`, ['a']), []],
+    [':latest without a digest: not pinned', blue('nginx:latest', ['a']), ['warning ImageNotPinned']],
+    [':latest with a digest: pinned', blue(`nginx:latest@${digest('a')}`, ['a']), []],
+    [':latest with IfNotPresent: each node keeps its own build', blue('nginx:latest', ['a'], 'IfNotPresent'), ['warning ImageNotPinned', 'warning ImagePullPolicyMovingTag']],
+    ['one tag, two digests across replicas: drift', blue('nginx:1.27.3', ['a', 'b']), ['warning ImageDrift', 'info ImageTagWithoutDigest']],
+  ];
+  for (const [story, s, expected] of cases) {
+    it(story, () => {
+      const input = auditInput(s, MAINTENANCE);
+      assert.deepEqual([...unpinnedImages(input), ...pullPolicyTraps(input), ...imageDrift(input), ...tagsWithoutDigest(input)].map(line), expected);
+    });
+  }
+
+  it('the fix of an unpinned image names the digest the nodes run', () => {
+    const [f] = unpinnedImages(auditInput(blue('nginx:latest', ['a']), MAINTENANCE));
+    assert.equal(f.fix, `pin a version tag or a digest (image@sha256:...) before the upgrade; the nodes run nginx:latest@${digest('a')}`);
+  });
+
+  it('the inventory: pod, container, image, imageID, pull policy (defaulted as the API server does)', () => {
+    const s = blue('nginx:1.27.3', ['a']);
+    s.pods.push(pod('green', 'node01', { image: 'busybox' }));
+    assert.deepEqual(
+      imageInventory(s.pods).map((r) => `${r.pod.namespace}/${r.pod.name} ${r.container} ${r.image} ${r.imageID || '-'} ${r.pullPolicy}`),
+      [
+        `default/blue-rs-a app nginx:1.27.3 docker.io/library/nginx@${digest('a')} IfNotPresent`,
+        `default/blue-rs-b app nginx:1.27.3 docker.io/library/nginx@${digest('a')} IfNotPresent`,
+        `default/blue-rs-c app nginx:1.27.3 docker.io/library/nginx@${digest('a')} IfNotPresent`,
+        'default/green app busybox - Always',
+      ],
+    );
   });
 });

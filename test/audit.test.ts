@@ -192,6 +192,18 @@ describe('upkeep audit on a sandbox built for it', () => {
     assert.ok(found.length === 0 || (found.length === 1 && found[0] === 'info PermissionsUnchecked -'), found.join('\n'));
   });
 
+  it("the drain report shows the audit's findings for the pods it would drain", async () => {
+    const pods = (await sb.list('pods', 'shop')).filter((p): p is Pod => p.kind === 'Pod');
+    const node = pods.find((p) => p.metadata.name?.startsWith('missing-'))?.spec?.nodeName ?? '';
+    const r = await upkeep([...k, 'drain', node, '--ignore-daemonsets', '--dry-run']);
+    const section = r.out.slice(r.out.indexOf('Audit of the pods to drain (upkeep audit):'));
+    assert.ok(section.startsWith('Audit of the pods to drain (upkeep audit):\nWARNING ('), r.out);
+    assert.ok(section.includes('\n  deployment.apps shop/missing  ImagePullSecretMissing\n'), section);
+    assert.match(section, /\nVerdict: /);
+    const json = JSON.parse((await upkeep([...k, 'drain', node, '--ignore-daemonsets', '--dry-run', '-o', 'json'])).out);
+    assert.ok(json.auditFindings.some((f: { code: string; object: string }) => f.code === 'ImagePullSecretNoCredentials' && f.object === 'deployment.apps shop/missing'));
+  });
+
   it('bad input: one line, exit 2', async () => {
     const cases: Array<[string[], string]> = [
       [['audit', 'certz'], 'error: unknown check "certz": must be one of images, availability, nodes, certs, permissions\n'],

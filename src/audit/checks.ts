@@ -8,6 +8,7 @@ import { certificateExpiry } from './certs.js';
 import { blockingBudgets, overlappingBudgets, refusedDrains, workloadsAtRisk } from './drains.js';
 import { type Finding, bySeverity } from './finding.js';
 import { imageDrift, pullPolicyTraps, tagsWithoutDigest, unpinnedImages } from './images.js';
+import { MAINTENANCES } from './maintenance.js';
 import { nodeHealth, pendingCSRs } from './nodes.js';
 import { missingPermissions } from './permissions.js';
 import { pullSecrets } from './pullsecrets.js';
@@ -48,3 +49,9 @@ export function runChecks(snapshot: Snapshot, maintenance: Maintenance, checks: 
 
 /** The pod rules a drain report shows for the pods it drains: images, pull secrets, pinning. */
 export const DRAIN_POD_RULES: readonly AuditRule[] = [unpinnedImages, pullPolicyTraps, imageDrift, pullSecrets, pinnedPods];
+
+/** What the audit says about the pods a drain removes (the drain report's section): images, pull secrets, pinning. */
+export function drainFindings(snapshot: Snapshot): Finding[] {
+  const input = auditInput(snapshot, MAINTENANCES.drain);
+  return bySeverity(DRAIN_POD_RULES.flatMap((rule) => rule(input)));
+}

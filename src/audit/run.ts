@@ -1,16 +1,17 @@
 // `upkeep audit` as a library call: read what the chosen checks need (the only I/O here and in
 // snapshot.ts/certsource.ts/permissions.ts), run the rules, and return the report as data.
 import { labelSelectorFromObject, parseLabelSelector } from '../api/labels.js';
-import { isDaemonSetPod, isMirrorPod } from '../api/pods.js';
+import { isDaemonSetPod, isMirrorPod, podNodeName } from '../api/pods.js';
 import type { CertificateSigningRequest, Node, Pod, PodDisruptionBudget, Secret, ServiceAccount } from '../api/types.js';
 import { WORKLOAD_KINDS } from '../drain/gather.js';
+import type { DrainImpactInput } from '../drain/impact.js';
 import type { Workload } from '../drain/types.js';
 import type { KubeClient } from '../kube/index.js';
 import { isForbidden, isNotFound } from '../kube/index.js';
 import { discoverClusterVersions } from '../upgrade/discover.js';
 import type { CertificateInfo } from './certs.js';
 import { kubeconfigCertificate, pkiCertificates, serverCertificate } from './certsource.js';
-import { type Check, runChecks } from './checks.js';
+import { type Check, drainFindings, runChecks } from './checks.js';
 import { type Finding, type Severity } from './finding.js';
 import { type ImageRow, imageInventory } from './images.js';
 import { MAINTENANCES, type Operation } from './maintenance.js';
@@ -150,4 +151,12 @@ export async function runAudit(client: KubeClient, o: AuditOptions): Promise<Aud
     ...(checks.includes('images') ? { images: imageInventory(snapshot.pods) } : {}),
     ...(checks.includes('certs') ? { certificates: snapshot.certificates } : {}),
   };
+}
+
+/** The audit findings for the pods a drain removes, from what the drain's report gathered plus every node (for pinning) and the pods' pull secrets. */
+export async function auditDrainedPods(client: KubeClient, input: DrainImpactInput): Promise<Finding[]> {
+  const drained = new Set(input.nodes.map((n) => n.metadata.name ?? ''));
+  const pods = input.pods.filter((p) => drained.has(podNodeName(p) ?? ''));
+  const nodes = await readAll<Node>(client, { version: 'v1', resource: 'nodes' });
+  return drainFindings({ nodes, pods, pdbs: input.pdbs, workloads: input.workloads, ...(await readPullSecrets(client, pods)) });
 }

@@ -7,6 +7,8 @@ import { DurationError, parseDurationFlag } from '../../api/duration.js';
 import { resolveNodes } from '../../drain/cordon.js';
 import { drainNodes, type DrainCallbacks, type DrainResult, type DrainRunOptions } from '../../drain/drain.js';
 import { gatherDrainInput } from '../../drain/gather.js';
+import type { Finding } from '../../audit/finding.js';
+import { auditDrainedPods } from '../../audit/run.js';
 import { analyzeDrain } from '../../drain/impact.js';
 import { drainOptions, type DrainImpact } from '../../drain/types.js';
 import type { GlobalFlags, Io } from '../context.js';
@@ -53,11 +55,11 @@ function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
   };
 }
 
-/** The impact report: every pod's fate and every workload's availability, before acting. Exit 3 when a node would be refused. */
-function impactReport(io: Io, format: OutputFormat, report: DrainImpact): void {
-  if (format === 'json') io.out(toJson(report));
-  else if (format === 'yaml') io.out(toYaml(report));
-  else io.out(renderImpact(report));
+/** The impact report: every pod's fate and every workload's availability, and the audit of the pods, before acting. Exit 3 when a node would be refused. */
+function impactReport(io: Io, format: OutputFormat, report: DrainImpact, findings: Finding[]): void {
+  if (format === 'json') io.out(toJson({ ...report, auditFindings: findings }));
+  else if (format === 'yaml') io.out(toYaml({ ...report, auditFindings: findings }));
+  else io.out(renderImpact(report, findings));
   if (report.verdict === 'blocked') throw new ExitError(3, format === 'table' ? '' : `drain would refuse ${report.refusedNodes.join(', ')}`);
 }
 
@@ -143,7 +145,10 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         io.err('No resources found\n');
         return;
       }
-      if (dryRun === 'client') impactReport(io, format, analyzeDrain(await gatherDrainInput(client, nodes, options)));
+      if (dryRun === 'client') {
+        const input = await gatherDrainInput(client, nodes, options);
+        impactReport(io, format, analyzeDrain(input), await auditDrainedPods(client, input));
+      }
       else await runDrain(io, format, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });
 }

@@ -4,6 +4,8 @@
 import type { BudgetWait } from '../../drain/evict.js';
 import type { DrainResult, NodeDrainResult } from '../../drain/result.js';
 import type { BudgetImpact, DrainImpact } from '../../drain/types.js';
+import type { Finding } from '../../audit/finding.js';
+import { renderFindings } from './audit.js';
 import { tabwriteLines } from './table.js';
 
 function plural(n: number, word: string): string {
@@ -76,8 +78,8 @@ function budgetSection(report: DrainImpact): string[] {
   return out;
 }
 
-/** The impact report as text, for `upkeep drain NODE... --dry-run`. */
-export function renderImpact(report: DrainImpact): string {
+/** The impact report as text, for `upkeep drain NODE... --dry-run`; with the audit's findings for the drained pods (upkeep audit's rules) before the verdict. */
+export function renderImpact(report: DrainImpact, findings: readonly Finding[] = []): string {
   const out = nodeSections(report);
   if (report.workloads.length > 0) {
     out.push(...tabwriteLines([['WORKLOAD', 'AVAILABILITY'], ...report.workloads.map((w) => [`${w.namespace}/${w.name} (${w.kind})`, w.summary])]));
@@ -87,6 +89,7 @@ export function renderImpact(report: DrainImpact): string {
   const g = report.longestGracePeriod;
   if (!g) out.push('Longest grace period: none (no running pod to evict)');
   else out.push(`Longest grace period: ${seconds(g.seconds)} (${report.options.gracePeriodSeconds >= 0 ? '--grace-period' : g.pod})`);
+  if (findings.length) out.push('', 'Audit of the pods to drain (upkeep audit):', ...renderFindings(findings));
   out.push(verdictLine(report));
   return out.join('\n') + '\n';
 }

@@ -27,6 +27,8 @@ import { isNotFound } from '../../kube/index.js';
 import { createBackup } from '../../backup/create.js';
 import { restoreBackup } from '../../backup/restore/restore.js';
 import { renderCreated, renderRestore } from '../output/backup.js';
+import { runAudit } from '../../audit/run.js';
+import { renderAudit } from '../output/audit.js';
 
 export interface DemoOptions {
   kubeconfig: string;
@@ -89,6 +91,9 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   await showNodes();
   io.out('\n');
   await showApps();
+  // What `upkeep audit` says before any maintenance: green is a bare pod pinned to its node, blue has no budget.
+  io.out(`\nBefore any maintenance, the audit of what a drain would run into:\n\n$ upkeep audit availability -n default\n`);
+  io.out(renderAudit(await runAudit(client, { checks: ['availability'], namespace: 'default' })));
 
   const green = (await appPods()).find((p) => p.metadata.labels?.app === 'green');
   const node = (green && podNodeName(green)) ?? 'node01';

@@ -8,9 +8,9 @@ describe('upkeep demo', () => {
     const r = await upkeep(['demo']);
     assert.equal(r.code, 0, r.err);
     // The audit before story 1: green is a bare pod (pinned to its node), blue has no budget.
-    assert.match(r.out, /\$ upkeep audit availability -n default\nBLOCKING \(1\)\n  node\/node01  DrainRefused\n/);
-    assert.match(r.out, /\n  pod default\/green  BarePod\n/);
-    assert.match(r.out, /\n  deployment\.apps default\/blue  NoPodDisruptionBudget\n/);
+    assert.match(r.out, /\$ upkeep audit availability -n default\nBLOCKING \(1\)\n {2}node\/node01 {2}DrainRefused\n/);
+    assert.match(r.out, /\n {2}pod default\/green {2}BarePod\n/);
+    assert.match(r.out, /\n {2}deployment\.apps default\/blue {2}NoPodDisruptionBudget\n/);
     // The unsafe way: node01 dies past the eviction timeout.
     assert.match(r.out, /node\/node01 is NotReady/);
     assert.match(r.out, /blue: its ReplicaSet replaced the pod from node01 on another node/);

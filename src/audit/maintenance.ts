@@ -14,10 +14,10 @@ export function isOperation(s: string): s is Operation {
 const DRAIN = { options: drainOptions({ ignoreDaemonSets: true }), flags: ['--ignore-daemonsets'] };
 
 export const MAINTENANCES: Readonly<Record<Operation | 'maintenance', Maintenance>> = {
-  maintenance: { operation: 'maintenance', nodeDone: 'back', drain: { ...DRAIN, name: 'a drain' } },
+  maintenance: { operation: 'maintenance', nodeDone: 'back', drain: { ...DRAIN, name: 'the usual drain' } },
   drain: { operation: 'the drain', nodeDone: 'uncordoned', drain: { ...DRAIN, name: 'the drain' } },
   upgrade: { operation: 'the upgrade', nodeDone: 'upgraded', drain: { ...DRAIN, name: "the runbook's drain" } },
   // Backups and restores drain nothing; their availability findings speak of maintenance in general.
-  backup: { operation: 'the backup', nodeDone: 'back', drain: { ...DRAIN, name: 'a drain' } },
-  restore: { operation: 'the restore', nodeDone: 'back', drain: { ...DRAIN, name: 'a drain' } },
+  backup: { operation: 'the backup', nodeDone: 'back', drain: { ...DRAIN, name: 'the usual drain' } },
+  restore: { operation: 'the restore', nodeDone: 'back', drain: { ...DRAIN, name: 'the usual drain' } },
 };

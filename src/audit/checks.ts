@@ -2,6 +2,8 @@
 // nodes (and the control plane), certificates, permissions. The same rules feed the upgrade
 // preflight (rules.ts's AUDIT_RULES) and the drain report (drainFindings).
 import { apiserverVersionsDiffer, skewViolations } from '../upgrade/rules/cluster.js';
+import { type PlanState, hopLabel, removedApis } from '../upgrade/rules/hop.js';
+import { addMinor, oldestOf } from '../upgrade/version.js';
 import { controlPlaneFindings } from '../upgrade/preflight.js';
 import { budgetsSelectingNothing, pinnedPods, workloadsInOneZone, workloadsWithoutBudget } from './availability.js';
 import { certificateExpiry } from './certs.js';
@@ -30,13 +32,32 @@ const versionSkew: AuditRule = ({ snapshot }) => {
   return [...skewViolations(context), ...apiserverVersionsDiffer(context)];
 };
 
+/** How many minors ahead the audit looks for removed APIs the cluster still uses. */
+export const REMOVED_API_MINORS_AHEAD = 2;
+
+/** APIs the next minors stop serving that stored objects or clients still use: the plan's removed-API rule, hop by hop. */
+export const removedApisAhead: AuditRule = ({ snapshot }) => {
+  const cluster = snapshot.cluster;
+  if (!cluster || !snapshot.apiUsages?.length) return [];
+  const state: PlanState = { apiservers: cluster.apiservers, controllerManagers: cluster.controllerManagers, schedulers: cluster.schedulers, kubelets: cluster.kubelets, etcd: cluster.etcd.members };
+  const oldest = oldestOf(cluster.apiservers.map((a) => a.version));
+  const out: Finding[] = [];
+  for (let i = 1; i <= REMOVED_API_MINORS_AHEAD; i++) {
+    const from = addMinor(oldest, i - 1);
+    const to = addMinor(oldest, i);
+    const hop = { from, to, label: hopLabel(from, to), last: i === REMOVED_API_MINORS_AHEAD, etcdTopology: cluster.etcd.topology, usages: snapshot.apiUsages, moves: { kubeletsFirst: [], controlPlane: [], kubelets: [], kubeletsAfter: [] } };
+    out.push(...(removedApis(state, hop).findings ?? []));
+  }
+  return out;
+};
+
 /** The static-pod control plane's health (the preflight's check), when the snapshot has the kube-system pods. */
 const controlPlaneHealth: AuditRule = ({ snapshot }) => (snapshot.cluster ? controlPlaneFindings(snapshot.nodes, snapshot.pods) : []);
 
 export const CHECK_RULES: Readonly<Record<Check, readonly AuditRule[]>> = {
   images: [unpinnedImages, pullPolicyTraps, imageDrift, pullSecrets, tagsWithoutDigest],
   availability: [refusedDrains, blockingBudgets, overlappingBudgets, workloadsAtRisk, pinnedPods, budgetsSelectingNothing, workloadsInOneZone, workloadsWithoutBudget],
-  nodes: [nodeHealth, controlPlaneHealth, versionSkew, pendingCSRs],
+  nodes: [nodeHealth, controlPlaneHealth, versionSkew, removedApisAhead, pendingCSRs],
   certs: [certificateExpiry],
   permissions: [missingPermissions],
 };

@@ -8,10 +8,11 @@ import type { DrainImpactInput } from '../drain/impact.js';
 import type { Workload } from '../drain/types.js';
 import type { KubeClient } from '../kube/index.js';
 import { isForbidden, isNotFound } from '../kube/index.js';
-import { discoverClusterVersions } from '../upgrade/discover.js';
+import { collectApiUsages, discoverClusterVersions } from '../upgrade/discover.js';
+import { addMinor, minorKey, oldestOf } from '../upgrade/version.js';
+import { REMOVED_API_MINORS_AHEAD, type Check, drainFindings, runChecks } from './checks.js';
 import type { CertificateInfo } from './certs.js';
 import { kubeconfigCertificate, pkiCertificates, serverCertificate } from './certsource.js';
-import { type Check, drainFindings, runChecks } from './checks.js';
 import { type Finding, type Severity } from './finding.js';
 import { type ImageRow, imageInventory } from './images.js';
 import { MAINTENANCES, type Operation } from './maintenance.js';
@@ -135,6 +136,8 @@ export async function runAudit(client: KubeClient, o: AuditOptions): Promise<Aud
   if (checks.includes('images')) Object.assign(snapshot, await readPullSecrets(client, snapshot.pods));
   if (checks.includes('nodes')) {
     snapshot.cluster = await discoverClusterVersions(client);
+    const oldest = oldestOf(snapshot.cluster.apiservers.map((a) => a.version));
+    snapshot.apiUsages = await collectApiUsages(client, minorKey(oldest), minorKey(addMinor(oldest, REMOVED_API_MINORS_AHEAD)));
     snapshot.certificateSigningRequests = await optionalList(() => readAll<CertificateSigningRequest>(client, { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' }));
   }
   if (checks.includes('certs')) snapshot.certificates = await readCertificates(client, o);

@@ -5,6 +5,7 @@ import type { KubeClient, ListOptions, ResourceRef } from '../kube/index.js';
 import type { CertificateInfo } from './certs.js';
 import type { AccessReviews } from './permissions.js';
 import type { ClusterVersions } from '../upgrade/plan.js';
+import type { ApiUsage } from '../upgrade/removedapis.js';
 import { WORKLOAD_KINDS } from '../drain/gather.js';
 import type { Workload } from '../drain/types.js';
 
@@ -34,6 +35,8 @@ export interface Snapshot {
   accessReviews?: AccessReviews;
   /** The component versions discovery read (upgrade/discover.ts), for the skew check. */
   cluster?: ClusterVersions;
+  /** What the cluster uses of APIs the next minors remove (upgrade/discover.ts's scan), when read. */
+  apiUsages?: ApiUsage[];
 }
 
 /** Every object of a list, page by page, as the kind the caller lists (the server sends that kind). */

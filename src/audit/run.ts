@@ -116,7 +116,8 @@ async function readCertificates(client: KubeClient, o: AuditOptions): Promise<Ce
   const config = client.config;
   const out: CertificateInfo[] = [];
   if (o.pkiDir) out.push(...(await pkiCertificates(o.pkiDir)));
-  out.push(await serverCertificate('apiserver', config.server, 'kube-apiserver serving'));
+  // A plain-HTTP server (a local proxy) presents no certificate to check.
+  if (config.server.startsWith('https:')) out.push(await serverCertificate('apiserver', config.server, 'kube-apiserver serving'));
   const mine = await kubeconfigCertificate(config.kubeConfig.getCurrentUser(), `${config.source}, user ${config.userName || '(none)'}`);
   if (mine) out.push(mine);
   for (const endpoint of o.etcdEndpoints ?? []) out.push(await serverCertificate('etcd', endpoint, 'etcd serving', o.etcdTLS));

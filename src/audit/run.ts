@@ -132,7 +132,8 @@ function evictedNamespaces(pods: readonly Pod[]): string[] {
 /** Read what the checks need and run them. */
 export async function runAudit(client: KubeClient, o: AuditOptions): Promise<AuditReport> {
   const checks = [...o.checks];
-  const snapshot = await readScoped(client, o.namespace, o.selector);
+  // Certificates alone need no object of the cluster (an admin on a control-plane node may have no list rights yet).
+  const snapshot: Snapshot = checks.every((c) => c === 'certs') ? { nodes: [], pods: [], pdbs: [], workloads: [] } : await readScoped(client, o.namespace, o.selector);
   snapshot.now = o.now;
   if (checks.includes('images')) Object.assign(snapshot, await readPullSecrets(client, snapshot.pods));
   if (checks.includes('nodes')) {

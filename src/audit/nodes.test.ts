@@ -14,6 +14,11 @@ describe('nodeFindings: NotReady and cordoned nodes, and who cordoned them', () 
     ['a NotReady control-plane node blocks', [node('controlplane', { cp: true, ready: 'False' })], ['blocking NodeNotReady node/controlplane']],
     ['a worker whose kubelet stopped posting: a warning', [node('node01', { ready: 'Unknown' })], ['warning NodeNotReady node/node01']],
     ['cordoned outside upkeep', [node('node01', { cordoned: true })], ['info NodeCordoned node/node01 cordoned outside upkeep (kubectl cordon, or a tool; the node keeps no record of who)']],
+    [
+      'cordoned by kubectl: its field manager in managedFields',
+      [{ ...node('node01', { cordoned: true }), metadata: { name: 'node01', managedFields: [{ manager: 'kubelet', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': {} } }, { manager: 'kubectl-cordon', operation: 'Update', time: '2026-12-01T09:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:unschedulable': {} } } }] } }],
+      ['info NodeCordoned node/node01 cordoned outside upkeep, by field manager kubectl-cordon at 2026-12-01T09:00:00Z (managedFields)'],
+    ],
     ['cordoned by upkeep: who, when, why', [byUpkeep(node('node01', { cordoned: true }))], ['info NodeCordoned node/node01 cordoned by alice at 2026-12-01T10:00:00Z (disk swap)']],
   ];
   for (const [story, nodes, expected] of cases) {

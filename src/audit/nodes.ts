@@ -6,6 +6,7 @@ import { isNodeReady, isNodeUnschedulable, nodeCondition } from '../api/nodes.js
 import type { CertificateSigningRequest, Node } from '../api/types.js';
 import { cordonedByUpkeep } from '../drain/cordon.js';
 import { isControlPlaneNode } from '../upgrade/discover.js';
+import { jsonObject } from '../util/json.js';
 import type { Finding } from './finding.js';
 import type { AuditRule, Maintenance } from './rules.js';
 
@@ -30,11 +31,22 @@ function nodeNotReady(node: Node, notReadyControlPlanes: string[], m: Pick<Maint
   };
 }
 
-/** Who cordoned a node, as far as the node says: upkeep's record, or nothing. */
+/** The field manager that last set spec.unschedulable ("kubectl-cordon"), and when, from the node's managedFields. */
+export function unschedulableManager(node: Node): { manager: string; time?: string } | undefined {
+  const entry = (node.metadata.managedFields ?? []).find((f) => {
+    const spec = jsonObject(jsonObject(f.fieldsV1)?.['f:spec']);
+    return spec !== undefined && 'f:unschedulable' in spec;
+  });
+  return entry?.manager ? { manager: entry.manager, ...(entry.time ? { time: String(entry.time) } : {}) } : undefined;
+}
+
+/** Who cordoned a node, as far as the node says: upkeep's record, else the field manager of spec.unschedulable, else nothing. */
 function cordonedBy(node: Node): string {
   const r = cordonedByUpkeep(node);
-  if (!r) return 'cordoned outside upkeep (kubectl cordon, or a tool; the node keeps no record of who)';
-  return `cordoned by ${r.by} at ${r.at}${r.reason ? ` (${r.reason})` : ''}`;
+  if (r) return `cordoned by ${r.by} at ${r.at}${r.reason ? ` (${r.reason})` : ''}`;
+  const m = unschedulableManager(node);
+  if (m) return `cordoned outside upkeep, by field manager ${m.manager}${m.time ? ` at ${m.time}` : ''} (managedFields)`;
+  return 'cordoned outside upkeep (kubectl cordon, or a tool; the node keeps no record of who)';
 }
 
 /** NotReady nodes and nodes already cordoned (with who cordoned them). */

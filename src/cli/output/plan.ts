@@ -15,6 +15,7 @@ import {
   runbook,
 } from '../../upgrade/runbook.js';
 import { formatVersion, type Version } from '../../upgrade/version.js';
+import { type HostStep, type PackageManager, kubeadmSteps, kubeletSteps as kubeletHostSteps, stepLines } from '../../upgrade/hostcommands.js';
 import { tabwrite } from './table.js';
 
 export type { HostOS } from '../../upgrade/runbook.js';
@@ -111,41 +112,9 @@ export function verdictLine(plan: UpgradePlan): string {
 // Host commands
 // ---------------------------------------------------------------------------------------------
 
-type PackageManager = 'debian' | 'rhel';
-
-const APT_LIST = '/etc/apt/sources.list.d/kubernetes.list';
-const YUM_REPO = '/etc/yum.repos.d/kubernetes.repo';
-
-/** The package version glob the pkgs.k8s.io repositories use: 1.32.9-* (any package revision); 1.32.x-* when the patch is unknown (replace x). */
-function pkg(x: Version): string {
-  return `${x.major}.${x.minor}.${x.minorOnly ? 'x' : x.patch}-*`;
-}
-
-/**
- * The repository is per minor (https://pkgs.k8s.io/core:/stable:/v1.32/deb/): point it at the
- * new one, whatever minor it names now. RHEL's file names it twice (baseurl and gpgkey).
- */
-function switchRepo(os: PackageManager, to: Version): string {
-  const file = os === 'debian' ? APT_LIST : YUM_REPO;
-  return `sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/v${to.major}.${to.minor}/|g' ${file}`;
-}
-
-function installKubeadm(os: PackageManager, to: Version): string[] {
-  if (os === 'debian') {
-    return ['sudo apt-mark unhold kubeadm && \\', `sudo apt-get update && sudo apt-get install -y kubeadm='${pkg(to)}' && \\`, 'sudo apt-mark hold kubeadm'];
-  }
-  return [`sudo yum install -y kubeadm-'${pkg(to)}' --disableexcludes=kubernetes`];
-}
-
-function installKubelet(os: PackageManager, to: Version): string[] {
-  if (os === 'debian') {
-    return [
-      'sudo apt-mark unhold kubelet kubectl && \\',
-      `sudo apt-get update && sudo apt-get install -y kubelet='${pkg(to)}' kubectl='${pkg(to)}' && \\`,
-      'sudo apt-mark hold kubelet kubectl',
-    ];
-  }
-  return [`sudo yum install -y kubelet-'${pkg(to)}' kubectl-'${pkg(to)}' --disableexcludes=kubernetes`];
+/** A runbook block's lines: each step as the runbook prints it. */
+function lines(steps: readonly HostStep[]): string[] {
+  return steps.flatMap(stepLines);
 }
 
 const OS_TITLE: Record<PackageManager, string> = {
@@ -182,7 +151,7 @@ function kubeletSteps(os: HostOS, node: string, to: Version): string {
   return (
     drainBlock(node) +
     '\n' +
-    hostBlock(os, node, (o) => [...installKubelet(o, to), 'sudo systemctl daemon-reload', 'sudo systemctl restart kubelet']) +
+    hostBlock(os, node, (o) => lines(kubeletHostSteps(o, to))) +
     '\n' +
     uncordonBlock(node, to)
   );
@@ -207,19 +176,8 @@ const ROLE_TITLE: Record<NodeStep['role'], string> = {
 /** The section of one node in one hop: the docs' order for a control-plane or a worker node. */
 function nodeSection(s: NodeStep, to: Version, os: HostOS): string {
   let out = `### ${s.step}. ${s.node} (${ROLE_TITLE[s.role]})\n` + notes(s.notes);
-  const kubeadm = (o: PackageManager): string[] => [
-    switchRepo(o, to),
-    ...installKubeadm(o, to),
-    'kubeadm version',
-    ...(s.role === 'first-control-plane' ? ['sudo kubeadm upgrade plan', `sudo kubeadm upgrade apply ${v(to)}`] : ['sudo kubeadm upgrade node']),
-  ];
-  if (s.role === 'control-plane-kubelet') {
-    // Its static pods are at the target already: only its kubelet moves.
-    out += hostBlock(os, s.node, (o) => [switchRepo(o, to), ...installKubeadm(o, to)]);
-  } else {
-    out += hostBlock(os, s.node, kubeadm);
-    if (s.role === 'first-control-plane') out += '# then upgrade the CNI plugin if its own instructions say so (not needed on other nodes when it runs as a DaemonSet)\n';
-  }
+  out += hostBlock(os, s.node, (o) => lines(kubeadmSteps(o, s.role, to)));
+  if (s.role === 'first-control-plane') out += '# then upgrade the CNI plugin if its own instructions say so (not needed on other nodes when it runs as a DaemonSet)\n';
   out += '\n';
   if (s.kubelet) out += kubeletSteps(os, s.node, s.kubelet.to);
   else out += `# the kubelet on ${s.node} stays as it is in this hop (the skew policy allows it)\n`;
@@ -229,7 +187,7 @@ function nodeSection(s: NodeStep, to: Version, os: HostOS): string {
 function kubeletFirstSection(k: KubeletFirstStep, os: HostOS): string {
   let text = `### ${k.step}. ${k.node} (${k.controlPlane ? 'control-plane node' : 'worker'}: kubelet ${k.from} -> ${v(k.to)} before the control plane moves)\n# why: ${k.why}\n`;
   text += notes(k.notes);
-  text += hostBlock(os, k.node, (o) => [switchRepo(o, k.to), ...installKubeadm(o, k.to), 'kubeadm version', 'sudo kubeadm upgrade node']);
+  text += hostBlock(os, k.node, (o) => lines(kubeadmSteps(o, 'worker', k.to)));
   return text + '\n' + kubeletSteps(os, k.node, k.to) + '\n';
 }
 

@@ -27,13 +27,31 @@ export function packageGlob(x: Version): string {
   return `${x.major}.${x.minor}.${x.minorOnly ? 'x' : x.patch}-*`;
 }
 
+/** The keyring apt checks the pkgs.k8s.io repository's packages with (the docs' name for it). */
+export const APT_KEYRING = '/etc/apt/keyrings/kubernetes-apt-keyring.gpg';
+
+/** The per-minor repository (https://pkgs.k8s.io/core:/stable:/v1.32/deb/, .../rpm/). */
+export function repositoryURL(os: PackageManager, to: Pick<Version, 'major' | 'minor'>): string {
+  return `https://pkgs.k8s.io/core:/stable:/v${to.major}.${to.minor}/${os === 'debian' ? 'deb' : 'rpm'}/`;
+}
+
 /**
- * The repository is per minor (https://pkgs.k8s.io/core:/stable:/v1.32/deb/): point it at the
- * new one, whatever minor it names now. RHEL's file names it twice (baseurl and gpgkey).
+ * The repository of the new minor, written whole as the docs' "Installing kubeadm" does: the
+ * key and the one-line list on apt, the whole .repo file on dnf/yum. Not a sed on the file
+ * there: it may still point at the retired apt.kubernetes.io/yum.kubernetes.io repositories.
+ * gpg gets --batch --yes so it replaces the keyring an earlier install left (it asks otherwise).
  */
 export function repositorySteps(os: PackageManager, to: Version): HostStep[] {
-  const file = os === 'debian' ? APT_LIST : YUM_REPO;
-  return [[`sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/v${to.major}.${to.minor}/|g' ${file}`]];
+  const url = repositoryURL(os, to);
+  if (os === 'debian') {
+    return [
+      ['sudo mkdir -p -m 755 /etc/apt/keyrings'],
+      [`curl -fsSL ${url}Release.key | sudo gpg --batch --yes --dearmor -o ${APT_KEYRING}`],
+      [`echo 'deb [signed-by=${APT_KEYRING}] ${url} /' | sudo tee ${APT_LIST}`],
+    ];
+  }
+  const repo = ['[kubernetes]', 'name=Kubernetes', `baseurl=${url}`, 'enabled=1', 'gpgcheck=1', `gpgkey=${url}repodata/repomd.xml.key`, 'exclude=kubelet kubeadm kubectl cri-tools kubernetes-cni'];
+  return [[`cat <<EOF | sudo tee ${YUM_REPO}\n${repo.join('\n')}\nEOF`]];
 }
 
 /** kubeadm at the new version (held again afterwards on apt, as the docs do). */
@@ -88,3 +106,26 @@ export function stepLines(step: HostStep): string[] {
 export function stepCommand(step: HostStep): string {
   return step.join(' && ');
 }
+
+/** --os values: the package manager's name, or a distribution that uses it. */
+const OS_ALIASES: Readonly<Record<string, PackageManager | 'both'>> = {
+  debian: 'debian',
+  ubuntu: 'debian',
+  apt: 'debian',
+  rhel: 'rhel',
+  centos: 'rhel',
+  rocky: 'rhel',
+  alma: 'rhel',
+  fedora: 'rhel',
+  dnf: 'rhel',
+  yum: 'rhel',
+  both: 'both',
+};
+
+/** The hosts' package manager an --os value names (case-insensitive), or undefined for an unknown one. */
+export function parseHostOS(s: string): PackageManager | 'both' | undefined {
+  return Object.hasOwn(OS_ALIASES, s.toLowerCase()) ? OS_ALIASES[s.toLowerCase()] : undefined;
+}
+
+/** For --os's usage line. */
+export const HOST_OS_VALUES = 'debian, ubuntu, apt (apt); rhel, centos, rocky, alma, fedora, dnf, yum (dnf/yum); or both';

@@ -34,9 +34,9 @@ export function sshSteps(os: PackageManager, target: Pick<NodeTarget, 'role' | '
   return nodeHostSteps(os, target.role, parseVersion(target.to), { unattended: true });
 }
 
+/** A step's name in errors: its command, or a heredoc's first line. */
 function firstLine(command: string): string {
-  const line = command.split('\n')[0];
-  return line.length > 100 ? `${line.slice(0, 97)}...` : line;
+  return command.split('\n')[0];
 }
 
 export class SshUpgrader implements NodeUpgrader {

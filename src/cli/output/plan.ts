@@ -14,8 +14,9 @@ import {
   type RunbookOptions,
   runbook,
 } from '../../upgrade/runbook.js';
-import { formatVersion, type Version } from '../../upgrade/version.js';
-import { type HostStep, type PackageManager, kubeadmSteps, kubeletSteps as kubeletHostSteps, stepLines } from '../../upgrade/hostcommands.js';
+import { addMinor, formatVersion, type Version } from '../../upgrade/version.js';
+import { type ManagedControlPlane, PROVIDER_NAME, controlPlaneUpgradeCommands } from '../../upgrade/managed.js';
+import { type HostStep, type PackageManager, kubeadmSteps, kubeletSteps as kubeletHostSteps, repositorySteps, stepLines } from '../../upgrade/hostcommands.js';
 import { tabwrite } from './table.js';
 
 export type { HostOS } from '../../upgrade/runbook.js';
@@ -63,6 +64,18 @@ function componentTable(rows: readonly ComponentRow[]): string {
   return kubeadmTable([['COMPONENT', 'NODE', 'CURRENT', 'TARGET'], ...rows.map((r) => [r.component, r.node, r.current, r.target])]);
 }
 
+/** The provider's commands for the control plane's next minor, one per line, indented. */
+function providerCommands(m: ManagedControlPlane, current: Version): string {
+  return controlPlaneUpgradeCommands(m, addMinor(current, 1)).map((c) => `\t${c}\n`).join('');
+}
+
+/** A managed control plane's hop: only the kubelets move; there is no kubeadm step. */
+function renderManagedHop(hop: Hop, m: ManagedControlPlane): string {
+  let out = `${v(hop.from)} -> ${v(hop.to)}\n\n`;
+  out += `Kubelets to upgrade (the control plane is managed by ${PROVIDER_NAME[m.provider]} and stays at ${v(hop.from)}):\n`;
+  return out + componentTable(hop.kubelets) + `\n${RULE}\n\n`;
+}
+
 function renderHop(hop: Hop, index: number, count: number): string {
   let out = `${count > 1 ? `Hop ${index + 1} of ${count}: ` : ''}${v(hop.from)} -> ${v(hop.to)}\n\n`;
   if (hop.kubeletsFirst.length) {
@@ -93,8 +106,11 @@ export function renderPlanTable(plan: UpgradePlan): string {
     out += `[upgrade/versions] Path: ${[v(plan.hops[0].from), ...plan.hops.map((h) => v(h.to))].join(' -> ')} (one minor version per kubeadm upgrade apply)\n`;
   }
   out += `[upgrade/versions] Release data as of ${plan.releasesAsOf}\n\n`;
-  if (plan.target && !plan.hops.length) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
-  plan.hops.forEach((hop, i) => (out += renderHop(hop, i, plan.hops.length)));
+  const { managed } = plan;
+  if (plan.target && !plan.hops.length && managed && plan.blocking) {
+    out += `The control plane is managed by ${PROVIDER_NAME[managed.provider]}: upgrade it with the provider first, one minor at a time:\n\n${providerCommands(managed, plan.current)}\n`;
+  } else if (plan.target && !plan.hops.length) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
+  plan.hops.forEach((hop, i) => (out += managed ? renderManagedHop(hop, managed) : renderHop(hop, i, plan.hops.length)));
   out += renderFindings(plan.findings);
   out += '\n' + verdictLine(plan);
   return out;
@@ -174,7 +190,13 @@ const ROLE_TITLE: Record<NodeStep['role'], string> = {
 };
 
 /** The section of one node in one hop: the docs' order for a control-plane or a worker node. */
-function nodeSection(s: NodeStep, to: Version, os: HostOS): string {
+function nodeSection(s: NodeStep, to: Version, os: HostOS, managed?: ManagedControlPlane): string {
+  if (managed) {
+    // No kubeadm on a managed cluster's nodes: the kubelet's packages move, from the new minor's repository.
+    let text = `### ${s.step}. ${s.node} (worker: kubelet only; the control plane is managed by ${PROVIDER_NAME[managed.provider]})\n` + notes(s.notes);
+    text += hostBlock(os, s.node, (o) => lines(repositorySteps(o, to))) + '\n';
+    return text + (s.kubelet ? kubeletSteps(os, s.node, s.kubelet.to) : `# the kubelet on ${s.node} stays as it is\n`) + '\n';
+  }
   let out = `### ${s.step}. ${s.node} (${ROLE_TITLE[s.role]})\n` + notes(s.notes);
   out += hostBlock(os, s.node, (o) => lines(kubeadmSteps(o, s.role, to)));
   if (s.role === 'first-control-plane') out += '# then upgrade the CNI plugin if its own instructions say so (not needed on other nodes when it runs as a DaemonSet)\n';
@@ -191,7 +213,7 @@ function kubeletFirstSection(k: KubeletFirstStep, os: HostOS): string {
   return text + '\n' + kubeletSteps(os, k.node, k.to) + '\n';
 }
 
-function hopSection(h: RunbookHop, index: number, count: number, os: HostOS): string {
+function hopSection(h: RunbookHop, index: number, count: number, os: HostOS, managed?: ManagedControlPlane): string {
   const { hop } = h;
   let out = `## ${count > 1 ? `Hop ${index + 1} of ${count}: ` : ''}${v(hop.from)} -> ${v(hop.to)}\n\n`;
   if (h.kubeletsFirst.length) {
@@ -200,7 +222,7 @@ function hopSection(h: RunbookHop, index: number, count: number, os: HostOS): st
     out += `# Then the control plane to ${v(hop.to)}, node by node:\n\n`;
   }
   if (h.applied) out += `# kubeadm upgrade apply ${v(hop.to)} has run on a control-plane node already: the others use kubeadm upgrade node\n\n`;
-  out += h.nodes.map((s) => nodeSection(s, hop.to, os)).join('');
+  out += h.nodes.map((s) => nodeSection(s, hop.to, os, managed)).join('');
   if (h.staying.length) out += `# Kubelets that stay in this hop: ${h.staying.map((r) => `${r.node} (${r.current})`).join(', ')}\n\n`;
   return out + `# Check: kubectl get nodes   (every node Ready; VERSION shows each kubelet's version)\n\n`;
 }
@@ -209,9 +231,10 @@ function preamble(r: Runbook, os: HostOS): string {
   const { plan } = r;
   const target = plan.target ? v(plan.target) : v(plan.current);
   const hosts = os === 'both' ? 'Debian/Ubuntu hosts with apt and RHEL-like hosts with dnf/yum' : os === 'debian' ? 'Debian/Ubuntu hosts with apt' : 'RHEL-like hosts with dnf/yum';
-  let out = `# Upgrade runbook: ${v(plan.current)} -> ${target} (kubeadm, ${hosts})\n`;
+  const managed = plan.managed ? PROVIDER_NAME[plan.managed.provider] : undefined;
+  let out = `# Upgrade runbook: ${v(plan.current)} -> ${target} (${managed ? `${managed} control plane; workers on ${hosts}` : `kubeadm, ${hosts}`})\n`;
   if (plan.hops.length > 1) out += `# Path: ${[v(plan.hops[0].from), ...plan.hops.map((h) => v(h.to))].join(' -> ')}: kubeadm upgrades the control plane one minor version at a time\n`;
-  out += `# Control plane: ${r.controlPlanes.join(', ') || 'none found'}; workers: ${r.workers.join(', ') || 'none'}\n`;
+  out += `# Control plane: ${managed ? `managed by ${managed} (upkeep does not upgrade it)` : r.controlPlanes.join(', ') || 'none found'}; workers: ${r.workers.join(', ') || 'none'}\n`;
   out += '# Nodes go one at a time; check each is Ready before the next.\n\n';
   if (r.blocking.length) out += `## Resolve first: ${plural(r.blocking.length, 'blocking finding')}\n\n` + r.blocking.map(renderFinding).join('') + '\n';
   out += '## Before you start\n\n';
@@ -231,6 +254,10 @@ export function renderRunbook(plan: UpgradePlan, nodes: readonly RunbookNode[], 
   const r = runbook(plan, nodes, options);
   const out = preamble(r, os);
   if (!plan.target) return out + '# No target version: nothing to run. Give one with upkeep plan --to VERSION -o runbook.\n';
+  if (!plan.hops.length && plan.managed && plan.blocking) {
+    const provider = PROVIDER_NAME[plan.managed.provider];
+    return out + `# The control plane is managed by ${provider}: upgrade it with the provider first, one minor at a time:\n${controlPlaneUpgradeCommands(plan.managed, addMinor(plan.current, 1)).join('\n')}\n# then plan again (upkeep plan --to ${v(plan.target)} -o runbook) for the workers.\n`;
+  }
   if (!plan.hops.length) return out + `# The cluster is at ${v(plan.target)} already: nothing to run.\n`;
-  return out + r.hops.map((h, i) => hopSection(h, i, r.hops.length, os)).join('');
+  return out + r.hops.map((h, i) => hopSection(h, i, r.hops.length, os, plan.managed)).join('');
 }

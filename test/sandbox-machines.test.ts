@@ -10,6 +10,7 @@ import { SandboxUpgrader } from '../src/upgrade/upgraders/sandbox.js';
 import { type UpgraderContext, UpgraderError } from '../src/upgrade/upgraders/types.js';
 import type { KubeObject } from '../src/api/types.js';
 import { type TestSandbox, eventually, testSandbox } from './helpers/sandbox.js';
+import { upkeep } from './helpers/cli.js';
 
 const HA = parseScenario(
   `apiVersion: upkeep.dev/v1alpha1
@@ -155,5 +156,21 @@ describe('sandbox machine API through the sandbox upgrader', () => {
     await assert.rejects(kube.post('/sandbox/v1/nodes', { version: '1.32' }), /version must look like v1.32.0, got "1.32"/);
     await assert.rejects(kube.post('/sandbox/v1/nodes', { name: 'Bad_Name', version: 'v1.32.0' }), /name must be a lowercase RFC 1123 subdomain, got "Bad_Name"/);
     await assert.rejects(kube.post('/sandbox/v1/nodes/w2/upgrade', { version: 'v1.32.0', role: 'master' }), /role must be one of first-control-plane, control-plane, control-plane-kubelet, worker, got "master"/);
+  });
+
+  it('upkeep sandbox node add|fault|remove drive the same API', async () => {
+    const add = await upkeep(['--kubeconfig', sb.kubeconfig, 'sandbox', 'node', 'add', '--version', 'v1.32.0', '--name', 'cli-1', '--label', 'pool=v132']);
+    assert.deepEqual([add.code, add.out, add.err], [0, 'node/cli-1 added at v1.32.0\n', '']);
+    assert.equal((await sb.get('nodes', '', 'cli-1'))?.metadata.labels?.pool, 'v132');
+    const fault = await upkeep(['--kubeconfig', sb.kubeconfig, 'sandbox', 'node', 'fault', 'cli-1', '--never-return', '--upgrade-seconds', '600']);
+    assert.deepEqual([fault.code, fault.out], [0, 'node/cli-1 faults: neverReturn, upgradeSeconds=600\n']);
+    const clear = await upkeep(['--kubeconfig', sb.kubeconfig, 'sandbox', 'node', 'fault', 'cli-1', '--clear']);
+    assert.equal(clear.out, 'node/cli-1 faults: none\n');
+    const remove = await upkeep(['--kubeconfig', sb.kubeconfig, 'sandbox', 'node', 'remove', 'cli-1']);
+    assert.equal(remove.out, 'the machine of node/cli-1 is removed (the Node object stays: kubectl delete node cli-1)\n');
+    const bad = await upkeep(['--kubeconfig', sb.kubeconfig, 'sandbox', 'node', 'fault', 'cli-1']);
+    assert.deepEqual([bad.code, bad.err], [2, 'error: sandbox node fault needs --never-return, --not-ready, --upgrade-seconds or --clear\n']);
+    const label = await upkeep(['--kubeconfig', sb.kubeconfig, 'sandbox', 'node', 'add', '--version', 'v1.32.0', '--label', 'pool']);
+    assert.deepEqual([label.code, label.err], [2, 'error: invalid value "pool" for --label: use key=value, like pool=v132\n']);
   });
 });

@@ -25,6 +25,17 @@ describe('the command upgrader', () => {
     assert.equal(lines.length, 31);
   });
 
+  it('an abort ends the command and is no machine failure (the executor reports it)', async () => {
+    const abort = new AbortController();
+    const run = new CommandUpgrader('echo started; sleep 30').upgrade({ node: 'node01', role: 'worker', from: 'v1.31.4', to: 'v1.32.0' }, {
+      signal: abort.signal,
+      log: (l) => {
+        if (l === 'started') abort.abort();
+      },
+    });
+    await assert.rejects(run, { name: 'AbortError' });
+  });
+
   it('maintain runs --run with the node fields, role "maintain"', async () => {
     const lines: string[] = [];
     await new CommandUpgrader('false').maintain({ node: 'node03', from: 'v1.31.4' }, 'echo patch {node} {role} {version}', ctx(lines));

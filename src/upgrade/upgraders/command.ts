@@ -30,6 +30,8 @@ async function runTemplate(node: string, step: string, template: string, fields:
   try {
     r = await runStreaming(['/bin/sh', '-c', command], { env: fieldEnv(fields), signal: ctx.signal, log: ctx.log });
   } catch (e) {
+    // An abort (upkeep upgrade abort, a signal) is the executor's to report, not the machine's failure.
+    if (ctx.signal.aborted) throw e;
     throw new UpgraderError(node, step, `cannot run "${command}": ${e instanceof Error ? e.message : String(e)}`);
   }
   if (r.code !== 0) throw new UpgraderError(node, step, `"${command}" ${failure(r)}`, r.tail);

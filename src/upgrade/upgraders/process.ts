@@ -35,25 +35,42 @@ function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void
   };
 }
 
-/** Runs argv[0] with the rest as arguments (no shell in between), streaming its output. */
+/**
+ * Runs argv[0] with the rest as arguments (no shell in between), streaming its output. It leads
+ * its own process group, so an abort ends what it started too (sh -c 'a; b' forks).
+ */
 export function runStreaming(argv: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    if (options.signal.aborted) return reject(options.signal.reason);
     const tail: string[] = [];
     const emit = (line: string) => {
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
       options.log(line);
     };
-    const child = spawn(argv[0], argv.slice(1), { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
+    const child = spawn(argv[0], argv.slice(1), { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const onAbort = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // the group is gone already
+      }
+    };
+    options.signal.addEventListener('abort', onAbort, { once: true });
     const out = lineSplitter(emit);
     const err = lineSplitter(emit);
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
+    child.on('error', (e) => {
+      options.signal.removeEventListener('abort', onAbort);
+      reject(e);
+    });
     child.on('close', (code, signal) => {
+      options.signal.removeEventListener('abort', onAbort);
       out.end();
       err.end();
-      resolve({ code, signal, tail });
+      if (options.signal.aborted) reject(options.signal.reason);
+      else resolve({ code, signal, tail });
     });
   });
 }

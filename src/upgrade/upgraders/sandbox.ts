@@ -56,17 +56,17 @@ export class SandboxUpgrader implements NodeUpgrader, NodeProvisioner {
     return { signal: ctx.signal, timeoutMs: 0, retry: false };
   }
 
-  private async call<T>(node: string, step: string, f: () => Promise<T>): Promise<T> {
+  private async call<T>(node: string, step: string, ctx: UpgraderContext, f: () => Promise<T>): Promise<T> {
     try {
       return await f();
     } catch (e) {
-      if (e instanceof UpgraderError) throw e;
+      if (e instanceof UpgraderError || ctx.signal.aborted) throw e;
       throw new UpgraderError(node, step, errorMessage(e));
     }
   }
 
   async machine(node: string, ctx: UpgraderContext): Promise<SandboxMachine> {
-    return this.call(node, 'read machine', async () => decodeMachine(await this.kube.get<unknown>(machinePath(node), undefined, this.opts(ctx))));
+    return this.call(node, 'read machine', ctx, async () => decodeMachine(await this.kube.get<unknown>(machinePath(node), undefined, this.opts(ctx))));
   }
 
   async upgrade(target: NodeTarget, ctx: UpgraderContext): Promise<void> {
@@ -76,7 +76,7 @@ export class SandboxUpgrader implements NodeUpgrader, NodeProvisioner {
       return;
     }
     ctx.log(`sandbox: upgrading ${target.node} (${target.role}) ${before.version} -> ${target.to}`);
-    const after = await this.call(target.node, 'upgrade', async () =>
+    const after = await this.call(target.node, 'upgrade', ctx, async () =>
       decodeMachine(await this.kube.post<unknown>(machinePath(target.node, 'upgrade'), { version: target.to, role: target.role }, undefined, this.opts(ctx))),
     );
     // A machine that did not come back is for the executor's Ready gate to report, not a failed step.
@@ -86,14 +86,14 @@ export class SandboxUpgrader implements NodeUpgrader, NodeProvisioner {
   async maintain(target: Omit<NodeTarget, 'to' | 'role'>, command: string | undefined, ctx: UpgraderContext): Promise<void> {
     // The sandbox runs no commands on its machines: any maintenance is a reboot.
     ctx.log(`sandbox: rebooting ${target.node}${command ? ` (the sandbox runs no commands: "${command}" is simulated as a reboot)` : ''}`);
-    const after = await this.call(target.node, 'reboot', async () => decodeMachine(await this.kube.post<unknown>(machinePath(target.node, 'reboot'), {}, undefined, this.opts(ctx))));
+    const after = await this.call(target.node, 'reboot', ctx, async () => decodeMachine(await this.kube.post<unknown>(machinePath(target.node, 'reboot'), {}, undefined, this.opts(ctx))));
     ctx.log(`sandbox: ${target.node} ${after.up ? 'is up' : `is ${after.machine} after the reboot`}`);
   }
 
   async add(count: number, version: string, ctx: UpgraderContext): Promise<string[]> {
     const names: string[] = [];
     for (let i = 0; i < count; i++) {
-      const m = await this.call('(new)', 'add machine', async () =>
+      const m = await this.call('(new)', 'add machine', ctx, async () =>
         decodeMachine(await this.kube.post<unknown>(MACHINES, { version, ...(this.options.labels ? { labels: this.options.labels } : {}) }, undefined, this.opts(ctx))),
       );
       ctx.log(`sandbox: added ${m.name} at ${m.version}`);
@@ -103,7 +103,7 @@ export class SandboxUpgrader implements NodeUpgrader, NodeProvisioner {
   }
 
   async remove(node: string, ctx: UpgraderContext): Promise<void> {
-    await this.call(node, 'remove machine', () => this.kube.delete<unknown>(machinePath(node), undefined, undefined, this.opts(ctx)));
+    await this.call(node, 'remove machine', ctx, () => this.kube.delete<unknown>(machinePath(node), undefined, undefined, this.opts(ctx)));
     ctx.log(`sandbox: removed the machine of ${node}`);
   }
 }

@@ -50,6 +50,8 @@ export class SshUpgrader implements NodeUpgrader {
     try {
       return await runStreaming([this.options.ssh ?? 'ssh', ...sshArgs(this.options, host, command)], { signal: ctx.signal, log: ctx.log });
     } catch (e) {
+      // An abort (upkeep upgrade abort, a signal) is the executor's to report, not the machine's failure.
+      if (ctx.signal.aborted) throw e;
       throw new UpgraderError(target.node, firstLine(command), `cannot run ssh: ${e instanceof Error ? e.message : String(e)}`);
     }
   }

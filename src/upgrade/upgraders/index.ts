@@ -38,6 +38,8 @@ export interface UpgraderOptions {
   nodeRemoveCommand?: string;
   /** Labels of machines the sandbox adds. */
   labels?: Record<string, string>;
+  /** Simulated seconds a sandbox kubelet stays down in an upgrade or reboot. */
+  downSeconds?: number;
 }
 
 export interface Upgraders {
@@ -73,7 +75,7 @@ export function createUpgrader(kind: string, o: UpgraderOptions = {}): Upgraders
   const commands = commandProvisioner(o);
   if (kind === 'sandbox') {
     if (!o.kube) throw new UpgraderOptionsError('the sandbox upgrader needs a cluster client');
-    const sandbox = new SandboxUpgrader(o.kube, { labels: o.labels });
+    const sandbox = new SandboxUpgrader(o.kube, { labels: o.labels, downSeconds: o.downSeconds });
     return { upgrader: sandbox, provisioner: commands ?? sandbox };
   }
   if (kind === 'command') {

@@ -41,6 +41,8 @@ function machinePath(node: string, op?: string): string {
 export interface SandboxUpgraderOptions {
   /** Labels of the workers add() creates (e.g. what --replacement-selector will match). */
   labels?: Record<string, string>;
+  /** Simulated seconds a kubelet stays down in an upgrade or a reboot (the machine API's default: 30). */
+  downSeconds?: number;
 }
 
 export class SandboxUpgrader implements NodeUpgrader, NodeProvisioner {
@@ -54,6 +56,10 @@ export class SandboxUpgrader implements NodeUpgrader, NodeProvisioner {
   /** A machine operation blocks for the simulated downtime: no client timeout, no retry (the sandbox may be mid-reboot). */
   private opts(ctx: UpgraderContext): RequestOptions {
     return { signal: ctx.signal, timeoutMs: 0, retry: false };
+  }
+
+  private down(): { downSeconds?: number } {
+    return this.options.downSeconds === undefined ? {} : { downSeconds: this.options.downSeconds };
   }
 
   private async call<T>(node: string, step: string, ctx: UpgraderContext, f: () => Promise<T>): Promise<T> {
@@ -77,7 +83,7 @@ export class SandboxUpgrader implements NodeUpgrader, NodeProvisioner {
     }
     ctx.log(`sandbox: upgrading ${target.node} (${target.role}) ${before.version} -> ${target.to}`);
     const after = await this.call(target.node, 'upgrade', ctx, async () =>
-      decodeMachine(await this.kube.post<unknown>(machinePath(target.node, 'upgrade'), { version: target.to, role: target.role }, undefined, this.opts(ctx))),
+      decodeMachine(await this.kube.post<unknown>(machinePath(target.node, 'upgrade'), { version: target.to, role: target.role, ...this.down() }, undefined, this.opts(ctx))),
     );
     // A machine that did not come back is for the executor's Ready gate to report, not a failed step.
     ctx.log(`sandbox: ${target.node} ${after.up ? `is up at ${after.version}` : `is ${after.machine} after the upgrade`}`);
@@ -86,7 +92,7 @@ export class SandboxUpgrader implements NodeUpgrader, NodeProvisioner {
   async maintain(target: Omit<NodeTarget, 'to' | 'role'>, command: string | undefined, ctx: UpgraderContext): Promise<void> {
     // The sandbox runs no commands on its machines: any maintenance is a reboot.
     ctx.log(`sandbox: rebooting ${target.node}${command ? ` (the sandbox runs no commands: "${command}" is simulated as a reboot)` : ''}`);
-    const after = await this.call(target.node, 'reboot', ctx, async () => decodeMachine(await this.kube.post<unknown>(machinePath(target.node, 'reboot'), {}, undefined, this.opts(ctx))));
+    const after = await this.call(target.node, 'reboot', ctx, async () => decodeMachine(await this.kube.post<unknown>(machinePath(target.node, 'reboot'), this.down(), undefined, this.opts(ctx))));
     ctx.log(`sandbox: ${target.node} ${after.up ? 'is up' : `is ${after.machine} after the reboot`}`);
   }
 

@@ -103,7 +103,8 @@ describe('upkeep plan on the seed cluster (story 2)', () => {
     );
     const cp = r.out.slice(r.out.indexOf('### 1. controlplane'), r.out.indexOf('### 2. node01'));
     const steps = [
-      `sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/${minor}/|g' /etc/apt/sources.list.d/kubernetes.list`,
+      `curl -fsSL https://pkgs.k8s.io/core:/stable:/${minor}/deb/Release.key | sudo gpg --batch --yes --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg`,
+      `echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/${minor}/deb/ /' | sudo tee /etc/apt/sources.list.d/kubernetes.list`,
       `sudo apt-get update && sudo apt-get install -y kubeadm='${pkg}'`,
       'sudo kubeadm upgrade plan',
       `sudo kubeadm upgrade apply ${to}`,
@@ -126,8 +127,8 @@ describe('upkeep plan on the seed cluster (story 2)', () => {
     assert.match(r.out, /etcdctl snapshot save .* --cacert=\/etc\/kubernetes\/pki\/etcd\/ca\.crt/);
   });
 
-  it('--os rhel: yum with --disableexcludes=kubernetes and the yum repository file', async () => {
-    const r = await upkeep(['--kubeconfig', sb.kubeconfig, '-o', 'runbook', 'plan', '--to', '1.32', '--os', 'rhel']);
+  it('--os rocky (a RHEL-like distribution): yum with --disableexcludes=kubernetes and the yum repository file', async () => {
+    const r = await upkeep(['--kubeconfig', sb.kubeconfig, '-o', 'runbook', 'plan', '--to', '1.32', '--os', 'rocky']);
     assert.ok(r.out.includes(`sudo yum install -y kubeadm-'${to.slice(1)}-*' --disableexcludes=kubernetes`), r.out);
     assert.match(r.out, /\/etc\/yum\.repos\.d\/kubernetes\.repo/);
     assert.doesNotMatch(r.out, /apt-get/);
@@ -145,7 +146,7 @@ describe('upkeep plan on the seed cluster (story 2)', () => {
     assert.match(bad.err, /^error: invalid value "latest" for --to: invalid version "latest"/);
     const os = await upkeep(['--kubeconfig', sb.kubeconfig, 'plan', '--os', 'windows']);
     assert.equal(os.code, 2);
-    assert.equal(os.err, 'error: invalid value "windows" for --os: must be debian, rhel or both\n');
+    assert.equal(os.err, 'error: invalid value "windows" for --os: must be one of debian, ubuntu, apt (apt); rhel, centos, rocky, alma, fedora, dnf, yum (dnf/yum); or both\n');
     const out = await upkeep(['--kubeconfig', sb.kubeconfig, '-o', 'wide', 'plan']);
     assert.equal(out.code, 2);
   });

@@ -146,9 +146,36 @@ export class Sandbox {
   async upgradeControlPlane(version: string): Promise<void> {
     this.controlPlaneVersion = version;
     this.controlPlaneVersions.clear();
-    for (const node of (await this.registry.store.list('nodes', undefined)).items) {
-      if (node.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined) this.kubelets?.resync(node.metadata.name ?? '');
+    for (const node of await this.controlPlaneNodes()) this.kubelets?.resync(node);
+    await this.upgradeAddons(version);
+  }
+
+  /** The names of the control-plane nodes (the kubeadm role label). */
+  async controlPlaneNodes(): Promise<string[]> {
+    const nodes = (await this.registry.store.list('nodes', undefined)).items;
+    return nodes.filter((n) => n.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined).map((n) => n.metadata.name ?? '');
+  }
+
+  /**
+   * kubeadm on one control-plane node: `upgrade apply` (first) moves this node's static pods, the
+   * cluster's version and the addons, the other control-plane nodes keep theirs; `upgrade node`
+   * moves this node's static pods to the version apply set.
+   */
+  async upgradeControlPlaneNode(node: string, version: string, first: boolean): Promise<void> {
+    if (first) {
+      for (const other of await this.controlPlaneNodes()) {
+        if (other !== node && !this.controlPlaneVersions.has(other)) this.controlPlaneVersions.set(other, this.controlPlaneVersion);
+      }
+      this.controlPlaneVersion = version;
     }
+    if (version === this.controlPlaneVersion) this.controlPlaneVersions.delete(node);
+    else this.controlPlaneVersions.set(node, version);
+    this.kubelets?.resync(node);
+    if (first) await this.upgradeAddons(version);
+  }
+
+  /** kubeadm upgrade apply's last step: kube-proxy at the new version. */
+  private async upgradeAddons(version: string): Promise<void> {
     const ds = await this.registry.store.get('daemonsets.apps', 'kube-system', 'kube-proxy');
     if (ds) {
       await this.registry.patch(this.registry.type('apps', 'v1', 'daemonsets')!, 'kube-system', 'kube-proxy', 'strategic', { spec: { template: { spec: { containers: [{ name: 'kube-proxy', image: `registry.k8s.io/kube-proxy:${version}` }] } } } }, undefined);

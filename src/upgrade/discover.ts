@@ -13,6 +13,7 @@ import type { APIResourceInfo, KubeClient } from '../kube/index.js';
 import { isForbidden, isNotFound } from '../kube/index.js';
 import type { ClusterVersions, Instance } from './plan.js';
 import { REMOVED_APIS, type ApiUsage, type RemovedApi } from './removedapis.js';
+import { detectManagedControlPlane } from './managed.js';
 import { minorOrder, parseVersion, tryParseVersion } from './version.js';
 
 export { imageTag };
@@ -194,6 +195,12 @@ export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
     else unreadable.push({ component: 'kubelet', node: n.name, image: n.kubeletVersion });
   }
   const { kubeProxy, coreDNS } = addonsOf(s, unreadable);
+  const managed = detectManagedControlPlane({
+    serverVersion: s.serverVersion,
+    staticPodControlPlane: apiserverPods.length > 0,
+    controlPlaneNodes: nodes.filter((n) => n.controlPlane).length,
+    nodes: s.nodes.map((n) => ({ labels: n.metadata.labels, providerID: n.spec?.providerID })),
+  });
 
   return {
     apiservers,
@@ -208,6 +215,7 @@ export function clusterVersionsFrom(s: DiscoverySnapshot): DiscoveredCluster {
     etcdEndpoints,
     unreadable,
     staticPodControlPlane: apiserverPods.length > 0,
+    ...(managed ? { managed } : {}),
   };
 }
 

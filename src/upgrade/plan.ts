@@ -18,12 +18,13 @@
 // the target (rules/target.ts, which may stop planning), and per hop (rules/hop.ts,
 // `(state, hop) -> {moves, findings}`). This file runs them, in their fixed order.
 import type * as audit from '../audit/finding.js';
+import type { ManagedControlPlane } from './managed.js';
 import type { ApiUsage } from './removedapis.js';
 import { RELEASES_AS_OF, latestPatch } from './releases.js';
 import { CLUSTER_RULES } from './rules/cluster.js';
 import { HOP_RULES, type HopContext, type HopMoves, type PlanState, hopLabel } from './rules/hop.js';
 import { TARGET_RULES, kubeadmNotes, oneMinorAtATime, resolveTarget } from './rules/target.js';
-import { type Version, addMinor, minorKey, newestOf, oldestOf } from './version.js';
+import { type Version, addMinor, minorKey, minorOrder, newestOf, oldestOf } from './version.js';
 
 export type { Severity } from '../audit/finding.js';
 
@@ -42,6 +43,8 @@ export interface ClusterVersions {
   kubeProxy?: Version;
   coreDNS?: string;
   serverVersion: Version;
+  /** A provider runs the control plane (EKS, GKE, AKS): upkeep upgrades only the workers. */
+  managed?: ManagedControlPlane;
 }
 
 /** A finding of the plan: audit's shape, plus the hop it belongs to ('v1.31 -> v1.32'), when it belongs to one. */
@@ -89,6 +92,8 @@ export interface UpgradePlan {
   findings: Finding[];
   blocking: boolean;
   releasesAsOf: string;
+  /** The control plane is the provider's (EKS, GKE, AKS): no kubeadm step; workers never pass its minor. */
+  managed?: ManagedControlPlane;
 }
 
 /**
@@ -110,17 +115,27 @@ export function planUpgrade(
   const done = (resolved: Version | null, hops: Hop[], notes: Finding[] = []): UpgradePlan => {
     for (const h of hops) findings.push(...h.findings);
     findings.push(...notes);
-    return { current, target: resolved, hops, findings, blocking: findings.some((f) => f.severity === 'blocking'), releasesAsOf: RELEASES_AS_OF };
+    return {
+      current,
+      target: resolved,
+      hops,
+      findings,
+      blocking: findings.some((f) => f.severity === 'blocking'),
+      releasesAsOf: RELEASES_AS_OF,
+      ...(cluster.managed ? { managed: cluster.managed } : {}),
+    };
   };
   if (target === null) return done(null, []);
 
-  const resolved = resolveTarget(target, current);
+  // A managed control plane's patches are the provider's: workers of its minor go to exactly its version.
+  const resolved = cluster.managed && minorOrder(target) === minorOrder(current) ? current : resolveTarget(target, current);
   for (const rule of TARGET_RULES) {
     const check = rule({ cluster, apiservers, current, base, asked: target, resolved, today });
     findings.push(...check.findings);
     if (check.stop) return done(check.stop, []);
   }
-  const hops = planHops(cluster, apiservers, base, resolved, extra?.removedApiUsages ?? []);
+  // A managed control plane is the provider's to move: its hops carry the workers' kubelets only.
+  const hops = planHops(cluster, apiservers, base, resolved, extra?.removedApiUsages ?? []).map((h) => (cluster.managed ? { ...h, controlPlane: [] } : h));
   findings.push(...oneMinorAtATime(base, resolved, hops));
   return done(resolved, hops, kubeadmNotes());
 }

@@ -12,11 +12,8 @@ import { preflight } from '../../upgrade/preflight.js';
 import { planUpgrade, type Finding, type UpgradePlan } from '../../upgrade/plan.js';
 import { latestPatch, release } from '../../upgrade/releases.js';
 import { renderPlanTable, renderRunbook, type HostOS } from '../output/plan.js';
+import { HOST_OS_VALUES, parseHostOS } from '../../upgrade/hostcommands.js';
 import { addMinor, compareVersions, formatVersion, minVersion, minorKey, parseVersion, type Version } from '../../upgrade/version.js';
-
-function isHostOS(s: string): s is HostOS {
-  return s === 'debian' || s === 'rhel' || s === 'both';
-}
 
 /** Which package manager the runbook shows: from the nodes' osImage unless --os says. */
 export function hostOSOf(osImages: string[]): HostOS {
@@ -55,7 +52,7 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
     .command('plan')
     .description('Plan a Kubernetes upgrade as kubeadm would, within the version skew policy: component versions, the hops, preflight findings, and a runbook per node (-o runbook)')
     .addOption(new Option('--to <version>', 'target version: v1.32.4, or 1.32 for its latest known patch (default: the next minor)'))
-    .addOption(new Option('--os <os>', "hosts' package manager for -o runbook: debian (apt), rhel (dnf/yum) or both (default: from the nodes' osImage)"))
+    .addOption(new Option('--os <os>', "hosts' package manager for -o runbook: debian or ubuntu (apt), rhel, centos, rocky or fedora (dnf/yum), or both (default: from the nodes' osImage)"))
     .action(async (opts) => {
       const g = globals();
       const format = parseOutput(g.output, ['table', 'json', 'yaml', 'runbook']);
@@ -67,10 +64,8 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
           throw new UsageError(`invalid value "${opts.to}" for --to: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
-      if (opts.os !== undefined && !isHostOS(opts.os)) {
-        throw new UsageError(`invalid value "${opts.os}" for --os: must be debian, rhel or both`);
-      }
-      const hostOS: HostOS | undefined = opts.os;
+      const hostOS: HostOS | undefined = opts.os === undefined ? undefined : parseHostOS(opts.os);
+      if (opts.os !== undefined && !hostOS) throw new UsageError(`invalid value "${opts.os}" for --os: must be one of ${HOST_OS_VALUES}`);
       const client = await clientFromFlags(g, io);
       const cluster = await discoverClusterVersions(client);
       const oldest = minVersion(cluster.apiservers.map((a) => a.version)) ?? cluster.serverVersion;

@@ -8,6 +8,7 @@ import type { GlobalFlags, Io } from '../context.js';
 import { UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { registerMachineCommands } from './sandbox-machines.js';
 
 export interface EmbeddedSandbox {
   url: string;
@@ -137,6 +138,7 @@ export function registerSandbox(program: Command, io: Io, globals: () => GlobalF
         print(result, `node/${name} ${past}`);
       });
   }
+  registerMachineCommands(node, io, globals);
   sandbox
     .command('control-plane')
     .description('the control plane of a sandbox (sandbox only)')

@@ -129,7 +129,9 @@ describe('the runbook', () => {
     const cp1 = section(text, 'cp1');
     const expected = [
       '# on cp1:',
-      "sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/v1.32/|g' /etc/apt/sources.list.d/kubernetes.list",
+      'sudo mkdir -p -m 755 /etc/apt/keyrings',
+      'curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.32/deb/Release.key | sudo gpg --batch --yes --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg',
+      "echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.32/deb/ /' | sudo tee /etc/apt/sources.list.d/kubernetes.list",
       'sudo apt-mark unhold kubeadm && \\',
       "sudo apt-get update && sudo apt-get install -y kubeadm='1.32.9-*' && \\",
       'sudo apt-mark hold kubeadm',
@@ -148,9 +150,23 @@ describe('the runbook', () => {
     assert.match(section(text, 'node02'), /kubectl uncordon node02/);
   });
 
-  it('RHEL-like hosts: the yum repository file and --disableexcludes', () => {
+  it('RHEL-like hosts: the whole yum repository file of the new minor, and --disableexcludes', () => {
     const node01 = section(renderRunbook(plan([hop()]), NODES, 'rhel'), 'node01');
-    assert.ok(node01.includes("sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/v1.32/|g' /etc/yum.repos.d/kubernetes.repo"), node01);
+    const repo = [
+      '# on node01:',
+      'cat <<EOF | sudo tee /etc/yum.repos.d/kubernetes.repo',
+      '[kubernetes]',
+      'name=Kubernetes',
+      'baseurl=https://pkgs.k8s.io/core:/stable:/v1.32/rpm/',
+      'enabled=1',
+      'gpgcheck=1',
+      'gpgkey=https://pkgs.k8s.io/core:/stable:/v1.32/rpm/repodata/repomd.xml.key',
+      'exclude=kubelet kubeadm kubectl cri-tools kubernetes-cni',
+      'EOF',
+      "sudo yum install -y kubeadm-'1.32.9-*' --disableexcludes=kubernetes",
+    ].join('\n');
+    assert.ok(node01.includes(repo), node01);
+    assert.doesNotMatch(node01, /sed -i/);
     assert.ok(node01.includes("sudo yum install -y kubeadm-'1.32.9-*' --disableexcludes=kubernetes\nkubeadm version\nsudo kubeadm upgrade node"), node01);
     assert.ok(node01.includes("sudo yum install -y kubelet-'1.32.9-*' kubectl-'1.32.9-*' --disableexcludes=kubernetes"), node01);
     assert.doesNotMatch(node01, /apt-get/);

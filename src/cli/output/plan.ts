@@ -14,7 +14,9 @@ import {
   type RunbookOptions,
   runbook,
 } from '../../upgrade/runbook.js';
-import { formatVersion, type Version } from '../../upgrade/version.js';
+import { addMinor, formatVersion, type Version } from '../../upgrade/version.js';
+import { type ManagedControlPlane, PROVIDER_NAME, controlPlaneUpgradeCommands } from '../../upgrade/managed.js';
+import { type HostStep, type PackageManager, kubeadmSteps, kubeletSteps as kubeletHostSteps, repositorySteps, stepLines } from '../../upgrade/hostcommands.js';
 import { tabwrite } from './table.js';
 
 export type { HostOS } from '../../upgrade/runbook.js';
@@ -62,6 +64,18 @@ function componentTable(rows: readonly ComponentRow[]): string {
   return kubeadmTable([['COMPONENT', 'NODE', 'CURRENT', 'TARGET'], ...rows.map((r) => [r.component, r.node, r.current, r.target])]);
 }
 
+/** The provider's commands for the control plane's next minor, one per line, indented. */
+function providerCommands(m: ManagedControlPlane, current: Version): string {
+  return controlPlaneUpgradeCommands(m, addMinor(current, 1)).map((c) => `\t${c}\n`).join('');
+}
+
+/** A managed control plane's hop: only the kubelets move; there is no kubeadm step. */
+function renderManagedHop(hop: Hop, m: ManagedControlPlane): string {
+  let out = `${v(hop.from)} -> ${v(hop.to)}\n\n`;
+  out += `Kubelets to upgrade (the control plane is managed by ${PROVIDER_NAME[m.provider]} and stays at ${v(hop.from)}):\n`;
+  return out + componentTable(hop.kubelets) + `\n${RULE}\n\n`;
+}
+
 function renderHop(hop: Hop, index: number, count: number): string {
   let out = `${count > 1 ? `Hop ${index + 1} of ${count}: ` : ''}${v(hop.from)} -> ${v(hop.to)}\n\n`;
   if (hop.kubeletsFirst.length) {
@@ -92,8 +106,11 @@ export function renderPlanTable(plan: UpgradePlan): string {
     out += `[upgrade/versions] Path: ${[v(plan.hops[0].from), ...plan.hops.map((h) => v(h.to))].join(' -> ')} (one minor version per kubeadm upgrade apply)\n`;
   }
   out += `[upgrade/versions] Release data as of ${plan.releasesAsOf}\n\n`;
-  if (plan.target && !plan.hops.length) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
-  plan.hops.forEach((hop, i) => (out += renderHop(hop, i, plan.hops.length)));
+  const { managed } = plan;
+  if (plan.target && !plan.hops.length && managed && plan.blocking) {
+    out += `The control plane is managed by ${PROVIDER_NAME[managed.provider]}: upgrade it with the provider first, one minor at a time:\n\n${providerCommands(managed, plan.current)}\n`;
+  } else if (plan.target && !plan.hops.length) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
+  plan.hops.forEach((hop, i) => (out += managed ? renderManagedHop(hop, managed) : renderHop(hop, i, plan.hops.length)));
   out += renderFindings(plan.findings);
   out += '\n' + verdictLine(plan);
   return out;
@@ -111,41 +128,9 @@ export function verdictLine(plan: UpgradePlan): string {
 // Host commands
 // ---------------------------------------------------------------------------------------------
 
-type PackageManager = 'debian' | 'rhel';
-
-const APT_LIST = '/etc/apt/sources.list.d/kubernetes.list';
-const YUM_REPO = '/etc/yum.repos.d/kubernetes.repo';
-
-/** The package version glob the pkgs.k8s.io repositories use: 1.32.9-* (any package revision); 1.32.x-* when the patch is unknown (replace x). */
-function pkg(x: Version): string {
-  return `${x.major}.${x.minor}.${x.minorOnly ? 'x' : x.patch}-*`;
-}
-
-/**
- * The repository is per minor (https://pkgs.k8s.io/core:/stable:/v1.32/deb/): point it at the
- * new one, whatever minor it names now. RHEL's file names it twice (baseurl and gpgkey).
- */
-function switchRepo(os: PackageManager, to: Version): string {
-  const file = os === 'debian' ? APT_LIST : YUM_REPO;
-  return `sudo sed -i -E 's|core:/stable:/v[0-9]+\\.[0-9]+/|core:/stable:/v${to.major}.${to.minor}/|g' ${file}`;
-}
-
-function installKubeadm(os: PackageManager, to: Version): string[] {
-  if (os === 'debian') {
-    return ['sudo apt-mark unhold kubeadm && \\', `sudo apt-get update && sudo apt-get install -y kubeadm='${pkg(to)}' && \\`, 'sudo apt-mark hold kubeadm'];
-  }
-  return [`sudo yum install -y kubeadm-'${pkg(to)}' --disableexcludes=kubernetes`];
-}
-
-function installKubelet(os: PackageManager, to: Version): string[] {
-  if (os === 'debian') {
-    return [
-      'sudo apt-mark unhold kubelet kubectl && \\',
-      `sudo apt-get update && sudo apt-get install -y kubelet='${pkg(to)}' kubectl='${pkg(to)}' && \\`,
-      'sudo apt-mark hold kubelet kubectl',
-    ];
-  }
-  return [`sudo yum install -y kubelet-'${pkg(to)}' kubectl-'${pkg(to)}' --disableexcludes=kubernetes`];
+/** A runbook block's lines: each step as the runbook prints it. */
+function lines(steps: readonly HostStep[]): string[] {
+  return steps.flatMap(stepLines);
 }
 
 const OS_TITLE: Record<PackageManager, string> = {
@@ -182,7 +167,7 @@ function kubeletSteps(os: HostOS, node: string, to: Version): string {
   return (
     drainBlock(node) +
     '\n' +
-    hostBlock(os, node, (o) => [...installKubelet(o, to), 'sudo systemctl daemon-reload', 'sudo systemctl restart kubelet']) +
+    hostBlock(os, node, (o) => lines(kubeletHostSteps(o, to))) +
     '\n' +
     uncordonBlock(node, to)
   );
@@ -205,21 +190,16 @@ const ROLE_TITLE: Record<NodeStep['role'], string> = {
 };
 
 /** The section of one node in one hop: the docs' order for a control-plane or a worker node. */
-function nodeSection(s: NodeStep, to: Version, os: HostOS): string {
-  let out = `### ${s.step}. ${s.node} (${ROLE_TITLE[s.role]})\n` + notes(s.notes);
-  const kubeadm = (o: PackageManager): string[] => [
-    switchRepo(o, to),
-    ...installKubeadm(o, to),
-    'kubeadm version',
-    ...(s.role === 'first-control-plane' ? ['sudo kubeadm upgrade plan', `sudo kubeadm upgrade apply ${v(to)}`] : ['sudo kubeadm upgrade node']),
-  ];
-  if (s.role === 'control-plane-kubelet') {
-    // Its static pods are at the target already: only its kubelet moves.
-    out += hostBlock(os, s.node, (o) => [switchRepo(o, to), ...installKubeadm(o, to)]);
-  } else {
-    out += hostBlock(os, s.node, kubeadm);
-    if (s.role === 'first-control-plane') out += '# then upgrade the CNI plugin if its own instructions say so (not needed on other nodes when it runs as a DaemonSet)\n';
+function nodeSection(s: NodeStep, to: Version, os: HostOS, managed?: ManagedControlPlane): string {
+  if (managed) {
+    // No kubeadm on a managed cluster's nodes: the kubelet's packages move, from the new minor's repository.
+    let text = `### ${s.step}. ${s.node} (worker: kubelet only; the control plane is managed by ${PROVIDER_NAME[managed.provider]})\n` + notes(s.notes);
+    text += hostBlock(os, s.node, (o) => lines(repositorySteps(o, to))) + '\n';
+    return text + (s.kubelet ? kubeletSteps(os, s.node, s.kubelet.to) : `# the kubelet on ${s.node} stays as it is\n`) + '\n';
   }
+  let out = `### ${s.step}. ${s.node} (${ROLE_TITLE[s.role]})\n` + notes(s.notes);
+  out += hostBlock(os, s.node, (o) => lines(kubeadmSteps(o, s.role, to)));
+  if (s.role === 'first-control-plane') out += '# then upgrade the CNI plugin if its own instructions say so (not needed on other nodes when it runs as a DaemonSet)\n';
   out += '\n';
   if (s.kubelet) out += kubeletSteps(os, s.node, s.kubelet.to);
   else out += `# the kubelet on ${s.node} stays as it is in this hop (the skew policy allows it)\n`;
@@ -229,11 +209,11 @@ function nodeSection(s: NodeStep, to: Version, os: HostOS): string {
 function kubeletFirstSection(k: KubeletFirstStep, os: HostOS): string {
   let text = `### ${k.step}. ${k.node} (${k.controlPlane ? 'control-plane node' : 'worker'}: kubelet ${k.from} -> ${v(k.to)} before the control plane moves)\n# why: ${k.why}\n`;
   text += notes(k.notes);
-  text += hostBlock(os, k.node, (o) => [switchRepo(o, k.to), ...installKubeadm(o, k.to), 'kubeadm version', 'sudo kubeadm upgrade node']);
+  text += hostBlock(os, k.node, (o) => lines(kubeadmSteps(o, 'worker', k.to)));
   return text + '\n' + kubeletSteps(os, k.node, k.to) + '\n';
 }
 
-function hopSection(h: RunbookHop, index: number, count: number, os: HostOS): string {
+function hopSection(h: RunbookHop, index: number, count: number, os: HostOS, managed?: ManagedControlPlane): string {
   const { hop } = h;
   let out = `## ${count > 1 ? `Hop ${index + 1} of ${count}: ` : ''}${v(hop.from)} -> ${v(hop.to)}\n\n`;
   if (h.kubeletsFirst.length) {
@@ -242,7 +222,7 @@ function hopSection(h: RunbookHop, index: number, count: number, os: HostOS): st
     out += `# Then the control plane to ${v(hop.to)}, node by node:\n\n`;
   }
   if (h.applied) out += `# kubeadm upgrade apply ${v(hop.to)} has run on a control-plane node already: the others use kubeadm upgrade node\n\n`;
-  out += h.nodes.map((s) => nodeSection(s, hop.to, os)).join('');
+  out += h.nodes.map((s) => nodeSection(s, hop.to, os, managed)).join('');
   if (h.staying.length) out += `# Kubelets that stay in this hop: ${h.staying.map((r) => `${r.node} (${r.current})`).join(', ')}\n\n`;
   return out + `# Check: kubectl get nodes   (every node Ready; VERSION shows each kubelet's version)\n\n`;
 }
@@ -251,9 +231,10 @@ function preamble(r: Runbook, os: HostOS): string {
   const { plan } = r;
   const target = plan.target ? v(plan.target) : v(plan.current);
   const hosts = os === 'both' ? 'Debian/Ubuntu hosts with apt and RHEL-like hosts with dnf/yum' : os === 'debian' ? 'Debian/Ubuntu hosts with apt' : 'RHEL-like hosts with dnf/yum';
-  let out = `# Upgrade runbook: ${v(plan.current)} -> ${target} (kubeadm, ${hosts})\n`;
+  const managed = plan.managed ? PROVIDER_NAME[plan.managed.provider] : undefined;
+  let out = `# Upgrade runbook: ${v(plan.current)} -> ${target} (${managed ? `${managed} control plane; workers on ${hosts}` : `kubeadm, ${hosts}`})\n`;
   if (plan.hops.length > 1) out += `# Path: ${[v(plan.hops[0].from), ...plan.hops.map((h) => v(h.to))].join(' -> ')}: kubeadm upgrades the control plane one minor version at a time\n`;
-  out += `# Control plane: ${r.controlPlanes.join(', ') || 'none found'}; workers: ${r.workers.join(', ') || 'none'}\n`;
+  out += `# Control plane: ${managed ? `managed by ${managed} (upkeep does not upgrade it)` : r.controlPlanes.join(', ') || 'none found'}; workers: ${r.workers.join(', ') || 'none'}\n`;
   out += '# Nodes go one at a time; check each is Ready before the next.\n\n';
   if (r.blocking.length) out += `## Resolve first: ${plural(r.blocking.length, 'blocking finding')}\n\n` + r.blocking.map(renderFinding).join('') + '\n';
   out += '## Before you start\n\n';
@@ -273,6 +254,10 @@ export function renderRunbook(plan: UpgradePlan, nodes: readonly RunbookNode[], 
   const r = runbook(plan, nodes, options);
   const out = preamble(r, os);
   if (!plan.target) return out + '# No target version: nothing to run. Give one with upkeep plan --to VERSION -o runbook.\n';
+  if (!plan.hops.length && plan.managed && plan.blocking) {
+    const provider = PROVIDER_NAME[plan.managed.provider];
+    return out + `# The control plane is managed by ${provider}: upgrade it with the provider first, one minor at a time:\n${controlPlaneUpgradeCommands(plan.managed, addMinor(plan.current, 1)).join('\n')}\n# then plan again (upkeep plan --to ${v(plan.target)} -o runbook) for the workers.\n`;
+  }
   if (!plan.hops.length) return out + `# The cluster is at ${v(plan.target)} already: nothing to run.\n`;
-  return out + r.hops.map((h, i) => hopSection(h, i, r.hops.length, os)).join('');
+  return out + r.hops.map((h, i) => hopSection(h, i, r.hops.length, os, plan.managed)).join('');
 }

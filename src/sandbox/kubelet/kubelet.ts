@@ -15,6 +15,7 @@ import type { Sandbox } from '../sandbox.js';
 import { isLease, isNode, isPod } from '../server/kinds.js';
 import { nodeInternalIP, staticPods } from './staticpods.js';
 import { DEFAULT_CAPACITY, nodeObject } from '../scenario/scenario.js';
+import { type MachineFaults, type MachineView, NOT_READY_CONDITION } from './machine.js';
 
 interface NodeState {
   up: boolean;
@@ -23,6 +24,12 @@ interface NodeState {
   boot: number;
   nextIp: number;
   renew?: { cancel(): void };
+  /** Armed by the machine API's faults route; applied at the next restart. */
+  faults: MachineFaults;
+  /** The notReady fault took effect: the kubelet posts Ready=False. */
+  notReady: boolean;
+  /** The machine was removed (DELETE /sandbox/v1/nodes/<node>): it never starts again. */
+  removed: boolean;
 }
 
 export class KubeletError extends Error {
@@ -69,7 +76,7 @@ export class Kubelets implements Controller {
     const name = node.metadata.name ?? '';
     if (this.nodes.has(name) || !isNode(node)) return;
     const version = kubeletVersion(node) ?? this.sandbox.version();
-    const state: NodeState = { up: true, version, boot: 1, nextIp: 2 };
+    const state: NodeState = { up: true, version, boot: 1, nextIp: 2, faults: {}, notReady: false, removed: false };
     this.nodes.set(name, state);
     this.startHeartbeat(name, state);
     this.nodeQueue.add(name);
@@ -110,7 +117,7 @@ export class Kubelets implements Controller {
           // The kubelet's status sync: a node the control plane marked not Ready while the
           // kubelet runs (its lease was late once) gets Ready posted again.
           const node = this.node(name);
-          if (state.up && node && !isNodeReady(node)) this.nodeQueue.add(name);
+          if (state.up && !state.notReady && node && !isNodeReady(node)) this.nodeQueue.add(name);
         })
         .catch((e) => this.ctx.log(`kubelet ${name}: lease: ${String(e)}`));
     };
@@ -153,13 +160,14 @@ export class Kubelets implements Controller {
       const template = nodeObject({ name, role: 'worker', version: state.version, capacity: { ...DEFAULT_CAPACITY }, labels: {}, taints: [] }, 1000 + index, now);
       status = { ...template.status, ...status };
     }
+    const ready = state.notReady ? { status: 'False', ...NOT_READY_CONDITION } : { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
     const conditions = (status.conditions ?? []).map((c): NodeCondition => {
       if (c.type !== 'Ready') return { ...c, lastHeartbeatTime: now };
-      const changed = c.status !== 'True';
-      return { ...c, status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: changed ? now : c.lastTransitionTime };
+      const changed = c.status !== ready.status;
+      return { ...c, ...ready, lastHeartbeatTime: now, lastTransitionTime: changed ? now : c.lastTransitionTime };
     });
     if (!conditions.some((c) => c.type === 'Ready')) {
-      conditions.push({ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now });
+      conditions.push({ type: 'Ready', ...ready, lastHeartbeatTime: now, lastTransitionTime: now });
     }
     const nodeInfo = { ...status.nodeInfo, kubeletVersion: state.version, kubeProxyVersion: state.version, bootID: `boot-${state.boot}` };
     try {
@@ -345,9 +353,11 @@ export class Kubelets implements Controller {
     s.renew?.cancel();
   }
 
-  /** The kubelet starts again (a new boot): heartbeats, Ready, and pods reconciled. */
+  /** The kubelet starts again (a new boot): heartbeats, Ready, and pods reconciled. The machine is fixed: neverReturn is cleared. */
   up(node: string, version?: string): void {
     const s = this.state(node);
+    if (s.removed) throw new KubeletError(`the machine of node "${node}" was removed: add a new one`);
+    delete s.faults.neverReturn;
     if (version) s.version = version;
     if (!s.up) s.boot++;
     s.up = true;
@@ -358,9 +368,44 @@ export class Kubelets implements Controller {
 
   /** Stop, wait a (simulated) downtime, start again, optionally on a new kubelet version. */
   async restart(node: string, downSeconds: number, version?: string): Promise<void> {
+    const s = this.state(node);
+    if (s.removed) throw new KubeletError(`the machine of node "${node}" was removed: add a new one`);
     this.down(node);
     await new Promise((r) => setTimeout(r, this.ctx.clock.real(downSeconds * 1000)).unref());
+    if (s.removed) return;
+    // Armed faults: the machine does not boot (packages installed, kubelet never starts), or boots broken.
+    if (s.faults.neverReturn) {
+      if (version) s.version = version;
+      return;
+    }
+    s.notReady = s.faults.notReady === true;
     this.up(node, version);
+  }
+
+  /** The machine goes away for good: the kubelet stops; the Node object stays until deleted through the API. */
+  remove(node: string): void {
+    this.down(node);
+    this.state(node).removed = true;
+  }
+
+  /** Arms (or clears) faults; clearing notReady lets a broken kubelet post Ready again. */
+  setFaults(node: string, faults: MachineFaults): void {
+    const s = this.state(node);
+    s.faults = faults;
+    if (s.notReady && !faults.notReady) {
+      s.notReady = false;
+      this.nodeQueue.add(node);
+    }
+  }
+
+  machine(node: string): Omit<MachineView, 'staticPods'> {
+    const s = this.state(node);
+    return { name: node, up: s.up, version: s.version, machine: s.removed ? 'removed' : s.up ? 'running' : 'down', notReady: s.notReady, faults: { ...s.faults } };
+  }
+
+  /** Whether a kubelet runs for this node (registered and not forgotten). */
+  has(node: string): boolean {
+    return this.nodes.has(node);
   }
 
   /** Re-post node status and static pods (after a control-plane version change). */

@@ -4,6 +4,7 @@
 // target stops with nothing to do; an older patch of the current minor gets kubeadm's advice.
 // Each rule returns findings and, when planning stops there, the target the plan reports.
 import type { ClusterVersions, Finding, Hop, Instance } from '../plan.js';
+import { PROVIDER_NAME, controlPlaneUpgradeCommands } from '../managed.js';
 import { RELEASES_AS_OF, isEndOfLife, latestPatch, newestKnownMinor, release, supportedMinors } from '../releases.js';
 import {
   type Version,
@@ -177,8 +178,44 @@ export const latestPatchFirst: TargetRule = ({ base, resolved }) => {
   };
 };
 
+/**
+ * A managed control plane (EKS, GKE, AKS) is upgraded by its provider, one minor at a time:
+ * a target past its minor stops the plan (nothing moves: workers never pass the control plane's
+ * minor) with the provider's command; a target within it plans the workers only.
+ */
+export const managedControlPlane: TargetRule = ({ cluster, current, resolved }) => {
+  const m = cluster.managed;
+  if (!m) return { findings: [] };
+  const provider = `${PROVIDER_NAME[m.provider]} (${m.evidence})`;
+  if (ord(resolved) <= ord(current)) {
+    return {
+      findings: [
+        {
+          severity: 'info',
+          code: 'ManagedControlPlane',
+          message: `The control plane is managed by ${provider}: upkeep upgrades only the workers, never past the control plane's ${formatMinor(current)}.`,
+          fix: 'None needed.',
+        },
+      ],
+    };
+  }
+  const next: Version = { major: current.major, minor: current.minor + 1, patch: 0, minorOnly: true, raw: `${current.major}.${current.minor + 1}` };
+  const path = ord(resolved) > ord(next) ? ` one minor at a time (${formatMinor(next)} first, up to ${formatMinor(resolved)})` : '';
+  return {
+    stop: resolved,
+    findings: [
+      {
+        severity: 'blocking',
+        code: 'ManagedControlPlane',
+        message: `The control plane is managed by ${provider}: upkeep does not upgrade it (there is no kubeadm and no static pod to move), and the workers' kubelets must not pass its ${formatMinor(current)}.`,
+        fix: `Upgrade the control plane with the provider${path}: ${controlPlaneUpgradeCommands(m, next).join(' or ')}; then plan again for the workers.`,
+      },
+    ],
+  };
+};
+
 /** In the order the plan runs them; the first that stops ends planning. */
-export const TARGET_RULES: readonly TargetRule[] = [differentMajor, downgrade, targetRelease, preRelease, alreadyAtTarget, latestPatchFirst];
+export const TARGET_RULES: readonly TargetRule[] = [differentMajor, downgrade, managedControlPlane, targetRelease, preRelease, alreadyAtTarget, latestPatchFirst];
 
 /** kube-apiserver never skips a minor: a plan of several hops says so. */
 export function oneMinorAtATime(base: Version, target: Version, hops: ReadonlyArray<Pick<Hop, 'to'>>): Finding[] {

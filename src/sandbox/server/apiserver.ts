@@ -12,6 +12,7 @@ import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../
 import type { StoreEvent } from '../store/store.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
 import { openapiDocument, openapiIndex } from './openapi.js';
+import { PROTOBUF_TYPE, decodeProtobuf } from './protobuf/codec.js';
 import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
 import { errorMessage, jsonObject } from './json.js';
@@ -529,6 +530,7 @@ export class ApiServer {
   private decode(req: http.IncomingMessage, body: Buffer): unknown {
     const ct = req.headers['content-type'] ?? '';
     if (/yaml/.test(ct)) return this.decodeYamlOrJson(body);
+    if (ct.startsWith(PROTOBUF_TYPE)) return decodeProtobuf(body);
     if (ct && !/json|\*\/\*/.test(ct)) throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
     return this.decodeJson(body);
   }

@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAGIC, decodeProtobuf, encodeProtobuf, messageName } from './codec.js';
+
+describe('Kubernetes protobuf codec', () => {
+  it('names the message of each kind the way k8s.io/api packages them', () => {
+    const cases: Array<[string, string, string]> = [
+      ['v1', 'ConfigMap', 'k8s.io.api.core.v1.ConfigMap'],
+      ['apps/v1', 'Deployment', 'k8s.io.api.apps.v1.Deployment'],
+      ['rbac.authorization.k8s.io/v1', 'Role', 'k8s.io.api.rbac.v1.Role'],
+      ['policy/v1', 'PodDisruptionBudget', 'k8s.io.api.policy.v1.PodDisruptionBudget'],
+      ['meta.k8s.io/v1', 'Status', 'k8s.io.apimachinery.pkg.apis.meta.v1.Status'],
+      ['v1', 'Status', 'k8s.io.apimachinery.pkg.apis.meta.v1.Status'],
+    ];
+    for (const [apiVersion, kind, want] of cases) assert.equal(messageName(apiVersion, kind), want, `${apiVersion} ${kind}`);
+  });
+
+  it('turns a Deployment into protobuf and back into the JSON Go would write', () => {
+    const deployment = {
+      kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      metadata: { name: 'web', namespace: 'shop', creationTimestamp: '2026-01-02T03:04:05Z', labels: { app: 'web' } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'nginx:1.27.3', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '500m' } } }] },
+        },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } },
+      },
+    };
+    const wire = encodeProtobuf(deployment);
+    assert.ok(wire);
+    assert.deepEqual(wire.subarray(0, 4), MAGIC);
+    const back = decodeProtobuf(wire);
+    assert.deepEqual(back, {
+      kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      metadata: { name: 'web', namespace: 'shop', creationTimestamp: '2026-01-02T03:04:05Z', labels: { app: 'web' } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { creationTimestamp: null, labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'nginx:1.27.3', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '500m' } } }] },
+        },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } },
+      },
+      status: {},
+    });
+  });
+
+  it('keeps Secret data as base64 and drops unset optional fields', () => {
+    const wire = encodeProtobuf({ kind: 'Secret', apiVersion: 'v1', metadata: { name: 'creds' }, data: { password: 'aHVudGVyMg==' }, type: 'Opaque' });
+    assert.ok(wire);
+    assert.deepEqual(decodeProtobuf(wire), {
+      kind: 'Secret',
+      apiVersion: 'v1',
+      metadata: { name: 'creds', creationTimestamp: null },
+      data: { password: 'aHVudGVyMg==' },
+      type: 'Opaque',
+    });
+  });
+
+  it('refuses a body without the k8s magic with a 400 naming the prefix', () => {
+    assert.throws(() => decodeProtobuf(Buffer.from('{"kind":"Pod"}')), (e: Error & { code?: number }) => e.code === 400 && /expected protobuf prefix/.test(e.message));
+  });
+});

@@ -12,7 +12,8 @@ import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../
 import type { StoreEvent } from '../store/store.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
 import { openapiDocument, openapiIndex } from './openapi.js';
-import { PROTOBUF_TYPE, decodeProtobuf } from './protobuf/codec.js';
+import { PROTOBUF_TYPE, decodeProtobuf, encodeProtobuf } from './protobuf/codec.js';
+import { notAcceptable, statusJson, wantsProtobufOnly } from './wire.js';
 import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
 import { errorMessage, jsonObject } from './json.js';
@@ -270,7 +271,7 @@ export class ApiServer {
         case 'DELETE': {
           const filter = this.filter(type, q);
           // DeleteOptions may ask for a dry run in the body (client-go does) or the query.
-          const opts = this.deleteOptions(q, body);
+          const opts = this.deleteOptions(q, body, req);
           return this.send(req, res, 200, await this.registry.deleteCollection(type, namespace, { filter }, { ...opts, dryRun: dryRun || opts.dryRun }), type);
         }
         default:
@@ -317,7 +318,7 @@ export class ApiServer {
         return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, creates ? 201 : 200, result, type);
       }
       case 'DELETE': {
-        const opts = this.deleteOptions(q, body);
+        const opts = this.deleteOptions(q, body, req);
         const result = await this.registry.delete(type, ns, n, { ...opts, dryRun: dryRun || opts.dryRun });
         if (isStatus(result)) {
           // The storage layer's Success Status carries no code (only details of what went).
@@ -331,9 +332,9 @@ export class ApiServer {
     }
   }
 
-  private deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
+  private deleteOptions(q: URLSearchParams, body: Buffer, req: http.IncomingMessage): DeleteOptions {
     const opts: DeleteOptions = {};
-    const b = (body.length ? jsonObject(this.decodeJson(body)) : undefined) ?? {};
+    const b = (body.length ? jsonObject(this.decode(req, body)) : undefined) ?? {};
     const grace = q.get('gracePeriodSeconds') ?? b.gracePeriodSeconds;
     if (grace !== undefined && grace !== null) {
       const g = Number(grace);
@@ -386,6 +387,9 @@ export class ApiServer {
     if (result.continue) metadata.continue = result.continue;
     if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
     const accept = req.headers.accept ?? '';
+    if (wantsProtobufOnly(accept)) {
+      return this.protobuf(res, 200, { kind: `${type.kind}List`, apiVersion: groupVersion(type), metadata, items: result.items });
+    }
     if (TABLE_ACCEPT.test(accept)) {
       const table = toTable(this.printer(type), result.items, this.registry.clock.now(), {
         includeObject: includeObject(q),
@@ -414,7 +418,7 @@ export class ApiServer {
         size = 0;
       }
     }
-    chunks.push(']}');
+    chunks.push(']}\n');
     res.end(chunks.join(''));
   }
 
@@ -554,6 +558,7 @@ export class ApiServer {
 
   private send(req: http.IncomingMessage, res: http.ServerResponse, code: number, o: KubeObject | Status, type: ResourceType): void {
     const accept = req.headers.accept ?? '';
+    if (wantsProtobufOnly(accept)) return this.protobuf(res, code, o);
     if (TABLE_ACCEPT.test(accept) && !isStatus(o) && !o.items) {
       return this.json(res, code, toTable(this.printer(type), [o], this.registry.clock.now(), { includeObject: 'Metadata', resourceVersion: o.metadata.resourceVersion ?? '' }));
     }
@@ -562,7 +567,21 @@ export class ApiServer {
   }
 
   private json(res: http.ServerResponse, code: number, body: unknown): void {
-    this.raw(res, code, JSON_TYPE, JSON.stringify(body));
+    this.raw(res, code, JSON_TYPE, isStatus(body) ? statusJson(body) : JSON.stringify(body));
+  }
+
+  /** Kubernetes' protobuf encoding, for clients that accept nothing else (kube: 406 for kinds without a message). */
+  private protobuf(res: http.ServerResponse, code: number, o: object): void {
+    const wire = encodeProtobuf({ ...o });
+    if (!wire) throw notAcceptable();
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.statusCode = code;
+    res.setHeader('Content-Type', PROTOBUF_TYPE);
+    res.setHeader('Content-Length', wire.length);
+    res.end(wire);
   }
 
   private text(res: http.ServerResponse, code: number, body: string): void {
@@ -574,6 +593,8 @@ export class ApiServer {
       res.end();
       return;
     }
+    // kube's JSON serializer is Go's json.Encoder, which ends every document with a newline.
+    if (contentType.startsWith(JSON_TYPE) && !body.endsWith('\n')) body += '\n';
     res.statusCode = code;
     res.setHeader('Content-Type', contentType);
     res.setHeader('Content-Length', Buffer.byteLength(body));
@@ -592,6 +613,15 @@ export class ApiServer {
     if (res.headersSent) {
       res.end();
       return;
+    }
+    if (wantsProtobufOnly(req.headers.accept)) {
+      const wire = encodeProtobuf({ ...status });
+      if (wire) {
+        res.statusCode = status.code;
+        res.setHeader('Content-Type', PROTOBUF_TYPE);
+        res.end(wire);
+        return;
+      }
     }
     this.json(res, status.code, status);
   }

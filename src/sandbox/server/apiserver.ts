@@ -13,7 +13,7 @@ import type { StoreEvent } from '../store/store.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
 import { openapiDocument, openapiIndex } from './openapi.js';
 import { PROTOBUF_TYPE, decodeProtobuf, encodeProtobuf } from './protobuf/codec.js';
-import { notAcceptable, statusJson, wantsProtobufOnly } from './wire.js';
+import { notAcceptable, queryBool, statusJson, wantsProtobufOnly } from './wire.js';
 import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
 import { errorMessage, jsonObject } from './json.js';
@@ -261,7 +261,7 @@ export class ApiServer {
     // GET has no dryRun option (kube ignores unknown query parameters there).
     const dryRun = method === 'GET' ? false : parseDryRun(q.getAll('dryRun'), OPTIONS_KIND[method] ?? 'CreateOptions');
     const fieldManager = q.get('fieldManager') ?? defaultFieldManager(req);
-    const wantsWatch = route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+    const wantsWatch = route.watchPath || queryBool(q, 'watch') === true;
     if (route.kind === 'collection') {
       switch (method) {
         case 'GET':
@@ -431,7 +431,7 @@ export class ApiServer {
     const filter = this.filter(type, q);
     const table = TABLE_ACCEPT.test(req.headers.accept ?? '');
     const printer = table ? this.printer(type) : undefined;
-    const bookmarks = q.get('allowWatchBookmarks') === 'true';
+    const bookmarks = queryBool(q, 'allowWatchBookmarks') === true;
     const timeout = Math.min(Number(q.get('timeoutSeconds') ?? 0) || Infinity, this.opts.maxWatchSeconds ?? 1800);
     const rvParam = q.get('resourceVersion');
     let fromRevision: number;
@@ -653,7 +653,7 @@ function anonymousForbidden(method: string, url: URL): StatusError {
     if (rest.length > 2 && rest[2] !== 'status' && rest[2] !== 'finalize') rest = rest.slice(2);
   }
   const [resource = '', name = '', subresource = ''] = rest;
-  if (!name && verb === 'get') verb = ['true', '1'].includes(url.searchParams.get('watch') ?? '') ? 'watch' : 'list';
+  if (!name && verb === 'get') verb = queryBool(url.searchParams, 'watch') ? 'watch' : 'list';
   if (!name && verb === 'delete') verb = 'deletecollection';
   const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
   const what = `${group ? `${resource}.${group}` : resource}${name ? ` "${name}"` : ''}`;

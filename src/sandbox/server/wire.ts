@@ -49,3 +49,13 @@ export function wantsProtobufOnly(accept: string | undefined): boolean {
 export function notAcceptable(): StatusError {
   return new StatusError(failure(406, 'NotAcceptable', 'the server was unable to respond with a content type that the client supports'));
 }
+
+/**
+ * A boolean query parameter the way kube-apiserver converts it (runtime.Convert_Slice_string_To_bool):
+ * absent is undefined; "0" and "false" (any case) are false; anything else, "True" included, is true.
+ */
+export function queryBool(q: URLSearchParams, name: string): boolean | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  return !(v === '0' || v.toLowerCase() === 'false');
+}

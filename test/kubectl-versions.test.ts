@@ -100,6 +100,13 @@ const STEPS: Step[] = [
     assert.match(r, /node\/node03 drained/);
     assert.match(ok(await k(['uncordon', 'node03']), 'uncordon'), /node\/node03 uncordoned/);
   }],
+  ['explain', async (k) => {
+    const r = ok(await k(['explain', 'deployment.spec.strategy']), 'explain');
+    assert.match(r, /^KIND:\s+Deployment$/m);
+    assert.match(r, /FIELD: strategy <DeploymentStrategy>/);
+    assert.match(r, /DeploymentStrategy describes how to replace existing pods with new ones\./);
+    assert.match(r, /^\s+rollingUpdate\s+<RollingUpdateDeployment>$/m);
+  }],
   ['delete', async (k, ns) => {
     assert.match(ok(await k(['delete', 'configmap', 'settings', '-n', ns]), 'delete cm'), /configmap "settings" deleted/);
   }],

@@ -11,7 +11,7 @@ import { parseLabelSelector } from '../../api/labels.js';
 import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../store/fields.js';
 import type { StoreEvent } from '../store/store.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
-import { openapiDocument, openapiIndex } from './openapi.js';
+import { OpenApi, type OpenApiDocument } from './openapi/index.js';
 import { PROTOBUF_TYPE, decodeProtobuf, encodeProtobuf } from './protobuf/codec.js';
 import { notAcceptable, queryBool, statusJson, wantsProtobufOnly } from './wire.js';
 import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
@@ -95,6 +95,7 @@ export class ApiServer {
   private readonly opts: ApiServerOptions;
   private readonly openWatches = new Set<() => void>();
   private discoveryCache = new Map<string, string>();
+  private readonly openApi: OpenApi;
   private address = '127.0.0.1:0';
 
   constructor(opts: ApiServerOptions) {
@@ -106,7 +107,11 @@ export class ApiServer {
     };
     this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
     this.server.keepAliveTimeout = 65_000;
-    this.registry.onTypesChanged(() => (this.discoveryCache = new Map()));
+    this.openApi = new OpenApi(() => this.registry.allTypes(), opts.version);
+    this.registry.onTypesChanged(() => {
+      this.discoveryCache = new Map();
+      this.openApi.typesChanged();
+    });
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
@@ -165,8 +170,7 @@ export class ApiServer {
         res.setHeader('Vary', 'Accept');
         return this.raw(res, 200, doc.contentType, doc.body);
       }
-      if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) return this.openapi(res, path);
-      if (path === '/openapi/v2') throw errors.notFound('', '', '');
+      if (path === '/openapi/v3' || path.startsWith('/openapi/v3/') || path === '/openapi/v2') return this.openapi(req, res, path, url);
     }
     const route = this.route(path);
     if (!route) {
@@ -239,18 +243,31 @@ export class ApiServer {
     return { contentType, body };
   }
 
-  private openapi(res: http.ServerResponse, path: string): void {
-    const types = this.registry.allTypes();
-    const docs = new Map<string, string>();
-    for (const t of types) {
-      const p = t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`;
-      if (!docs.has(p)) docs.set(p, JSON.stringify(openapiDocument(types, p)));
+  private openapi(req: http.IncomingMessage, res: http.ServerResponse, path: string, url: URL): void {
+    if (path === '/openapi/v3') return this.json(res, 200, this.openApi.v3Index());
+    // Only JSON is served (kube also offers protobuf; clients that accept nothing else get 406).
+    if (wantsProtobufOnly(req.headers.accept) || /^application\/com\.github\.proto-openapi/.test(req.headers.accept ?? '')) throw notAcceptable();
+    let doc: OpenApiDocument | undefined;
+    if (path === '/openapi/v2') doc = this.openApi.v2();
+    else {
+      doc = this.openApi.v3().get(path.slice('/openapi/v3/'.length));
+      if (!doc) throw errors.notFound('', '', '');
+      const hash = url.searchParams.get('hash');
+      if (hash && hash !== doc.hash) {
+        // kube-apiserver sends a stale hash to the document's current URL.
+        res.setHeader('Location', `${path}?hash=${doc.hash}`);
+        return this.raw(res, 301, 'text/plain; charset=utf-8', '');
+      }
+      res.setHeader('Cache-Control', hash ? 'public, immutable' : 'no-cache, private');
     }
-    if (path === '/openapi/v3') return this.json(res, 200, openapiIndex(types, docs));
-    const doc = docs.get(path.slice('/openapi/v3/'.length));
-    if (!doc) throw errors.notFound('', '', '');
-    res.setHeader('Cache-Control', 'public, immutable');
-    this.raw(res, 200, JSON_TYPE, doc);
+    res.setHeader('ETag', `"${doc.hash}"`);
+    res.setHeader('Vary', 'Accept');
+    if (req.headers['if-none-match'] === `"${doc.hash}"`) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    this.raw(res, 200, JSON_TYPE, doc.body);
   }
 
   // ---- verbs ----

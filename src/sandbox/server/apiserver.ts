@@ -14,11 +14,13 @@ import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGr
 import { OpenApi, type OpenApiDocument } from './openapi/index.js';
 import { PROTOBUF_TYPE, decodeProtobuf, encodeProtobuf } from './protobuf/codec.js';
 import { notAcceptable, queryBool, statusJson, wantsProtobufOnly } from './wire.js';
+import { listTooOld, listWatchOptions, revisionOf, tooLargeResourceVersion } from './listwatch.js';
+import { StoreError } from '../store/store.js';
 import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
 import { errorMessage, jsonObject } from './json.js';
 import { type DeleteOptions, type Registry } from './registry.js';
-import { type ResourceType, groupVersion } from './resources.js';
+import { type ResourceType, groupVersion, resourceKey } from './resources.js';
 
 export interface VersionInfo {
   major: string;
@@ -396,10 +398,12 @@ export class ApiServer {
     const limit = q.get('limit') ? Number(q.get('limit')) : 0;
     if (!Number.isInteger(limit) || limit < 0) throw errors.badRequest(`limit: Invalid value: "${q.get('limit')}"`);
     const cont = q.get('continue') ?? undefined;
-    const rv = q.get('resourceVersion');
+    const opts = listWatchOptions(q, false, this.opts.version());
+    const rv = opts.resourceVersion;
     // A continue token pins its own snapshot.
     if (cont && rv && rv !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
-    const result = await this.registry.list(type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter });
+    const result = (rv && rv !== '0' && !cont ? await this.listAtRevision(route, revisionOf(rv), opts.resourceVersionMatch, filter) : undefined) ??
+      (await this.registry.list(type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter }));
     const metadata: ListMeta = { resourceVersion: String(result.revision) };
     if (result.continue) metadata.continue = result.continue;
     if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
@@ -439,6 +443,24 @@ export class ApiServer {
     res.end(chunks.join(''));
   }
 
+  /**
+   * A list at a given resourceVersion: a future one is a 504 (kube waits for its cache first), an
+   * Exact older one is read from history (410 once compacted); otherwise the current state will do.
+   */
+  private async listAtRevision(route: Route, want: number, match: string | undefined, filter: ((o: KubeObject) => boolean) | undefined) {
+    const store = this.registry.store;
+    const current = store.revision();
+    if (want > current) throw tooLargeResourceVersion(want, current);
+    if (match !== 'Exact' || want === current || !store.listAt) return undefined;
+    const type = route.type;
+    try {
+      return await store.listAt(resourceKey(type), type.namespaced ? route.namespace : undefined, want, filter);
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'Expired') throw listTooOld();
+      throw e;
+    }
+  }
+
   private printer(type: ResourceType): Printer {
     return type.crd ? crdPrinter(type.crd.additionalPrinterColumns) : printerFor(type.group, type.resource);
   }
@@ -448,19 +470,21 @@ export class ApiServer {
     const filter = this.filter(type, q);
     const table = TABLE_ACCEPT.test(req.headers.accept ?? '');
     const printer = table ? this.printer(type) : undefined;
-    const bookmarks = queryBool(q, 'allowWatchBookmarks') === true;
+    const opts = listWatchOptions(q, true, this.opts.version());
+    const bookmarks = opts.allowWatchBookmarks;
     const timeout = Math.min(Number(q.get('timeoutSeconds') ?? 0) || Infinity, this.opts.maxWatchSeconds ?? 1800);
-    const rvParam = q.get('resourceVersion');
+    const rvParam = opts.resourceVersion;
     let fromRevision: number;
     const initial: KubeObject[] = [];
-    if (!rvParam || rvParam === '0') {
+    // sendInitialEvents=true (WatchList): the current state, then a bookmark marking its end.
+    const initialEventsEnd = opts.sendInitialEvents === true;
+    if (initialEventsEnd || (opts.sendInitialEvents === undefined && (!rvParam || rvParam === '0'))) {
       // No resourceVersion: start with the current state as ADDED events, then follow changes.
       const snapshot = await this.registry.list(type, route.namespace, { filter });
       initial.push(...snapshot.items);
       fromRevision = snapshot.revision;
     } else {
-      fromRevision = Number(rvParam);
-      if (!Number.isInteger(fromRevision) || fromRevision < 0) throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+      fromRevision = rvParam && rvParam !== '0' ? revisionOf(rvParam) : this.registry.store.revision();
     }
 
     res.statusCode = 200;
@@ -514,6 +538,10 @@ export class ApiServer {
     req.on('close', stop);
     res.on('close', stop);
     for (const o of initial) write('ADDED', o);
+    if (initialEventsEnd) {
+      const annotations = { 'k8s.io/initial-events-end': 'true' };
+      write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type), metadata: { resourceVersion: String(fromRevision), annotations } });
+    }
     try {
       unsubscribe = this.registry.watch(type, route.namespace, fromRevision, onEvent);
     } catch (e) {
@@ -530,6 +558,10 @@ export class ApiServer {
         timers.push(setTimeout(tick, every));
       };
       timers.push(setTimeout(tick, every));
+      // kube-apiserver sends one more about two seconds before the watch times out.
+      if (Number.isFinite(timeout) && timeout * 1000 - 2000 < every) {
+        timers.push(setTimeout(() => write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type), metadata: { resourceVersion: String(this.registry.store.revision()) } }), Math.max(0, timeout * 1000 - 2000)));
+      }
     }
   }
 

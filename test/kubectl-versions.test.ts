@@ -25,6 +25,27 @@ spec:
       containers: [{name: api, image: "${image}", ports: [{containerPort: 8080}]}]
 `;
 
+const crd = (ns: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${ns}widgets.${ns}.example.com}
+spec:
+  group: ${ns}.example.com
+  scope: Namespaced
+  names: {plural: ${ns}widgets, singular: ${ns}widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer, description: "How big the widget is, in centimetres."}
+`;
+
 const STEPS: Step[] = [
   ['create namespace', async (k, ns) => assert.match(ok(await k(['create', 'namespace', ns]), 'create ns'), new RegExp(`namespace/${ns} created`))],
   ['create configmap', async (k, ns) => {
@@ -106,6 +127,14 @@ const STEPS: Step[] = [
     assert.match(r, /FIELD: strategy <DeploymentStrategy>/);
     assert.match(r, /DeploymentStrategy describes how to replace existing pods with new ones\./);
     assert.match(r, /^\s+rollingUpdate\s+<RollingUpdateDeployment>$/m);
+  }],
+  // A plural of its own per version: kubectl resolves names from its (stale) discovery cache.
+  ['explain a custom resource', async (k, ns) => {
+    ok(await k(['apply', '-f', '-'], crd(ns)), 'apply CRD');
+    const r = ok(await k(['explain', `${ns}widgets.spec.size`]), 'explain');
+    assert.match(r, /^KIND:\s+Widget$/m);
+    assert.match(r, /FIELD: size <integer>/);
+    assert.match(r, /How big the widget is, in centimetres\./);
   }],
   ['delete', async (k, ns) => {
     assert.match(ok(await k(['delete', 'configmap', 'settings', '-n', ns]), 'delete cm'), /configmap "settings" deleted/);

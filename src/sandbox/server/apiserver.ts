@@ -11,7 +11,7 @@ import { parseLabelSelector } from '../../api/labels.js';
 import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../store/fields.js';
 import type { StoreEvent } from '../store/store.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
-import { OpenApi, type OpenApiDocument } from './openapi/index.js';
+import { OpenApi, type OpenApiDocument, crdSchemas } from './openapi/index.js';
 import { PROTOBUF_TYPE, decodeProtobuf, encodeProtobuf } from './protobuf/codec.js';
 import { notAcceptable, queryBool, statusJson, wantsProtobufOnly } from './wire.js';
 import { listTooOld, listWatchOptions, revisionOf, tooLargeResourceVersion } from './listwatch.js';
@@ -109,7 +109,7 @@ export class ApiServer {
     };
     this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
     this.server.keepAliveTimeout = 65_000;
-    this.openApi = new OpenApi(() => this.registry.allTypes(), opts.version);
+    this.openApi = new OpenApi(() => this.registry.allTypes(), opts.version, () => crdSchemas(this.registry));
     this.registry.onTypesChanged(() => {
       this.discoveryCache = new Map();
       this.openApi.typesChanged();
@@ -245,14 +245,14 @@ export class ApiServer {
     return { contentType, body };
   }
 
-  private openapi(req: http.IncomingMessage, res: http.ServerResponse, path: string, url: URL): void {
-    if (path === '/openapi/v3') return this.json(res, 200, this.openApi.v3Index());
+  private async openapi(req: http.IncomingMessage, res: http.ServerResponse, path: string, url: URL): Promise<void> {
+    if (path === '/openapi/v3') return this.json(res, 200, await this.openApi.v3Index());
     // Only JSON is served (kube also offers protobuf; clients that accept nothing else get 406).
     if (wantsProtobufOnly(req.headers.accept) || /^application\/com\.github\.proto-openapi/.test(req.headers.accept ?? '')) throw notAcceptable();
     let doc: OpenApiDocument | undefined;
     if (path === '/openapi/v2') doc = this.openApi.v2();
     else {
-      doc = this.openApi.v3().get(path.slice('/openapi/v3/'.length));
+      doc = (await this.openApi.v3()).get(path.slice('/openapi/v3/'.length));
       if (!doc) throw errors.notFound('', '', '');
       const hash = url.searchParams.get('hash');
       if (hash && hash !== doc.hash) {

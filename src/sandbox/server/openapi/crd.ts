@@ -9,7 +9,10 @@ export function openapiPath(t: { group: string; version: string }): string {
   return t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`;
 }
 
-export function openapiDocument(types: ResourceType[], path: string): object | undefined {
+/** A custom resource's structural schema (its CRD version's openAPIV3Schema), by "group/version/kind". */
+export type CrdSchemas = Map<string, Record<string, unknown>>;
+
+export function openapiDocument(types: ResourceType[], path: string, crdSchemas: CrdSchemas = new Map()): object | undefined {
   const mine = types.filter((t) => openapiPath(t) === path);
   if (mine.length === 0) return undefined;
   const schemas: Record<string, object> = {};
@@ -18,7 +21,9 @@ export function openapiDocument(types: ResourceType[], path: string): object | u
   for (const t of mine) {
     const schemaName = `${t.group ? reverseDomain(t.group) : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
     const gvk = [{ group: t.group, version: t.version, kind: t.kind }];
-    schemas[schemaName] = {
+    const published = crdSchemas.get(`${t.group}/${t.version}/${t.kind}`);
+    // kube serves the CRD's own schema (kubectl explain reads it); metadata is ObjectMeta there.
+    schemas[schemaName] = published ? { ...published, 'x-kubernetes-group-version-kind': gvk } : {
       type: 'object',
       description: `${t.kind} (served by the upkeep sandbox)`,
       'x-kubernetes-group-version-kind': gvk,

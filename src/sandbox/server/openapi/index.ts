@@ -4,7 +4,9 @@
 // kube-apiserver gives them. Everything is built on first request and cached per minor version.
 import { createHash } from 'node:crypto';
 import type { ResourceType } from '../resources.js';
-import { openapiDocument, openapiPath } from './crd.js';
+import type { KubeObject } from '../../../api/types.js';
+import { jsonObject } from '../json.js';
+import { type CrdSchemas, openapiDocument, openapiPath } from './crd.js';
 import { type SwaggerSpec, hasGroupVersion, specFor, toV3Schema, v3Document } from './spec.js';
 
 export interface OpenApiDocument {
@@ -25,6 +27,7 @@ export class OpenApi {
   constructor(
     private readonly types: () => ResourceType[],
     private readonly version: () => string,
+    private readonly crdSchemas: () => Promise<CrdSchemas> = async () => new Map(),
   ) {}
 
   /** Forget documents built from the served types (a CRD came or went). */
@@ -39,23 +42,24 @@ export class OpenApi {
   }
 
   /** /openapi/v3/<path> documents by path ("api/v1", "apis/apps/v1"). */
-  v3(): Map<string, OpenApiDocument> {
+  async v3(): Promise<Map<string, OpenApiDocument>> {
     const spec = specFor(this.version());
     if (this.v3Docs?.minor === spec.minor) return this.v3Docs.docs;
     const types = this.types();
+    const crdSchemas = await this.crdSchemas();
     const docs = new Map<string, OpenApiDocument>();
     for (const t of types) {
       const p = openapiPath(t);
       if (docs.has(p)) continue;
       const builtin = !t.crd && hasGroupVersion(spec, p);
-      docs.set(p, document(builtin ? v3Document(spec, p) : openapiDocument(types, p)));
+      docs.set(p, document(builtin ? v3Document(spec, p) : openapiDocument(types, p, crdSchemas)));
     }
     this.v3Docs = { minor: spec.minor, docs };
     return docs;
   }
 
-  v3Index(): object {
-    const docs = this.v3();
+  async v3Index(): Promise<object> {
+    const docs = await this.v3();
     const paths: Record<string, object> = {};
     for (const p of [...docs.keys()].sort()) paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${docs.get(p)?.hash ?? ''}` };
     return { paths };
@@ -83,4 +87,22 @@ function definitionName(spec: SwaggerSpec, group: string, version: string, kind:
     if (Array.isArray(gvks) && gvks.some((g) => g && g.group === group && g.version === version && g.kind === kind)) return name;
   }
   return undefined;
+}
+
+/** The served versions' schemas of every stored CustomResourceDefinition. */
+export async function crdSchemas(registry: { allTypes(): ResourceType[]; list(t: ResourceType, namespace: string | undefined): Promise<{ items: KubeObject[] }> }): Promise<CrdSchemas> {
+  const out: CrdSchemas = new Map();
+  const crdType = registry.allTypes().find((t) => t.group === 'apiextensions.k8s.io' && t.resource === 'customresourcedefinitions');
+  if (!crdType) return out;
+  for (const crd of (await registry.list(crdType, undefined)).items) {
+    const spec = jsonObject(crd.spec);
+    const names = jsonObject(spec?.names);
+    const versions = Array.isArray(spec?.versions) ? spec.versions : [];
+    for (const v of versions) {
+      const version = jsonObject(v);
+      const schema = jsonObject(jsonObject(version?.schema)?.openAPIV3Schema);
+      if (schema && version?.served !== false) out.set(`${String(spec?.group ?? '')}/${String(version?.name ?? '')}/${String(names?.kind ?? '')}`, schema);
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAGIC, decodeProtobuf, encodeProtobuf, messageName } from './codec.js';
+import { MAGIC, decodeProtobuf, encodeProtobuf, hasMessage, messageName } from './codec.js';
+import { BUILTIN_RESOURCES, groupVersion } from '../resources.js';
 
 describe('Kubernetes protobuf codec', () => {
   it('names the message of each kind the way k8s.io/api packages them', () => {
@@ -13,6 +14,14 @@ describe('Kubernetes protobuf codec', () => {
       ['v1', 'Status', 'k8s.io.apimachinery.pkg.apis.meta.v1.Status'],
     ];
     for (const [apiVersion, kind, want] of cases) assert.equal(messageName(apiVersion, kind), want, `${apiVersion} ${kind}`);
+  });
+
+  it('has a message for every built-in kind the sandbox serves and its list, CRDs aside', () => {
+    const missing = BUILTIN_RESOURCES.filter((t) => t.group !== 'apiextensions.k8s.io')
+      .flatMap((t) => [t.kind, `${t.kind}List`].map((kind) => [groupVersion(t), kind]))
+      .filter(([apiVersion, kind]) => !hasMessage(apiVersion, kind));
+    assert.deepEqual(missing, []);
+    assert.equal(hasMessage('apiextensions.k8s.io/v1', 'CustomResourceDefinition'), false);
   });
 
   it('turns a Deployment into protobuf and back into the JSON Go would write', () => {

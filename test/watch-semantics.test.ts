@@ -8,6 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { type TestSandbox, eventually, testSandbox } from './helpers/sandbox.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { decodeProtobuf } from '../src/sandbox/server/protobuf/codec.js';
+import { bulkScenario, parseScenario } from '../src/sandbox/index.js';
 
 function lines(text: string): Array<{ type: string; object: { kind?: string; code?: number; message?: string; reason?: string; metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } } }> {
   return text
@@ -141,5 +142,34 @@ describe('list options and protobuf answers', () => {
     assert.equal(missing.status, 404);
     const status = decodeProtobuf(missing.body) as { kind: string; reason: string; message: string; code: number };
     assert.deepEqual([status.kind, status.reason, status.message, status.code], ['Status', 'NotFound', 'configmaps "missing" not found', 404]);
+  });
+});
+
+describe('sendInitialEvents on a 1.32 control plane (WatchList on)', () => {
+  let sb: TestSandbox;
+  before(async () => {
+    sb = await testSandbox({ scenario: parseScenario(bulkScenario(1, 0, 'v1.32.0'), 'bulk'), timeScale: 1, controllers: false });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(sb.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'w' } } });
+    for (const name of ['a', 'b']) await core.createNamespacedConfigMap({ namespace: 'w', body: { metadata: { name } } });
+  });
+  after(async () => sb?.stop());
+
+  it('streams the current state, then a bookmark marking the end of the initial events', async () => {
+    const r = await rawRequest(sb.sandbox, 'GET', '/api/v1/namespaces/w/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true', {
+      until: (t) => t.includes('"BOOKMARK"'),
+    });
+    assert.equal(r.status, 200);
+    const events = lines(r.text);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.metadata?.name ?? '', e.object.metadata?.annotations?.['k8s.io/initial-events-end'] ?? '']),
+      [
+        ['ADDED', 'a', ''],
+        ['ADDED', 'b', ''],
+        ['BOOKMARK', '', 'true'],
+      ],
+    );
   });
 });

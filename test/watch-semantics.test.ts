@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { type TestSandbox, eventually, testSandbox } from './helpers/sandbox.js';
 import { rawRequest } from './helpers/raw-http.js';
-import { decodeProtobuf } from '../src/sandbox/server/protobuf/codec.js';
+import { decodeProtobuf, decodeWatchFrames } from '../src/sandbox/server/protobuf/codec.js';
 import { bulkScenario, parseScenario } from '../src/sandbox/index.js';
 
 function lines(text: string): Array<{ type: string; object: { kind?: string; code?: number; message?: string; reason?: string; metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } } }> {
@@ -142,6 +142,14 @@ describe('list options and protobuf answers', () => {
     assert.equal(missing.status, 404);
     const status = decodeProtobuf(missing.body) as { kind: string; reason: string; message: string; code: number };
     assert.deepEqual([status.kind, status.reason, status.message, status.code], ['Status', 'NotFound', 'configmaps "missing" not found', 404]);
+    const watch = await rawRequest(sb.sandbox, 'GET', '/api/v1/namespaces/w/configmaps?watch=1', {
+      headers: { Accept: 'application/vnd.kubernetes.protobuf' },
+      until: () => false,
+      readMs: 1500,
+    });
+    assert.equal(watch.headers['content-type'], 'application/vnd.kubernetes.protobuf;stream=watch');
+    const events = decodeWatchFrames(watch.body).map((e) => [e.type, e.object.kind, (e.object.metadata as { name?: string }).name]);
+    assert.deepEqual(events.filter((e) => e[2] === 'old'), [['ADDED', 'ConfigMap', 'old']]);
   });
 });
 

@@ -12,7 +12,7 @@ import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../
 import type { StoreEvent } from '../store/store.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
 import { OpenApi, type OpenApiDocument, crdSchemas } from './openapi/index.js';
-import { PROTOBUF_TYPE, decodeProtobuf, encodeProtobuf } from './protobuf/codec.js';
+import { PROTOBUF_TYPE, PROTOBUF_WATCH_TYPE, decodeProtobuf, encodeProtobuf, hasMessage, watchEventFrame } from './protobuf/codec.js';
 import { notAcceptable, queryBool, statusJson, wantsProtobufOnly } from './wire.js';
 import { listTooOld, listWatchOptions, revisionOf, tooLargeResourceVersion } from './listwatch.js';
 import { StoreError } from '../store/store.js';
@@ -470,6 +470,9 @@ export class ApiServer {
     const filter = this.filter(type, q);
     const table = TABLE_ACCEPT.test(req.headers.accept ?? '');
     const printer = table ? this.printer(type) : undefined;
+    // A client that takes only protobuf gets kube's length-delimited protobuf stream.
+    const protobuf = wantsProtobufOnly(req.headers.accept);
+    if (protobuf && !hasMessage(groupVersion(type), type.kind)) throw notAcceptable();
     const opts = listWatchOptions(q, true, this.opts.version());
     const bookmarks = opts.allowWatchBookmarks;
     const timeout = Math.min(Number(q.get('timeoutSeconds') ?? 0) || Infinity, this.opts.maxWatchSeconds ?? 1800);
@@ -488,7 +491,7 @@ export class ApiServer {
     }
 
     res.statusCode = 200;
-    res.setHeader('Content-Type', JSON_TYPE);
+    res.setHeader('Content-Type', protobuf ? PROTOBUF_WATCH_TYPE : JSON_TYPE);
     res.setHeader('Transfer-Encoding', 'chunked');
     res.setHeader('Cache-Control', 'no-cache, private');
     res.flushHeaders();
@@ -496,8 +499,11 @@ export class ApiServer {
     let ended = false;
     const write = (type: string, object: KubeObject | Status) => {
       if (ended) return;
-      let line: string;
-      if (isStatus(object) || type === 'BOOKMARK') {
+      let line: string | Buffer;
+      if (protobuf) {
+        const withType = isStatus(object) ? object : { ...object, kind: route.type.kind, apiVersion: groupVersion(route.type) };
+        line = watchEventFrame(type, { ...withType }) ?? Buffer.alloc(0);
+      } else if (isStatus(object) || type === 'BOOKMARK') {
         line = `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
       } else if (printer) {
         // Only the first event of a watch carries the column definitions.

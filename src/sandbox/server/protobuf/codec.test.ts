@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAGIC, decodeProtobuf, encodeProtobuf, hasMessage, messageName } from './codec.js';
+import { MAGIC, decodeProtobuf, decodeWatchFrames, encodeProtobuf, hasMessage, messageName, watchEventFrame } from './codec.js';
 import { BUILTIN_RESOURCES, groupVersion } from '../resources.js';
 
 describe('Kubernetes protobuf codec', () => {
@@ -70,6 +70,21 @@ describe('Kubernetes protobuf codec', () => {
       data: { password: 'aHVudGVyMg==' },
       type: 'Opaque',
     });
+  });
+
+  it('frames watch events with a 4-byte big-endian length around a raw WatchEvent', () => {
+    const added = watchEventFrame('ADDED', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'a', namespace: 'ns', resourceVersion: '7' }, data: { k: 'v' } });
+    const gone = watchEventFrame('ERROR', { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version: 1 (5)', reason: 'Expired', code: 410 });
+    assert.ok(added && gone);
+    assert.equal(added.readUInt32BE(0), added.length - 4);
+    const events = decodeWatchFrames(Buffer.concat([added, gone, added.subarray(0, 6)]));
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.kind, e.object.message ?? (e.object.metadata as { name?: string }).name]),
+      [
+        ['ADDED', 'ConfigMap', 'a'],
+        ['ERROR', 'Status', 'too old resource version: 1 (5)'],
+      ],
+    );
   });
 
   it('refuses a body without the k8s magic with a 400 naming the prefix', () => {

@@ -227,3 +227,35 @@ function valueToMessage(field: protobuf.Field, v: unknown): unknown {
       return v && typeof v === 'object' && !Array.isArray(v) ? jsonToMessage(t, v as Json) : {};
   }
 }
+
+export const PROTOBUF_WATCH_TYPE = `${PROTOBUF_TYPE};stream=watch`;
+
+/**
+ * One frame of a protobuf watch stream: a 4-byte big-endian length, then a metav1.WatchEvent in
+ * the raw encoding (no magic, no envelope) whose object holds the fully encoded object, as
+ * kube-apiserver's watch handler writes with protobuf's stream serializer.
+ */
+export function watchEventFrame(type: string, obj: Json): Buffer | undefined {
+  const object = encodeProtobuf(obj);
+  if (!object) return undefined;
+  const eventType = protoSchema().root.lookupType(`${META}.WatchEvent`);
+  const event = eventType.encode(eventType.fromObject({ type, object: { raw: object } })).finish();
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(event.length);
+  return Buffer.concat([length, event]);
+}
+
+/** The complete frames of a protobuf watch stream, each event's object decoded to JSON. */
+export function decodeWatchFrames(stream: Buffer): Array<{ type: string; object: Json }> {
+  const eventType = protoSchema().root.lookupType(`${META}.WatchEvent`);
+  const events: Array<{ type: string; object: Json }> = [];
+  let at = 0;
+  while (at + 4 <= stream.length) {
+    const length = stream.readUInt32BE(at);
+    if (at + 4 + length > stream.length) break;
+    const event = eventType.toObject(eventType.decode(stream.subarray(at + 4, at + 4 + length)), { bytes: Buffer });
+    events.push({ type: String(event.type ?? ''), object: decodeProtobuf(event.object?.raw ?? Buffer.alloc(0)) });
+    at += 4 + length;
+  }
+  return events;
+}

@@ -35,6 +35,8 @@ export interface SandboxOptions {
   controllers?: boolean;
   /** How often watches that allow bookmarks get one (real ms; kube: about a minute). */
   bookmarkIntervalMs?: number;
+  /** Longest watch before the server ends it (real seconds; kube: --min-request-timeout 1800, randomised). */
+  maxWatchSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -89,7 +91,7 @@ export class Sandbox {
   static async start(options: SandboxOptions = {}, startControllers?: ControllerStarter): Promise<Sandbox> {
     const scenario = await loadScenario(options.scenario ?? 'seed');
     const clock = scaledClock(options.timeScale ?? 1);
-    const store = options.store ?? (options.etcd ? await openEtcdStore(options.etcd, options.log) : new MemoryStore());
+    const store = options.store ?? (options.etcd ? await openEtcdStore(options.etcd, options.log) : new MemoryStore({ historyWindowMs: clock.real(5 * 60_000) }));
     const registry = new Registry(store, { clock, defaultTolerationSeconds: options.evictionTimeoutSeconds ?? 300 });
     const token = randomBytes(24).toString('base64url');
     const host = options.host ?? '127.0.0.1';
@@ -102,6 +104,7 @@ export class Sandbox {
       version: () => holder.sandbox?.version() ?? scenario.controlPlane.version,
       extraRoutes: (req, body, url) => (holder.sandbox ? powerRoutes(holder.sandbox)(req, body, url) : Promise.resolve(undefined)),
       bookmarkIntervalMs: options.bookmarkIntervalMs,
+      maxWatchSeconds: options.maxWatchSeconds,
       log: options.log,
     });
     const sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);

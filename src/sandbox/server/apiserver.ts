@@ -11,12 +11,16 @@ import { parseLabelSelector } from '../../api/labels.js';
 import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../store/fields.js';
 import type { StoreEvent } from '../store/store.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, wantsAggregated } from './discovery.js';
-import { openapiDocument, openapiIndex } from './openapi.js';
+import { OpenApi, type OpenApiDocument, crdSchemas } from './openapi/index.js';
+import { PROTOBUF_TYPE, PROTOBUF_WATCH_TYPE, decodeProtobuf, encodeProtobuf, hasMessage, watchEventFrame } from './protobuf/codec.js';
+import { notAcceptable, queryBool, statusJson, wantsProtobufOnly } from './wire.js';
+import { listTooOld, listWatchOptions, revisionOf, tooLargeResourceVersion } from './listwatch.js';
+import { StoreError } from '../store/store.js';
 import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
 import { errorMessage, jsonObject } from './json.js';
 import { type DeleteOptions, type Registry } from './registry.js';
-import { type ResourceType, groupVersion } from './resources.js';
+import { type ResourceType, groupVersion, resourceKey } from './resources.js';
 
 export interface VersionInfo {
   major: string;
@@ -93,6 +97,7 @@ export class ApiServer {
   private readonly opts: ApiServerOptions;
   private readonly openWatches = new Set<() => void>();
   private discoveryCache = new Map<string, string>();
+  private readonly openApi: OpenApi;
   private address = '127.0.0.1:0';
 
   constructor(opts: ApiServerOptions) {
@@ -104,7 +109,11 @@ export class ApiServer {
     };
     this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
     this.server.keepAliveTimeout = 65_000;
-    this.registry.onTypesChanged(() => (this.discoveryCache = new Map()));
+    this.openApi = new OpenApi(() => this.registry.allTypes(), opts.version, () => crdSchemas(this.registry));
+    this.registry.onTypesChanged(() => {
+      this.discoveryCache = new Map();
+      this.openApi.typesChanged();
+    });
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
@@ -163,8 +172,7 @@ export class ApiServer {
         res.setHeader('Vary', 'Accept');
         return this.raw(res, 200, doc.contentType, doc.body);
       }
-      if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) return this.openapi(res, path);
-      if (path === '/openapi/v2') throw errors.notFound('', '', '');
+      if (path === '/openapi/v3' || path.startsWith('/openapi/v3/') || path === '/openapi/v2') return this.openapi(req, res, path, url);
     }
     const route = this.route(path);
     if (!route) {
@@ -237,18 +245,31 @@ export class ApiServer {
     return { contentType, body };
   }
 
-  private openapi(res: http.ServerResponse, path: string): void {
-    const types = this.registry.allTypes();
-    const docs = new Map<string, string>();
-    for (const t of types) {
-      const p = t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`;
-      if (!docs.has(p)) docs.set(p, JSON.stringify(openapiDocument(types, p)));
+  private async openapi(req: http.IncomingMessage, res: http.ServerResponse, path: string, url: URL): Promise<void> {
+    if (path === '/openapi/v3') return this.json(res, 200, await this.openApi.v3Index());
+    // Only JSON is served (kube also offers protobuf; clients that accept nothing else get 406).
+    if (wantsProtobufOnly(req.headers.accept) || /^application\/com\.github\.proto-openapi/.test(req.headers.accept ?? '')) throw notAcceptable();
+    let doc: OpenApiDocument | undefined;
+    if (path === '/openapi/v2') doc = this.openApi.v2();
+    else {
+      doc = (await this.openApi.v3()).get(path.slice('/openapi/v3/'.length));
+      if (!doc) throw errors.notFound('', '', '');
+      const hash = url.searchParams.get('hash');
+      if (hash && hash !== doc.hash) {
+        // kube-apiserver sends a stale hash to the document's current URL.
+        res.setHeader('Location', `${path}?hash=${doc.hash}`);
+        return this.raw(res, 301, 'text/plain; charset=utf-8', '');
+      }
+      res.setHeader('Cache-Control', hash ? 'public, immutable' : 'no-cache, private');
     }
-    if (path === '/openapi/v3') return this.json(res, 200, openapiIndex(types, docs));
-    const doc = docs.get(path.slice('/openapi/v3/'.length));
-    if (!doc) throw errors.notFound('', '', '');
-    res.setHeader('Cache-Control', 'public, immutable');
-    this.raw(res, 200, JSON_TYPE, doc);
+    res.setHeader('ETag', `"${doc.hash}"`);
+    res.setHeader('Vary', 'Accept');
+    if (req.headers['if-none-match'] === `"${doc.hash}"`) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    this.raw(res, 200, JSON_TYPE, doc.body);
   }
 
   // ---- verbs ----
@@ -259,7 +280,7 @@ export class ApiServer {
     // GET has no dryRun option (kube ignores unknown query parameters there).
     const dryRun = method === 'GET' ? false : parseDryRun(q.getAll('dryRun'), OPTIONS_KIND[method] ?? 'CreateOptions');
     const fieldManager = q.get('fieldManager') ?? defaultFieldManager(req);
-    const wantsWatch = route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+    const wantsWatch = route.watchPath || queryBool(q, 'watch') === true;
     if (route.kind === 'collection') {
       switch (method) {
         case 'GET':
@@ -269,7 +290,7 @@ export class ApiServer {
         case 'DELETE': {
           const filter = this.filter(type, q);
           // DeleteOptions may ask for a dry run in the body (client-go does) or the query.
-          const opts = this.deleteOptions(q, body);
+          const opts = this.deleteOptions(q, body, req);
           return this.send(req, res, 200, await this.registry.deleteCollection(type, namespace, { filter }, { ...opts, dryRun: dryRun || opts.dryRun }), type);
         }
         default:
@@ -316,7 +337,7 @@ export class ApiServer {
         return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, creates ? 201 : 200, result, type);
       }
       case 'DELETE': {
-        const opts = this.deleteOptions(q, body);
+        const opts = this.deleteOptions(q, body, req);
         const result = await this.registry.delete(type, ns, n, { ...opts, dryRun: dryRun || opts.dryRun });
         if (isStatus(result)) {
           // The storage layer's Success Status carries no code (only details of what went).
@@ -330,9 +351,9 @@ export class ApiServer {
     }
   }
 
-  private deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
+  private deleteOptions(q: URLSearchParams, body: Buffer, req: http.IncomingMessage): DeleteOptions {
     const opts: DeleteOptions = {};
-    const b = (body.length ? jsonObject(this.decodeJson(body)) : undefined) ?? {};
+    const b = (body.length ? jsonObject(this.decode(req, body)) : undefined) ?? {};
     const grace = q.get('gracePeriodSeconds') ?? b.gracePeriodSeconds;
     if (grace !== undefined && grace !== null) {
       const g = Number(grace);
@@ -377,14 +398,19 @@ export class ApiServer {
     const limit = q.get('limit') ? Number(q.get('limit')) : 0;
     if (!Number.isInteger(limit) || limit < 0) throw errors.badRequest(`limit: Invalid value: "${q.get('limit')}"`);
     const cont = q.get('continue') ?? undefined;
-    const rv = q.get('resourceVersion');
+    const opts = listWatchOptions(q, false, this.opts.version());
+    const rv = opts.resourceVersion;
     // A continue token pins its own snapshot.
     if (cont && rv && rv !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
-    const result = await this.registry.list(type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter });
+    const result = (rv && rv !== '0' && !cont ? await this.listAtRevision(route, revisionOf(rv), opts.resourceVersionMatch, filter) : undefined) ??
+      (await this.registry.list(type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter }));
     const metadata: ListMeta = { resourceVersion: String(result.revision) };
     if (result.continue) metadata.continue = result.continue;
     if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
     const accept = req.headers.accept ?? '';
+    if (wantsProtobufOnly(accept)) {
+      return this.protobuf(res, 200, { kind: `${type.kind}List`, apiVersion: groupVersion(type), metadata, items: result.items });
+    }
     if (TABLE_ACCEPT.test(accept)) {
       const table = toTable(this.printer(type), result.items, this.registry.clock.now(), {
         includeObject: includeObject(q),
@@ -413,8 +439,26 @@ export class ApiServer {
         size = 0;
       }
     }
-    chunks.push(']}');
+    chunks.push(']}\n');
     res.end(chunks.join(''));
+  }
+
+  /**
+   * A list at a given resourceVersion: a future one is a 504 (kube waits for its cache first), an
+   * Exact older one is read from history (410 once compacted); otherwise the current state will do.
+   */
+  private async listAtRevision(route: Route, want: number, match: string | undefined, filter: ((o: KubeObject) => boolean) | undefined) {
+    const store = this.registry.store;
+    const current = store.revision();
+    if (want > current) throw tooLargeResourceVersion(want, current);
+    if (match !== 'Exact' || want === current || !store.listAt) return undefined;
+    const type = route.type;
+    try {
+      return await store.listAt(resourceKey(type), type.namespaced ? route.namespace : undefined, want, filter);
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'Expired') throw listTooOld();
+      throw e;
+    }
   }
 
   private printer(type: ResourceType): Printer {
@@ -426,23 +470,28 @@ export class ApiServer {
     const filter = this.filter(type, q);
     const table = TABLE_ACCEPT.test(req.headers.accept ?? '');
     const printer = table ? this.printer(type) : undefined;
-    const bookmarks = q.get('allowWatchBookmarks') === 'true';
+    // A client that takes only protobuf gets kube's length-delimited protobuf stream.
+    const protobuf = wantsProtobufOnly(req.headers.accept);
+    if (protobuf && !hasMessage(groupVersion(type), type.kind)) throw notAcceptable();
+    const opts = listWatchOptions(q, true, this.opts.version());
+    const bookmarks = opts.allowWatchBookmarks;
     const timeout = Math.min(Number(q.get('timeoutSeconds') ?? 0) || Infinity, this.opts.maxWatchSeconds ?? 1800);
-    const rvParam = q.get('resourceVersion');
+    const rvParam = opts.resourceVersion;
     let fromRevision: number;
     const initial: KubeObject[] = [];
-    if (!rvParam || rvParam === '0') {
+    // sendInitialEvents=true (WatchList): the current state, then a bookmark marking its end.
+    const initialEventsEnd = opts.sendInitialEvents === true;
+    if (initialEventsEnd || (opts.sendInitialEvents === undefined && (!rvParam || rvParam === '0'))) {
       // No resourceVersion: start with the current state as ADDED events, then follow changes.
       const snapshot = await this.registry.list(type, route.namespace, { filter });
       initial.push(...snapshot.items);
       fromRevision = snapshot.revision;
     } else {
-      fromRevision = Number(rvParam);
-      if (!Number.isInteger(fromRevision) || fromRevision < 0) throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+      fromRevision = rvParam && rvParam !== '0' ? revisionOf(rvParam) : this.registry.store.revision();
     }
 
     res.statusCode = 200;
-    res.setHeader('Content-Type', JSON_TYPE);
+    res.setHeader('Content-Type', protobuf ? PROTOBUF_WATCH_TYPE : JSON_TYPE);
     res.setHeader('Transfer-Encoding', 'chunked');
     res.setHeader('Cache-Control', 'no-cache, private');
     res.flushHeaders();
@@ -450,8 +499,11 @@ export class ApiServer {
     let ended = false;
     const write = (type: string, object: KubeObject | Status) => {
       if (ended) return;
-      let line: string;
-      if (isStatus(object) || type === 'BOOKMARK') {
+      let line: string | Buffer;
+      if (protobuf) {
+        const withType = isStatus(object) ? object : { ...object, kind: route.type.kind, apiVersion: groupVersion(route.type) };
+        line = watchEventFrame(type, { ...withType }) ?? Buffer.alloc(0);
+      } else if (isStatus(object) || type === 'BOOKMARK') {
         line = `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
       } else if (printer) {
         // Only the first event of a watch carries the column definitions.
@@ -492,6 +544,10 @@ export class ApiServer {
     req.on('close', stop);
     res.on('close', stop);
     for (const o of initial) write('ADDED', o);
+    if (initialEventsEnd) {
+      const annotations = { 'k8s.io/initial-events-end': 'true' };
+      write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type), metadata: { resourceVersion: String(fromRevision), annotations } });
+    }
     try {
       unsubscribe = this.registry.watch(type, route.namespace, fromRevision, onEvent);
     } catch (e) {
@@ -508,6 +564,10 @@ export class ApiServer {
         timers.push(setTimeout(tick, every));
       };
       timers.push(setTimeout(tick, every));
+      // kube-apiserver sends one more about two seconds before the watch times out.
+      if (Number.isFinite(timeout) && timeout * 1000 - 2000 < every) {
+        timers.push(setTimeout(() => write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type), metadata: { resourceVersion: String(this.registry.store.revision()) } }), Math.max(0, timeout * 1000 - 2000)));
+      }
     }
   }
 
@@ -529,6 +589,7 @@ export class ApiServer {
   private decode(req: http.IncomingMessage, body: Buffer): unknown {
     const ct = req.headers['content-type'] ?? '';
     if (/yaml/.test(ct)) return this.decodeYamlOrJson(body);
+    if (ct.startsWith(PROTOBUF_TYPE)) return decodeProtobuf(body);
     if (ct && !/json|\*\/\*/.test(ct)) throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
     return this.decodeJson(body);
   }
@@ -552,6 +613,7 @@ export class ApiServer {
 
   private send(req: http.IncomingMessage, res: http.ServerResponse, code: number, o: KubeObject | Status, type: ResourceType): void {
     const accept = req.headers.accept ?? '';
+    if (wantsProtobufOnly(accept)) return this.protobuf(res, code, o);
     if (TABLE_ACCEPT.test(accept) && !isStatus(o) && !o.items) {
       return this.json(res, code, toTable(this.printer(type), [o], this.registry.clock.now(), { includeObject: 'Metadata', resourceVersion: o.metadata.resourceVersion ?? '' }));
     }
@@ -560,7 +622,21 @@ export class ApiServer {
   }
 
   private json(res: http.ServerResponse, code: number, body: unknown): void {
-    this.raw(res, code, JSON_TYPE, JSON.stringify(body));
+    this.raw(res, code, JSON_TYPE, isStatus(body) ? statusJson(body) : JSON.stringify(body));
+  }
+
+  /** Kubernetes' protobuf encoding, for clients that accept nothing else (kube: 406 for kinds without a message). */
+  private protobuf(res: http.ServerResponse, code: number, o: object): void {
+    const wire = encodeProtobuf({ ...o });
+    if (!wire) throw notAcceptable();
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.statusCode = code;
+    res.setHeader('Content-Type', PROTOBUF_TYPE);
+    res.setHeader('Content-Length', wire.length);
+    res.end(wire);
   }
 
   private text(res: http.ServerResponse, code: number, body: string): void {
@@ -572,6 +648,8 @@ export class ApiServer {
       res.end();
       return;
     }
+    // kube's JSON serializer is Go's json.Encoder, which ends every document with a newline.
+    if (contentType.startsWith(JSON_TYPE) && !body.endsWith('\n')) body += '\n';
     res.statusCode = code;
     res.setHeader('Content-Type', contentType);
     res.setHeader('Content-Length', Buffer.byteLength(body));
@@ -590,6 +668,15 @@ export class ApiServer {
     if (res.headersSent) {
       res.end();
       return;
+    }
+    if (wantsProtobufOnly(req.headers.accept)) {
+      const wire = encodeProtobuf({ ...status });
+      if (wire) {
+        res.statusCode = status.code;
+        res.setHeader('Content-Type', PROTOBUF_TYPE);
+        res.end(wire);
+        return;
+      }
     }
     this.json(res, status.code, status);
   }
@@ -621,7 +708,7 @@ function anonymousForbidden(method: string, url: URL): StatusError {
     if (rest.length > 2 && rest[2] !== 'status' && rest[2] !== 'finalize') rest = rest.slice(2);
   }
   const [resource = '', name = '', subresource = ''] = rest;
-  if (!name && verb === 'get') verb = ['true', '1'].includes(url.searchParams.get('watch') ?? '') ? 'watch' : 'list';
+  if (!name && verb === 'get') verb = queryBool(url.searchParams, 'watch') ? 'watch' : 'list';
   if (!name && verb === 'delete') verb = 'deletecollection';
   const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
   const what = `${group ? `${resource}.${group}` : resource}${name ? ` "${name}"` : ''}`;

@@ -38,6 +38,8 @@ interface Watcher {
 export interface MemoryStoreOptions {
   /** Events kept for watches that resume from an older revision (etcd keeps ~5 min). */
   historySize?: number;
+  /** Drop history older than this (real ms; kube-apiserver compacts etcd every 5 minutes). Off when unset. */
+  historyWindowMs?: number;
   /** How long a continue token stays valid (kube: until etcd compacts, 5 min by default). */
   snapshotTtlMs?: number;
   now?: () => number;
@@ -47,6 +49,9 @@ export class MemoryStore implements Store {
   private rev = 1;
   private readonly buckets = new Map<string, Bucket>();
   private readonly history: StoreEvent[] = [];
+  /** When each kept event happened (now()), parallel to `history`. */
+  private readonly historyAt: number[] = [];
+  private readonly historyWindowMs: number | undefined;
   private historyStart = 0; // index of the oldest kept event in the ring
   private historyCount = 0;
   private readonly historySize: number;
@@ -59,6 +64,7 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.historySize = options.historySize ?? 100_000;
+    this.historyWindowMs = options.historyWindowMs;
     this.snapshotTtlMs = options.snapshotTtlMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
   }
@@ -197,7 +203,7 @@ export class MemoryStore implements Store {
     this.rev++;
     // A deleted object's last state carries the deletion's revision, as watch DELETED events do.
     const last: KubeObject = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.rev) } };
-    this.emit({ type: 'DELETED', resource, namespace, object: last, revision: this.rev });
+    this.emit({ type: 'DELETED', resource, namespace, object: last, prev: current, revision: this.rev });
     return last;
   }
 
@@ -207,14 +213,12 @@ export class MemoryStore implements Store {
   }
 
   private emit(event: StoreEvent): void {
-    if (this.historyCount < this.historySize) {
-      this.history.push(event);
-      this.historyCount++;
-    } else {
-      this.history[this.historyStart] = event;
-      this.historyStart = (this.historyStart + 1) % this.historySize;
-      this.compacted = this.history[this.historyStart].revision - 1;
-    }
+    this.compact();
+    if (this.historyCount === this.historySize) this.dropOldest();
+    const at = (this.historyStart + this.historyCount) % this.historySize;
+    this.history[at] = event;
+    this.historyAt[at] = this.now();
+    this.historyCount++;
     for (const w of this.watchers) {
       if (matches(w, event)) {
         try {
@@ -226,8 +230,45 @@ export class MemoryStore implements Store {
     }
   }
 
+  /** Forget events older than the history window, as etcd's compaction does. */
+  private compact(): void {
+    if (this.historyWindowMs === undefined) return;
+    const cutoff = this.now() - this.historyWindowMs;
+    while (this.historyCount > 0 && this.historyAt[this.historyStart] < cutoff) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    this.compacted = this.history[this.historyStart].revision;
+    this.historyStart = (this.historyStart + 1) % this.historySize;
+    this.historyCount--;
+  }
+
+  /** The objects of a resource as they were at `revision` (a list with resourceVersionMatch=Exact). */
+  async listAt(resource: string, namespace: string | undefined, revision: number, filter?: (o: KubeObject) => boolean): Promise<ListResult> {
+    this.compact();
+    if (revision < this.compacted) throw new StoreError('Expired', `too old resource version: ${revision} (${this.compacted})`);
+    const state = new Map(this.buckets.get(resource)?.objects ?? []);
+    // Undo the newer events, newest first.
+    for (let i = this.historyCount - 1; i >= 0; i--) {
+      const e = this.history[(this.historyStart + i) % this.historySize];
+      if (e.revision <= revision) break;
+      if (e.resource !== resource) continue;
+      const key = storeKey(e.namespace, e.object.metadata.name ?? '');
+      if (e.type === 'ADDED') state.delete(key);
+      else if (e.prev) state.set(key, e.prev);
+    }
+    const prefix = namespace ? `${namespace}/` : '';
+    const items = [...state.keys()]
+      .sort()
+      .filter((k) => !prefix || k.startsWith(prefix))
+      .map((k) => state.get(k)!)
+      .filter((o) => !filter || filter(o));
+    return { items, revision };
+  }
+
   watch(resource: string | undefined, options: WatchOptions, listener: (e: StoreEvent) => void): Unsubscribe {
     const watcher: Watcher = { resource, namespace: options.namespace, listener };
+    this.compact();
     if (options.fromRevision < this.compacted) {
       // kube's watch cache names the oldest resourceVersion it can still watch from.
       throw new StoreError('Expired', `too old resource version: ${options.fromRevision} (${this.compacted})`);

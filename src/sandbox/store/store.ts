@@ -63,6 +63,8 @@ export interface Store {
   /** Removes an object; `expectedRevision` guards against racing writers. */
   delete(resource: string, namespace: string, name: string, expectedRevision?: string): Promise<KubeObject>;
   watch(resource: string | undefined, options: WatchOptions, listener: (e: StoreEvent) => void): Unsubscribe;
+  /** The objects as they were at an older revision (resourceVersionMatch=Exact); Expired once compacted. Optional. */
+  listAt?(resource: string, namespace: string | undefined, revision: number, filter?: (obj: KubeObject) => boolean): Promise<ListResult>;
   /** Resource keys that currently hold objects. */
   resources(): string[];
   close(): Promise<void>;

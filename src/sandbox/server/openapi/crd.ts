@@ -1,15 +1,18 @@
-// The OpenAPI v3 minimum kubectl needs: `kubectl apply` downloads /openapi/v3 and one document
-// per group-version before it will validate; finding each kind's x-kubernetes-group-version-kind
-// and PATCH operations that take fieldValidation, it delegates validation to the server.
-import { createHash } from 'node:crypto';
-import type { ResourceType } from './resources.js';
-import { groupVersion } from './resources.js';
+// OpenAPI v3 documents for custom resources (group-versions the published Kubernetes spec does not
+// have): kubectl apply downloads /openapi/v3 and one document per group-version before it will
+// validate; finding each kind's x-kubernetes-group-version-kind and PATCH operations that take
+// fieldValidation, it delegates validation to the server.
+import type { ResourceType } from '../resources.js';
+import { groupVersion } from '../resources.js';
 
 export function openapiPath(t: { group: string; version: string }): string {
   return t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`;
 }
 
-export function openapiDocument(types: ResourceType[], path: string): object | undefined {
+/** A custom resource's structural schema (its CRD version's openAPIV3Schema), by "group/version/kind". */
+export type CrdSchemas = Map<string, Record<string, unknown>>;
+
+export function openapiDocument(types: ResourceType[], path: string, crdSchemas: CrdSchemas = new Map()): object | undefined {
   const mine = types.filter((t) => openapiPath(t) === path);
   if (mine.length === 0) return undefined;
   const schemas: Record<string, object> = {};
@@ -18,7 +21,9 @@ export function openapiDocument(types: ResourceType[], path: string): object | u
   for (const t of mine) {
     const schemaName = `${t.group ? reverseDomain(t.group) : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
     const gvk = [{ group: t.group, version: t.version, kind: t.kind }];
-    schemas[schemaName] = {
+    const published = crdSchemas.get(`${t.group}/${t.version}/${t.kind}`);
+    // kube serves the CRD's own schema (kubectl explain reads it); metadata is ObjectMeta there.
+    schemas[schemaName] = published ? { ...published, 'x-kubernetes-group-version-kind': gvk } : {
       type: 'object',
       description: `${t.kind} (served by the upkeep sandbox)`,
       'x-kubernetes-group-version-kind': gvk,
@@ -51,17 +56,6 @@ export function openapiDocument(types: ResourceType[], path: string): object | u
     paths[`${collection}/{name}`] = { put: op('put'), patch: op('patch') };
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: gv }, paths, components: { schemas } };
-}
-
-export function openapiIndex(types: ResourceType[], docs: Map<string, string>): object {
-  const paths: Record<string, object> = {};
-  const seen = new Set(types.map(openapiPath));
-  for (const p of [...seen].sort()) {
-    const body = docs.get(p) ?? '';
-    const hash = createHash('sha512').update(body).digest('hex').slice(0, 128).toUpperCase();
-    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` };
-  }
-  return { paths };
 }
 
 function reverseDomain(group: string): string {

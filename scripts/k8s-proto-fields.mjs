@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Builds src/sandbox/server/protobuf/proto/fields.json from Kubernetes' Go API types: for each
+// protobuf message, its fields in Go struct order with the JSON name and what Go's encoding/json
+// does with them (omitempty, pointer, inline). The protobuf wire format cannot tell "zero" from
+// "unset" for Go's non-pointer fields, so turning a message into the JSON kube would produce needs
+// these facts, which only the Go struct tags carry.
+//
+// Usage: node scripts/k8s-proto-fields.mjs <kubernetes/api git dir> <kubernetes/apimachinery git dir> <tag>
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import process from 'node:process';
+import console from 'node:console';
+
+const [apiDir, machineryDir, tag] = process.argv.slice(2);
+if (!apiDir || !machineryDir || !tag) {
+  console.error('usage: k8s-proto-fields.mjs <api git dir> <apimachinery git dir> <tag>');
+  process.exit(2);
+}
+const API = ['core', 'apps', 'batch', 'policy', 'coordination', 'rbac', 'storage', 'scheduling', 'networking', 'discovery', 'autoscaling'];
+const sources = [
+  ...API.map((p) => ({ dir: apiDir, path: `${p}/v1`, pkg: `k8s.io.api.${p}.v1` })),
+  { dir: machineryDir, path: 'pkg/apis/meta/v1', pkg: 'k8s.io.apimachinery.pkg.apis.meta.v1' },
+  { dir: machineryDir, path: 'pkg/runtime', pkg: 'k8s.io.apimachinery.pkg.runtime' },
+];
+const git = (dir, ...args) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+const out = {};
+for (const s of sources) {
+  const files = git(s.dir, 'ls-tree', '--name-only', tag, `${s.path}/`).split('\n').filter((f) => /\.go$/.test(f) && !/_test\.go$|generated|zz_/.test(f));
+  for (const f of files) parseGo(git(s.dir, 'show', `${tag}:${f}`), s.pkg);
+}
+writeFileSync(process.argv[5] ?? 'src/sandbox/server/protobuf/proto/fields.json', JSON.stringify({ source: `kubernetes/api and kubernetes/apimachinery ${tag}, Go struct tags`, messages: out }) + '\n');
+
+function parseGo(text, pkg) {
+  let current;
+  for (const line of text.split('\n')) {
+    const start = /^type (\w+) struct \{/.exec(line);
+    if (start) {
+      current = [];
+      out[`${pkg}.${start[1]}`] = current;
+      continue;
+    }
+    if (!current) continue;
+    if (/^\}/.test(line)) {
+      current = undefined;
+      continue;
+    }
+    const m = /^\s*(?:(\w+)\s+)?([^\s`]+)\s+`([^`]*)`/.exec(line);
+    if (!m) continue;
+    const [, name, type, tags] = m;
+    const pb = /protobuf:"(\w+),(\d+),/.exec(tags);
+    if (!pb) continue;
+    const json = /json:"([^"]*)"/.exec(tags)?.[1] ?? '';
+    const [jsonName, ...opts] = json.split(',');
+    let flags = '';
+    if (opts.includes('omitempty')) flags += 'o';
+    if (type.startsWith('*')) flags += 'p';
+    if (!jsonName || opts.includes('inline')) flags += 'i';
+    current.push([Number(pb[2]), jsonName || name || '', flags]);
+  }
+}

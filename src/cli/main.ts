@@ -11,6 +11,8 @@ import { registerDrain } from './commands/drain.js';
 import { registerPlan } from './commands/plan.js';
 import { registerEtcd } from './commands/etcd.js';
 import { registerBackup } from './commands/backup.js';
+import { registerUpgrade } from './commands/upgrade.js';
+import { registerNode } from './commands/node.js';
 
 export interface MainOptions {
   programName?: string;
@@ -39,6 +41,8 @@ export function buildProgram(io: Io, programName = 'upkeep') {
   registerPlan(program, io, globals);
   registerEtcd(program, io, globals);
   registerBackup(program, io, globals);
+  registerUpgrade(program, io, globals);
+  registerNode(program, io, globals);
   registerVersion(program, io, globals);
   return program;
 }

@@ -3,7 +3,9 @@
 // (steps.ts), the preflight findings for the drain this run really does (its flags, not the
 // runbook's), and each node's drain impact for --dry-run. Reuses the plan, never re-decides it.
 import { bySeverity } from '../../audit/finding.js';
-import { audit, drainEachNode, type Maintenance } from '../../audit/rules.js';
+import { audit, type Maintenance } from '../../audit/rules.js';
+import type { Snapshot } from '../../audit/snapshot.js';
+import { analyzeDrain } from '../../drain/impact.js';
 import type { DrainImpact, DrainOptions } from '../../drain/types.js';
 import type { KubeClient } from '../../kube/index.js';
 import { collectApiUsages, discoverClusterVersions, type DiscoveredCluster } from '../discover.js';
@@ -20,8 +22,8 @@ export interface Prepared {
   steps: Step[];
   /** Blocking findings about the nodes this run touches: the run refuses to start. */
   blocking: Finding[];
-  /** What draining each node on its own does, for --dry-run. */
-  drains: DrainImpact[];
+  /** What preflight read: nodes, pods, budgets and workloads (for each wave's drain impact). */
+  snapshot: Snapshot;
 }
 
 /** The drain flags as a user types them, for the commands findings print. */
@@ -43,5 +45,17 @@ export async function prepareUpgrade(client: KubeClient, to: (oldest: Version) =
   const touched = new Set(steps.map((s) => s.node));
   // A finding about a node this run leaves alone (--nodes, -l) does not stop it.
   const blocking = plan.findings.filter((f) => f.severity === 'blocking' && !(f.object?.startsWith('node/') && !touched.has(f.object.slice(5))));
-  return { cluster, plan, book, steps, blocking, drains: drainEachNode(snapshot, drain) };
+  return { cluster, plan, book, steps, blocking, snapshot };
+}
+
+/** What draining each wave's nodes together does (--dry-run: what goes down when), by wave; waves that drain nothing left out. Pure. */
+export function waveImpacts(snapshot: Snapshot, steps: readonly Step[], drain: DrainOptions): Map<number, DrainImpact> {
+  const out = new Map<number, DrainImpact>();
+  const waves = new Map<number, string[]>();
+  for (const s of steps) if (s.drain && s.node) waves.set(s.wave, [...(waves.get(s.wave) ?? []), s.node]);
+  for (const [wave, names] of waves) {
+    const nodes = snapshot.nodes.filter((n) => names.includes(n.metadata.name ?? ''));
+    out.set(wave, analyzeDrain({ nodes, pods: snapshot.pods, pdbs: snapshot.pdbs, workloads: snapshot.workloads, options: drain, now: snapshot.now }));
+  }
+  return out;
 }

@@ -63,7 +63,9 @@ function configMap(j: Journal, resourceVersion?: string): ConfigMap {
  */
 export class JournalStore {
   private resourceVersion?: string;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Changes waiting for the next write: steps of a wave report at the same time, and one write carries them all. */
+  private queued: Array<{ change: (j: Journal) => Journal; done: (j: Journal) => void; failed: (e: unknown) => void }> = [];
+  private writing = false;
 
   constructor(
     private readonly client: KubeClient,
@@ -77,11 +79,29 @@ export class JournalStore {
     return this.journal;
   }
 
-  /** Apply a change and write it (writes are serialised: steps of a wave report at the same time). */
+  /** Apply a change and write it; resolves once the journal with this change is stored. */
   update(change: (j: Journal) => Journal): Promise<Journal> {
-    const next = this.chain.then(() => this.write(change));
-    this.chain = next.catch(() => undefined);
-    return next;
+    return new Promise((done, failed) => {
+      this.queued.push({ change, done, failed });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0);
+        try {
+          const j = await this.write((start) => batch.reduce((acc, b) => b.change(acc), start));
+          for (const b of batch) b.done(j);
+        } catch (err) {
+          for (const b of batch) b.failed(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
   }
 
   private async write(change: (j: Journal) => Journal): Promise<Journal> {
@@ -99,7 +119,6 @@ export class JournalStore {
         const fresh = await readJournal(this.client);
         this.resourceVersion = fresh?.resourceVersion;
         if (fresh && fresh.journal.id === this.journal.id && fresh.journal.state === 'aborting') this.journal = { ...this.journal, state: 'aborting' };
-        if (fresh && fresh.journal.id !== this.journal.id) this.resourceVersion = fresh.resourceVersion;
       }
     }
     throw new JournalError(`could not write configmap ${JOURNAL_NAMESPACE}/${JOURNAL_NAME}: it kept changing underneath`);

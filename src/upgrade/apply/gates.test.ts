@@ -21,7 +21,7 @@ const cluster: ClusterVersions = {
 };
 
 describe('skewViolations: the skew policy on the versions a wave leaves', () => {
-  const cases: Array<{ story: string; moves: Move[]; expect: string[] }> = [
+  const cases: Array<{ story: string; moves: Move[]; expect: string[]; ha?: boolean }> = [
     { story: 'the control plane moves one minor: kubelets within three minors are fine', moves: [{ node: 'cp1', to: 'v1.32.13', staticPods: true }], expect: [] },
     { story: 'a worker ahead of the apiserver (--skip-control-plane to a newer minor) is refused', moves: [{ node: 'node01', to: 'v1.32.13', staticPods: false }], expect: ['kubelet node01 v1.32.13 too-new'] },
     {
@@ -29,11 +29,18 @@ describe('skewViolations: the skew policy on the versions a wave leaves', () => 
       moves: [{ node: 'cp1', to: 'v1.33.5', staticPods: true }],
       expect: ['kubelet node03 v1.29.10 too-old'],
     },
+    {
+      story: 'HA: cp1 moves its static pods and its kubelet while cp2 still runs v1.31: its kubelet follows its own apiserver',
+      moves: [{ node: 'cp1', to: 'v1.32.13', staticPods: true }],
+      expect: [],
+      ha: true,
+    },
     { story: 'a worker moving to the control plane minor is fine', moves: [{ node: 'node03', to: 'v1.31.4', staticPods: false }], expect: [] },
   ];
   for (const c of cases) {
     it(c.story, () => {
-      assert.deepEqual(skewViolations(cluster, c.moves).filter((v) => v.component === 'kubelet').map((v) => `${v.component} ${v.node} ${v.version} ${v.direction}`), c.expect);
+      const ha: ClusterVersions = { ...cluster, apiservers: [...cluster.apiservers, { node: 'cp2', version: V('v1.31.4') }] };
+      assert.deepEqual(skewViolations(c.ha ? ha : cluster, c.moves).filter((v) => v.component === 'kubelet').map((v) => `${v.component} ${v.node} ${v.version} ${v.direction}`), c.expect);
     });
   }
 });

@@ -42,7 +42,13 @@ function key(v: SkewViolation): string {
  */
 export function skewViolations(cluster: ClusterVersions, moves: readonly Move[]): SkewViolation[] {
   const before = new Set(checkSkew(components(cluster, [])).map(key));
-  return checkSkew(components(cluster, moves)).filter((v) => v.severity === 'blocking' && !before.has(key(v)));
+  // kubeadm's procedure upgrades a control-plane node's kubelet right after its own static pods,
+  // while the other control-plane nodes still run the older apiserver: that kubelet follows the
+  // apiserver on its node (kubeadm's ControlPlaneKubeletLocalMode, KEP-4471), which the plan allows.
+  const withOwnApiserver = new Set(moves.filter((m) => m.staticPods).map((m) => m.node));
+  return checkSkew(components(cluster, moves)).filter(
+    (v) => v.severity === 'blocking' && !before.has(key(v)) && !(v.component === 'kubelet' && v.direction === 'too-new' && withOwnApiserver.has(v.node ?? '')),
+  );
 }
 
 /** Why a node is not yet back, or undefined when it is: Ready at the wanted kubelet version. */

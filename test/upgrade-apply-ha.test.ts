@@ -1,35 +1,13 @@
-// Stories: an HA control plane (three control-plane nodes) upgraded one node at a time, kubeadm
+// Stories (blue: 3 replicas, a budget of 2): an HA control plane (three control-plane nodes) upgraded one node at a time, kubeadm
 // upgrade apply on the first and upgrade node on the others, before any worker; and a chain of two
 // minors (v1.31 -> v1.32 -> v1.33) where node01's v1.29 kubelet must move before the control plane
 // reaches v1.33 (the skew policy allows kubelets three minors behind), checked by the gates.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../src/api/types.js';
 import { parseScenario } from '../src/sandbox/index.js';
 import { upkeep } from './helpers/cli.js';
-import { eventually, podReady, testSandbox } from './helpers/sandbox.js';
-
-function scenario(nodes: string): string {
-  return `apiVersion: upkeep.dev/v1alpha1
-kind: Scenario
-metadata: {name: ha}
-spec:
-  controlPlane: {version: v1.31.4, etcd: {version: 3.5.15-0, topology: stacked}}
-  nodes:
-${nodes}
-  objects:
-    - apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: blue, namespace: default, labels: {app: blue}}
-      spec:
-        replicas: 2
-        selector: {matchLabels: {app: blue}}
-        template:
-          metadata: {labels: {app: blue}}
-          spec:
-            containers: [{name: nginx, image: "nginx:1.27.3"}]
-`;
-}
+import { testSandbox } from './helpers/sandbox.js';
+import { bluesReady, clusterScenario, nodeFacts } from './helpers/upgrade.js';
 
 interface Event {
   kind: string;
@@ -39,20 +17,17 @@ interface Event {
   journal?: { steps: Array<{ node: string; role: string; from: string; to: string }> };
 }
 
-function kubelets(nodes: KubeObject[]): string[] {
-  return nodes.map((n) => `${n.metadata.name} ${(n.status as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion}`);
-}
 
 async function run(nodes: string, to: string): Promise<{ events: Event[]; nodes: string[]; steps: string[] }> {
-  const sb = await testSandbox({ timeScale: 60, scenario: parseScenario(scenario(nodes)) });
+  const sb = await testSandbox({ timeScale: 60, scenario: parseScenario(clusterScenario(nodes)) });
   try {
-    await eventually('blue ready', async () => (await sb.list('pods', 'default')).filter((p) => podReady(p)).length >= 2, 30_000);
+    await bluesReady(sb, 3);
     const r = await upkeep(['--kubeconfig', sb.kubeconfig, '-o', 'json', 'upgrade', 'apply', '--to', to, '--yes']);
     assert.equal(r.code, 0, r.err + r.out.slice(-2000));
     const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Event);
     const result = events.at(-1);
     const steps = (result?.journal?.steps ?? []).map((s) => `${s.node} ${s.role} ${s.from} -> ${s.to}`);
-    return { events, nodes: kubelets(await sb.list('nodes')), steps };
+    return { events, nodes: nodeFacts(await sb.list('nodes')), steps };
   } finally {
     await sb.stop();
   }
@@ -72,7 +47,7 @@ describe('upgrade apply: HA control plane and a chain of minors', () => {
       'node02 worker v1.31.4 -> v1.32.13',
     ]);
     assert.deepEqual(r.events.filter((e) => e.type === 'wave').length, 5);
-    assert.deepEqual(r.nodes, ['cp1', 'cp2', 'cp3', 'node01', 'node02'].map((n) => `${n} v1.32.13`));
+    assert.deepEqual(r.nodes, ['cp1', 'cp2', 'cp3', 'node01', 'node02'].map((n) => `${n} v1.32.13 schedulable`));
   });
 
   it('two minors: the v1.29 kubelet moves first, the control plane hops twice, every node ends at v1.33', async () => {
@@ -84,6 +59,6 @@ describe('upgrade apply: HA control plane and a chain of minors', () => {
       'node01 worker v1.32.13 -> v1.33.13',
       'node02 worker v1.31.4 -> v1.33.13',
     ]);
-    assert.deepEqual(r.nodes, ['controlplane', 'node01', 'node02'].map((n) => `${n} v1.33.13`));
+    assert.deepEqual(r.nodes, ['controlplane', 'node01', 'node02'].map((n) => `${n} v1.33.13 schedulable`));
   });
 });

@@ -7,21 +7,13 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../src/api/types.js';
 import { upkeep } from './helpers/cli.js';
 import type { TestSandbox } from './helpers/sandbox.js';
-import { upgradeSandbox, watchBlue } from './helpers/upgrade.js';
+import { upgradeSandbox, watchBlue, nodeFacts } from './helpers/upgrade.js';
 
 const TARGET = 'v1.32.13';
 const BIN = path.resolve(import.meta.dirname, '../../bin/upkeep');
 
-function nodeFacts(nodes: KubeObject[]): string[] {
-  return nodes.map((n) => {
-    const status = n.status as { nodeInfo?: { kubeletVersion?: string } } | undefined;
-    const spec = n.spec as { unschedulable?: boolean } | undefined;
-    return `${n.metadata.name} ${status?.nodeInfo?.kubeletVersion} ${spec?.unschedulable ? 'cordoned' : 'schedulable'}`;
-  });
-}
 
 const ALL_DONE = [`controlplane ${TARGET} schedulable`, `node01 ${TARGET} schedulable`, `node02 ${TARGET} schedulable`, `node03 ${TARGET} schedulable`];
 

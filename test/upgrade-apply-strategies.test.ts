@@ -4,20 +4,12 @@
 // its current wave, every node in a stated state; `node maintain` drains, services and uncordons.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../src/api/types.js';
 import { upkeep } from './helpers/cli.js';
 import { type TestSandbox, eventually } from './helpers/sandbox.js';
-import { upgradeSandbox } from './helpers/upgrade.js';
+import { upgradeSandbox, nodeFacts } from './helpers/upgrade.js';
 
 const TARGET = 'v1.32.13';
 
-function nodeFacts(nodes: KubeObject[]): string[] {
-  return nodes.map((n) => {
-    const status = n.status as { nodeInfo?: { kubeletVersion?: string } } | undefined;
-    const spec = n.spec as { unschedulable?: boolean } | undefined;
-    return `${n.metadata.name} ${status?.nodeInfo?.kubeletVersion} ${spec?.unschedulable ? 'cordoned' : 'schedulable'}`;
-  });
-}
 
 interface Line {
   apiVersion: string;
@@ -59,7 +51,7 @@ describe('upgrade strategies, abort and node maintain', () => {
     const s = await upkeep(['--kubeconfig', sb.kubeconfig, 'upgrade', 'status']);
     assert.match(s.out, /^State: {4}aborted, no run holds the lease\n/m);
     assert.match(s.out, /\n1 +1 +node01 +v1\.31\.4 +v1\.31\.4 +done +done at v1\.31\.4, uncordoned\n2 +2 +node02 +v1\.31\.4 +v1\.31\.4 +pending +untouched at v1\.31\.4\n/);
-    assert.deepEqual(nodeFacts(await sb.list('nodes')).filter((l) => l.includes('cordoned ')), []);
+    assert.deepEqual(nodeFacts(await sb.list('nodes')).filter((l) => l.endsWith(' cordoned')), []);
   });
 
   it('--max-unavailable 2 -o json: workers two at a time, one JSON object per event and a final result', async () => {
@@ -74,12 +66,15 @@ describe('upgrade strategies, abort and node maintain', () => {
     assert.deepEqual(nodeFacts(await sb.list('nodes')), ['controlplane', 'node01', 'node02', 'node03', 'node04'].map((n) => `${n} ${TARGET} schedulable`));
   });
 
-  it('node maintain drains, services and uncordons each node, one at a time', async () => {
-    const r = await upkeep(['--kubeconfig', sb.kubeconfig, 'node', 'maintain', 'node01', 'node02', '--run', 'apt-get -y upgrade', '--yes']);
+  it('node maintain drains, services and uncordons each node, one at a time; a node cordoned before stays cordoned', async () => {
+    assert.equal((await sb.kubectl(['cordon', 'node03'])).code, 0);
+    const r = await upkeep(['--kubeconfig', sb.kubeconfig, 'node', 'maintain', 'node01', 'node02', 'node03', '--run', 'apt-get -y upgrade', '--yes']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^Maintenance of 2 nodes: apt-get -y upgrade \(one-by-one\)\n/);
+    assert.match(r.out, /^Maintenance of 3 nodes: apt-get -y upgrade \(one-by-one\)\n/);
     assert.match(r.out, /\nnode01: run: apt-get -y upgrade \(simulated as a reboot\)\n/);
-    assert.match(r.out, /\nMaintenance done: 2 steps\.\n$/);
-    assert.deepEqual(nodeFacts(await sb.list('nodes')).filter((l) => l.includes('cordoned ')), []);
+    assert.match(r.out, /\nMaintenance done: 3 steps\.\n$/);
+    assert.deepEqual(nodeFacts(await sb.list('nodes')).filter((l) => l.endsWith(' cordoned')), [`node03 ${TARGET} cordoned`]);
+    const s = await upkeep(['--kubeconfig', sb.kubeconfig, 'upgrade', 'status']);
+    assert.match(s.out, /\n3 +3 +node03 .* done +done at v1\.32\.13 \(left cordoned, as it was before\)\n/);
   });
 });

@@ -5,20 +5,12 @@
 // refuses while the lease is held and says by whom.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../src/api/types.js';
 import { upkeep } from './helpers/cli.js';
 import type { TestSandbox } from './helpers/sandbox.js';
-import { upgradeSandbox, watchBlue } from './helpers/upgrade.js';
+import { upgradeSandbox, watchBlue, nodeFacts } from './helpers/upgrade.js';
 
 const TARGET = 'v1.32.13';
 
-function nodeFacts(nodes: KubeObject[]): string[] {
-  return nodes.map((n) => {
-    const status = n.status as { nodeInfo?: { kubeletVersion?: string } } | undefined;
-    const spec = n.spec as { unschedulable?: boolean } | undefined;
-    return `${n.metadata.name} ${status?.nodeInfo?.kubeletVersion} ${spec?.unschedulable ? 'cordoned' : 'schedulable'}`;
-  });
-}
 
 describe('upkeep upgrade apply, one by one, on a sandbox', () => {
   let sb: TestSandbox;

@@ -1,18 +1,23 @@
 // Helpers for the upgrade executor's end-to-end tests: a small cluster with a budgeted workload,
 // and a watcher that records the fewest ready replicas the workload ever had during a run.
+import type { KubeObject } from '../../src/api/types.js';
 import { parseScenario } from '../../src/sandbox/index.js';
 import { type TestSandbox, eventually, podReady, testSandbox } from './sandbox.js';
 
 /** controlplane + node01..node0N at v1.31.4; blue: 3 replicas, PodDisruptionBudget minAvailable 2; a DaemonSet everywhere. */
 export function upgradeScenario(workers = 3): string {
   const nodes = Array.from({ length: workers }, (_, i) => `    - {name: node${String(i + 1).padStart(2, '0')}}`).join('\n');
+  return clusterScenario(`    - {name: controlplane, role: control-plane}\n${nodes}`);
+}
+
+/** These nodes (scenario YAML lines) at v1.31.4 with blue (3 replicas, a budget of 2) and a DaemonSet. */
+export function clusterScenario(nodes: string): string {
   return `apiVersion: upkeep.dev/v1alpha1
 kind: Scenario
 metadata: {name: upgrade}
 spec:
   controlPlane: {version: v1.31.4, etcd: {version: 3.5.15-0, topology: stacked}}
   nodes:
-    - {name: controlplane, role: control-plane}
 ${nodes}
   objects:
     - apiVersion: apps/v1
@@ -75,4 +80,13 @@ export function watchBlue(sb: TestSandbox): { stop(): Promise<number> } {
       return min;
     },
   };
+}
+
+/** Each node as "name kubeletVersion cordoned|schedulable". */
+export function nodeFacts(nodes: KubeObject[]): string[] {
+  return nodes.map((n) => {
+    const status = n.status as { nodeInfo?: { kubeletVersion?: string } } | undefined;
+    const spec = n.spec as { unschedulable?: boolean } | undefined;
+    return `${n.metadata.name} ${status?.nodeInfo?.kubeletVersion} ${spec?.unschedulable ? 'cordoned' : 'schedulable'}`;
+  });
 }

@@ -54,7 +54,7 @@ export function settingsFrom(v: unknown): RunSettings {
   const drain: Record<string, unknown> = { ...base.drain };
   const stored = isJsonObject(v.drain) ? v.drain : {};
   for (const k of Object.keys(drain)) if (typeof stored[k] === typeof drain[k]) drain[k] = stored[k];
-  const upgrader = typeof v.upgrader === 'string' && (UPGRADERS as readonly string[]).includes(v.upgrader) ? (v.upgrader as UpgraderKind) : 'auto';
+  const upgrader = UPGRADERS.find((u) => u === v.upgrader) ?? 'auto';
   return {
     upgrader,
     nodeReadyTimeoutMs: typeof v.nodeReadyTimeoutMs === 'number' ? v.nodeReadyTimeoutMs : base.nodeReadyTimeoutMs,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { parseScenario } from '../src/sandbox/index.js';
 import { upkeep } from './helpers/cli.js';
 import { testSandbox } from './helpers/sandbox.js';
-import { bluesReady, clusterScenario, nodeFacts } from './helpers/upgrade.js';
+import { bluesReady, clusterScenario, nodeFacts, watchBlue } from './helpers/upgrade.js';
 
 interface Event {
   kind: string;
@@ -60,5 +60,23 @@ describe('upgrade apply: HA control plane and a chain of minors', () => {
       'node02 worker v1.31.4 -> v1.33.13',
     ]);
     assert.deepEqual(r.nodes, ['controlplane', 'node01', 'node02'].map((n) => `${n} v1.33.13 schedulable`));
+  });
+});
+
+describe('upgrade apply --strategy replace', () => {
+  it('adds new workers at the target, cordons the old ones, drains and removes them one by one: only new workers remain, blue never below its budget', async () => {
+    const sb = await testSandbox({ timeScale: 60, scenario: parseScenario(clusterScenario('    - {name: controlplane, role: control-plane}\n    - {name: node01}\n    - {name: node02}\n    - {name: node03}')) });
+    try {
+      await bluesReady(sb, 3);
+      const blue = watchBlue(sb);
+      const r = await upkeep(['--kubeconfig', sb.kubeconfig, 'upgrade', 'apply', '--to', '1.32', '--strategy', 'replace', '--delete-nodes', '--yes']);
+      assert.ok((await blue.stop()) >= 2, 'blue stayed at or above its budget');
+      assert.equal(r.code, 0, r.err + r.out.slice(-1500));
+      assert.match(r.out, /\nreplace: new workers are added first; old workers are cordoned, then drained and removed one at a time\n/);
+      assert.deepEqual(nodeFacts(await sb.list('nodes')), ['controlplane', 'node-1-32-13-1', 'node-1-32-13-2', 'node-1-32-13-3'].map((n) => `${n} v1.32.13 schedulable`));
+      await bluesReady(sb, 3);
+    } finally {
+      await sb.stop();
+    }
   });
 });

@@ -91,8 +91,7 @@ export async function upgraderFor(client: KubeClient, kind: RunSettings['upgrade
   const chosen = kind === 'auto' ? ((await isSandbox(client)) ? 'sandbox' : undefined) : kind;
   if (chosen === 'sandbox') {
     const u = sandboxUpgrader(client);
-    const provisioner = u.add && u.remove ? { add: u.add, remove: u.remove } : undefined;
-    return { upgrader: u, ...(provisioner ? { provisioner } : {}) };
+    return { upgrader: u, provisioner: u };
   }
   if (chosen === undefined) throw new UsageError('this cluster is not an upkeep sandbox: say how nodes are reached with --upgrader ssh or --upgrader command');
   throw new UsageError(`the ${chosen} upgrader is not part of this build yet: use --upgrader sandbox against an upkeep sandbox`);

@@ -77,4 +77,14 @@ describe('upgrade strategies, abort and node maintain', () => {
     const s = await upkeep(['--kubeconfig', sb.kubeconfig, 'upgrade', 'status']);
     assert.match(s.out, /\n3 +3 +node03 .* done +done at v1\.32\.13 \(left cordoned, as it was before\)\n/);
   });
+
+  it('--health-command that fails on a node stops the run there with exit 3 (gate health), the node left cordoned and stated', async () => {
+    const r = await upkeep(['--kubeconfig', sb.kubeconfig, 'node', 'maintain', 'node01', 'node02', '--yes', '--validate-count', '2', '--health-command', 'test "$UPKEEP_NODE" != node02 || { echo "node02: disk check failed"; exit 7; }']);
+    assert.equal(r.code, 3, r.err);
+    assert.match(
+      r.err.trimEnd().split('\n').at(-1) ?? '',
+      /^error: gate health failed at step 2 on node02 \(gates\): --health-command failed for node02 \(.*\): node02: disk check failed; node02 is cordoned by this run, drained, maintained, waiting for its gates; fix it, then continue with: upkeep --kubeconfig \S+ upgrade resume$/,
+    );
+    assert.deepEqual(nodeFacts(await sb.list('nodes')).filter((l) => l.endsWith(' cordoned')), [`node02 ${TARGET} cordoned`, `node03 ${TARGET} cordoned`]);
+  });
 });

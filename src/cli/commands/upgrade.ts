@@ -40,6 +40,8 @@ export interface RunSettings {
   drain: DrainRunOptions;
   maintainCommand?: string;
   deleteNodes: boolean;
+  healthCommand?: string;
+  validateCount?: number;
 }
 
 /** The drain every node gets here: the runbook's --ignore-daemonsets and --wait-ready on, evictions only. */
@@ -61,6 +63,8 @@ export function settingsFrom(v: unknown): RunSettings {
     drain: drain as unknown as DrainRunOptions,
     ...(typeof v.maintainCommand === 'string' ? { maintainCommand: v.maintainCommand } : {}),
     deleteNodes: v.deleteNodes === true,
+    ...(typeof v.healthCommand === 'string' ? { healthCommand: v.healthCommand } : {}),
+    ...(typeof v.validateCount === 'number' ? { validateCount: v.validateCount } : {}),
   };
 }
 
@@ -151,6 +155,8 @@ export async function runJournal(io: Io, g: GlobalFlags, format: OutputFormat, c
     const machines = await upgraderFor(client, settings.upgrader);
     const ctx: ExecuteContext = { client, ...machines, drain: settings.drain, nodeReadyTimeoutMs: settings.nodeReadyTimeoutMs, deleteNodes: settings.deleteNodes, signal: abort.signal, onEvent: eventSink(io, format, progress) };
     if (settings.maintainCommand !== undefined) ctx.maintainCommand = settings.maintainCommand;
+    if (settings.healthCommand !== undefined) ctx.healthCommand = settings.healthCommand;
+    if (settings.validateCount !== undefined) ctx.validateCount = settings.validateCount;
     outcome = await execute(ctx, store);
   } finally {
     process.off('SIGINT', onSignal);
@@ -220,6 +226,8 @@ interface ApplyFlags {
   surge?: boolean;
   timeout: string;
   gracePeriod: string;
+  healthCommand?: string;
+  validateCount: string;
 }
 
 /** The flags every executor command shares (drain's, the upgrader, the strategy), as Option objects both commands add. */
@@ -236,6 +244,8 @@ export function runFlags(): Option[] {
     new Option('--surge', 'drain: bring a replacement up elsewhere before evicting the only ready replica'),
     new Option('--timeout <duration>', 'drain: give up on a node after this long (0: never)').default('0s'),
     new Option('--grace-period <seconds>', 'drain: seconds each pod gets to terminate (negative: its own)').default('-1'),
+    new Option('--health-command <command>', 'run after each node (sh -c, with UPKEEP_NODE and UPKEEP_VERSION set): non-zero stops the run'),
+    new Option('--validate-count <n>', "each node's Ready check and --health-command must pass N times in a row").default('1'),
   ];
 }
 
@@ -255,12 +265,14 @@ export function runFlagValues(o: Record<string, unknown>): RunFlagValues {
     gracePeriod: str('gracePeriod', '-1'),
     yes: o.yes === true,
     dryRun: o.dryRun === true,
+    healthCommand: opt('healthCommand'),
+    validateCount: str('validateCount', '1'),
   };
 }
 
-export type RunFlagValues = Pick<ApplyFlags, 'strategy' | 'maxUnavailable' | 'upgrader' | 'nodeReadyTimeout' | 'force' | 'deleteEmptydirData' | 'surge' | 'timeout' | 'gracePeriod' | 'yes' | 'dryRun'>;
+export type RunFlagValues = Pick<ApplyFlags, 'strategy' | 'maxUnavailable' | 'upgrader' | 'nodeReadyTimeout' | 'force' | 'deleteEmptydirData' | 'surge' | 'timeout' | 'gracePeriod' | 'yes' | 'dryRun' | 'healthCommand' | 'validateCount'>;
 
-export function parseRunFlags(opts: Pick<ApplyFlags, 'strategy' | 'maxUnavailable' | 'upgrader' | 'nodeReadyTimeout' | 'force' | 'deleteEmptydirData' | 'surge' | 'timeout' | 'gracePeriod'>): { strategy: Strategy; maxUnavailable: number; settings: RunSettings } {
+export function parseRunFlags(opts: Omit<RunFlagValues, 'yes' | 'dryRun'>): { strategy: Strategy; maxUnavailable: number; settings: RunSettings } {
   if (!isStrategy(opts.strategy)) throw new UsageError(`invalid value "${opts.strategy}" for --strategy: must be ${STRATEGIES.join(', ')}`);
   if (opts.upgrader !== undefined && !(UPGRADERS as readonly string[]).includes(opts.upgrader)) throw new UsageError(`invalid value "${opts.upgrader}" for --upgrader: must be ${UPGRADERS.join(', ')}`);
   const maxUnavailable = parseIntFlag(opts.maxUnavailable, '--max-unavailable', 1);
@@ -274,7 +286,10 @@ export function parseRunFlags(opts: Pick<ApplyFlags, 'strategy' | 'maxUnavailabl
     gracePeriodSeconds: parseIntFlag(opts.gracePeriod, '--grace-period', -Infinity),
   };
   const upgrader = opts.upgrader === undefined ? 'auto' : UPGRADERS.find((u) => u === opts.upgrader) ?? 'auto';
-  return { strategy: opts.strategy, maxUnavailable, settings: { upgrader, nodeReadyTimeoutMs: duration(opts.nodeReadyTimeout, '--node-ready-timeout'), drain, deleteNodes: false } };
+  const validateCount = parseIntFlag(opts.validateCount, '--validate-count', 1);
+  const settings: RunSettings = { upgrader, nodeReadyTimeoutMs: duration(opts.nodeReadyTimeout, '--node-ready-timeout'), drain, deleteNodes: false, validateCount };
+  if (opts.healthCommand !== undefined) settings.healthCommand = opts.healthCommand;
+  return { strategy: opts.strategy, maxUnavailable, settings };
 }
 
 async function apply(io: Io, g: GlobalFlags, opts: ApplyFlags): Promise<void> {

@@ -5,6 +5,7 @@
 // uncordoned node stays so), which is what makes `upgrade resume` after kill -9 safe. A gate that
 // fails stops the run with the node, the gate and the node's state. Nothing here prints: progress
 // goes out as events.
+import { execFile } from 'node:child_process';
 import { isNodeUnschedulable } from '../../api/nodes.js';
 import type { Node, Pod } from '../../api/types.js';
 import { cordonedByUpkeep, setCordon } from '../../drain/cordon.js';
@@ -45,6 +46,10 @@ export interface ExecuteContext {
   now?: () => string;
   /** Poll interval for node and static pod readiness (ms). */
   pollMs?: number;
+  /** --health-command: run after each node's gates (UPKEEP_NODE, UPKEEP_VERSION set); non-zero stops the run. */
+  healthCommand?: string;
+  /** --validate-count N: the node's Ready check and the health command must pass N times in a row (kOps' validation). */
+  validateCount?: number;
 }
 
 /** How a run ended. */
@@ -169,7 +174,10 @@ async function runStep(ctx: ExecuteContext, store: JournalStore, id: number): Pr
     await enter('gates');
   }
   if (stepOf(store, id).phase === 'gates') {
-    await timed('gates', () => controlPlaneGate(ctx, stepOf(store, id)));
+    await timed('gates', async () => {
+      await controlPlaneGate(ctx, stepOf(store, id));
+      await validate(ctx, stepOf(store, id));
+    });
     await enter('uncordoning');
   }
   if (stepOf(store, id).phase === 'uncordoning') {
@@ -266,6 +274,29 @@ function controlPlaneGate(ctx: ExecuteContext, s: StepRecord): Promise<void> {
   return waitFor(ctx, s.node, 'control-plane', async () => {
     const pods = await ctx.client.list<Pod>(PODS, { labelSelector: 'tier=control-plane' });
     return controlPlaneNotBack(pods.items, s.node, s.to);
+  });
+}
+
+/** --health-command and --validate-count: the node stays Ready and the command passes, N times in a row. */
+async function validate(ctx: ExecuteContext, s: StepRecord): Promise<void> {
+  const count = Math.max(1, ctx.validateCount ?? 1);
+  if (!ctx.healthCommand && count === 1) return;
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, ctx.pollMs ?? 500));
+    const node = await ctx.client.get<Node>({ ...NODES, name: s.node });
+    const notBack = nodeNotBack(node, undefined);
+    if (notBack) throw new GateError('health', `${s.node} is ${notBack} at validation ${i + 1} of ${count}`);
+    if (ctx.healthCommand) await healthCheck(ctx.healthCommand, s, ctx.signal);
+  }
+}
+
+function healthCheck(command: string, s: StepRecord, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', command], { env: { ...process.env, UPKEEP_NODE: s.node, UPKEEP_VERSION: s.to }, signal, timeout: 300_000, maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve();
+      const last = `${stdout}${stderr}`.trim().split('\n').slice(-3).join(' | ');
+      reject(new GateError('health', `--health-command failed for ${s.node} (${errorMessage(err).split('\n')[0]})${last ? `: ${last}` : ''}`));
+    });
   });
 }
 

@@ -9,7 +9,7 @@ export const PHASES = ['pending', 'draining', 'upgrading', 'waiting-ready', 'gat
 export type Phase = (typeof PHASES)[number];
 
 /** A gate that stopped a step: which check, in the issue's words. */
-export type Gate = 'skew' | 'drain' | 'upgrade' | 'node-ready' | 'control-plane' | 'workloads' | 'provision';
+export type Gate = 'skew' | 'drain' | 'upgrade' | 'node-ready' | 'control-plane' | 'workloads' | 'provision' | 'health';
 
 export interface StepRecord extends Step {
   phase: Phase;
@@ -114,10 +114,10 @@ export function nodeState(s: StepRecord): string {
     case 'draining':
       return `${cordon}, draining, at ${s.from}`;
     case 'upgrading':
-      return `${cordon}, drained, upgrading ${s.from} -> ${s.to}`;
+      return `${cordon}, drained, ${s.kind === 'maintain' ? 'in maintenance' : `upgrading ${s.from} -> ${s.to}`}`;
     case 'waiting-ready':
     case 'gates':
-      return `${cordon}, drained, upgraded to ${s.to}, waiting for its gates`;
+      return `${cordon}, drained, ${s.kind === 'maintain' ? 'maintained' : `upgraded to ${s.to}`}, waiting for its gates`;
     case 'uncordoning':
       return `${cordon}, at ${s.to}, gates passed, to uncordon`;
     case 'done':

@@ -4,7 +4,7 @@
 // a gate stops the run or the plan blocks, 1 when something fails.
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from '@commander-js/extra-typings';
-import { DurationError, parseDurationFlag } from '../../api/duration.js';
+import { DurationError, formatGoDuration, parseDurationFlag } from '../../api/duration.js';
 import type { Node } from '../../api/types.js';
 import { setCordon } from '../../drain/cordon.js';
 import type { DrainRunOptions } from '../../drain/drain.js';
@@ -119,19 +119,30 @@ export async function confirm(io: Io, yes: boolean, question: string): Promise<v
   }
 }
 
-/** Events: a live line per node on a terminal, plain lines on a pipe, JSON lines with -o json. */
+/** Events: on a terminal a live line with every node in flight (its phase, for how long, what it waits for), plain lines on a pipe, JSON lines with -o json. */
 function eventSink(io: Io, format: OutputFormat, progress: Progress): (e: UpgradeEvent) => void {
+  const inFlight = new Map<string, { phase: string; since: number; waiting?: string }>();
+  const live = (): void => {
+    const now = Date.now();
+    const parts = [...inFlight].map(([node, f]) => `${node}: ${f.phase} ${formatGoDuration(Math.round((now - f.since) / 1000) * 1000)}${f.waiting ? ` (${f.waiting})` : ''}`);
+    if (parts.length) progress.status('nodes', parts.join(' | '));
+  };
   return (e) => {
     if (format === 'json') {
       io.out(JSON.stringify(outputObject('UpgradeEvent', { at: new Date().toISOString(), ...e })) + '\n');
       return;
     }
+    if (e.type === 'phase') inFlight.set(e.node || `step ${e.step}`, { phase: e.phase, since: Date.now() });
+    if (e.type === 'step-done') inFlight.delete(e.node || `step ${e.step}`);
     if (e.type === 'waiting') {
-      progress.status(`node:${e.node}`, `${e.node}: waiting for ${e.for}`);
+      const f = inFlight.get(e.node);
+      if (f) f.waiting = e.for;
+      if (io.isTTY) live();
+      else progress.status(`node:${e.node}`, `${e.node}: waiting for ${e.for}`);
       return;
     }
     if (e.type === 'phase' && io.isTTY) {
-      progress.status(`node:${e.node}`, `${e.node}: ${e.phase}`);
+      live();
       return;
     }
     const line = eventLine(e);

@@ -12,6 +12,8 @@ import { registerPlan } from './commands/plan.js';
 import { registerEtcd } from './commands/etcd.js';
 import { registerBackup } from './commands/backup.js';
 import { registerAudit } from './commands/audit.js';
+import { registerUpgrade } from './commands/upgrade.js';
+import { registerNode } from './commands/node.js';
 
 export interface MainOptions {
   programName?: string;
@@ -41,6 +43,8 @@ export function buildProgram(io: Io, programName = 'upkeep') {
   registerEtcd(program, io, globals);
   registerBackup(program, io, globals);
   registerAudit(program, io, globals);
+  registerUpgrade(program, io, globals);
+  registerNode(program, io, globals);
   registerVersion(program, io, globals);
   return program;
 }

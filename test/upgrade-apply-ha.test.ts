@@ -73,7 +73,7 @@ describe('upgrade apply --strategy replace', () => {
       assert.ok((await blue.stop()) >= 2, 'blue stayed at or above its budget');
       assert.equal(r.code, 0, r.err + r.out.slice(-1500));
       assert.match(r.out, /\nreplace: new workers are added first; old workers are cordoned, then drained and removed one at a time\n/);
-      assert.deepEqual(nodeFacts(await sb.list('nodes')), ['controlplane', 'node-1-32-13-1', 'node-1-32-13-2', 'node-1-32-13-3'].map((n) => `${n} v1.32.13 schedulable`));
+      assert.deepEqual(nodeFacts(await sb.list('nodes')), ['controlplane', 'node-01', 'node-02', 'node-03'].map((n) => `${n} v1.32.13 schedulable`));
       await bluesReady(sb, 3);
     } finally {
       await sb.stop();

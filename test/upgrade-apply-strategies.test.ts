@@ -71,7 +71,7 @@ describe('upgrade strategies, abort and node maintain', () => {
     const r = await upkeep(['--kubeconfig', sb.kubeconfig, 'node', 'maintain', 'node01', 'node02', 'node03', '--run', 'apt-get -y upgrade', '--yes']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^Maintenance of 3 nodes: apt-get -y upgrade \(one-by-one\)\n/);
-    assert.match(r.out, /\nnode01: run: apt-get -y upgrade \(simulated as a reboot\)\n/);
+    assert.match(r.out, /\nnode01: sandbox: rebooting node01 \(the sandbox runs no commands: "apt-get -y upgrade" is simulated as a reboot\)\n/);
     assert.match(r.out, /\nMaintenance done: 3 steps\.\n$/);
     assert.deepEqual(nodeFacts(await sb.list('nodes')).filter((l) => l.endsWith(' cordoned')), [`node03 ${TARGET} cordoned`]);
     const s = await upkeep(['--kubeconfig', sb.kubeconfig, 'upgrade', 'status']);

@@ -15,12 +15,17 @@ import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from 
 import { decideEviction } from './eviction.js';
 import { isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
+import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, valueDepth } from './validation/index.js';
 
 type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** Unknown fields: refused (Strict), dropped with a warning (Warn, the default) or dropped. */
+  fieldValidation?: FieldValidation;
+  /** Collects the response's warnings (unknown fields under Warn). */
+  warnings?: string[];
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -129,7 +134,7 @@ export class Registry {
   // ---- create ----
 
   async create(t: ResourceType, namespace: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
-    const o = this.decodeBody(t, body, namespace);
+    const o = this.decodeBody(t, body, namespace, opts);
     // NamespaceLifecycle admission runs before storage and validation: a missing or terminating
     // namespace wins over an invalid object. The name is not generated yet at that point.
     if (t.namespaced) await this.checkNamespaceWritable(o.metadata.namespace ?? namespace, t, o.metadata.name || o.metadata.generateName || 'Unknown');
@@ -177,7 +182,7 @@ export class Registry {
     }
   }
 
-  private decodeBody(t: ResourceType, body: unknown, namespace: string): KubeObject {
+  private decodeBody(t: ResourceType, body: unknown, namespace: string, opts: WriteOptions = {}): KubeObject {
     if (!isJsonObject(body)) {
       throw errors.badRequest(`the body of the request was in an unknown format - expected a ${t.kind} object`);
     }
@@ -216,7 +221,7 @@ export class Registry {
     } else {
       delete metadata.namespace;
     }
-    return o;
+    return decodeBuiltin(o, opts);
   }
 
   private validateOrThrow(t: ResourceType, o: KubeObject, extra: StatusCause[] = []): void {
@@ -246,7 +251,7 @@ export class Registry {
   /** PUT: replace an object (or its status / scale). */
   async update(t: ResourceType, namespace: string, name: string, body: unknown, subresource: string | undefined, opts: WriteOptions = {}): Promise<KubeObject> {
     if (subresource === 'scale') return this.updateScale(t, namespace, name, body, opts);
-    const incoming = this.decodeBody(t, body, namespace);
+    const incoming = this.decodeBody(t, body, namespace, opts);
     if (incoming.metadata.name && incoming.metadata.name !== name) {
       throw errors.badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -264,6 +269,8 @@ export class Registry {
     if (type === 'strategic' && (t.crd !== undefined || !supportsStrategicMerge(t.kind, t.group))) {
       throw unsupportedPatchTypeError(t.crd ? '' : t.kind, t.group);
     }
+    // Patching recurses through the patch: bounded first (see validation/index.ts).
+    if (valueDepth(patch, MAX_STORED_DEPTH + 1) > MAX_STORED_DEPTH) throw errors.badRequest(`the patch nests deeper than the ${MAX_STORED_DEPTH} levels the sandbox stores`);
     for (let attempt = 0; ; attempt++) {
       let current: KubeObject;
       try {
@@ -278,7 +285,7 @@ export class Registry {
       const patched = this.applyPatch(t, current, type, patch, subresource);
       try {
         if (subresource === 'scale') return await this.updateScale(t, namespace, name, patched, opts);
-        const incoming = this.decodeBody(t, patched, namespace);
+        const incoming = this.decodeBody(t, patched, namespace, opts);
         if (incoming.metadata.name !== name) throw errors.badRequest('metadata.name: Invalid value: the name in the patch does not match the object');
         const wanted = incoming.metadata.resourceVersion;
         if (wanted && wanted !== current.metadata.resourceVersion) {

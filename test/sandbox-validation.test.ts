@@ -72,4 +72,34 @@ describe('the sandbox refuses what kube-apiserver refuses, before storing it', (
     assert.equal(r.code, 1);
     assert.match(r.stderr, /The Deployment "mismatch" is invalid: \n\* spec\.replicas: Invalid value: -1: must be greater than or equal to 0\n\* spec\.template\.metadata\.labels: Invalid value: map\[string\]string\{"app":"b"\}: `selector` does not match template `labels`/);
   });
+
+  it('kubectl apply: a changed Deployment selector is 422 "field is immutable"; a changed Secret type too', async () => {
+    const d = (app: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: fixed}\nspec:\n  selector: {matchLabels: {app: ${app}}}\n  template:\n    metadata: {labels: {app: ${app}}}\n    spec: {containers: [{name: web, image: nginx}]}\n`;
+    assert.equal((await kubectl(['apply', '-f', '-'], d('one'))).code, 0);
+    const r = await kubectl(['apply', '-f', '-'], d('two'));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /spec\.selector: Invalid value: v1\.LabelSelector\{MatchLabels:map\[string\]string\{"app":"two"\}, MatchExpressions:\[\]v1\.LabelSelectorRequirement\(nil\)\}: field is immutable/);
+    assert.equal((await kubectl(['create', 'secret', 'generic', 'typed', '--from-literal=a=b'])).code, 0);
+    const t = await kubectl(['patch', 'secret', 'typed', '-p', '{"type":"kubernetes.io/basic-auth"}']);
+    assert.equal(t.code, 1);
+    assert.match(t.stderr, /The Secret "typed" is invalid: type: Invalid value: "kubernetes.io\/basic-auth": field is immutable/);
+  });
+
+  it('defaults: Secret stringData lands in data; a CronJob gets its policies; a Service port its targetPort', async () => {
+    const s = await kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Secret\nmetadata: {name: creds, annotations: {}}\nstringData: {password: hunter2}\n');
+    assert.equal(s.code, 0, s.stderr);
+    const secret = await env.get('secrets', 'default', 'creds');
+    assert.deepEqual(secret?.data, { password: 'aHVudGVyMg==' });
+    assert.equal(secret?.stringData, undefined);
+    const c = await kubectl(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *']);
+    assert.equal(c.code, 0, c.stderr);
+    const cron = await env.get('cronjobs.batch', 'default', 'tick');
+    const spec = (cron?.spec ?? {}) as Record<string, unknown>;
+    assert.deepEqual([spec.concurrencyPolicy, spec.suspend, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit], ['Allow', false, 3, 1]);
+    const svc = await kubectl(['create', 'service', 'clusterip', 'web', '--tcp=80:8080']);
+    assert.equal(svc.code, 0, svc.stderr);
+    const stored = await env.get('services', 'default', 'web');
+    const ss = (stored?.spec ?? {}) as Record<string, unknown>;
+    assert.deepEqual([ss.sessionAffinity, ss.ipFamilyPolicy, ss.internalTrafficPolicy, ss.ipFamilies], ['None', 'SingleStack', 'Cluster', ['IPv4']]);
+  });
 });

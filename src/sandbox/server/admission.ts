@@ -190,6 +190,7 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
           internalTrafficPolicy: 'Cluster',
           ...s,
           clusterIP: s.clusterIP ?? serviceIP(o.metadata.uid ?? ''),
+          clusterIPs: s.clusterIPs ?? [s.clusterIP ?? serviceIP(o.metadata.uid ?? '')],
           ports: Array.isArray(s.ports) ? s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p)) : s.ports,
         },
         status: { loadBalancer: {} },

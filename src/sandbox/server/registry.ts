@@ -13,9 +13,10 @@ import { type AdmissionOptions, podSpecUpdateCauses, prepareForCreate, validate,
 import { type PatchType, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from './resources.js';
 import { decideEviction } from './eviction.js';
+import { applyDefaults, carryOverAllocated } from './defaults.js';
 import { isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
-import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, valueDepth } from './validation/index.js';
+import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
 
 type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
@@ -165,7 +166,7 @@ export class Registry {
     if (t.generation || t.crd) meta.generation = 1;
     else delete meta.generation;
     if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', o.apiVersion ?? groupVersion(t), now)];
-    let prepared = prepareForCreate({ ...o, metadata: meta }, this.admission);
+    let prepared = prepareForCreate(applyDefaults({ ...o, metadata: meta }), this.admission);
     if (t.crd && t.statusSubresource) prepared = withoutStatus(prepared);
     this.validateOrThrow(t, prepared);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(prepared)) prepared = this.establishCRD(prepared);
@@ -323,7 +324,7 @@ export class Registry {
       // A status write changes status only (kube resets the rest of the object to the stored one).
       next = { ...current, status: incoming.status };
     } else {
-      next = { ...incoming, metadata: { ...incoming.metadata } };
+      next = carryOverAllocated(current, applyDefaults({ ...incoming, metadata: { ...incoming.metadata } }));
       if (t.statusSubresource) {
         if (current.status === undefined) delete next.status;
         else next.status = current.status;
@@ -363,6 +364,7 @@ export class Registry {
         });
       }
     }
+    if (subresource !== 'status') extra.push(...validateUpdate(current, next));
     if (t.resource === 'pods' && subresource !== 'status') {
       extra.push(...podSpecUpdateCauses(current.spec, next.spec));
       if (isPod(current) && isPod(next) && podNodeName(current) && podNodeName(next) !== podNodeName(current)) {

@@ -6,6 +6,7 @@ import { decodeTyped, valueDepth } from './decode.js';
 import { type SchemaLookup, builtinSchema } from './schema.js';
 
 export { validateObject } from './rules.js';
+export { validateUpdate } from './immutable.js';
 export { jsonNestingExceeds, valueDepth, MAX_DECODE_DEPTH } from './decode.js';
 
 /** fieldValidation: what to do with fields the kind does not have (kube's default is Warn). */

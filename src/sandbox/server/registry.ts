@@ -3,7 +3,7 @@
 // scale subresources, graceful deletion, finalizers, namespace lifecycle, binding and eviction.
 import { randomUUID, randomInt } from 'node:crypto';
 import { StatusError, errors } from '../../api/status.js';
-import { type CustomResourceDefinition, type KubeObject, type ObjectMeta, type Pod, type Status, type StatusCause, isStatus } from '../../api/types.js';
+import { type CustomResourceDefinition, type KubeObject, type ObjectMeta, type Pod, type Status, type StatusCause, isKubeObject, isStatus } from '../../api/types.js';
 import { labelSelectorFromObject } from '../../api/labels.js';
 import { podNodeName, podPhase } from '../../api/pods.js';
 import type { Clock } from '../clock.js';
@@ -17,6 +17,7 @@ import { applyDefaults, carryOverAllocated } from './defaults.js';
 import { isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
 import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
+import { checkCustomResource } from './validation/crd.js';
 
 type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
@@ -168,6 +169,7 @@ export class Registry {
     if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', o.apiVersion ?? groupVersion(t), now)];
     let prepared = prepareForCreate(applyDefaults({ ...o, metadata: meta }), this.admission);
     if (t.crd && t.statusSubresource) prepared = withoutStatus(prepared);
+    prepared = this.checkCustomResource(t, prepared, opts);
     this.validateOrThrow(t, prepared);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(prepared)) prepared = this.establishCRD(prepared);
     if (opts.dryRun) {
@@ -223,6 +225,18 @@ export class Registry {
       delete metadata.namespace;
     }
     return decodeBuiltin(o, opts);
+  }
+
+  /** A custom resource pruned, defaulted and validated against its CRD's schema (validation/crd.ts). */
+  private checkCustomResource(t: ResourceType, o: KubeObject, opts: WriteOptions): KubeObject {
+    const schema = t.crd?.schema;
+    if (!schema) return o;
+    const r = checkCustomResource(o, schema);
+    const unknown = r.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`);
+    if (unknown.length && opts.fieldValidation === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.join(', ')}`);
+    if (opts.fieldValidation !== 'Ignore') opts.warnings?.push(...unknown);
+    if (r.causes.length) throw errors.invalid(t.kind, t.group, o.metadata.name ?? '', r.causes);
+    return isKubeObject(r.value) ? r.value : o;
   }
 
   private validateOrThrow(t: ResourceType, o: KubeObject, extra: StatusCause[] = []): void {
@@ -371,6 +385,7 @@ export class Registry {
         extra.push({ reason: 'FieldValueForbidden', field: 'spec.nodeName', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`' });
       }
     }
+    next = this.checkCustomResource(t, next, opts);
     this.validateOrThrow(t, next, extra);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(next)) next = this.establishCRD(next);
     if (opts.dryRun) return next;
@@ -720,7 +735,7 @@ export function crdTypes(crd: CustomResourceDefinition): ResourceType[] {
         subresources,
         statusSubresource: !!sub?.status,
         generation: true,
-        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns, storage: v.storage === true },
+        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns, storage: v.storage === true, schema: jsonObject(v.schema?.openAPIV3Schema) },
       };
     });
 }

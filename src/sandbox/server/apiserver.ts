@@ -263,7 +263,7 @@ export class ApiServer {
     const dryRun = method === 'GET' ? false : parseDryRun(q.getAll('dryRun'), OPTIONS_KIND[method] ?? 'CreateOptions');
     const fieldManager = q.get('fieldManager') ?? defaultFieldManager(req);
     const warnings: string[] = [];
-    const writes = { dryRun, fieldManager, warnings, fieldValidation: method === 'GET' ? undefined : parseFieldValidation(q.get('fieldValidation')) };
+    const writes = { dryRun, fieldManager, warnings, force: q.get('force') === 'true', fieldValidation: method === 'GET' ? undefined : parseFieldValidation(q.get('fieldValidation')) };
     this.warningsFor.set(res, warnings);
     const wantsWatch = route.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
     if (route.kind === 'collection') {

@@ -14,12 +14,12 @@ import { type PatchType, applyJsonPatch, applyMergePatch, applyStrategicMergePat
 import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from './resources.js';
 import { decideEviction } from './eviction.js';
 import { applyDefaults, carryOverAllocated } from './defaults.js';
-import { isJsonObject, jsonObject } from './json.js';
+import { applyOwnership, createOwnership, updateOwnership } from './managedfields.js';
+import { type JsonObject, isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
 import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
 import { checkCustomResource } from './validation/crd.js';
 
-type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -28,6 +28,10 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Collects the response's warnings (unknown fields under Warn). */
   warnings?: string[];
+  /** Server-side apply: take fields other managers own (--force-conflicts). */
+  force?: boolean;
+  /** Server-side apply creating the object: the applied configuration (for its managedFields). */
+  applied?: JsonObject;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -166,10 +170,14 @@ export class Registry {
     meta.creationTimestamp = now;
     if (t.generation || t.crd) meta.generation = 1;
     else delete meta.generation;
-    if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', o.apiVersion ?? groupVersion(t), now)];
+    delete meta.managedFields;
     let prepared = prepareForCreate(applyDefaults({ ...o, metadata: meta }), this.admission);
     if (t.crd && t.statusSubresource) prepared = withoutStatus(prepared);
     prepared = this.checkCustomResource(t, prepared, opts);
+    if (opts.fieldManager) {
+      const op = opts.applied ? 'Apply' : 'Update';
+      prepared.metadata.managedFields = createOwnership(opts.fieldManager, op, prepared.apiVersion ?? groupVersion(t), now, opts.applied ? { ...opts.applied, apiVersion: prepared.apiVersion, kind: prepared.kind } : prepared);
+    }
     this.validateOrThrow(t, prepared);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(prepared)) prepared = this.establishCRD(prepared);
     if (opts.dryRun) {
@@ -293,14 +301,18 @@ export class Registry {
       } catch (e) {
         if (type === 'apply' && e instanceof StatusError && e.code === 404 && !subresource) {
           const applied = jsonObject(patch);
-          return this.create(t, namespace, { ...applied, metadata: { ...jsonObject(applied?.metadata), namespace: t.namespaced ? namespace : undefined } }, opts);
+          return this.create(t, namespace, { ...applied, metadata: { ...jsonObject(applied?.metadata), namespace: t.namespaced ? namespace : undefined } }, { ...opts, applied });
         }
         throw e;
       }
       const patched = this.applyPatch(t, current, type, patch, subresource);
       try {
         if (subresource === 'scale') return await this.updateScale(t, namespace, name, patched, opts);
-        const incoming = this.decodeBody(t, patched, namespace, opts);
+        let incoming = this.decodeBody(t, patched, namespace, opts);
+        const applied = jsonObject(patch);
+        if (type === 'apply' && !subresource && applied && opts.fieldManager) {
+          incoming = applyOwnership({ manager: opts.fieldManager, apiVersion: incoming.apiVersion ?? groupVersion(t), time: isoTime(this.clock.now()), force: opts.force === true, applied, live: current, merged: incoming });
+        }
         if (incoming.metadata.name !== name) throw errors.badRequest('metadata.name: Invalid value: the name in the patch does not match the object');
         const wanted = incoming.metadata.resourceVersion;
         if (wanted && wanted !== current.metadata.resourceVersion) {
@@ -358,10 +370,13 @@ export class Registry {
       meta.generation = cm.generation;
       if (subresource !== 'status' && specChanged(current, next)) meta.generation = cm.generation + 1;
     }
-    if (opts.fieldManager) {
-      const entries = (Array.isArray(cm.managedFields) ? cm.managedFields : []).filter((m) => m.manager !== opts.fieldManager);
-      meta.managedFields = [...entries, managedFieldsEntry(opts.fieldManager, operation, next.apiVersion ?? groupVersion(t), isoTime(this.clock.now()), subresource)];
-    }
+    // Ownership (managedfields.ts): an apply computed it already; an update with a manager
+    // takes the fields it changed; a write without one (the sandbox's controllers) keeps it.
+    if (operation === 'Apply') meta.managedFields = incoming.metadata.managedFields;
+    else if (opts.fieldManager) {
+      meta.managedFields = updateOwnership(opts.fieldManager, next.apiVersion ?? groupVersion(t), isoTime(this.clock.now()), current, { ...next, metadata: meta }, subresource);
+    } else if (cm.managedFields) meta.managedFields = cm.managedFields;
+    else delete meta.managedFields;
     next.metadata = meta;
     const extra: StatusCause[] = [];
     // ObjectMeta update rules every kind shares (kube's validateCommonFields): a client may leave
@@ -785,11 +800,6 @@ function successStatus(t: ResourceType, o: KubeObject): Status {
   };
 }
 
-function managedFieldsEntry(manager: string, operation: string, apiVersion: string, time: string, subresource?: string): ManagedFieldsEntry {
-  const e: ManagedFieldsEntry = { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} };
-  if (subresource) e.subresource = subresource;
-  return e;
-}
 
 /**
  * Scale's status.selector: the workload's label selector in its string form

@@ -102,4 +102,17 @@ describe('the sandbox refuses what kube-apiserver refuses, before storing it', (
     const ss = (stored?.spec ?? {}) as Record<string, unknown>;
     assert.deepEqual([ss.sessionAffinity, ss.ipFamilyPolicy, ss.internalTrafficPolicy, ss.ipFamilies], ['None', 'SingleStack', 'Cluster', ['IPv4']]);
   });
+
+  it('ResourceQuota refuses the pod past its limit (403); a LimitRange defaults resources', async () => {
+    assert.equal((await kubectl(['create', 'namespace', 'quota'])).code, 0);
+    assert.equal((await kubectl(['create', 'quota', 'compute', '-n', 'quota', '--hard=pods=1'])).code, 0);
+    const lr = await kubectl(['apply', '-n', 'quota', '-f', '-'], 'apiVersion: v1\nkind: LimitRange\nmetadata: {name: defaults}\nspec:\n  limits: [{type: Container, default: {cpu: 500m}, defaultRequest: {cpu: 100m}}]\n');
+    assert.equal(lr.code, 0, lr.stderr);
+    assert.equal((await kubectl(['run', 'one', '-n', 'quota', '--image=nginx'])).code, 0);
+    const one = await env.get('pods', 'quota', 'one');
+    assert.deepEqual((one?.spec as { containers: Array<{ resources: unknown }> } | undefined)?.containers[0].resources, { limits: { cpu: '500m' }, requests: { cpu: '100m' } });
+    const two = await kubectl(['run', 'two', '-n', 'quota', '--image=nginx']);
+    assert.equal(two.code, 1);
+    assert.match(two.stderr, /Error from server \(Forbidden\): pods "two" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1/);
+  });
 });

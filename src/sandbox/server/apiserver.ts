@@ -94,7 +94,7 @@ export class ApiServer {
   private readonly opts: ApiServerOptions;
   private readonly openWatches = new Set<() => void>();
   private discoveryCache = new Map<string, string>();
-  /** Warnings a write collected, sent as Warning headers with its response. */
+  /** Warnings a write collected, sent in Warning headers with its response. */
   private readonly warningsFor = new WeakMap<http.ServerResponse, string[]>();
   private address = '127.0.0.1:0';
 

@@ -8,7 +8,7 @@ import { type JsonObject, isJsonObject, jsonObject } from './json.js';
 import { type FieldType, type SchemaLookup, builtinSchema } from './validation/schema.js';
 
 export type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
-/** A field path as FieldsV1 keys: "f:spec", "k:{\"name\":\"app\"}", "." (the list item itself). */
+/** A field path in FieldsV1 keys: "f:spec", "k:{\"name\":\"app\"}", "." (the list item itself). */
 type Path = string[];
 
 const SEP = '\u0001';

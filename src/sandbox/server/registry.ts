@@ -15,6 +15,7 @@ import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from 
 import { decideEviction } from './eviction.js';
 import { applyDefaults, carryOverAllocated } from './defaults.js';
 import { applyOwnership, createOwnership, updateOwnership } from './managedfields.js';
+import { applyLimitRanges, quotaError } from './quota.js';
 import { type JsonObject, isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
 import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
@@ -179,6 +180,7 @@ export class Registry {
       prepared.metadata.managedFields = createOwnership(opts.fieldManager, op, prepared.apiVersion ?? groupVersion(t), now, opts.applied ? { ...opts.applied, apiVersion: prepared.apiVersion, kind: prepared.kind } : prepared);
     }
     this.validateOrThrow(t, prepared);
+    if (t.namespaced) prepared = await this.admitResources(t, prepared);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(prepared)) prepared = this.establishCRD(prepared);
     if (opts.dryRun) {
       if (await this.store.get(resourceKey(t), namespace, name)) throw errors.alreadyExists(t.resource, t.group, name);
@@ -233,6 +235,22 @@ export class Registry {
       delete metadata.namespace;
     }
     return decodeBuiltin(o, opts);
+  }
+
+  /** LimitRanger (pods) and ResourceQuota admission on create (quota.ts): 403 when refused. */
+  private async admitResources(t: ResourceType, o: KubeObject): Promise<KubeObject> {
+    const ns = o.metadata.namespace ?? '';
+    let out = o;
+    if (t.resource === 'pods' && !t.group) {
+      const { items: ranges } = await this.store.list('limitranges', ns);
+      if (ranges.length) out = applyLimitRanges(o, ranges, o.metadata.name ?? '');
+    }
+    const { items: quotas } = await this.store.list('resourcequotas', ns);
+    if (!quotas.length) return out;
+    const { items: existing } = await this.store.list(resourceKey(t), ns);
+    const refused = quotaError(t.resource, t.group, out, existing, quotas);
+    if (refused) throw refused;
+    return out;
   }
 
   /** A custom resource pruned, defaulted and validated against its CRD's schema (validation/crd.ts). */
@@ -750,9 +768,14 @@ export function crdTypes(crd: CustomResourceDefinition): ResourceType[] {
         subresources,
         statusSubresource: !!sub?.status,
         generation: true,
-        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns, storage: v.storage === true, schema: jsonObject(v.schema?.openAPIV3Schema) },
+        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns, storage: v.storage === true, ...schemaOf(v.schema?.openAPIV3Schema) },
       };
     });
+}
+
+function schemaOf(s: unknown): { schema?: JsonObject } {
+  const schema = jsonObject(s);
+  return schema ? { schema } : {};
 }
 
 function podGracePeriod(pod: Pod, requested: number | undefined): number {

@@ -35,7 +35,7 @@ export function immutable(field: string, value: unknown): StatusCause {
   return invalid(field, value, 'field is immutable');
 }
 
-/** A map[string]string as Go's %#v prints it (keys sorted), the way field.Invalid shows label maps. */
+/** A map[string]string the way Go's %#v prints it (keys sorted), which is how field.Invalid shows label maps. */
 export function goStringMap(m: Record<string, string>): GoValue {
   const body = Object.keys(m)
     .sort()

@@ -15,7 +15,7 @@ function stringMap(v: unknown): Record<string, string> {
   return out;
 }
 
-/** A metav1.LabelSelector as Go's %#v prints it in field.Invalid. */
+/** A metav1.LabelSelector the way Go's %#v prints it in field.Invalid. */
 export function goLabelSelector(selector: unknown): GoValue {
   const s = jsonObject(selector) ?? {};
   const labels = jsonObject(s.matchLabels) ? goStringMap(stringMap(s.matchLabels)).text : 'map[string]string(nil)';

@@ -23,12 +23,17 @@ interface Walk {
   schema: SchemaLookup;
   unknown: string[];
   error?: string;
+  /** Build a pruned copy (second pass, only when there are unknown fields to drop). */
+  prune: boolean;
 }
 
 /** Decodes a JSON value as the given type: prunes unknown fields, reports the first type error. */
 export function decodeTyped(value: unknown, type: FieldType, schema: SchemaLookup): TypedDecode {
-  const w: Walk = { schema, unknown: [] };
-  const out = walk(w, value, type, '', '', '', 0);
+  // A first pass checks without allocating; most objects have nothing to prune.
+  const w: Walk = { schema, unknown: [], prune: false };
+  walk(w, value, type, '', '', '', 0);
+  if (w.error || !w.unknown.length) return { value, unknownFields: w.unknown, error: w.error };
+  const out = walk({ schema, unknown: [], prune: true }, value, type, '', '', '', 0);
   return { value: out, unknownFields: w.unknown, error: w.error };
 }
 
@@ -109,6 +114,10 @@ function walk(w: Walk, v: unknown, t: FieldType, path: string, goPath: string, s
         mismatch(w, v, t, struct, goPath);
         return v;
       }
+      if (!w.prune) {
+        v.forEach((item, i) => walk(w, item, t.items, `${path}[${i}]`, goPath, struct, depth + 1));
+        return v;
+      }
       return v.map((item, i) => walk(w, item, t.items, `${path}[${i}]`, goPath, struct, depth + 1));
     case 'map': {
       if (typeof v !== 'object' || Array.isArray(v)) {
@@ -117,7 +126,7 @@ function walk(w: Walk, v: unknown, t: FieldType, path: string, goPath: string, s
       }
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) out[k] = walk(w, x, t.values, `${path}.${k}`, goPath, struct, depth + 1);
-      return out;
+      return w.prune ? out : v;
     }
     case 'object':
       return walkObject(w, v, t, path, goPath, struct, depth);
@@ -132,17 +141,18 @@ function walkObject(w: Walk, v: unknown, t: { type: 'object'; name: string }, pa
   const fields = w.schema.fields(t.name);
   if (!fields) return v;
   const name = shortStruct(t.name);
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  const out: Record<string, unknown> | undefined = w.prune ? {} : undefined;
+  for (const k in v) {
+    const x: unknown = Reflect.get(v, k);
     const ft = fields.get(k);
-    const p = path ? `${path}.${k}` : k;
     if (!ft) {
-      w.unknown.push(p);
+      w.unknown.push(path ? `${path}.${k}` : k);
       continue;
     }
-    out[k] = walk(w, x, ft, p, goPath ? `${goPath}.${k}` : k, name, depth + 1);
+    const y = walk(w, x, ft, path ? `${path}.${k}` : k, goPath ? `${goPath}.${k}` : k, name, depth + 1);
+    if (out) out[k] = y;
   }
-  return out;
+  return out ?? v;
 }
 
 /**

@@ -90,7 +90,7 @@ export class Scheduler implements Controller {
         const node = this.ctx.cache.get(NODES, '', name);
         if (!node) continue;
         const info = this.nodeInfo(node);
-        const f = fitFailure(pod, info);
+        const f = this.fit(pod, info);
         if (f) failures.push(f);
         else fits.push(info);
       }
@@ -104,12 +104,32 @@ export class Scheduler implements Controller {
     let i = 0;
     for (; i < nodes.length && fits.length < want; i++) {
       const info = this.nodeInfo(nodes[(start + i) % nodes.length]);
-      const f = fitFailure(pod, info);
+      const f = this.fit(pod, info);
       if (f) failures.push(f);
       else fits.push(info);
     }
     this.nextStart = start + i;
     return { fits, failures, total: nodes.length };
+  }
+
+  private readonly badNodes = new Set<string>();
+
+  /**
+   * fitFailure, but a node the scheduler cannot read (stored before validation existed, or by a
+   * bug) is skipped and logged once instead of failing every pod: one bad object never stops
+   * scheduling.
+   */
+  private fit(pod: Pod, info: NodeInfo): FitFailure | undefined {
+    try {
+      return fitFailure(pod, info);
+    } catch (e) {
+      const name = info.node.metadata.name ?? '';
+      if (!this.badNodes.has(name)) {
+        this.badNodes.add(name);
+        this.ctx.log(`scheduler: skipping node ${name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return 'unschedulable';
+    }
   }
 
   private async schedule(key: string): Promise<void> {

@@ -2,17 +2,14 @@
 // maintenance work observes: pod defaults (phase, QoS, grace period, the not-ready/unreachable
 // tolerations that drive the eviction timeout), namespace phase, node basics, and names.
 import type { KubeObject, StatusCause } from '../../api/types.js';
-import { labelSelectorFromObject } from '../../api/labels.js';
+import { validateObject } from './validation/index.js';
+import { dns1123Label, dns1123Subdomain } from './validation/names.js';
 import { type JsonObject, isJsonObject, jsonObject, jsonObjects } from './json.js';
 
 export interface AdmissionOptions {
   /** tolerationSeconds of the default not-ready/unreachable tolerations (kube: 300). */
   defaultTolerationSeconds: number;
 }
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** Kinds whose names must be DNS labels (kube's ValidateNameFunc per kind). */
 const LABEL_NAMED = new Set(['Namespace', 'Service']);
@@ -25,124 +22,11 @@ export function validateName(kind: string, name: string): string | undefined {
     if (name.includes('/') || name.includes('%')) return `may not contain '/' or '%'`;
     return undefined;
   }
-  if (LABEL_NAMED.has(kind)) {
-    if (name.length > 63) return 'must be no more than 63 characters';
-    if (!DNS1123_LABEL.test(name)) {
-      return `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
-    }
-    return undefined;
-  }
-  if (name.length > 253) return 'must be no more than 253 characters';
-  if (!DNS1123_SUBDOMAIN.test(name)) {
-    return `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
-  }
-  return undefined;
+  return (LABEL_NAMED.has(kind) ? dns1123Label(name) : dns1123Subdomain(name))[0];
 }
 
-function validateLabels(field: string, labels: unknown, causes: StatusCause[]): void {
-  if (labels === undefined || labels === null) return;
-  if (!isJsonObject(labels)) {
-    causes.push({ reason: 'FieldValueInvalid', field, message: 'Invalid value: must be a map of strings' });
-    return;
-  }
-  for (const [k, v] of Object.entries(labels)) {
-    const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
-    const prefix = k.includes('/') ? k.slice(0, k.indexOf('/')) : '';
-    if (!LABEL_NAME.test(name) || name.length > 63 || (prefix && !DNS1123_SUBDOMAIN.test(prefix))) {
-      causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
-    }
-    if (field.endsWith('labels') && (typeof v !== 'string' || (v !== '' && (!LABEL_NAME.test(v) || v.length > 63)))) {
-      causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
-    } else if (typeof v !== 'string') {
-      causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: must be a string` });
-    }
-  }
-}
-
-function validatePodSpec(spec: unknown, field: string, causes: StatusCause[]): void {
-  const s = jsonObject(spec);
-  if (!s) {
-    causes.push({ reason: 'FieldValueRequired', field, message: 'Required value' });
-    return;
-  }
-  const containers = s.containers;
-  if (!Array.isArray(containers) || containers.length === 0) {
-    causes.push({ reason: 'FieldValueRequired', field: `${field}.containers`, message: 'Required value' });
-    return;
-  }
-  const seen = new Set<string>();
-  containers.forEach((c, i) => {
-    const co = jsonObject(c);
-    if (!co || typeof co.name !== 'string' || co.name === '') {
-      causes.push({ reason: 'FieldValueRequired', field: `${field}.containers[${i}].name`, message: 'Required value' });
-    } else if (seen.has(co.name)) {
-      causes.push({ reason: 'FieldValueDuplicate', field: `${field}.containers[${i}].name`, message: `Duplicate value: "${co.name}"` });
-    } else seen.add(co.name);
-    if (!co || typeof co.image !== 'string' || co.image === '') {
-      causes.push({ reason: 'FieldValueRequired', field: `${field}.containers[${i}].image`, message: 'Required value' });
-    }
-  });
-}
-
-/** Validation of an object about to be stored: 422 causes, empty when valid. */
-export function validate(o: KubeObject): StatusCause[] {
-  const causes: StatusCause[] = [];
-  validateLabels('metadata.labels', o.metadata.labels, causes);
-  const annotations = o.metadata.annotations;
-  if (annotations !== undefined && annotations !== null) {
-    if (typeof annotations !== 'object' || Object.values(annotations).some((v) => typeof v !== 'string')) {
-      causes.push({ reason: 'FieldValueInvalid', field: 'metadata.annotations', message: 'Invalid value: must be a map of strings' });
-    } else if (JSON.stringify(annotations).length > 256 * 1024) {
-      causes.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' });
-    }
-  }
-  const spec = jsonObject(o.spec);
-  switch (o.kind) {
-    case 'Pod':
-      validatePodSpec(o.spec, 'spec', causes);
-      break;
-    case 'Deployment':
-    case 'ReplicaSet':
-    case 'DaemonSet':
-    case 'StatefulSet': {
-      const selector = jsonObject(spec?.selector);
-      if (!selector) causes.push({ reason: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' });
-      const template = jsonObject(spec?.template);
-      validatePodSpec(template?.spec, 'spec.template.spec', causes);
-      const labels = jsonObject(jsonObject(template?.metadata)?.labels) ?? {};
-      if (selector && !selectsTemplate(selector, labels)) {
-        causes.push({ reason: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: 'Invalid value: `selector` does not match template `labels`' });
-      }
-      if (spec?.replicas !== undefined && (typeof spec.replicas !== 'number' || spec.replicas < 0 || !Number.isInteger(spec.replicas))) {
-        causes.push({ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0` });
-      }
-      break;
-    }
-    case 'Job':
-      validatePodSpec(jsonObject(spec?.template)?.spec, 'spec.template.spec', causes);
-      break;
-    case 'PodDisruptionBudget':
-      if (spec?.minAvailable !== undefined && spec?.maxUnavailable !== undefined) {
-        causes.push({ reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: minAvailable and maxUnavailable cannot be both set' });
-      }
-      break;
-  }
-  return causes;
-}
-
-/**
- * Whether a workload's selector selects its own pod template's labels (kube refuses the workload
- * otherwise). A selector that does not parse is not judged here.
- */
-function selectsTemplate(selector: JsonObject, templateLabels: JsonObject): boolean {
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(templateLabels)) if (typeof v === 'string') labels[k] = v;
-  try {
-    return labelSelectorFromObject(selector).matches(labels);
-  } catch {
-    return true;
-  }
-}
+/** Validation of an object about to be stored: 422 causes, empty when valid (validation/rules.ts). */
+export const validate = validateObject;
 
 function imageTag(image: string): string {
   const noDigest = image.split('@')[0];
@@ -306,6 +190,7 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
           internalTrafficPolicy: 'Cluster',
           ...s,
           clusterIP: s.clusterIP ?? serviceIP(o.metadata.uid ?? ''),
+          clusterIPs: s.clusterIPs ?? [s.clusterIP ?? serviceIP(o.metadata.uid ?? '')],
           ports: Array.isArray(s.ports) ? s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p)) : s.ports,
         },
         status: { loadBalancer: {} },

@@ -20,6 +20,7 @@ import { decodePatchBody, patchTypeFromContentType, supportsStrategicMerge, unsu
 import { crdPrinter, printerFor, toTable, type Printer } from './printers.js';
 import { errorMessage, jsonObject } from './json.js';
 import { type DeleteOptions, type Registry } from './registry.js';
+import { jsonNestingExceeds, parseFieldValidation } from './validation/index.js';
 import { type ResourceType, groupVersion, resourceKey } from './resources.js';
 
 export interface VersionInfo {
@@ -98,6 +99,8 @@ export class ApiServer {
   private readonly openWatches = new Set<() => void>();
   private discoveryCache = new Map<string, string>();
   private readonly openApi: OpenApi;
+  /** Warnings a write collected, sent in Warning headers with its response. */
+  private readonly warningsFor = new WeakMap<http.ServerResponse, string[]>();
   private address = '127.0.0.1:0';
 
   constructor(opts: ApiServerOptions) {
@@ -280,13 +283,16 @@ export class ApiServer {
     // GET has no dryRun option (kube ignores unknown query parameters there).
     const dryRun = method === 'GET' ? false : parseDryRun(q.getAll('dryRun'), OPTIONS_KIND[method] ?? 'CreateOptions');
     const fieldManager = q.get('fieldManager') ?? defaultFieldManager(req);
+    const warnings: string[] = [];
+    const writes = { dryRun, fieldManager, warnings, force: queryBool(q, 'force') === true, fieldValidation: method === 'GET' ? undefined : parseFieldValidation(q.get('fieldValidation')) };
+    this.warningsFor.set(res, warnings);
     const wantsWatch = route.watchPath || queryBool(q, 'watch') === true;
     if (route.kind === 'collection') {
       switch (method) {
         case 'GET':
           return wantsWatch ? this.watch(route, q, req, res) : this.list(route, q, req, res);
         case 'POST':
-          return this.send(req, res, 201, await this.registry.create(type, ns, this.decode(req, body), { dryRun, fieldManager }), type);
+          return this.send(req, res, 201, await this.registry.create(type, ns, this.decode(req, body), writes), type);
         case 'DELETE': {
           const filter = this.filter(type, q);
           // DeleteOptions may ask for a dry run in the body (client-go does) or the query.
@@ -321,7 +327,7 @@ export class ApiServer {
         if (subresource === 'scale') return this.json(res, 200, await this.registry.getScale(type, ns, n));
         return this.send(req, res, 200, await this.registry.get(type, ns, n), type);
       case 'PUT':
-        return this.send(req, res, 200, await this.registry.update(type, ns, n, this.decode(req, body), subresource === 'finalize' ? undefined : subresource, { dryRun, fieldManager }), type);
+        return this.send(req, res, 200, await this.registry.update(type, ns, n, this.decode(req, body), subresource === 'finalize' ? undefined : subresource, writes), type);
       case 'PATCH': {
         const patchType = patchTypeFromContentType(req.headers['content-type']);
         if (!patchType || (patchType === 'strategic' && (type.crd || !supportsStrategicMerge(type.kind, type.group)))) {
@@ -333,7 +339,7 @@ export class ApiServer {
         }
         // Server-side apply creates a missing object, and then answers 201 Created.
         const creates = patchType === 'apply' && !subresource && (await this.registry.get(type, ns, n).then(() => false, () => true));
-        const result = await this.registry.patch(type, ns, n, patchType, patch, subresource, { dryRun, fieldManager });
+        const result = await this.registry.patch(type, ns, n, patchType, patch, subresource, writes);
         return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, creates ? 201 : 200, result, type);
       }
       case 'DELETE': {
@@ -596,8 +602,11 @@ export class ApiServer {
 
   private decodeJson(body: Buffer): unknown {
     if (body.length === 0) throw errors.badRequest('the body of the request was empty');
+    const text = body.toString('utf8');
+    // encoding/json's nesting limit, checked before parsing (see validation/decode.ts).
+    if (jsonNestingExceeds(text)) throw errors.badRequest(`couldn't get version/kind; json parse error: exceeded max depth`);
     try {
-      return JSON.parse(body.toString('utf8'));
+      return JSON.parse(text);
     } catch (e) {
       throw errors.badRequest(`couldn't get version/kind; json parse error: ${errorMessage(e)}`);
     }
@@ -650,6 +659,9 @@ export class ApiServer {
     }
     // kube's JSON serializer is Go's json.Encoder, which ends every document with a newline.
     if (contentType.startsWith(JSON_TYPE) && !body.endsWith('\n')) body += '\n';
+    const warnings = this.warningsFor.get(res);
+    // kube's warning headers: code 299, agent "-", the text quoted.
+    if (warnings?.length && code < 400) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     res.statusCode = code;
     res.setHeader('Content-Type', contentType);
     res.setHeader('Content-Length', Buffer.byteLength(body));

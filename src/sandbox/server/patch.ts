@@ -7,11 +7,12 @@
 import { StatusError, errors, failure } from '../../api/status.js';
 import type { Status } from '../../api/types.js';
 import { type JsonObject, isJsonObject as isObject, jsonObject } from './json.js';
+import { type FieldValidation, MAX_STORED_DEPTH, jsonNestingExceeds } from './validation/index.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic';
 
 /** The field validation directive of a PATCH (`?fieldValidation=`); the apiserver defaults to Warn. */
-export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+export type { FieldValidation };
 
 const CONTENT_TYPES: Record<string, PatchType | 'apply'> = {
   'application/json-patch+json': 'json',
@@ -191,6 +192,8 @@ function unknownError(message: string): StatusError {
  */
 export function decodePatchBody(body: string, patchType: PatchType, fieldValidation: FieldValidation = 'Warn'): unknown {
   const strict = fieldValidation !== 'Ignore';
+  // Bounded before the recursive syntax check and patching (see validation/decode.ts).
+  if (jsonNestingExceeds(body, MAX_STORED_DEPTH)) throw errors.badRequest(`error decoding patch: the patch nests deeper than the ${MAX_STORED_DEPTH} levels the sandbox stores`);
   const syntax = goJsonSyntaxError(body);
   if (syntax !== undefined) {
     if (patchType === 'strategic') throw errors.badRequest(syntax);

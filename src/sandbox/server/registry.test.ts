@@ -129,7 +129,7 @@ describe('Registry', () => {
     await assert.rejects(create, (e: unknown) => {
       assert.ok(e instanceof StatusError);
       assert.equal(e.code, 422);
-      assert.equal(e.status.message, 'Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`');
+      assert.equal(e.status.message, 'Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"web", "env":"dev"}: `selector` does not match template `labels`');
       return true;
     });
   });

@@ -3,7 +3,7 @@
 // scale subresources, graceful deletion, finalizers, namespace lifecycle, binding and eviction.
 import { randomUUID, randomInt } from 'node:crypto';
 import { StatusError, errors } from '../../api/status.js';
-import { type CustomResourceDefinition, type KubeObject, type ObjectMeta, type Pod, type Status, type StatusCause, isStatus } from '../../api/types.js';
+import { type CustomResourceDefinition, type KubeObject, type ObjectMeta, type Pod, type Status, type StatusCause, isKubeObject, isStatus } from '../../api/types.js';
 import { labelSelectorFromObject } from '../../api/labels.js';
 import { podNodeName, podPhase } from '../../api/pods.js';
 import type { Clock } from '../clock.js';
@@ -13,14 +13,26 @@ import { type AdmissionOptions, podSpecUpdateCauses, prepareForCreate, validate,
 import { type PatchType, applyJsonPatch, applyMergePatch, applyStrategicMergePatch, supportsStrategicMerge, unsupportedPatchTypeError } from './patch.js';
 import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from './resources.js';
 import { decideEviction } from './eviction.js';
-import { isJsonObject, jsonObject } from './json.js';
+import { applyDefaults, carryOverAllocated } from './defaults.js';
+import { applyOwnership, createOwnership, updateOwnership } from './managedfields.js';
+import { applyLimitRanges, quotaError } from './quota.js';
+import { type JsonObject, isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
+import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
+import { checkCustomResource } from './validation/crd.js';
 
-type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** Unknown fields: refused (Strict), dropped with a warning (Warn, the default) or dropped. */
+  fieldValidation?: FieldValidation;
+  /** Collects the response's warnings (unknown fields under Warn). */
+  warnings?: string[];
+  /** Server-side apply: take fields other managers own (--force-conflicts). */
+  force?: boolean;
+  /** Server-side apply creating the object: the applied configuration (for its managedFields). */
+  applied?: JsonObject;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -129,7 +141,7 @@ export class Registry {
   // ---- create ----
 
   async create(t: ResourceType, namespace: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
-    const o = this.decodeBody(t, body, namespace);
+    const o = this.decodeBody(t, body, namespace, opts);
     // NamespaceLifecycle admission runs before storage and validation: a missing or terminating
     // namespace wins over an invalid object. The name is not generated yet at that point.
     if (t.namespaced) await this.checkNamespaceWritable(o.metadata.namespace ?? namespace, t, o.metadata.name || o.metadata.generateName || 'Unknown');
@@ -159,10 +171,16 @@ export class Registry {
     meta.creationTimestamp = now;
     if (t.generation || t.crd) meta.generation = 1;
     else delete meta.generation;
-    if (opts.fieldManager) meta.managedFields = [managedFieldsEntry(opts.fieldManager, 'Update', o.apiVersion ?? groupVersion(t), now)];
-    let prepared = prepareForCreate({ ...o, metadata: meta }, this.admission);
+    delete meta.managedFields;
+    let prepared = prepareForCreate(applyDefaults({ ...o, metadata: meta }), this.admission);
     if (t.crd && t.statusSubresource) prepared = withoutStatus(prepared);
+    prepared = this.checkCustomResource(t, prepared, opts);
+    if (opts.fieldManager) {
+      const op = opts.applied ? 'Apply' : 'Update';
+      prepared.metadata.managedFields = createOwnership(opts.fieldManager, op, prepared.apiVersion ?? groupVersion(t), now, opts.applied ? { ...opts.applied, apiVersion: prepared.apiVersion, kind: prepared.kind } : prepared);
+    }
     this.validateOrThrow(t, prepared);
+    if (t.namespaced) prepared = await this.admitResources(t, prepared);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(prepared)) prepared = this.establishCRD(prepared);
     if (opts.dryRun) {
       if (await this.store.get(resourceKey(t), namespace, name)) throw errors.alreadyExists(t.resource, t.group, name);
@@ -177,7 +195,7 @@ export class Registry {
     }
   }
 
-  private decodeBody(t: ResourceType, body: unknown, namespace: string): KubeObject {
+  private decodeBody(t: ResourceType, body: unknown, namespace: string, opts: WriteOptions = {}): KubeObject {
     if (!isJsonObject(body)) {
       throw errors.badRequest(`the body of the request was in an unknown format - expected a ${t.kind} object`);
     }
@@ -216,7 +234,35 @@ export class Registry {
     } else {
       delete metadata.namespace;
     }
-    return o;
+    return decodeBuiltin(o, opts);
+  }
+
+  /** LimitRanger (pods) and ResourceQuota admission on create (quota.ts): 403 when refused. */
+  private async admitResources(t: ResourceType, o: KubeObject): Promise<KubeObject> {
+    const ns = o.metadata.namespace ?? '';
+    let out = o;
+    if (t.resource === 'pods' && !t.group) {
+      const { items: ranges } = await this.store.list('limitranges', ns);
+      if (ranges.length) out = applyLimitRanges(o, ranges, o.metadata.name ?? '');
+    }
+    const { items: quotas } = await this.store.list('resourcequotas', ns);
+    if (!quotas.length) return out;
+    const { items: existing } = await this.store.list(resourceKey(t), ns);
+    const refused = quotaError(t.resource, t.group, out, existing, quotas);
+    if (refused) throw refused;
+    return out;
+  }
+
+  /** A custom resource pruned, defaulted and validated against its CRD's schema (validation/crd.ts). */
+  private checkCustomResource(t: ResourceType, o: KubeObject, opts: WriteOptions): KubeObject {
+    const schema = t.crd?.schema;
+    if (!schema) return o;
+    const r = checkCustomResource(o, schema);
+    const unknown = r.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`);
+    if (unknown.length && opts.fieldValidation === 'Strict') throw errors.badRequest(`strict decoding error: ${unknown.join(', ')}`);
+    if (opts.fieldValidation !== 'Ignore') opts.warnings?.push(...unknown);
+    if (r.causes.length) throw errors.invalid(t.kind, t.group, o.metadata.name ?? '', r.causes);
+    return isKubeObject(r.value) ? r.value : o;
   }
 
   private validateOrThrow(t: ResourceType, o: KubeObject, extra: StatusCause[] = []): void {
@@ -246,7 +292,7 @@ export class Registry {
   /** PUT: replace an object (or its status / scale). */
   async update(t: ResourceType, namespace: string, name: string, body: unknown, subresource: string | undefined, opts: WriteOptions = {}): Promise<KubeObject> {
     if (subresource === 'scale') return this.updateScale(t, namespace, name, body, opts);
-    const incoming = this.decodeBody(t, body, namespace);
+    const incoming = this.decodeBody(t, body, namespace, opts);
     if (incoming.metadata.name && incoming.metadata.name !== name) {
       throw errors.badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -264,6 +310,8 @@ export class Registry {
     if (type === 'strategic' && (t.crd !== undefined || !supportsStrategicMerge(t.kind, t.group))) {
       throw unsupportedPatchTypeError(t.crd ? '' : t.kind, t.group);
     }
+    // Patching recurses through the patch: bounded first (see validation/index.ts).
+    if (valueDepth(patch, MAX_STORED_DEPTH + 1) > MAX_STORED_DEPTH) throw errors.badRequest(`the patch nests deeper than the ${MAX_STORED_DEPTH} levels the sandbox stores`);
     for (let attempt = 0; ; attempt++) {
       let current: KubeObject;
       try {
@@ -271,14 +319,18 @@ export class Registry {
       } catch (e) {
         if (type === 'apply' && e instanceof StatusError && e.code === 404 && !subresource) {
           const applied = jsonObject(patch);
-          return this.create(t, namespace, { ...applied, metadata: { ...jsonObject(applied?.metadata), namespace: t.namespaced ? namespace : undefined } }, opts);
+          return this.create(t, namespace, { ...applied, metadata: { ...jsonObject(applied?.metadata), namespace: t.namespaced ? namespace : undefined } }, { ...opts, applied });
         }
         throw e;
       }
       const patched = this.applyPatch(t, current, type, patch, subresource);
       try {
         if (subresource === 'scale') return await this.updateScale(t, namespace, name, patched, opts);
-        const incoming = this.decodeBody(t, patched, namespace);
+        let incoming = this.decodeBody(t, patched, namespace, opts);
+        const applied = jsonObject(patch);
+        if (type === 'apply' && !subresource && applied && opts.fieldManager) {
+          incoming = applyOwnership({ manager: opts.fieldManager, apiVersion: incoming.apiVersion ?? groupVersion(t), time: isoTime(this.clock.now()), force: opts.force === true, applied, live: current, merged: incoming });
+        }
         if (incoming.metadata.name !== name) throw errors.badRequest('metadata.name: Invalid value: the name in the patch does not match the object');
         const wanted = incoming.metadata.resourceVersion;
         if (wanted && wanted !== current.metadata.resourceVersion) {
@@ -316,7 +368,7 @@ export class Registry {
       // A status write changes status only (kube resets the rest of the object to the stored one).
       next = { ...current, status: incoming.status };
     } else {
-      next = { ...incoming, metadata: { ...incoming.metadata } };
+      next = carryOverAllocated(current, applyDefaults({ ...incoming, metadata: { ...incoming.metadata } }));
       if (t.statusSubresource) {
         if (current.status === undefined) delete next.status;
         else next.status = current.status;
@@ -336,10 +388,13 @@ export class Registry {
       meta.generation = cm.generation;
       if (subresource !== 'status' && specChanged(current, next)) meta.generation = cm.generation + 1;
     }
-    if (opts.fieldManager) {
-      const entries = (Array.isArray(cm.managedFields) ? cm.managedFields : []).filter((m) => m.manager !== opts.fieldManager);
-      meta.managedFields = [...entries, managedFieldsEntry(opts.fieldManager, operation, next.apiVersion ?? groupVersion(t), isoTime(this.clock.now()), subresource)];
-    }
+    // Ownership (managedfields.ts): an apply computed it already; an update with a manager
+    // takes the fields it changed; a write without one (the sandbox's controllers) keeps it.
+    if (operation === 'Apply') meta.managedFields = incoming.metadata.managedFields;
+    else if (opts.fieldManager) {
+      meta.managedFields = updateOwnership(opts.fieldManager, next.apiVersion ?? groupVersion(t), isoTime(this.clock.now()), current, { ...next, metadata: meta }, subresource);
+    } else if (cm.managedFields) meta.managedFields = cm.managedFields;
+    else delete meta.managedFields;
     next.metadata = meta;
     const extra: StatusCause[] = [];
     // ObjectMeta update rules every kind shares (kube's validateCommonFields): a client may leave
@@ -356,12 +411,14 @@ export class Registry {
         });
       }
     }
+    if (subresource !== 'status') extra.push(...validateUpdate(current, next));
     if (t.resource === 'pods' && subresource !== 'status') {
       extra.push(...podSpecUpdateCauses(current.spec, next.spec));
       if (isPod(current) && isPod(next) && podNodeName(current) && podNodeName(next) !== podNodeName(current)) {
         extra.push({ reason: 'FieldValueForbidden', field: 'spec.nodeName', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`' });
       }
     }
+    next = this.checkCustomResource(t, next, opts);
     this.validateOrThrow(t, next, extra);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(next)) next = this.establishCRD(next);
     if (opts.dryRun) return next;
@@ -711,9 +768,14 @@ export function crdTypes(crd: CustomResourceDefinition): ResourceType[] {
         subresources,
         statusSubresource: !!sub?.status,
         generation: true,
-        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns, storage: v.storage === true },
+        crd: { name: crd.metadata.name ?? '', additionalPrinterColumns: v.additionalPrinterColumns, storage: v.storage === true, ...schemaOf(v.schema?.openAPIV3Schema) },
       };
     });
+}
+
+function schemaOf(s: unknown): { schema?: JsonObject } {
+  const schema = jsonObject(s);
+  return schema ? { schema } : {};
 }
 
 function podGracePeriod(pod: Pod, requested: number | undefined): number {
@@ -761,11 +823,6 @@ function successStatus(t: ResourceType, o: KubeObject): Status {
   };
 }
 
-function managedFieldsEntry(manager: string, operation: string, apiVersion: string, time: string, subresource?: string): ManagedFieldsEntry {
-  const e: ManagedFieldsEntry = { manager, operation, apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: {} };
-  if (subresource) e.subresource = subresource;
-  return e;
-}
 
 /**
  * Scale's status.selector: the workload's label selector in its string form

@@ -16,7 +16,7 @@ export interface ResourceType {
   /** metadata.generation follows changes outside metadata and status. */
   generation: boolean;
   /** Set for custom resources of a CRD. */
-  crd?: { name: string; additionalPrinterColumns?: PrinterColumn[]; storage: boolean };
+  crd?: { name: string; additionalPrinterColumns?: PrinterColumn[]; storage: boolean; /** The version's openAPIV3Schema. */ schema?: Record<string, unknown> };
 }
 
 export interface Subresource {

@@ -64,6 +64,9 @@ const STEPS: Step[] = [
   ['create quota', async (k, ns) => {
     ok(await k(['create', 'quota', 'small', '-n', ns, '--hard=cpu=4,memory=8Gi,pods=50']), 'create quota');
     assert.equal(ok(await k(['get', 'quota', 'small', '-n', ns, '-o', 'jsonpath={.spec.hard.cpu} {.spec.hard.memory} {.spec.hard.pods}']), 'get quota'), '4 8Gi 50');
+    // As on a real cluster, a quota on cpu and memory refuses pods that request neither, and the
+    // deployments below request nothing: the quota goes before they are created.
+    ok(await k(['delete', 'quota', 'small', '-n', ns]), 'delete quota');
   }],
   ['create pdb', async (k, ns) => {
     ok(await k(['create', 'pdb', 'web', '-n', ns, '--selector=app=web', '--min-available=50%']), 'create pdb');

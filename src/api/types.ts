@@ -10,6 +10,7 @@ import type * as k8sCoordination from 'kubernetes-types/coordination/v1.js';
 import type * as k8sCore from 'kubernetes-types/core/v1.js';
 import type * as k8sMeta from 'kubernetes-types/meta/v1.js';
 import type * as k8sPolicy from 'kubernetes-types/policy/v1.js';
+import type * as k8sRbac from 'kubernetes-types/rbac/v1.js';
 
 // Object shapes come from kubernetes-types (Kubernetes' OpenAPI as TypeScript, type-only). Two
 // adjustments fit them to the JSON an API server really sends and the sandbox really writes:
@@ -81,6 +82,12 @@ export type PodDisruptionBudget = Typed<k8sPolicy.PodDisruptionBudget>;
 export type Eviction = Typed<k8sPolicy.Eviction>;
 export type Lease = Typed<k8sCoordination.Lease>;
 export type CustomResourceDefinition = Typed<k8sApiextensions.CustomResourceDefinition>;
+export type Role = Typed<k8sRbac.Role>;
+export type ClusterRole = Typed<k8sRbac.ClusterRole>;
+export type RoleBinding = Typed<k8sRbac.RoleBinding>;
+export type ClusterRoleBinding = Typed<k8sRbac.ClusterRoleBinding>;
+export type PolicyRule = k8sRbac.PolicyRule;
+export type RbacSubject = k8sRbac.Subject;
 
 export interface ListMeta {
   resourceVersion?: string;

@@ -3,6 +3,7 @@
 import YAML from 'yaml';
 import { type KubeObject, type Node, isKubeObject } from '../../api/types.js';
 import { errorMessage, isJsonObject } from '../server/json.js';
+import { type ScenarioUser, parseUsers } from '../auth/users.js';
 
 export interface NodeEntry {
   name?: string;
@@ -22,6 +23,8 @@ export interface Scenario {
   controlPlane: { version: string; etcd: { version: string; topology: 'stacked' | 'external' } };
   nodes: NodeEntry[];
   objects: KubeObject[];
+  /** spec.users: identities besides the admin (src/sandbox/auth/users.ts). */
+  users?: ScenarioUser[];
 }
 
 export class ScenarioError extends Error {
@@ -99,6 +102,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     controlPlane: { version, etcd: { version: String(etcd.version ?? '3.5.15-0'), topology } },
     nodes,
     objects,
+    users: parseUsers(spec.users, source, (m) => new ScenarioError(m)),
   };
 }
 

@@ -5,6 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { parseScenario } from '../src/sandbox/index.js';
 import { type TestSandbox, eventually, podReady, testSandbox } from './helpers/sandbox.js';
 import { upkeep } from './helpers/cli.js';
@@ -145,6 +150,33 @@ describe('identities and RBAC in the sandbox', () => {
     assert.equal((await sb.kubectl(['delete', 'serviceaccount', 'robot'])).code, 0);
     const gone = await sb.kubectl(['--token', token, 'get', 'pods']);
     assert.equal(gone.stderr, 'error: You must be logged in to the server (Unauthorized)\n');
+  });
+
+  it('kubectl certificate approve: the sandbox CA signs a client certificate that then authenticates', async () => {
+    x509.cryptoProvider.set(webcrypto);
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=carol, O=ops', keys, signingAlgorithm: alg });
+    const request = Buffer.from(csr.toString('pem')).toString('base64');
+    const manifest = `{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"carol"},"spec":{"request":"${request}","signerName":"kubernetes.io/kube-apiserver-client","usages":["client auth"],"expirationSeconds":86400}}`;
+    assert.equal((await sb.kubectl(['create', '-f', '-'], { input: manifest })).stdout, 'certificatesigningrequest.certificates.k8s.io/carol created\n');
+    const pending = await sb.kubectl(['get', 'csr', 'carol']);
+    assert.match(pending.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\ncarol\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+kubernetes-admin\s+24h\s+Pending\n$/);
+    assert.equal((await sb.kubectl(['certificate', 'approve', 'carol'])).stdout, 'certificatesigningrequest.certificates.k8s.io/carol approved\n');
+    const cert = await eventually('carol issued', async () => {
+      const o = await sb.get('certificatesigningrequests.certificates.k8s.io', '', 'carol');
+      const status: unknown = o?.status;
+      return typeof status === 'object' && status !== null && 'certificate' in status && typeof status.certificate === 'string' ? status.certificate : undefined;
+    });
+    assert.match((await sb.kubectl(['get', 'csr', 'carol'])).stdout, /Approved,Issued\n$/);
+    const certFile = path.join(sb.dir, 'carol.crt');
+    const keyFile = path.join(sb.dir, 'carol.key');
+    await fs.writeFile(certFile, Buffer.from(cert, 'base64'));
+    const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+    await fs.writeFile(keyFile, `-----BEGIN PRIVATE KEY-----\n${pkcs8}\n-----END PRIVATE KEY-----\n`);
+    assert.equal((await sb.kubectl(['config', 'set-credentials', 'carol', '--client-certificate', certFile, '--client-key', keyFile])).code, 0);
+    const who = await sb.kubectl(['--user', 'carol', 'auth', 'whoami']);
+    assert.equal(who.stdout, 'ATTRIBUTE   VALUE\nUsername    carol\nGroups      [ops system:authenticated]\n', who.stderr);
   });
 
   it('an unknown token is 401; bearer is accepted in any case', async () => {

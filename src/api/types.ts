@@ -6,6 +6,7 @@ import type * as k8sApiextensions from 'kubernetes-types/apiextensions/v1.js';
 import type * as k8sApps from 'kubernetes-types/apps/v1.js';
 import type * as k8sAutoscaling from 'kubernetes-types/autoscaling/v1.js';
 import type * as k8sBatch from 'kubernetes-types/batch/v1.js';
+import type * as k8sCertificates from 'kubernetes-types/certificates/v1.js';
 import type * as k8sCoordination from 'kubernetes-types/coordination/v1.js';
 import type * as k8sCore from 'kubernetes-types/core/v1.js';
 import type * as k8sMeta from 'kubernetes-types/meta/v1.js';
@@ -88,6 +89,7 @@ export type RoleBinding = Typed<k8sRbac.RoleBinding>;
 export type ClusterRoleBinding = Typed<k8sRbac.ClusterRoleBinding>;
 export type PolicyRule = k8sRbac.PolicyRule;
 export type RbacSubject = k8sRbac.Subject;
+export type CertificateSigningRequest = Typed<k8sCertificates.CertificateSigningRequest>;
 
 export interface ListMeta {
   resourceVersion?: string;

@@ -4,6 +4,7 @@
 import type http from 'node:http';
 import { type Attributes, type UserInfo, requestAttributes } from './attributes.js';
 import type { SandboxAuth } from './auth.js';
+import { withRequestor } from './csr.js';
 import { type ReviewAnswer, answerReview, isReviewRequest } from './reviews.js';
 
 export interface Admitted {
@@ -11,12 +12,17 @@ export interface Admitted {
   attributes: Attributes;
   /** Set for review APIs and TokenRequests: answer with the decoded body instead of routing. */
   review?: (body: unknown) => Promise<ReviewAnswer>;
+  /** Set when the server fills the body from the caller (a CertificateSigningRequest's requestor). */
+  rewrite?: (body: unknown) => unknown;
 }
 
 export async function admit(auth: SandboxAuth, req: http.IncomingMessage, method: string, url: URL): Promise<Admitted> {
   const user = await auth.identify(req);
   const attributes = requestAttributes(method, url);
   await auth.authorize(user, attributes);
+  if (attributes.verb === 'create' && attributes.apiGroup === 'certificates.k8s.io' && attributes.resource === 'certificatesigningrequests' && !attributes.subresource) {
+    return { user, attributes, rewrite: (body) => withRequestor(body, user) };
+  }
   if (!isReviewRequest(attributes)) return { user, attributes };
   return { user, attributes, review: (body) => answerReview(auth, user, method, attributes, body) };
 }

@@ -4,6 +4,7 @@
 // `rs.spec?.replicas` instead of casting; a plain string key (a custom resource, say) reads as
 // KubeObject.
 import type {
+  CertificateSigningRequest,
   ConfigMap,
   ControllerRevision,
   CronJob,
@@ -47,6 +48,7 @@ export const CONTROLLER_REVISIONS: ResourceKey<ControllerRevision> = 'controller
 export const JOBS: ResourceKey<Job> = 'jobs.batch';
 export const CRON_JOBS: ResourceKey<CronJob> = 'cronjobs.batch';
 export const POD_DISRUPTION_BUDGETS: ResourceKey<PodDisruptionBudget> = 'poddisruptionbudgets.policy';
+export const CERTIFICATE_SIGNING_REQUESTS: ResourceKey<CertificateSigningRequest> = 'certificatesigningrequests.certificates.k8s.io';
 
 /** A store event about one resource, its objects typed. */
 export type EventOf<T extends KubeObject> = StoreEvent & { object: T; prev?: T };

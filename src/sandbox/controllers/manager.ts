@@ -23,6 +23,7 @@ export const CACHED_RESOURCES = [
   'cronjobs.batch',
   'poddisruptionbudgets.policy',
   'replicationcontrollers',
+  'certificatesigningrequests.certificates.k8s.io',
 ];
 
 export interface RunningControllers extends SandboxControllers {

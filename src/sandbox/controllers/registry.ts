@@ -13,6 +13,7 @@ import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { JobController } from './job.js';
 import { CronJobController } from './cronjob.js';
+import { CsrSigningController } from './csrsigning.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -30,4 +31,5 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new StatefulSetController(ctx),
   (ctx) => new JobController(ctx),
   (ctx) => new CronJobController(ctx),
+  (ctx, sandbox) => new CsrSigningController(ctx, sandbox),
 ];

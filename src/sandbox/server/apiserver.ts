@@ -161,7 +161,8 @@ export class ApiServer {
     if (method === 'GET' && path === '/version') return this.json(res, 200, versionInfo(this.opts.version()));
     if (!this.opts.auth && !bearer) throw forbidden(ANONYMOUS.name, requestAttributes(method, url));
 
-    const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(req);
+    let body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(req);
+    if (admitted?.rewrite && body.length) body = Buffer.from(JSON.stringify(admitted.rewrite(this.decode(req, body))));
     if (admitted?.review) {
       const answer = await admitted.review(method === 'POST' ? this.decode(req, body) : undefined);
       return this.json(res, answer.code, answer.body);

@@ -15,6 +15,7 @@ import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from 
 import { decideEviction } from './eviction.js';
 import { isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
+import { approvalUpdate } from '../auth/csr.js';
 
 type ManagedFieldsEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
@@ -315,6 +316,8 @@ export class Registry {
     if (subresource === 'status') {
       // A status write changes status only (kube resets the rest of the object to the stored one).
       next = { ...current, status: incoming.status };
+    } else if (subresource === 'approval') {
+      next = approvalUpdate(current, incoming);
     } else {
       next = { ...incoming, metadata: { ...incoming.metadata } };
       if (t.statusSubresource) {

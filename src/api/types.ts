@@ -8,6 +8,7 @@ import type * as k8sAutoscaling from 'kubernetes-types/autoscaling/v1.js';
 import type * as k8sBatch from 'kubernetes-types/batch/v1.js';
 import type * as k8sCertificates from 'kubernetes-types/certificates/v1.js';
 import type * as k8sCoordination from 'kubernetes-types/coordination/v1.js';
+import type * as k8sDiscovery from 'kubernetes-types/discovery/v1.js';
 import type * as k8sCore from 'kubernetes-types/core/v1.js';
 import type * as k8sMeta from 'kubernetes-types/meta/v1.js';
 import type * as k8sPolicy from 'kubernetes-types/policy/v1.js';
@@ -90,6 +91,7 @@ export type ClusterRoleBinding = Typed<k8sRbac.ClusterRoleBinding>;
 export type PolicyRule = k8sRbac.PolicyRule;
 export type RbacSubject = k8sRbac.Subject;
 export type CertificateSigningRequest = Typed<k8sCertificates.CertificateSigningRequest>;
+export type EndpointSlice = Typed<k8sDiscovery.EndpointSlice>;
 
 export interface ListMeta {
   resourceVersion?: string;

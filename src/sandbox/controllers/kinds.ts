@@ -10,6 +10,8 @@ import type {
   CronJob,
   DaemonSet,
   Deployment,
+  Endpoints,
+  EndpointSlice,
   Event,
   Job,
   KubeObject,
@@ -21,6 +23,7 @@ import type {
   PodDisruptionBudget,
   ReplicaSet,
   ReplicationController,
+  Service,
   ServiceAccount,
   StatefulSet,
 } from '../../api/types.js';
@@ -48,6 +51,9 @@ export const CONTROLLER_REVISIONS: ResourceKey<ControllerRevision> = 'controller
 export const JOBS: ResourceKey<Job> = 'jobs.batch';
 export const CRON_JOBS: ResourceKey<CronJob> = 'cronjobs.batch';
 export const POD_DISRUPTION_BUDGETS: ResourceKey<PodDisruptionBudget> = 'poddisruptionbudgets.policy';
+export const SERVICES: ResourceKey<Service> = 'services';
+export const ENDPOINTS: ResourceKey<Endpoints> = 'endpoints';
+export const ENDPOINT_SLICES: ResourceKey<EndpointSlice> = 'endpointslices.discovery.k8s.io';
 export const CERTIFICATE_SIGNING_REQUESTS: ResourceKey<CertificateSigningRequest> = 'certificatesigningrequests.certificates.k8s.io';
 
 /** A store event about one resource, its objects typed. */

@@ -24,6 +24,8 @@ export const CACHED_RESOURCES = [
   'poddisruptionbudgets.policy',
   'replicationcontrollers',
   'certificatesigningrequests.certificates.k8s.io',
+  'endpoints',
+  'endpointslices.discovery.k8s.io',
 ];
 
 export interface RunningControllers extends SandboxControllers {

@@ -14,6 +14,7 @@ import { StatefulSetController } from './statefulset.js';
 import { JobController } from './job.js';
 import { CronJobController } from './cronjob.js';
 import { CsrSigningController } from './csrsigning.js';
+import { EndpointsController } from './endpoints.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -32,4 +33,5 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new JobController(ctx),
   (ctx) => new CronJobController(ctx),
   (ctx, sandbox) => new CsrSigningController(ctx, sandbox),
+  (ctx) => new EndpointsController(ctx),
 ];

@@ -15,6 +15,7 @@ import type { Sandbox } from '../sandbox.js';
 import { isLease, isNode, isPod } from '../server/kinds.js';
 import { nodeInternalIP, staticPods } from './staticpods.js';
 import { DEFAULT_CAPACITY, nodeObject } from '../scenario/scenario.js';
+import { ImagePuller } from './images.js';
 
 interface NodeState {
   up: boolean;
@@ -40,6 +41,7 @@ export class Kubelets implements Controller {
   readonly name = 'kubelet';
   private readonly nodes = new Map<string, NodeState>();
   private readonly podQueue: WorkQueue;
+  private readonly images: ImagePuller;
   private readonly nodeQueue: WorkQueue;
   private registered = 0;
   /** The boot of its node in which each running pod (by uid) last started its containers. */
@@ -49,6 +51,7 @@ export class Kubelets implements Controller {
     private readonly ctx: ControllerContext,
     private readonly sandbox: Sandbox,
   ) {
+    this.images = new ImagePuller(ctx, () => sandbox.scenario.registry);
     this.podQueue = new WorkQueue((k) => this.syncPod(k), (k, e) => ctx.log(`kubelet: pod ${k}: ${String(e)}`), 32);
     this.nodeQueue = new WorkQueue((k) => this.syncNode(k), (k, e) => ctx.log(`kubelet: node ${k}: ${String(e)}`), 8);
     sandbox.kubelets = this;
@@ -222,6 +225,14 @@ export class Kubelets implements Controller {
       }
       const wait = this.ctx.realMsUntil(started, this.ctx.settings.podStartSeconds);
       if (wait > 0) return this.podQueue.addAfter(key, wait);
+      // Image pulls that fail (scenario spec.registry): the pod waits in ErrImagePull/ImagePullBackOff.
+      const failed = this.images.failures(pod);
+      if (failed.length) {
+        const due = this.images.due(pod.metadata.uid ?? '');
+        if (due > 0) return this.podQueue.addAfter(key, due);
+        return this.podQueue.addAfter(key, await this.images.fail(pod, failed, nodeName, (s) => this.writeStatus(pod, s)));
+      }
+      this.images.forget(pod.metadata.uid ?? '');
       await this.markRunning(pod, state);
       return;
     }

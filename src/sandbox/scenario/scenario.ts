@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { type KubeObject, type Node, isKubeObject } from '../../api/types.js';
 import { errorMessage, isJsonObject } from '../server/json.js';
 import { type ScenarioUser, parseUsers } from '../auth/users.js';
+import { type ImageRegistry, parseRegistry } from '../kubelet/images.js';
 
 export interface NodeEntry {
   name?: string;
@@ -25,6 +26,8 @@ export interface Scenario {
   objects: KubeObject[];
   /** spec.users: identities besides the admin (src/sandbox/auth/users.ts). */
   users?: ScenarioUser[];
+  /** spec.registry: which images exist (src/sandbox/kubelet/images.ts); absent: all of them. */
+  registry?: ImageRegistry;
 }
 
 export class ScenarioError extends Error {
@@ -103,6 +106,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     nodes,
     objects,
     users: parseUsers(spec.users, source, (m) => new ScenarioError(m)),
+    registry: parseRegistry(spec.registry, source, (m) => new ScenarioError(m)),
   };
 }
 

@@ -28,6 +28,13 @@ spec:
       containers: [{name: web, image: "nginx:1.27.3", ports: [{name: http, containerPort: 8080}]}]
 ---
 apiVersion: v1
+kind: Pod
+metadata: {name: canary, namespace: default, labels: {app: web, track: canary}, annotations: {sandbox.upkeep.dev/ready: never}}
+spec:
+  nodeName: node02
+  containers: [{name: web, image: "nginx:1.27.3", ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: default}
 spec:
@@ -45,7 +52,7 @@ function addresses(ep: KubeObject | undefined) {
 
 describe('Endpoints in the sandbox', () => {
   let sb: TestSandbox;
-  const readyWeb = async () => (await sb.list('pods', 'default')).filter((p) => p.metadata.labels?.app === 'web' && podReady(p) && !p.metadata.deletionTimestamp);
+  const readyWeb = async () => (await sb.list('pods', 'default')).filter((p) => p.metadata.labels?.app === 'web' && !p.metadata.labels.track && podReady(p) && !p.metadata.deletionTimestamp);
   const ips = (pods: KubeObject[]) => pods.map((p) => (isPod(p) ? (p.status?.podIP ?? '') : '')).sort();
   before(async () => {
     sb = await testSandbox({ scenario: parseScenario(SCENARIO, 'endpoints.yaml') });
@@ -72,9 +79,37 @@ describe('Endpoints in the sandbox', () => {
     assert.deepEqual(slices.items[0].ports, [{ name: 'http', port: 8080, protocol: 'TCP' }]);
   });
 
+  it('a pod that is never ready is a notReadyAddress, with the kubelet\'s Unhealthy event', async () => {
+    const notReady = await eventually('canary in notReadyAddresses', async () => {
+      const ep = await sb.get('endpoints', 'default', 'web');
+      const all = ep && isEndpoints(ep) ? (ep.subsets ?? []).flatMap((s) => s.notReadyAddresses ?? []) : [];
+      return all.length ? all : undefined;
+    });
+    assert.deepEqual(notReady.map((a) => a.targetRef?.name), ['canary']);
+    const row = await sb.kubectl(['get', 'pod', 'canary', '--no-headers']);
+    assert.match(row.stdout, /^canary\s+0\/1\s+Running\s+0\s+/);
+    const events = await sb.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=canary,reason=Unhealthy', '-o', 'jsonpath={.items[0].message}']);
+    assert.equal(events.stdout, 'Readiness probe failed: HTTP probe failed with statuscode: 503');
+  });
+
+  it('a slow pod runs unready first, then becomes ready', async () => {
+    const manifest = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"slow","annotations":{"sandbox.upkeep.dev/ready-after-seconds":"120"}},"spec":{"nodeName":"node02","containers":[{"name":"slow","image":"nginx:1.27.3"}]}}';
+    assert.equal((await sb.kubectl(['create', '-f', '-'], { input: manifest })).code, 0);
+    const running = await eventually('slow running', async () => {
+      const p = await sb.get('pods', 'default', 'slow');
+      return p && isPod(p) && p.status?.phase === 'Running' ? p : undefined;
+    });
+    assert.equal(podReady(running), false, 'not ready when it starts running');
+    await eventually('slow ready', async () => {
+      const p = await sb.get('pods', 'default', 'slow');
+      return p && podReady(p) ? true : undefined;
+    });
+    assert.equal((await sb.kubectl(['delete', 'pod', 'slow', '--grace-period=0', '--force'])).code, 0);
+  });
+
   it('during a drain the endpoints follow the pods: the evicted go, the replacements join once ready', async () => {
     const onNode01 = (await readyWeb()).filter((p) => nodeOf(p) === 'node01');
-    const r = await sb.kubectl(['drain', 'node01', '--ignore-daemonsets', '--timeout=60s']);
+    const r = await sb.kubectl(['drain', 'node01', '--ignore-daemonsets', '--force', '--timeout=60s']);
     assert.equal(r.code, 0, r.stderr);
     const after = await eventually('2 ready web pods on node02 in the endpoints', async () => {
       const pods = await readyWeb();

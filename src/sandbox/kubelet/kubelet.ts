@@ -16,6 +16,7 @@ import { isLease, isNode, isPod } from '../server/kinds.js';
 import { nodeInternalIP, staticPods } from './staticpods.js';
 import { DEFAULT_CAPACITY, nodeObject } from '../scenario/scenario.js';
 import { ImagePuller } from './images.js';
+import { readinessOf, withReadiness } from './readiness.js';
 
 interface NodeState {
   up: boolean;
@@ -243,6 +244,12 @@ export class Kubelets implements Controller {
         await this.markRunning(pod, state, true);
         return;
       }
+      const readiness = readinessOf(pod);
+      if (readiness.readyAfterSeconds !== undefined && podCondition(pod, 'Ready')?.status !== 'True') {
+        const wait = this.ctx.realMsUntil(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt, readiness.readyAfterSeconds);
+        if (wait > 0) return this.podQueue.addAfter(key, wait);
+        return this.writeStatus(pod, withReadiness(status, true, this.ctx.now()));
+      }
       if (ownerKind(pod) === 'Job' || pod.spec?.restartPolicy !== 'Always') {
         const runFor = Number(pod.metadata.annotations?.['sandbox.upkeep.dev/run-seconds'] ?? (ownerKind(pod) === 'Job' ? this.ctx.settings.jobPodRunSeconds : NaN));
         if (!Number.isFinite(runFor)) return;
@@ -314,7 +321,12 @@ export class Kubelets implements Controller {
       containerStatuses: this.containerStatuses(pod, 'running', state, restart),
     };
     this.startedInBoot.set(pod.metadata.uid ?? '', state.boot);
-    await this.writeStatus(pod, next);
+    // Scenario readiness (sandbox.upkeep.dev/ready, ready-after-seconds): running but not ready yet, or never.
+    const readiness = readinessOf(pod);
+    if (readiness.ready) return this.writeStatus(pod, next);
+    await this.writeStatus(pod, withReadiness(next, false, now));
+    if (readiness.readyAfterSeconds !== undefined) this.podQueue.addAfter(`${pod.metadata.namespace}/${pod.metadata.name}`, this.ctx.realMsUntil(now, readiness.readyAfterSeconds));
+    else await this.ctx.event({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 'kubelet', nodeName);
   }
 
   private async markSucceeded(pod: Pod): Promise<void> {

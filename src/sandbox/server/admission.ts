@@ -4,6 +4,7 @@
 import type { KubeObject, StatusCause } from '../../api/types.js';
 import { labelSelectorFromObject } from '../../api/labels.js';
 import { type JsonObject, isJsonObject, jsonObject, jsonObjects } from './json.js';
+import { withNodePorts } from './nodeports.js';
 
 export interface AdmissionOptions {
   /** tolerationSeconds of the default not-ready/unreachable tolerations (kube: 300). */
@@ -306,7 +307,7 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
           internalTrafficPolicy: 'Cluster',
           ...s,
           clusterIP: s.clusterIP ?? serviceIP(o.metadata.uid ?? ''),
-          ports: Array.isArray(s.ports) ? s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p)) : s.ports,
+          ports: Array.isArray(s.ports) ? withNodePorts(type, o.metadata.uid ?? '', s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p))) : s.ports,
         },
         status: { loadBalancer: {} },
       };

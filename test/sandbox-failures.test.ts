@@ -81,6 +81,25 @@ describe('workloads that can fail in the sandbox', () => {
     });
   });
 
+  it('an HPA (autoscaling/v2) keeps its Deployment at minReplicas when there are no metrics', async () => {
+    const r = await sb.kubectl(['autoscale', 'deployment', 'web', '--min=3', '--max=5']);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually('web scaled to 3 by the HPA', async () => {
+      const d = await sb.kubectlJson<{ spec: { replicas: number } }>(['get', 'deployment', 'web']);
+      return d.spec.replicas === 3 ? true : undefined;
+    });
+    const events = await sb.kubectl(['get', 'events', '--field-selector', 'reason=SuccessfulRescale', '-o', 'jsonpath={.items[0].message}']);
+    assert.equal(events.stdout, 'New size: 3; reason: Current number of replicas below Spec.MinReplicas');
+    assert.equal((await sb.kubectl(['scale', 'deployment', 'web', '--replicas=6'])).code, 0);
+    await eventually('web back at 3', async () => {
+      const d = await sb.kubectlJson<{ spec: { replicas: number } }>(['get', 'deployment', 'web']);
+      return d.spec.replicas === 3 ? true : undefined;
+    });
+    const hpa = await sb.kubectl(['get', 'hpa', 'web', '-o', 'jsonpath={.status.currentReplicas} {.status.desiredReplicas}']);
+    assert.match(hpa.stdout, /^[36] 3$/);
+    assert.equal((await sb.kubectl(['delete', 'hpa', 'web'])).code, 0);
+  });
+
   it('logs from the simulated life; --previous and exec as a cluster without a runtime answers', async () => {
     const pod = (await webPods()).find(podReady);
     assert.ok(pod);

@@ -5,6 +5,7 @@
 import type * as k8sApiextensions from 'kubernetes-types/apiextensions/v1.js';
 import type * as k8sApps from 'kubernetes-types/apps/v1.js';
 import type * as k8sAutoscaling from 'kubernetes-types/autoscaling/v1.js';
+import type * as k8sAutoscalingV2 from 'kubernetes-types/autoscaling/v2.js';
 import type * as k8sBatch from 'kubernetes-types/batch/v1.js';
 import type * as k8sCertificates from 'kubernetes-types/certificates/v1.js';
 import type * as k8sCoordination from 'kubernetes-types/coordination/v1.js';
@@ -92,6 +93,7 @@ export type PolicyRule = k8sRbac.PolicyRule;
 export type RbacSubject = k8sRbac.Subject;
 export type CertificateSigningRequest = Typed<k8sCertificates.CertificateSigningRequest>;
 export type EndpointSlice = Typed<k8sDiscovery.EndpointSlice>;
+export type HorizontalPodAutoscaler = Typed<k8sAutoscalingV2.HorizontalPodAutoscaler>;
 
 export interface ListMeta {
   resourceVersion?: string;

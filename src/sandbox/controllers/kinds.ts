@@ -13,6 +13,7 @@ import type {
   Endpoints,
   EndpointSlice,
   Event,
+  HorizontalPodAutoscaler,
   Job,
   KubeObject,
   Lease,
@@ -54,6 +55,7 @@ export const POD_DISRUPTION_BUDGETS: ResourceKey<PodDisruptionBudget> = 'poddisr
 export const SERVICES: ResourceKey<Service> = 'services';
 export const ENDPOINTS: ResourceKey<Endpoints> = 'endpoints';
 export const ENDPOINT_SLICES: ResourceKey<EndpointSlice> = 'endpointslices.discovery.k8s.io';
+export const HORIZONTAL_POD_AUTOSCALERS: ResourceKey<HorizontalPodAutoscaler> = 'horizontalpodautoscalers.autoscaling';
 export const CERTIFICATE_SIGNING_REQUESTS: ResourceKey<CertificateSigningRequest> = 'certificatesigningrequests.certificates.k8s.io';
 
 /** A store event about one resource, its objects typed. */

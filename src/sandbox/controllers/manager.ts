@@ -26,6 +26,7 @@ export const CACHED_RESOURCES = [
   'certificatesigningrequests.certificates.k8s.io',
   'endpoints',
   'endpointslices.discovery.k8s.io',
+  'horizontalpodautoscalers.autoscaling',
 ];
 
 export interface RunningControllers extends SandboxControllers {

@@ -15,6 +15,7 @@ import { JobController } from './job.js';
 import { CronJobController } from './cronjob.js';
 import { CsrSigningController } from './csrsigning.js';
 import { EndpointsController } from './endpoints.js';
+import { HorizontalPodAutoscalerController } from './hpa.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -34,4 +35,5 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new CronJobController(ctx),
   (ctx, sandbox) => new CsrSigningController(ctx, sandbox),
   (ctx) => new EndpointsController(ctx),
+  (ctx) => new HorizontalPodAutoscalerController(ctx),
 ];

@@ -134,6 +134,17 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
     subresources: [status('StatefulSet'), scale()],
   }),
   rt('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true),
+  rt('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, {
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: [status('HorizontalPodAutoscaler')],
+  }),
+  // kubectl autoscale still creates through v1; the fields the sandbox reads are the same in both.
+  rt('autoscaling', 'v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, {
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: [status('HorizontalPodAutoscaler')],
+  }),
   rt('batch', 'v1', 'jobs', 'Job', true, { categories: ['all'], subresources: [status('Job')] }),
   rt('batch', 'v1', 'cronjobs', 'CronJob', true, { shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] }),
   rt('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, {

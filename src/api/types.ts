@@ -6,12 +6,15 @@ import type * as k8sApiextensions from 'kubernetes-types/apiextensions/v1.js';
 import type * as k8sApps from 'kubernetes-types/apps/v1.js';
 import type * as k8sAuthorization from 'kubernetes-types/authorization/v1.js';
 import type * as k8sAutoscaling from 'kubernetes-types/autoscaling/v1.js';
+import type * as k8sAutoscalingV2 from 'kubernetes-types/autoscaling/v2.js';
 import type * as k8sBatch from 'kubernetes-types/batch/v1.js';
 import type * as k8sCertificates from 'kubernetes-types/certificates/v1.js';
 import type * as k8sCoordination from 'kubernetes-types/coordination/v1.js';
+import type * as k8sDiscovery from 'kubernetes-types/discovery/v1.js';
 import type * as k8sCore from 'kubernetes-types/core/v1.js';
 import type * as k8sMeta from 'kubernetes-types/meta/v1.js';
 import type * as k8sPolicy from 'kubernetes-types/policy/v1.js';
+import type * as k8sRbac from 'kubernetes-types/rbac/v1.js';
 
 // Object shapes come from kubernetes-types (Kubernetes' OpenAPI as TypeScript, type-only). Two
 // adjustments fit them to the JSON an API server really sends and the sandbox really writes:
@@ -86,6 +89,14 @@ export type ResourceAttributes = k8sAuthorization.ResourceAttributes;
 export type Eviction = Typed<k8sPolicy.Eviction>;
 export type Lease = Typed<k8sCoordination.Lease>;
 export type CustomResourceDefinition = Typed<k8sApiextensions.CustomResourceDefinition>;
+export type Role = Typed<k8sRbac.Role>;
+export type ClusterRole = Typed<k8sRbac.ClusterRole>;
+export type RoleBinding = Typed<k8sRbac.RoleBinding>;
+export type ClusterRoleBinding = Typed<k8sRbac.ClusterRoleBinding>;
+export type PolicyRule = k8sRbac.PolicyRule;
+export type RbacSubject = k8sRbac.Subject;
+export type EndpointSlice = Typed<k8sDiscovery.EndpointSlice>;
+export type HorizontalPodAutoscaler = Typed<k8sAutoscalingV2.HorizontalPodAutoscaler>;
 
 export interface ListMeta {
   resourceVersion?: string;

@@ -18,6 +18,8 @@ import type { Store } from './store/store.js';
 import type { EtcdInfo } from './kubelet/staticpods.js';
 import { powerRoutes } from './power.js';
 import type { Kubelets } from './kubelet/kubelet.js';
+import { SandboxAuth } from './auth/auth.js';
+import { defaultRbacObjects, scenarioUserEntries } from './auth/kubeconfig.js';
 
 export interface SandboxOptions {
   /** A built-in scenario name, a file path, or a parsed scenario. */
@@ -75,6 +77,8 @@ export class Sandbox {
   private readonly controlPlaneVersions = new Map<string, string>();
   /** Set by the kubelet controller when controllers run. */
   kubelets?: Kubelets;
+  /** Identities and RBAC (src/sandbox/auth). */
+  auth?: SandboxAuth;
   readonly log: (line: string) => void;
 
   private constructor(registry: Registry, server: ApiServer, token: string, scenario: Scenario, caCertPem: string, log?: (line: string) => void) {
@@ -97,10 +101,12 @@ export class Sandbox {
     const host = options.host ?? '127.0.0.1';
     const tls = await generateTLS([host, 'localhost']);
     const holder: { sandbox?: Sandbox } = {};
+    const auth = new SandboxAuth({ adminToken: token, users: scenario.users ?? [], ca: tls, store, clock });
     const server = new ApiServer({
       registry,
       tokens: [token],
-      tls: { cert: tls.certPem, key: tls.keyPem },
+      auth,
+      tls: { cert: tls.certPem, key: tls.keyPem, ca: tls.caCertPem },
       version: () => holder.sandbox?.version() ?? scenario.controlPlane.version,
       extraRoutes: (req, body, url) => (holder.sandbox ? powerRoutes(holder.sandbox)(req, body, url) : Promise.resolve(undefined)),
       bookmarkIntervalMs: options.bookmarkIntervalMs,
@@ -109,6 +115,7 @@ export class Sandbox {
     });
     const sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);
     holder.sandbox = sandbox;
+    sandbox.auth = auth;
     sandbox.etcdEndpoints = options.store ? undefined : options.etcd?.endpoints;
     let port: number;
     try {
@@ -191,22 +198,23 @@ export class Sandbox {
     return { topology: this.scenario.controlPlane.etcd.topology, version: this.scenario.controlPlane.etcd.version };
   }
 
-  /** The kubeconfig that points kubectl and upkeep at this sandbox. */
-  kubeconfig(): string {
+  /** The kubeconfig that points kubectl and upkeep at this sandbox (plus a context per scenario user). */
+  async kubeconfig(): Promise<string> {
     const name = `upkeep-${this.scenario.name}`;
+    const extra = this.auth ? await scenarioUserEntries(this.auth, name) : { users: [], contexts: [] };
     return YAML.stringify({
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name, cluster: { server: this.url, 'certificate-authority-data': Buffer.from(this.caCertPem).toString('base64') } }],
-      users: [{ name: `${name}-admin`, user: { token: this.token } }],
-      contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
+      users: [{ name: `${name}-admin`, user: { token: this.token } }, ...extra.users],
+      contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }, ...extra.contexts],
       'current-context': name,
       preferences: {},
     });
   }
 
   async writeKubeconfig(file: string): Promise<void> {
-    await writeFileAtomic(file, this.kubeconfig(), 0o600);
+    await writeFileAtomic(file, await this.kubeconfig(), 0o600);
     this.kubeconfigPath = file;
   }
 
@@ -230,6 +238,7 @@ export class Sandbox {
     ] as const) {
       await r.create(t('scheduling.k8s.io', 'v1', 'priorityclasses'), '', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, description, preemptionPolicy: 'PreemptLowerPriority' });
     }
+    for (const o of defaultRbacObjects()) await this.createObject(o);
     await this.createAddons();
     const nodes = expandNodes(this.scenario.nodes);
     for (let i = 0; i < nodes.length; i++) {

@@ -4,12 +4,16 @@
 // `rs.spec?.replicas` instead of casting; a plain string key (a custom resource, say) reads as
 // KubeObject.
 import type {
+  CertificateSigningRequest,
   ConfigMap,
   ControllerRevision,
   CronJob,
   DaemonSet,
   Deployment,
+  Endpoints,
+  EndpointSlice,
   Event,
+  HorizontalPodAutoscaler,
   Job,
   KubeObject,
   Lease,
@@ -20,6 +24,7 @@ import type {
   PodDisruptionBudget,
   ReplicaSet,
   ReplicationController,
+  Service,
   ServiceAccount,
   StatefulSet,
 } from '../../api/types.js';
@@ -47,6 +52,11 @@ export const CONTROLLER_REVISIONS: ResourceKey<ControllerRevision> = 'controller
 export const JOBS: ResourceKey<Job> = 'jobs.batch';
 export const CRON_JOBS: ResourceKey<CronJob> = 'cronjobs.batch';
 export const POD_DISRUPTION_BUDGETS: ResourceKey<PodDisruptionBudget> = 'poddisruptionbudgets.policy';
+export const SERVICES: ResourceKey<Service> = 'services';
+export const ENDPOINTS: ResourceKey<Endpoints> = 'endpoints';
+export const ENDPOINT_SLICES: ResourceKey<EndpointSlice> = 'endpointslices.discovery.k8s.io';
+export const HORIZONTAL_POD_AUTOSCALERS: ResourceKey<HorizontalPodAutoscaler> = 'horizontalpodautoscalers.autoscaling';
+export const CERTIFICATE_SIGNING_REQUESTS: ResourceKey<CertificateSigningRequest> = 'certificatesigningrequests.certificates.k8s.io';
 
 /** A store event about one resource, its objects typed. */
 export type EventOf<T extends KubeObject> = StoreEvent & { object: T; prev?: T };

@@ -23,6 +23,10 @@ export const CACHED_RESOURCES = [
   'cronjobs.batch',
   'poddisruptionbudgets.policy',
   'replicationcontrollers',
+  'certificatesigningrequests.certificates.k8s.io',
+  'endpoints',
+  'endpointslices.discovery.k8s.io',
+  'horizontalpodautoscalers.autoscaling',
 ];
 
 export interface RunningControllers extends SandboxControllers {

@@ -13,6 +13,9 @@ import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
 import { JobController } from './job.js';
 import { CronJobController } from './cronjob.js';
+import { CsrSigningController } from './csrsigning.js';
+import { EndpointsController } from './endpoints.js';
+import { HorizontalPodAutoscalerController } from './hpa.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -30,4 +33,7 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new StatefulSetController(ctx),
   (ctx) => new JobController(ctx),
   (ctx) => new CronJobController(ctx),
+  (ctx, sandbox) => new CsrSigningController(ctx, sandbox),
+  (ctx) => new EndpointsController(ctx),
+  (ctx) => new HorizontalPodAutoscalerController(ctx),
 ];

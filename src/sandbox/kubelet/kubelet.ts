@@ -16,6 +16,8 @@ import { isLease, isNode, isPod } from '../server/kinds.js';
 import { nodeInternalIP, staticPods } from './staticpods.js';
 import { DEFAULT_CAPACITY, nodeObject } from '../scenario/scenario.js';
 import { type MachineFaults, type MachineView, NOT_READY_CONDITION } from './machine.js';
+import { ImagePuller } from './images.js';
+import { readinessOf, withReadiness } from './readiness.js';
 
 interface NodeState {
   up: boolean;
@@ -47,6 +49,7 @@ export class Kubelets implements Controller {
   readonly name = 'kubelet';
   private readonly nodes = new Map<string, NodeState>();
   private readonly podQueue: WorkQueue;
+  private readonly images: ImagePuller;
   private readonly nodeQueue: WorkQueue;
   private registered = 0;
   /** The boot of its node in which each running pod (by uid) last started its containers. */
@@ -56,6 +59,7 @@ export class Kubelets implements Controller {
     private readonly ctx: ControllerContext,
     private readonly sandbox: Sandbox,
   ) {
+    this.images = new ImagePuller(ctx, () => sandbox.scenario.registry);
     this.podQueue = new WorkQueue((k) => this.syncPod(k), (k, e) => ctx.log(`kubelet: pod ${k}: ${String(e)}`), 32);
     this.nodeQueue = new WorkQueue((k) => this.syncNode(k), (k, e) => ctx.log(`kubelet: node ${k}: ${String(e)}`), 8);
     sandbox.kubelets = this;
@@ -230,6 +234,14 @@ export class Kubelets implements Controller {
       }
       const wait = this.ctx.realMsUntil(started, this.ctx.settings.podStartSeconds);
       if (wait > 0) return this.podQueue.addAfter(key, wait);
+      // Image pulls that fail (scenario spec.registry): the pod waits in ErrImagePull/ImagePullBackOff.
+      const failed = this.images.failures(pod);
+      if (failed.length) {
+        const due = this.images.due(pod.metadata.uid ?? '');
+        if (due > 0) return this.podQueue.addAfter(key, due);
+        return this.podQueue.addAfter(key, await this.images.fail(pod, failed, nodeName, (s) => this.writeStatus(pod, s)));
+      }
+      this.images.forget(pod.metadata.uid ?? '');
       await this.markRunning(pod, state);
       return;
     }
@@ -239,6 +251,12 @@ export class Kubelets implements Controller {
         // The node rebooted: containers restart.
         await this.markRunning(pod, state, true);
         return;
+      }
+      const readiness = readinessOf(pod);
+      if (readiness.readyAfterSeconds !== undefined && podCondition(pod, 'Ready')?.status !== 'True') {
+        const wait = this.ctx.realMsUntil(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt, readiness.readyAfterSeconds);
+        if (wait > 0) return this.podQueue.addAfter(key, wait);
+        return this.writeStatus(pod, withReadiness(status, true, this.ctx.now()));
       }
       if (ownerKind(pod) === 'Job' || pod.spec?.restartPolicy !== 'Always') {
         const runFor = Number(pod.metadata.annotations?.['sandbox.upkeep.dev/run-seconds'] ?? (ownerKind(pod) === 'Job' ? this.ctx.settings.jobPodRunSeconds : NaN));
@@ -311,7 +329,12 @@ export class Kubelets implements Controller {
       containerStatuses: this.containerStatuses(pod, 'running', state, restart),
     };
     this.startedInBoot.set(pod.metadata.uid ?? '', state.boot);
-    await this.writeStatus(pod, next);
+    // Scenario readiness (sandbox.upkeep.dev/ready, ready-after-seconds): running but not ready yet, or never.
+    const readiness = readinessOf(pod);
+    if (readiness.ready) return this.writeStatus(pod, next);
+    await this.writeStatus(pod, withReadiness(next, false, now));
+    if (readiness.readyAfterSeconds !== undefined) this.podQueue.addAfter(`${pod.metadata.namespace}/${pod.metadata.name}`, this.ctx.realMsUntil(now, readiness.readyAfterSeconds));
+    else await this.ctx.event({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 'kubelet', nodeName);
   }
 
   private async markSucceeded(pod: Pod): Promise<void> {

@@ -3,6 +3,8 @@
 import YAML from 'yaml';
 import { type KubeObject, type Node, isKubeObject } from '../../api/types.js';
 import { errorMessage, isJsonObject } from '../server/json.js';
+import { type ScenarioUser, parseUsers } from '../auth/users.js';
+import { type ImageRegistry, parseRegistry } from '../kubelet/images.js';
 
 export interface NodeEntry {
   name?: string;
@@ -22,6 +24,10 @@ export interface Scenario {
   controlPlane: { version: string; etcd: { version: string; topology: 'stacked' | 'external' } };
   nodes: NodeEntry[];
   objects: KubeObject[];
+  /** spec.users: identities besides the admin (src/sandbox/auth/users.ts). */
+  users?: ScenarioUser[];
+  /** spec.registry: which images exist (src/sandbox/kubelet/images.ts); absent: all of them. */
+  registry?: ImageRegistry;
 }
 
 export class ScenarioError extends Error {
@@ -99,6 +105,8 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     controlPlane: { version, etcd: { version: String(etcd.version ?? '3.5.15-0'), topology } },
     nodes,
     objects,
+    users: parseUsers(spec.users, source, (m) => new ScenarioError(m)),
+    registry: parseRegistry(spec.registry, source, (m) => new ScenarioError(m)),
   };
 }
 

@@ -5,6 +5,7 @@ import type { KubeObject, StatusCause } from '../../api/types.js';
 import { validateObject } from './validation/index.js';
 import { dns1123Label, dns1123Subdomain } from './validation/names.js';
 import { type JsonObject, isJsonObject, jsonObject, jsonObjects } from './json.js';
+import { withNodePorts } from './nodeports.js';
 
 export interface AdmissionOptions {
   /** tolerationSeconds of the default not-ready/unreachable tolerations (kube: 300). */
@@ -191,7 +192,7 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
           ...s,
           clusterIP: s.clusterIP ?? serviceIP(o.metadata.uid ?? ''),
           clusterIPs: s.clusterIPs ?? [s.clusterIP ?? serviceIP(o.metadata.uid ?? '')],
-          ports: Array.isArray(s.ports) ? s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p)) : s.ports,
+          ports: Array.isArray(s.ports) ? withNodePorts(type, o.metadata.uid ?? '', s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p))) : s.ports,
         },
         status: { loadBalancer: {} },
       };

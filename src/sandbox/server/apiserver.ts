@@ -22,6 +22,10 @@ import { errorMessage, jsonObject } from './json.js';
 import { type DeleteOptions, type Registry } from './registry.js';
 import { jsonNestingExceeds, parseFieldValidation } from './validation/index.js';
 import { type ResourceType, groupVersion, resourceKey } from './resources.js';
+import { ANONYMOUS, forbidden, requestAttributes } from '../auth/attributes.js';
+import type { SandboxAuth } from '../auth/auth.js';
+import { admit } from '../auth/filter.js';
+import { STREAM_SUBRESOURCES, noContainerRuntime, podLog } from '../kubelet/streams.js';
 
 export interface VersionInfo {
   major: string;
@@ -52,9 +56,12 @@ export function versionInfo(gitVersion: string): VersionInfo {
 
 export interface ApiServerOptions {
   registry: Registry;
-  /** Bearer tokens accepted. */
+  /** Bearer tokens accepted (when no `auth` is given: all-powerful). */
   tokens: string[];
-  tls?: { cert: string; key: string };
+  /** Identities and RBAC (src/sandbox/auth): replaces `tokens` when set. */
+  auth?: SandboxAuth;
+  /** `ca`: client certificates it signed are accepted (requested, not required). */
+  tls?: { cert: string; key: string; ca?: string };
   /** The version /version reports (the control plane's kube-apiserver version). */
   version: () => string;
   /** Extra routes (sandbox-only endpoints), tried before the API. */
@@ -110,7 +117,8 @@ export class ApiServer {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((e) => this.fail(res, e, req));
     };
-    this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
+    const clientCerts = opts.tls?.ca ? { ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false } : {};
+    this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ...clientCerts }, handler) : http.createServer(handler);
     this.server.keepAliveTimeout = 65_000;
     this.openApi = new OpenApi(() => this.registry.allTypes(), opts.version, () => crdSchemas(this.registry));
     this.registry.onTypesChanged(() => {
@@ -159,12 +167,18 @@ export class ApiServer {
     // Like a kubeadm cluster (anonymous auth on): a wrong token is a 401 everywhere; a request
     // without one is system:anonymous, which RBAC lets read health and version and nothing else.
     const bearer = req.headers.authorization?.startsWith('Bearer ') ?? false;
-    if (bearer && !this.authenticated(req)) throw errors.unauthorized();
+    const admitted = this.opts.auth ? await admit(this.opts.auth, req, method, url) : undefined;
+    if (!this.opts.auth && bearer && !this.authenticated(req)) throw errors.unauthorized();
     if (method === 'GET' && ['/healthz', '/livez', '/readyz'].includes(path)) return this.text(res, 200, 'ok');
     if (method === 'GET' && path === '/version') return this.json(res, 200, versionInfo(this.opts.version()));
-    if (!bearer) throw anonymousForbidden(method, url);
+    if (!this.opts.auth && !bearer) throw forbidden(ANONYMOUS.name, requestAttributes(method, url));
 
-    const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(req);
+    let body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(req);
+    if (admitted?.rewrite && body.length) body = Buffer.from(JSON.stringify(admitted.rewrite(this.decode(req, body))));
+    if (admitted?.review) {
+      const answer = await admitted.review(method === 'POST' ? this.decode(req, body) : undefined);
+      return this.json(res, answer.code, answer.body);
+    }
     if (this.opts.extraRoutes) {
       const r = await this.opts.extraRoutes(req, body, url);
       if (r) return this.json(res, r.code, r.body);
@@ -318,9 +332,10 @@ export class ApiServer {
       if (method !== 'POST') throw methodNotAllowed();
       return this.json(res, 201, await this.registry.bind(ns, n, this.decode(req, body), { dryRun }));
     }
-    if (subresource === 'log') {
+    if (subresource === 'log') return this.text(res, 200, podLog(await this.registry.get(type, ns, n), q));
+    if (subresource && STREAM_SUBRESOURCES.has(subresource) && type.resource === 'pods') {
       await this.registry.get(type, ns, n);
-      return this.text(res, 200, '');
+      throw noContainerRuntime(n, subresource);
     }
     switch (method) {
       case 'GET':
@@ -693,45 +708,6 @@ export class ApiServer {
     this.json(res, status.code, status);
   }
 }
-
-/**
- * RBAC's 403 for system:anonymous, worded from the request's attributes the way kube-apiserver's
- * RequestInfo parses them (resource requests) or by path (everything else).
- */
-function anonymousForbidden(method: string, url: URL): StatusError {
-  const user = 'User "system:anonymous"';
-  const parts = url.pathname.split('/').filter(Boolean);
-  let group = '';
-  let rest: string[] | undefined;
-  if (parts[0] === 'api' && parts.length >= 3) rest = parts.slice(2);
-  else if (parts[0] === 'apis' && parts.length >= 4) {
-    group = parts[1];
-    rest = parts.slice(3);
-  }
-  if (!rest) return errors.forbidden(`forbidden: ${user} cannot ${method.toLowerCase()} path "${url.pathname}"`, {});
-  let verb = REQUEST_VERBS[method] ?? '';
-  if (rest[0] === 'watch' || rest[0] === 'proxy') {
-    verb = rest[0];
-    rest = rest.slice(1);
-  }
-  let namespace = '';
-  if (rest[0] === 'namespaces' && rest.length > 1) {
-    namespace = rest[1];
-    if (rest.length > 2 && rest[2] !== 'status' && rest[2] !== 'finalize') rest = rest.slice(2);
-  }
-  const [resource = '', name = '', subresource = ''] = rest;
-  if (!name && verb === 'get') verb = queryBool(url.searchParams, 'watch') ? 'watch' : 'list';
-  if (!name && verb === 'delete') verb = 'deletecollection';
-  const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
-  const what = `${group ? `${resource}.${group}` : resource}${name ? ` "${name}"` : ''}`;
-  return errors.forbidden(
-    `${what} is forbidden: ${user} cannot ${verb} resource "${subresource ? `${resource}/${subresource}` : resource}" in API group "${group}" ${scope}`,
-    { name: name || undefined, group: group || undefined, kind: resource },
-  );
-}
-
-/** The authorization verb of an HTTP method on a resource (before watch/list/deletecollection). */
-const REQUEST_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
 /** go-restful's 405 through kube's error handler: a generic Status with empty details. */
 function methodNotAllowed(): StatusError {

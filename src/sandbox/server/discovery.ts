@@ -42,8 +42,8 @@ export function groups(types: ResourceType[]): GroupInfo[] {
     .map(([name, versions]) => ({ name, versions: [...versions].sort(compareVersions) }));
 }
 
-function verbsFor(_t: ResourceType): string[] {
-  return ALL_VERBS;
+function verbsFor(t: ResourceType): string[] {
+  return t.verbs ?? ALL_VERBS;
 }
 
 export function apiVersions(serverAddress: string): object {

@@ -53,6 +53,7 @@ import {
   roleBindingPrinter,
   storageClassPrinter,
 } from './printers/others.js';
+import { certificateSigningRequestPrinter } from './printers/certificates.js';
 
 export type { Printer, TableColumnDefinition, TableRowCondition };
 export { humanDuration };
@@ -102,6 +103,7 @@ const PRINTERS = new Map<string, Printer>([
   ['networking.k8s.io/ingresses', ingressPrinter],
   ['networking.k8s.io/networkpolicies', networkPolicyPrinter],
   ['discovery.k8s.io/endpointslices', endpointSlicePrinter],
+  ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestPrinter],
 ]);
 
 /** The printer kube-apiserver uses for a built-in resource, or its default table. */

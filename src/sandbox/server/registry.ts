@@ -20,6 +20,7 @@ import { type JsonObject, isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
 import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
 import { checkCustomResource } from './validation/crd.js';
+import { approvalUpdate } from '../auth/csr.js';
 
 
 export interface WriteOptions {
@@ -367,6 +368,8 @@ export class Registry {
     if (subresource === 'status') {
       // A status write changes status only (kube resets the rest of the object to the stored one).
       next = { ...current, status: incoming.status };
+    } else if (subresource === 'approval') {
+      next = approvalUpdate(current, incoming);
     } else {
       next = carryOverAllocated(current, applyDefaults({ ...incoming, metadata: { ...incoming.metadata } }));
       if (t.statusSubresource) {

@@ -15,6 +15,8 @@ export interface ResourceType {
   statusSubresource: boolean;
   /** metadata.generation follows changes outside metadata and status. */
   generation: boolean;
+  /** Verbs discovery lists (default: ALL_VERBS); create-only review APIs say ['create']. */
+  verbs?: string[];
   /** Set for custom resources of a CRD. */
   crd?: { name: string; additionalPrinterColumns?: PrinterColumn[]; storage: boolean; /** The version's openAPIV3Schema. */ schema?: Record<string, unknown> };
 }
@@ -81,6 +83,11 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
       { name: 'binding', kind: 'Binding', verbs: ['create'] },
       { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
       { name: 'log', kind: 'Pod', verbs: ['get'] },
+      // Streams: answered with a 400 (src/sandbox/kubelet/streams.ts), kinds as kube's discovery lists them.
+      { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+      { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'head', 'options', 'patch', 'update'] },
     ],
   }),
   rt('', 'v1', 'services', 'Service', true, {
@@ -92,7 +99,10 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
   rt('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
   rt('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   rt('', 'v1', 'secrets', 'Secret', true),
-  rt('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  rt('', 'v1', 'serviceaccounts', 'ServiceAccount', true, {
+    shortNames: ['sa'],
+    subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
+  }),
   rt('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
   rt('', 'v1', 'persistentvolumes', 'PersistentVolume', false, { shortNames: ['pv'], subresources: [status('PersistentVolume')], generation: false }),
   rt('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, {
@@ -124,6 +134,17 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
     subresources: [status('StatefulSet'), scale()],
   }),
   rt('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true),
+  rt('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, {
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: [status('HorizontalPodAutoscaler')],
+  }),
+  // kubectl autoscale still creates through v1; the fields the sandbox reads are the same in both.
+  rt('autoscaling', 'v1', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, {
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: [status('HorizontalPodAutoscaler')],
+  }),
   rt('batch', 'v1', 'jobs', 'Job', true, { categories: ['all'], subresources: [status('Job')] }),
   rt('batch', 'v1', 'cronjobs', 'CronJob', true, { shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] }),
   rt('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, {
@@ -135,6 +156,18 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
   rt('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   rt('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   rt('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  // Create-only review APIs, answered by src/sandbox/auth/reviews.ts and never stored.
+  rt('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false, { verbs: ['create'] }),
+  rt('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, { verbs: ['create'] }),
+  rt('authorization.k8s.io', 'v1', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true, { verbs: ['create'] }),
+  rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { verbs: ['create'] }),
+  rt('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { verbs: ['create'] }),
+  rt('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false, { verbs: ['create'] }),
+  rt('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false, {
+    shortNames: ['csr'],
+    subresources: [status('CertificateSigningRequest'), { name: 'approval', kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] }],
+    generation: true,
+  }),
   rt('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false, { shortNames: ['sc'] }),
   rt('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, { shortNames: ['pc'] }),
   rt('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {

@@ -6,13 +6,15 @@ import * as x509 from '@peculiar/x509';
 
 export interface SandboxTLS {
   caCertPem: string;
+  /** The CA's key (PKCS#8 PEM): client certificates and CertificateSigningRequests are signed with it. */
+  caKeyPem: string;
   certPem: string;
   keyPem: string;
 }
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
-function pemKey(der: ArrayBuffer): string {
+export function pemKey(der: ArrayBuffer): string {
   const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
@@ -59,5 +61,6 @@ export async function generateTLS(hosts: string[] = ['127.0.0.1', 'localhost', '
     ],
   });
   const keyDer = await crypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { caCertPem: ca.toString('pem') + '\n', certPem: cert.toString('pem') + '\n', keyPem: pemKey(keyDer) };
+  const caKeyDer = await crypto.subtle.exportKey('pkcs8', caKeys.privateKey);
+  return { caCertPem: ca.toString('pem') + '\n', caKeyPem: pemKey(caKeyDer), certPem: cert.toString('pem') + '\n', keyPem: pemKey(keyDer) };
 }

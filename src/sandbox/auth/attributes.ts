@@ -2,6 +2,7 @@
 // (k8s.io/apiserver/pkg/endpoints/request/requestinfo.go), and the 403 its authorization filter
 // writes from them (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go).
 import { StatusError, errors, qualifiedResource } from '../../api/status.js';
+import { queryBool } from '../server/wire.js';
 
 export interface UserInfo {
   name: string;
@@ -57,7 +58,7 @@ export function requestAttributes(method: string, url: URL): Attributes {
   }
   const [resource = '', name = '', subresource = ''] = rest;
   const a: Attributes = { verb, resourceRequest: true, path, apiGroup, apiVersion, namespace, resource, subresource: verb === 'proxy' ? '' : subresource, name };
-  if (!name && a.verb === 'get') a.verb = ['true', '1'].includes(url.searchParams.get('watch') ?? '') ? 'watch' : 'list';
+  if (!name && a.verb === 'get') a.verb = queryBool(url.searchParams, 'watch') === true ? 'watch' : 'list';
   if (!name && a.verb === 'delete') a.verb = 'deletecollection';
   // A list or watch of one object by field selector is authorized as that object (kube >= 1.?: resourceNames work for watches).
   if (!name && (a.verb === 'list' || a.verb === 'watch')) {

@@ -1,0 +1,88 @@
+// Help as kubectl prints it: wrapped to the terminal (80 columns when not a terminal), the
+// global flags on every command, and an Examples section. Every command gets these from the
+// program (commander copies the settings to each subcommand), so a new command only adds
+// examples() after its flags.
+import type { Command, CommandUnknownOpts, Help } from '@commander-js/extra-typings';
+import type { Io } from './context.js';
+
+/** Widest option/command term in the aligned column; a longer one gets a line of its own. */
+const TERM_COLUMN = 30;
+const ITEM_INDENT = 2;
+const SPACER = 2;
+
+/** Help's width: the terminal's when writing to one, else 80 (pipes, files, tests). */
+export function helpWidth(io: Io): number {
+  return io.isTTY && io.columns && io.columns >= 40 ? io.columns : 80;
+}
+
+/** Words of `text` in lines of at most `width` characters (a single longer word stays whole). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (line && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** An option or command with its description, aligned, wrapped, or below a long term. */
+function formatItem(term: string, termWidth: number, description: string, helper: Help): string {
+  const indent = ' '.repeat(ITEM_INDENT);
+  if (!description) return indent + term;
+  const width = helper.helpWidth ?? 80;
+  const column = Math.min(termWidth, TERM_COLUMN);
+  const descIndent = ' '.repeat(ITEM_INDENT + column + SPACER);
+  const lines = wrapText(description, width - descIndent.length);
+  if (term.length > column) return [indent + term, ...lines.map((l) => descIndent + l)].join('\n');
+  return [indent + term.padEnd(column) + ' '.repeat(SPACER) + lines[0], ...lines.slice(1).map((l) => descIndent + l)].join('\n');
+}
+
+/** Help on stdout (stderr for errors), wrapped to the width of where it goes; global flags everywhere. */
+export function configureHelpOutput(program: Command, io: Io): void {
+  program
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(s),
+      getOutHelpWidth: () => helpWidth(io),
+      getErrHelpWidth: () => helpWidth(io),
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .configureHelp({
+      showGlobalOptions: true,
+      formatItem,
+      // commandDescription is wrapped by commander's boxWrap; keep it ours for one wrapping rule.
+      boxWrap: (str: string, width: number) => wrapText(str, width).join('\n'),
+    });
+}
+
+/** One example: what it does (a comment) and the command line, with `upkeep` as the program. */
+export type Example = readonly [comment: string, command: string];
+
+/**
+ * kubectl's Examples section, after the flags: `# comment` then the command, for the program
+ * as it was started (`kubectl upkeep ...` when run as the kubectl plugin).
+ */
+export function examples(cmd: CommandUnknownOpts, list: readonly Example[]): void {
+  cmd.addHelpText('after', () => {
+    let root = cmd;
+    while (root.parent) root = root.parent;
+    const program = root.name();
+    const width = cmd.configureOutput().getOutHelpWidth?.() ?? 80;
+    const lines = ['', 'Examples:'];
+    list.forEach(([comment, command], i) => {
+      if (i > 0) lines.push('');
+      for (const l of wrapText(comment, width - 4)) lines.push(`  # ${l}`);
+      // Command lines stay whole so they can be copied; the help test keeps them within 80.
+      lines.push(`  ${command.replace(/^upkeep\b/, program)}`);
+    });
+    return lines.join('\n') + '\n';
+  });
+}

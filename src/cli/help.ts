@@ -80,9 +80,38 @@ export function examples(cmd: CommandUnknownOpts, list: readonly Example[]): voi
     list.forEach(([comment, command], i) => {
       if (i > 0) lines.push('');
       for (const l of wrapText(comment, width - 4)) lines.push(`  # ${l}`);
-      // Command lines stay whole so they can be copied; the help test keeps them within 80.
-      lines.push(`  ${command.replace(/^upkeep\b/, program)}`);
+      lines.push(...commandLines(command.replace(/^upkeep\b/, program), width));
     });
     return lines.join('\n') + '\n';
   });
+}
+
+/**
+ * A command line in lines of at most `width` (when its parts allow), broken before a flag and
+ * its value and continued with a backslash (so it still pastes into a shell), indented as
+ * kubectl's examples are.
+ */
+export function commandLines(command: string, width: number): string[] {
+  // Units: the command with its arguments, then each flag with the words after it (its value).
+  const [first, ...rest] = command.split(' ').reduce<string[]>((units, w) => (w.startsWith('-') || !units.length ? [...units, w] : [...units.slice(0, -1), `${units.at(-1)} ${w}`]), []);
+  const lines: string[] = [];
+  let line = `  ${first ?? ''}`;
+  for (const unit of rest) {
+    if (line.length + 1 + unit.length + 2 > width) {
+      lines.push(`${line} \\`);
+      line = `      ${unit}`;
+    } else line += ` ${unit}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** examples() for the commands under `parent`, by their path below it ('' is parent itself). */
+export function examplesByPath(parent: CommandUnknownOpts, table: Readonly<Record<string, readonly Example[]>>): void {
+  for (const [path, list] of Object.entries(table)) {
+    let cmd: CommandUnknownOpts | undefined = parent;
+    for (const name of path.split(' ').filter(Boolean)) cmd = cmd?.commands.find((c) => c.name() === name);
+    if (!cmd) throw new Error(`examples for a command that does not exist: ${parent.name()} ${path}`);
+    examples(cmd, list);
+  }
 }

@@ -71,6 +71,11 @@ export function newProgram(io: Io, programName = 'upkeep') {
     .showHelpAfterError(`(run "${programName} --help" for usage)`)
     .exitOverride();
   configureHelpOutput(program, io);
+  examples(program, [
+    ['What draining node01 would do, changing nothing', 'upkeep drain node01 --ignore-daemonsets --dry-run=client'],
+    ['Plan the upgrade to Kubernetes 1.32 within the skew policy', 'upkeep plan --to 1.32'],
+    ['Rehearse on a sandbox cluster first', 'upkeep sandbox serve --kubeconfig-out ./sandbox.kubeconfig'],
+  ]);
   return program;
 }
 

@@ -25,6 +25,8 @@ export interface SandboxOptions {
   port?: number;
   host?: string;
   kubeconfigOut?: string;
+  /** The kubeconfig's context (and cluster and user) name; default upkeep-<scenario>-<port>, so two sandboxes merge without colliding. */
+  name?: string;
   timeScale?: number;
   /** tolerationSeconds of the default not-ready/unreachable tolerations (the eviction timeout). */
   evictionTimeoutSeconds?: number;
@@ -65,6 +67,8 @@ export class Sandbox {
   readonly caCertPem: string;
   url = '';
   kubeconfigPath?: string;
+  /** The kubeconfig's context name (SandboxOptions.name). */
+  contextName?: string;
   private controllers?: SandboxControllers;
   private controlPlaneVersion: string;
   /** Client URLs of the real etcd the store is on, if it is. */
@@ -120,6 +124,7 @@ export class Sandbox {
     }
     sandbox.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (options.controllers !== false && startControllers) sandbox.controllers = await startControllers(sandbox);
+    sandbox.contextName = options.name ?? `upkeep-${scenario.name}-${port}`;
     if (options.kubeconfigOut) {
       await sandbox.writeKubeconfig(options.kubeconfigOut);
     }
@@ -163,7 +168,7 @@ export class Sandbox {
 
   /** The kubeconfig that points kubectl and upkeep at this sandbox. */
   kubeconfig(): string {
-    const name = `upkeep-${this.scenario.name}`;
+    const name = this.contextName ?? `upkeep-${this.scenario.name}`;
     return YAML.stringify({
       apiVersion: 'v1',
       kind: 'Config',

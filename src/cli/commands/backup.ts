@@ -13,6 +13,7 @@ import type { SecretKeyOptions } from '../../backup/secrets.js';
 import type { S3Options } from '../../backup/storage.js';
 import type { IncludeClusterResources } from '../../backup/manifest.js';
 import { errorMessage } from '../../util/errors.js';
+import { examplesByPath } from '../help.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 const list = (values: string[] | undefined) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -162,6 +163,32 @@ export function registerBackup(program: Command, io: Io, globals: () => GlobalFl
   registerVerify(backup, io, globals);
   registerDiff(backup, io, globals);
   registerRestore(backup, io, globals);
+  examplesByPath(backup, {
+    '': [
+      ['Back up the cluster, then check the archive', 'upkeep backup create cluster.tar.gz && upkeep backup verify cluster.tar.gz'],
+      ['Restore namespace shop from it', 'upkeep backup restore cluster.tar.gz --include-namespaces shop'],
+    ],
+    create: [
+      ['Back up every resource', 'upkeep backup create cluster.tar.gz'],
+      ['Back up namespace shop to S3, Secrets encrypted to an age key', 'upkeep backup create s3://backups/shop.tar.gz -n shop --encrypt-secrets --recipient age1...'],
+    ],
+    describe: [
+      ['What a backup holds', 'upkeep backup describe cluster.tar.gz'],
+      ['Every namespace with its count', 'upkeep backup describe cluster.tar.gz --details'],
+    ],
+    verify: [
+      ['Checksums, then a restore into a scratch cluster', 'upkeep backup verify cluster.tar.gz'],
+      ['Only the checksums', 'upkeep backup verify cluster.tar.gz --checksums-only'],
+    ],
+    diff: [
+      ['What changed in the cluster since the backup', 'upkeep backup diff cluster.tar.gz'],
+      ['Only namespace shop', 'upkeep backup diff cluster.tar.gz --include-namespaces shop'],
+    ],
+    restore: [
+      ['What a restore would do, writing nothing', 'upkeep backup restore cluster.tar.gz --dry-run'],
+      ['Restore namespace shop as shop-copy', 'upkeep backup restore cluster.tar.gz --include-namespaces shop --namespace-mappings shop:shop-copy'],
+    ],
+  });
 }
 
 function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): void {

@@ -17,6 +17,7 @@ import { budgetWaitLine, nodeDoneLines, pendingNodesText, renderImpact } from '.
 import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format.js';
 import { nodeSelectionFlags } from './cordon.js';
 import { Progress } from '../output/progress.js';
+import { examples } from '../help.js';
 
 /** kubectl drain's --timeout: a Go duration (1m30s); a bare number is taken as seconds. */
 function timeoutSeconds(value: string): number {
@@ -91,7 +92,7 @@ async function runDrain(io: Io, format: OutputFormat, drain: (callbacks: DrainCa
 }
 
 export function registerDrain(program: Command, io: Io, globals: () => GlobalFlags): void {
-  program
+  const cmd = program
     .command('drain [nodes...]')
     .description('Drain nodes in preparation for maintenance: cordon, then evict their pods (kubectl drain, with an impact report and safer waits)')
     .addOption(new Option('-l, --selector <selector>', 'Selector (label query) to filter nodes on'))
@@ -104,7 +105,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
     .addOption(new Option('--disable-eviction', 'Force drain to use delete, even if eviction is supported. This will bypass checking PodDisruptionBudgets, use with caution'))
     .addOption(new Option('--skip-wait-for-delete-timeout <seconds>', 'If pod DeletionTimestamp older than N seconds, skip waiting for the pod. Seconds must be greater than 0 to skip').default('0'))
     .addOption(new Option('--chunk-size <n>', 'Return large lists in chunks rather than all at once. Pass 0 to disable').default('500'))
-    .addOption(new Option('--dry-run [mode]', 'client (or bare --dry-run): print the impact report and change nothing; server: submit with dryRun=All; none'))
+    .addOption(new Option('--dry-run [mode]', 'Must be "none", "server", or "client". client: print the impact report and change nothing; server: submit every eviction with dryRun=All'))
     .addOption(new Option('--wait-ready', 'after the pods are gone, wait until every affected workload is back to its desired available replicas elsewhere'))
     .addOption(new Option('--surge', 'for workloads whose only ready replicas are on the node, start a replacement elsewhere before evicting, then scale back'))
     .addOption(new Option('--max-unavailable <n>', 'drain up to N nodes at once (budgets are never broken)').default('1'))
@@ -133,7 +134,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         maxUnavailable: parseIntFlag(opts.maxUnavailable, '--max-unavailable', 1),
         concurrency: 16,
         // The command to continue with says which cluster, as this one did.
-        command: ['upkeep', ...(g.kubeconfig ? ['--kubeconfig', g.kubeconfig] : []), ...(g.context ? ['--context', g.context] : []), 'drain'],
+        command: [...program.name().split(' '), ...(g.kubeconfig ? ['--kubeconfig', g.kubeconfig] : []), ...(g.context ? ['--context', g.context] : []), 'drain'],
       };
       if (options.surge && options.disableEviction) throw new UsageError("'--surge' and '--disable-eviction' are mutually exclusive: a surge relies on the eviction API's budget checks");
       const client = await clientFromFlags(g, io);
@@ -146,4 +147,10 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
       if (dryRun === 'client') impactReport(io, format, analyzeDrain(await gatherDrainInput(client, nodes, options)));
       else await runDrain(io, format, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });
+  examples(cmd, [
+    ['What draining node01 would do: every pod\'s fate and every budget, changing nothing', 'upkeep drain node01 --ignore-daemonsets --dry-run=client'],
+    ['Drain node01, even if there are pods not managed by a controller', 'upkeep drain node01 --ignore-daemonsets --force'],
+    ['Drain the nodes labelled pool=batch, two at a time, giving up after 10 minutes', 'upkeep drain -l pool=batch --ignore-daemonsets --max-unavailable 2 --timeout 10m'],
+    ['Drain node01 and wait until its workloads are available elsewhere', 'upkeep drain node01 --ignore-daemonsets --wait-ready'],
+  ]);
 }

@@ -3,11 +3,13 @@
 // the ETCDCTL_* variables), so a command copied from a runbook works with `upkeep etcd` in
 // front of it instead of `etcdctl`. Output: -w/--write-out as etcdctl, or -o as kubectl.
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
+import { promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
+import { examplesByPath } from '../help.js';
 import type { EtcdConnectionOptions, EtcdFlagValues } from '../../etcd/connection.js';
 import { errnoCode, errorMessage } from '../../util/errors.js';
 import type { SnapshotProgress } from '../../etcd/snapshot.js';
@@ -70,6 +72,16 @@ async function duration(value: string, flag: string): Promise<number> {
   }
 }
 
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return false;
+    throw e;
+  }
+}
+
 let ipServernameWarningQuiet = false;
 
 /**
@@ -119,6 +131,42 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
   registerMembers(etcd, ctx);
   registerHealth(etcd, ctx);
   registerDiscover(etcd, ctx);
+  examplesByPath(etcd, {
+    '': [
+      ["Find the cluster's etcd through the Kubernetes API", 'upkeep etcd discover'],
+      ['Save a snapshot (flags as etcdctl)', 'upkeep etcd snapshot save etcd.db --endpoints 10.0.0.10:2379 --cacert ca.crt --cert client.crt --key client.key'],
+    ],
+    snapshot: [
+      ['Save, then check, a snapshot', 'upkeep etcd snapshot save etcd.db && upkeep etcd snapshot status etcd.db'],
+      ['Restore it into a new data directory', 'upkeep etcd snapshot restore etcd.db --data-dir /var/lib/etcd-restored'],
+    ],
+    'snapshot save': [
+      ['Save a snapshot of the local member', 'upkeep etcd snapshot save etcd.db'],
+      ['Save over TLS, giving up after 5 minutes', 'upkeep etcd snapshot save etcd.db --endpoints https://10.0.0.10:2379 --cacert ca.crt --cert client.crt --key client.key --timeout 5m'],
+      ['Replace an existing file', 'upkeep etcd snapshot save etcd.db --force'],
+    ],
+    'snapshot status': [
+      ["A snapshot's hash, revision, keys and size", 'upkeep etcd snapshot status etcd.db'],
+      ["etcdctl's one-line form", 'upkeep etcd snapshot status etcd.db -w simple'],
+    ],
+    'snapshot restore': [
+      ['Restore for a single-member cluster', 'upkeep etcd snapshot restore etcd.db --data-dir /var/lib/etcd-restored'],
+      ['Restore one member of three', 'upkeep etcd snapshot restore etcd.db --name m1 --initial-cluster m1=http://m1:2380,m2=http://m2:2380,m3=http://m3:2380 --initial-advertise-peer-urls http://m1:2380'],
+      ['Move the revision on so watchers relist', 'upkeep etcd snapshot restore etcd.db --bump-revision 1000000000 --mark-compacted'],
+    ],
+    members: [
+      ['Members, leader and quorum', 'upkeep etcd members --endpoints 10.0.0.10:2379'],
+      ['The same with raft details', 'upkeep etcd members -w wide'],
+    ],
+    health: [
+      ['Is every member healthy, and is there quorum?', 'upkeep etcd health --endpoints 10.0.0.10:2379'],
+      ['Only the given endpoint', 'upkeep etcd health --endpoints 10.0.0.10:2379 --no-cluster'],
+    ],
+    discover: [
+      ["Where the current context's etcd is", 'upkeep etcd discover'],
+      ['The same as JSON', 'upkeep etcd discover -o json'],
+    ],
+  });
 }
 
 function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {
@@ -128,9 +176,12 @@ function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>,
       .command('save <file>')
       .description("stream a snapshot of one member's database to FILE, verifying etcd's sha256 on the way (etcdctl snapshot save, with a timeout and no partial files)")
       .addOption(new Option('--timeout <duration>', 'give up when the whole save takes longer (0: no limit)').default('0'))
-      .addOption(new Option('--stall-timeout <duration>', 'give up when no data arrives for this long (0: wait forever)').default('30s')),
+      .addOption(new Option('--stall-timeout <duration>', 'give up when no data arrives for this long (0: wait forever)').default('30s'))
+      .addOption(new Option('--force', 'replace FILE if it exists (etcdctl would overwrite it silently)')),
   ).action(async (file, opts) => {
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'simple', 'json', 'yaml']);
+    // A snapshot already there may be the only good one: never replaced by mistake.
+    if (!opts.force && (await fileExists(file))) throw new UsageError(`${file} already exists: pass --force to replace it, or choose another file`);
     const { saveSnapshot, formatMs } = await grpcModules();
     const conn = await ctx.connection(opts);
     const timeoutMs = await duration(opts.timeout, '--timeout');

@@ -67,7 +67,6 @@ export function newProgram(io: Io, programName = 'upkeep') {
     .addOption(new Option('-o, --output <format>', 'Output format: json, yaml, or a format the command lists'))
     .addOption(new Option('--request-timeout <duration>', 'How long to wait for a single server request (0: no timeout)').default('0'))
     .addOption(new Option('-v, --verbose', 'Print details, and stack traces on errors (also -v=N as kubectl)'))
-    .version(`upkeep ${UPKEEP_VERSION}`, '--version', "Print upkeep's version")
     .showHelpAfterError(`(run "${programName} --help" for usage)`)
     .exitOverride();
   configureHelpOutput(program, io);
@@ -87,6 +86,8 @@ export async function buildProgram(io: Io, programName = 'upkeep', argv: readonl
   const program = newProgram(io, programName);
   const globals = (): GlobalFlags => program.opts();
   const [word, next] = argv === 'all' ? [] : commandPath(argv);
+  // --version only without a command: `sandbox node upgrade --version v1.32.0` is that command's.
+  if (argv !== 'all' && !word) program.version(`upkeep ${UPKEEP_VERSION}`, '--version', "Print upkeep's version");
   const wanted = (e: CommandEntry) => argv === 'all' || e.name === word || (word === 'help' && e.name === next);
   for (const entry of COMMANDS) {
     if (wanted(entry)) (await entry.load())(program, io, globals);

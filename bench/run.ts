@@ -4,6 +4,7 @@ import { benchControllers } from './controllers.js';
 import { benchDrain } from './drain.js';
 import { benchEtcd } from './etcd.js';
 import { benchBackup } from './backup.js';
+import { benchStartup } from './startup.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = {
   apiserver: () => benchApiServer(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
@@ -11,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = 
   controllers: () => benchControllers(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
   etcd: () => benchEtcd(),
   backup: () => benchBackup(Number(process.env.BENCH_OBJECTS ?? 100_000)),
+  startup: () => benchStartup(Number(process.env.BENCH_RUNS ?? 21)),
 };
 
 const wanted = process.argv.slice(2);

@@ -6,7 +6,7 @@ import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { parseDryRun } from '../flags.js';
 import { type CordonResult, NodeSelectionError, nodeSelection, resolveNodes, setCordon } from '../../drain/cordon.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { examples } from '../help.js';
 
 /**
@@ -71,8 +71,11 @@ function cordonCommand(program: Command, desired: boolean, io: Io, globals: () =
         io.err(`error: unable to ${verb} node "${node.metadata.name}": ${e instanceof Error ? e.message : String(e)}\n`);
       }
     }
-    if (format === 'json') io.out(toJson(results));
-    if (format === 'yaml') io.out(toYaml(results));
+    const list = outputObject('NodeCordonList', {
+      items: results.map((r) => ({ object: { kind: 'Node', name: r.node }, unschedulable: desired, changed: r.changed, dryRun, ...(r.refused ? { refused: r.refused } : {}) })),
+    });
+    if (format === 'json') io.out(toJson(list));
+    if (format === 'yaml') io.out(toYaml(list));
     const refused = results.filter((r) => r.refused);
     if (failed) throw new ExitError(1);
     else if (refused.length) throw new BlockedError(`${refused.length} node(s) left cordoned: ${refused.map((r) => r.node).join(', ')}`);

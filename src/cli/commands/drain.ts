@@ -18,6 +18,7 @@ import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format
 import { nodeSelectionFlags } from './cordon.js';
 import { Progress } from '../output/progress.js';
 import { examples } from '../help.js';
+import { drainImpactDocument, drainResultDocument } from '../output/drain-json.js';
 
 /** kubectl drain's --timeout: a Go duration (1m30s); a bare number is taken as seconds. */
 function timeoutSeconds(value: string): number {
@@ -56,8 +57,8 @@ function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
 
 /** The impact report: every pod's fate and every workload's availability, before acting. Exit 3 when a node would be refused. */
 function impactReport(io: Io, format: OutputFormat, report: DrainImpact): void {
-  if (format === 'json') io.out(toJson(report));
-  else if (format === 'yaml') io.out(toYaml(report));
+  if (format === 'json') io.out(toJson(drainImpactDocument(report)));
+  else if (format === 'yaml') io.out(toYaml(drainImpactDocument(report)));
   else io.out(renderImpact(report));
   if (report.verdict === 'blocked') throw new ExitError(3, format === 'table' ? '' : `drain would refuse ${report.refusedNodes.join(', ')}`);
 }
@@ -76,8 +77,8 @@ async function runDrain(io: Io, format: OutputFormat, drain: (callbacks: DrainCa
   try {
     const result = await drain(progressCallbacks(progress, quiet), abort.signal);
     progress.clear();
-    if (format === 'json') io.out(toJson(result));
-    if (format === 'yaml') io.out(toYaml(result));
+    if (format === 'json') io.out(toJson(drainResultDocument(result)));
+    if (format === 'yaml') io.out(toYaml(drainResultDocument(result)));
     const pending = pendingNodesText(result);
     if (pending && format === 'table') io.err(pending);
     const bad = result.nodes.filter((n) => n.status !== 'drained');

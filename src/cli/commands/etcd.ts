@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { toJson, toYaml } from '../output/format.js';
+import { outputObject, toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import { examplesByPath } from '../help.js';
 import type { EtcdConnectionOptions, EtcdFlagValues } from '../../etcd/connection.js';
@@ -194,7 +194,7 @@ function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>,
     try {
       const r = await saveSnapshot(conn, file, { timeoutMs, stallTimeoutMs, signal: abort.signal, onProgress: saveProgress(io, progress, conn.endpoints[0]) });
       progress.clear();
-      const json = { file: r.file, endpoint: r.endpoint, size: r.size, dbSize: r.dbSize, sha256: r.sha256, revision: r.revision, memberId: r.memberId, version: r.version, elapsedMs: Math.round(r.elapsedMs) };
+      const json = outputObject('EtcdSnapshot', { file: r.file, endpoint: r.endpoint, size: r.size, dbSize: r.dbSize, sha256: r.sha256, revision: r.revision, memberId: r.memberId, version: r.version, elapsedMs: Math.round(r.elapsedMs) });
       if (format === 'json') io.out(toJson(json));
       else if (format === 'yaml') io.out(toYaml(json));
       else {
@@ -299,15 +299,17 @@ function registerDiscover(etcd: Command<[], OptionValues, OptionValues>, ctx: Et
   etcd
     .command('discover')
     .description("find the cluster's etcd through the Kubernetes API: stacked or external, endpoints, data dir, certificates, and the command to save a snapshot")
-    .action(async () => {
+    .addOption(new Option('-w, --write-out <format>', 'table (default), json, yaml (also -o)'))
+    .action(async (opts) => {
       const g = ctx.globals();
-      const format = outputFormat(undefined, g, ['table', 'json', 'yaml']);
+      const format = outputFormat(ctx.writeOut(opts.writeOut), g, ['table', 'json', 'yaml']);
       const client = await clientFromFlags(g, ctx.io);
       const config = await client.init();
       const found = await discoverEtcd(client);
       const context = `${config.contextName} (${config.server})`;
-      if (format === 'json') ctx.io.out(toJson({ context: config.contextName, server: config.server, ...found }));
-      else if (format === 'yaml') ctx.io.out(toYaml({ context: config.contextName, server: config.server, ...found }));
+      const doc = outputObject('EtcdDiscovery', { context: config.contextName, server: config.server, ...found });
+      if (format === 'json') ctx.io.out(toJson(doc));
+      else if (format === 'yaml') ctx.io.out(toYaml(doc));
       else ctx.io.out(renderDiscovery(found, context));
     });
 }

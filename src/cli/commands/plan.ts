@@ -6,7 +6,7 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import type { GlobalFlags, Io } from '../context.js';
 import { BlockedError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { examples } from '../help.js';
 import { collectApiUsages, discoverClusterVersions, type DiscoveredCluster } from '../../upgrade/discover.js';
 import { preflight } from '../../upgrade/preflight.js';
@@ -80,7 +80,7 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
       const plan: UpgradePlan = planUpgrade(cluster, target, { findings: [...discoveryFindings(cluster), ...checks], removedApiUsages: usages });
 
       if (format === 'json' || format === 'yaml') {
-        const doc = { ...plan, nodes: cluster.nodes };
+        const doc = outputObject('UpgradePlan', { ...plan, nodes: cluster.nodes });
         io.out(format === 'json' ? toJson(doc) : toYaml(doc));
       } else if (format === 'runbook') {
         const os = hostOS ?? hostOSOf(cluster.nodes.map((n) => n.osImage));

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
 import { UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { examples } from '../help.js';
 
 export interface EmbeddedSandbox {
@@ -138,7 +138,7 @@ function registerServe(sandbox: Command, io: Io): void {
 const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 function printer(io: Io, globals: () => GlobalFlags) {
-  return (result: Record<string, unknown>, line: string) => {
+  return (result: object, line: string) => {
     const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
     io.out(format === 'json' ? toJson(result) : format === 'yaml' ? toYaml(result) : `${line}\n`);
   };
@@ -165,7 +165,7 @@ function registerNodeCommands(sandbox: Command, io: Io, globals: () => GlobalFla
     const client = await clientFromFlags(globals(), io);
     const result = await client.post<{ name: string; up: boolean; version: string }>(`/sandbox/v1/nodes/${encodeURIComponent(name)}/${verb}`, body);
     const past: Record<string, string> = { down: 'is down', up: 'is up', reboot: 'rebooted', upgrade: `upgraded to ${result.version}` };
-    print(result, `node/${name} ${past[verb]}`);
+    print(outputObject('SandboxNode', { object: { kind: 'Node', name: result.name }, up: result.up, version: result.version }), `node/${name} ${past[verb]}`);
   };
   const downSeconds = () => new Option('--down-seconds <n>', 'simulated seconds the node stays down').default('30');
   const down = node
@@ -208,7 +208,7 @@ function registerControlPlane(sandbox: Command, io: Io, globals: () => GlobalFla
       checkVersion(opts.version);
       const client = await clientFromFlags(globals(), io);
       const result = await client.post<{ version: string }>('/sandbox/v1/control-plane/upgrade', { version: opts.version });
-      print(result, `control plane upgraded to ${result.version}`);
+      print(outputObject('SandboxControlPlane', { version: result.version }), `control plane upgraded to ${result.version}`);
     });
   examples(upgrade, [['Upgrade the control plane to v1.32.0, as kubeadm upgrade apply', 'upkeep sandbox control-plane upgrade --version v1.32.0']]);
 }

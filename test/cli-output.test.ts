@@ -75,6 +75,21 @@ describe('machine output contract', () => {
       assert.deepEqual(docs[4]!.object, { kind: 'Node', name: 'node03' });
     });
 
+    it('prints documented kinds for backup create, describe, verify and diff', async () => {
+      const archive = path.join(sb.dir, 'backup.tar.gz');
+      const docs = [
+        await json([...k, 'backup', 'create', archive, '--include-namespaces', 'default']),
+        await json(['backup', 'describe', archive]),
+        await json(['backup', 'verify', archive, '--checksums-only']),
+        await json([...k, 'backup', 'diff', archive]),
+      ];
+      assert.deepEqual(
+        docs.map((d) => d.kind),
+        ['Backup', 'BackupDescription', 'BackupVerification', 'BackupDiff'],
+      );
+      for (const d of docs) assert.deepEqual(contractProblems(d), [], String(d.kind));
+    });
+
     it('etcd discover -w json is -o json', async () => {
       const w = await upkeep([...k, 'etcd', 'discover', '-w', 'json']);
       const o = await upkeep([...k, 'etcd', 'discover', '-o', 'json']);

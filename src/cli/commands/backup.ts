@@ -6,7 +6,7 @@ import { Option, type Command, type OptionValues } from '@commander-js/extra-typ
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import { humanBytes, renderCreated, renderDescription, renderDiff, renderRestore, renderVerify } from '../output/backup.js';
 import type { SecretKeyOptions } from '../../backup/secrets.js';
@@ -219,8 +219,8 @@ function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): vo
         },
       );
       progress.clear();
-      if (format === 'json') io.out(toJson(summaryOf(result)));
-      else if (format === 'yaml') io.out(toYaml(summaryOf(result)));
+      if (format === 'json') io.out(toJson(outputObject('Backup', summaryOf(result))));
+      else if (format === 'yaml') io.out(toYaml(outputObject('Backup', summaryOf(result))));
       else io.out(renderCreated(result));
     } finally {
       progress.clear();
@@ -244,7 +244,7 @@ function registerDescribe(backup: Command, io: Io, globals: () => GlobalFlags): 
     const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
     const { describeBackup } = await import('../../backup/describe.js');
     const d = await describeBackup(file, { s3: s3Options(opts) });
-    io.out(format === 'json' ? toJson(d) : format === 'yaml' ? toYaml(d) : renderDescription(d, !!opts.details));
+    io.out(format === 'json' ? toJson(outputObject('BackupDescription', d)) : format === 'yaml' ? toYaml(outputObject('BackupDescription', d)) : renderDescription(d, !!opts.details));
   });
 }
 
@@ -262,7 +262,9 @@ function registerVerify(backup: Command, io: Io, globals: () => GlobalFlags): vo
       // --checksums-only needs no key: a terminal is asked only when one was given on purpose.
       const v = await verifyBackup(file, { checksumsOnly: opts.checksumsOnly, keys: opts.checksumsOnly && keys?.askPassphrase ? undefined : keys, s3: s3Options(opts), onPhase: show });
       progress.clear();
-      io.out(format === 'json' ? toJson(v) : format === 'yaml' ? toYaml(v) : renderVerify(v));
+      // Durations in whole milliseconds (docs/output.md).
+      const doc = outputObject('BackupVerification', { ...v, ...(v.restore ? { restore: { ...v.restore, result: { ...v.restore.result, elapsedMs: Math.round(v.restore.result.elapsedMs) } } } : {}) });
+      io.out(format === 'json' ? toJson(doc) : format === 'yaml' ? toYaml(doc) : renderVerify(v));
       if (!v.ok) throw new ExitError(1);
     } finally {
       progress.clear();
@@ -289,7 +291,7 @@ function registerDiff(backup: Command, io: Io, globals: () => GlobalFlags): void
         excludeNamespaces: list(opts.excludeNamespaces),
         all: opts.all,
       });
-      io.out(format === 'json' ? toJson(d) : format === 'yaml' ? toYaml(d) : renderDiff(d));
+      io.out(format === 'json' ? toJson(outputObject('BackupDiff', d)) : format === 'yaml' ? toYaml(outputObject('BackupDiff', d)) : renderDiff(d));
     } finally {
       client.close();
     }
@@ -318,7 +320,10 @@ function registerRestore(backup: Command, io: Io, globals: () => GlobalFlags): v
     const { progress, show } = statusLine(io, format !== 'table');
     let phase = 'restoring';
     let objects = 0;
-    const print = (r: import('../../backup/restore/restore.js').RestoreResult) => io.out(format === 'json' ? toJson(r) : format === 'yaml' ? toYaml(r) : renderRestore(r));
+    const print = (r: import('../../backup/restore/restore.js').RestoreResult) => {
+      const doc = outputObject('BackupRestore', { ...r, elapsedMs: Math.round(r.elapsedMs) });
+      io.out(format === 'json' ? toJson(doc) : format === 'yaml' ? toYaml(doc) : renderRestore(r));
+    };
     try {
       const r = await restoreBackup(
         client,

@@ -250,8 +250,8 @@ function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues
       } finally {
         progress.clear();
       }
-      if (format === 'json') io.out(toJson(statusJson(st)));
-      else if (format === 'yaml') io.out(toYaml(statusJson(st)));
+      if (format === 'json') io.out(toJson(outputObject('EtcdSnapshotStatus', statusJson(st))));
+      else if (format === 'yaml') io.out(toYaml(outputObject('EtcdSnapshotStatus', statusJson(st))));
       else if (format === 'simple') io.out(renderStatusSimple(st));
       else io.out(renderStatusTable(st));
       for (const w of st.check.warnings) io.err(`Warning: ${w}\n`);
@@ -271,8 +271,8 @@ function registerMembers(etcd: Command<[], OptionValues, OptionValues>, ctx: Etc
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'wide', 'json', 'yaml']);
     const { clusterReport } = await grpcModules();
     const report = await clusterReport(await ctx.connection(opts), { cluster: opts.cluster });
-    if (format === 'json') ctx.io.out(toJson(report));
-    else if (format === 'yaml') ctx.io.out(toYaml(report));
+    if (format === 'json') ctx.io.out(toJson(outputObject('EtcdMembers', report)));
+    else if (format === 'yaml') ctx.io.out(toYaml(outputObject('EtcdMembers', report)));
     else ctx.io.out(renderMembers(report, format === 'wide'));
     if (!report.quorum.hasQuorum) throw new ExitError(1, `quorum lost: ${report.quorum.reachableVoters} of ${report.quorum.voters} voting members answer`);
   });
@@ -288,8 +288,8 @@ function registerHealth(etcd: Command<[], OptionValues, OptionValues>, ctx: Etcd
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'json', 'yaml']);
     const { healthReport } = await grpcModules();
     const report = await healthReport(await ctx.connection(opts), { cluster: opts.cluster });
-    if (format === 'json') ctx.io.out(toJson(report));
-    else if (format === 'yaml') ctx.io.out(toYaml(report));
+    if (format === 'json') ctx.io.out(toJson(outputObject('EtcdHealth', report)));
+    else if (format === 'yaml') ctx.io.out(toYaml(outputObject('EtcdHealth', report)));
     else ctx.io.out(renderHealth(report));
     if (!report.healthy) throw new ExitError(1, 'unhealthy cluster');
   });

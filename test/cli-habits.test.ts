@@ -49,6 +49,11 @@ describe('kubectl habits without a cluster', () => {
     }
   });
 
+  it('takes an unreadable --key for a mistake (exit 2), not an unhealthy cluster', async () => {
+    const r = await upkeep(['etcd', 'health', '--endpoints', 'https://127.0.0.1:1', '--cert', '/nonexistent/client.crt', '--key', '/nonexistent/client.key']);
+    assert.deepEqual([r.code, r.out, r.err], [2, '', 'error: cannot read --cert /nonexistent/client.crt: no such file\n']);
+  });
+
   it('refuses an unknown shell for completion, exit 2', async () => {
     const r = await upkeep(['completion', 'tcsh']);
     assert.deepEqual([r.code, r.err], [2, 'error: unsupported shell "tcsh": use bash, zsh or fish\n']);
@@ -86,6 +91,16 @@ describe('kubectl habits on a sandbox', () => {
     assert.deepEqual([r.code, r.out, r.err], [0, 'node/node03 cordoned (server dry run)\n', '']);
     const after = await upkeep([...k, 'cordon', 'node03', '--dry-run', 'server']);
     assert.deepEqual([after.code, after.out], [0, 'node/node03 cordoned (server dry run)\n']);
+  });
+
+  it('warns when uncordoning a NotReady node', async () => {
+    assert.equal((await upkeep([...k, 'cordon', 'node02'])).code, 0);
+    assert.equal((await upkeep([...k, 'sandbox', 'node', 'down', 'node02'])).code, 0);
+    const notReady = await sb.kubectl(['wait', '--for=condition=Ready=Unknown', 'node/node02', '--timeout=60s']);
+    assert.equal(notReady.code, 0, notReady.stderr);
+    const r = await upkeep([...k, 'uncordon', 'node02']);
+    assert.deepEqual([r.code, r.out, r.err], [0, 'node/node02 uncordoned\n', 'Warning: node/node02 is NotReady: pods scheduled to it will not start until its kubelet reports Ready\n']);
+    assert.equal((await upkeep([...k, 'sandbox', 'node', 'up', 'node02'])).code, 0);
   });
 
   it('names the sandbox context after its scenario and port', async () => {

@@ -8,6 +8,7 @@ import { parseDryRun } from '../flags.js';
 import { type CordonResult, NodeSelectionError, nodeSelection, resolveNodes, setCordon } from '../../drain/cordon.js';
 import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { examples } from '../help.js';
+import { isNodeReady } from '../../api/nodes.js';
 
 /**
  * Node names against -l/--selector, checked before anything is read: kubectl's usage errors
@@ -66,6 +67,8 @@ function cordonCommand(program: Command, desired: boolean, io: Io, globals: () =
         results.push(r);
         if (r.refused) io.err(`error: ${r.refused}\n`);
         else if (format === 'table' || format === 'name') io.out(`${r.line}\n`);
+        // Schedulable again, but nothing starts there until its kubelet reports Ready.
+        if (!desired && !r.refused && !isNodeReady(node)) io.err(`Warning: node/${node.metadata.name} is NotReady: pods scheduled to it will not start until its kubelet reports Ready\n`);
       } catch (e) {
         failed++;
         io.err(`error: unable to ${verb} node "${node.metadata.name}": ${e instanceof Error ? e.message : String(e)}\n`);

@@ -4,7 +4,7 @@
 // to continue.
 import { Option, type Command } from '@commander-js/extra-typings';
 import { DurationError, parseDurationFlag } from '../../api/duration.js';
-import { resolveNodes } from '../../drain/cordon.js';
+import { resolveNodes, type DryRun } from '../../drain/cordon.js';
 import { drainNodes, type DrainCallbacks, type DrainResult, type DrainRunOptions } from '../../drain/drain.js';
 import { gatherDrainInput } from '../../drain/gather.js';
 import { analyzeDrain } from '../../drain/impact.js';
@@ -31,7 +31,7 @@ function timeoutSeconds(value: string): number {
 }
 
 /** The drain's progress: kubectl's lines on a table, nothing but the final document with -o json|yaml (Progress is quiet then). */
-function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
+function progressCallbacks(progress: Progress, quiet: boolean, dryRun: DryRun): DrainCallbacks {
   const out = (line: string): void => {
     if (!quiet) progress.out(line);
   };
@@ -48,7 +48,7 @@ function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
     onWaitReady: (w, line) => progress.status(`ready:${w}`, line),
     onNodeDone: (r) => {
       if (quiet) return;
-      const lines = nodeDoneLines(r);
+      const lines = nodeDoneLines(r, dryRun);
       for (const line of lines.out) progress.out(line);
       for (const line of lines.err) progress.err(line);
     },
@@ -64,7 +64,7 @@ function impactReport(io: Io, format: OutputFormat, report: DrainImpact): void {
 }
 
 /** Run the drain with its progress, stop it on SIGINT/SIGTERM, and print the result. Exit 1: failed or interrupted; 3: refused, blocked or not back. */
-async function runDrain(io: Io, format: OutputFormat, drain: (callbacks: DrainCallbacks, signal: AbortSignal) => Promise<DrainResult>): Promise<void> {
+async function runDrain(io: Io, format: OutputFormat, dryRun: DryRun, drain: (callbacks: DrainCallbacks, signal: AbortSignal) => Promise<DrainResult>): Promise<void> {
   const quiet = format !== 'table';
   const progress = new Progress(io, quiet);
   const abort = new AbortController();
@@ -75,7 +75,7 @@ async function runDrain(io: Io, format: OutputFormat, drain: (callbacks: DrainCa
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const result = await drain(progressCallbacks(progress, quiet), abort.signal);
+    const result = await drain(progressCallbacks(progress, quiet, dryRun), abort.signal);
     progress.clear();
     if (format === 'json') io.out(toJson(drainResultDocument(result)));
     if (format === 'yaml') io.out(toYaml(drainResultDocument(result)));
@@ -146,7 +146,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         return;
       }
       if (dryRun === 'client') impactReport(io, format, analyzeDrain(await gatherDrainInput(client, nodes, options)));
-      else await runDrain(io, format, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
+      else await runDrain(io, format, dryRun, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });
   examples(cmd, [
     ['What draining node01 would do: every pod\'s fate and every budget, changing nothing', 'upkeep drain node01 --ignore-daemonsets --dry-run=client'],

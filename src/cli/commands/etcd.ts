@@ -3,7 +3,7 @@
 // the ETCDCTL_* variables), so a command copied from a runbook works with `upkeep etcd` in
 // front of it instead of `etcdctl`. Output: -w/--write-out as etcdctl, or -o as kubectl.
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
@@ -72,6 +72,18 @@ async function duration(value: string, flag: string): Promise<number> {
   }
 }
 
+/** A TLS file that cannot be read is a mistake on the command line (exit 2), not an unhealthy cluster. */
+async function readableTlsFiles(conn: EtcdConnectionOptions): Promise<void> {
+  for (const [flag, file] of [['--cacert', conn.cacert], ['--cert', conn.cert], ['--key', conn.key]] as const) {
+    if (!file) continue;
+    try {
+      await fs.access(file, fsConstants.R_OK);
+    } catch (e) {
+      throw new UsageError(`cannot read ${flag} ${file}: ${errnoCode(e) === 'EACCES' ? 'permission denied' : errnoCode(e) === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
+    }
+  }
+}
+
 async function fileExists(file: string): Promise<boolean> {
   try {
     await fs.lstat(file);
@@ -120,7 +132,9 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
     async connection(leaf) {
       quietIpServernameWarning();
       const { connectionFromFlags } = await import('../../etcd/connection.js');
-      return connectionFromFlags(mergeFlags(etcd.opts(), leaf));
+      const conn = connectionFromFlags(mergeFlags(etcd.opts(), leaf));
+      await readableTlsFiles(conn);
+      return conn;
     },
   };
   const snapshot = etcd.command('snapshot').description('save, inspect and restore etcd snapshots (the files etcdctl snapshot save writes)');

@@ -78,8 +78,9 @@ const refused: NodeDrainResult = {
 const drained: NodeDrainResult = { node: 'node02', status: 'drained', pendingPods: [], state: 'cordoned (by upkeep); drained (3 evicted)', evicted: ['default/a', 'default/b', 'default/c'], needs: [] };
 
 describe('nodeDoneLines', () => {
-  const cases: { story: string; result: NodeDrainResult; want: { out: string[]; err: string[] } }[] = [
+  const cases: { story: string; result: NodeDrainResult; dryRun?: 'server'; want: { out: string[]; err: string[] } }[] = [
     { story: 'a drained node: one line on stdout, as kubectl', result: drained, want: { out: ['node/node02 drained'], err: [] } },
+    { story: 'a server dry run says so, as kubectl', result: drained, dryRun: 'server', want: { out: ['node/node02 drained (server dry run)'], err: [] } },
     {
       story: "a refused node: kubectl's error and pending pods, then its state",
       result: refused,
@@ -98,7 +99,7 @@ describe('nodeDoneLines', () => {
       want: { out: [], err: ['error: x', 'node/node02: s', 'not back to its desired availability: Deployment default/pinned: 0/1 available'] },
     },
   ];
-  for (const c of cases) it(c.story, () => assert.deepEqual(nodeDoneLines(c.result), c.want));
+  for (const c of cases) it(c.story, () => assert.deepEqual(nodeDoneLines(c.result, c.dryRun), c.want));
 });
 
 describe('pendingNodesText', () => {

@@ -112,10 +112,11 @@ export function commandLine(args: readonly string[]): string {
 }
 
 /** What to print when a node is done: on stdout for a drained node, on stderr (kubectl's lines and its state) otherwise. */
-export function nodeDoneLines(r: NodeDrainResult): { out: string[]; err: string[] } {
+export function nodeDoneLines(r: NodeDrainResult, dryRun: 'none' | 'client' | 'server' = 'none'): { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  if (r.status === 'drained') out.push(`node/${r.node} drained`);
+  // kubectl: "node/x drained (server dry run)".
+  if (r.status === 'drained') out.push(`node/${r.node} drained${dryRun === 'server' ? ' (server dry run)' : ''}`);
   else {
     if (r.errorLine) err.push(r.errorLine);
     if (r.pendingPods.length) err.push(`There are pending pods in node "${r.node}" when an error occurred:\n${r.pendingPods.map((p) => `pod/${p.split('/').pop()}`).join('\n')}`);

@@ -16,7 +16,7 @@ import type { SnapshotProgress } from '../../etcd/snapshot.js';
 import { snapshotStatus, statusErrors, statusJson } from '../../etcd/status.js';
 import { discoverEtcd } from '../../etcd/discover.js';
 import { humanizeBytes } from '../../etcd/humanize.js';
-import { renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from '../output/etcd.js';
+import { explainTlsError, renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from '../output/etcd.js';
 // `upkeep etcd snapshot restore` lives in its own file (etcd-restore.ts) and is added below.
 import { registerEtcdRestore } from './etcd-restore.js';
 
@@ -69,6 +69,19 @@ async function duration(value: string, flag: string): Promise<number> {
     return durationFlag(value, flag);
   } catch (e) {
     throw new UsageError(errorMessage(e));
+  }
+}
+
+/** A failure of a TLS handshake that wanted a client certificate, said in words (explainTlsError). */
+async function explained<T>(conn: EtcdConnectionOptions, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof Error && !conn.cert) {
+      const message = explainTlsError(e.message, false);
+      if (message !== e.message) throw new ExitError(1, message);
+    }
+    throw e;
   }
 }
 
@@ -206,7 +219,7 @@ function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>,
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const r = await saveSnapshot(conn, file, { timeoutMs, stallTimeoutMs, signal: abort.signal, onProgress: saveProgress(io, progress, conn.endpoints[0]) });
+      const r = await explained(conn, saveSnapshot(conn, file, { timeoutMs, stallTimeoutMs, signal: abort.signal, onProgress: saveProgress(io, progress, conn.endpoints[0]) }));
       progress.clear();
       const json = outputObject('EtcdSnapshot', { file: r.file, endpoint: r.endpoint, size: r.size, dbSize: r.dbSize, sha256: r.sha256, revision: r.revision, memberId: r.memberId, version: r.version, elapsedMs: Math.round(r.elapsedMs) });
       if (format === 'json') io.out(toJson(json));
@@ -284,7 +297,8 @@ function registerMembers(etcd: Command<[], OptionValues, OptionValues>, ctx: Etc
   ).action(async (opts) => {
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'wide', 'json', 'yaml']);
     const { clusterReport } = await grpcModules();
-    const report = await clusterReport(await ctx.connection(opts), { cluster: opts.cluster });
+    const conn = await ctx.connection(opts);
+    const report = await explained(conn, clusterReport(conn, { cluster: opts.cluster }));
     if (format === 'json') ctx.io.out(toJson(outputObject('EtcdMembers', report)));
     else if (format === 'yaml') ctx.io.out(toYaml(outputObject('EtcdMembers', report)));
     else ctx.io.out(renderMembers(report, format === 'wide'));
@@ -301,10 +315,11 @@ function registerHealth(etcd: Command<[], OptionValues, OptionValues>, ctx: Etcd
   ).action(async (opts) => {
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'json', 'yaml']);
     const { healthReport } = await grpcModules();
-    const report = await healthReport(await ctx.connection(opts), { cluster: opts.cluster });
+    const conn = await ctx.connection(opts);
+    const report = await explained(conn, healthReport(conn, { cluster: opts.cluster }));
     if (format === 'json') ctx.io.out(toJson(outputObject('EtcdHealth', report)));
     else if (format === 'yaml') ctx.io.out(toYaml(outputObject('EtcdHealth', report)));
-    else ctx.io.out(renderHealth(report));
+    else ctx.io.out(renderHealth(report, !!conn.cert));
     if (!report.healthy) throw new ExitError(1, 'unhealthy cluster');
   });
 }

@@ -115,3 +115,11 @@ export function examplesByPath(parent: CommandUnknownOpts, table: Readonly<Recor
     examples(cmd, list);
   }
 }
+
+/**
+ * A hint that names an upkeep command, for the program as it was started: `upkeep etcd ...`
+ * becomes `kubectl upkeep etcd ...` when run as the kubectl plugin (bin/kubectl-upkeep).
+ */
+export function forProgram(text: string, programName: string): string {
+  return programName === 'upkeep' ? text : text.replace(/(^|[\s(`'"])upkeep (?=[a-z])/g, `$1${programName} `);
+}

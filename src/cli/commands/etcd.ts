@@ -9,7 +9,7 @@ import { ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { outputObject, toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
-import { examplesByPath } from '../help.js';
+import { examplesByPath, forProgram } from '../help.js';
 import type { EtcdConnectionOptions, EtcdFlagValues } from '../../etcd/connection.js';
 import { errnoCode, errorMessage } from '../../util/errors.js';
 import type { SnapshotProgress } from '../../etcd/snapshot.js';
@@ -128,6 +128,8 @@ function quietIpServernameWarning(): void {
 /** What every etcd subcommand shares: where to write, the flags before it, and how to connect. */
 interface EtcdCommandContext {
   io: Io;
+  /** `upkeep`, or `kubectl upkeep` as the plugin: the commands in hints name it. */
+  programName: string;
   globals: () => GlobalFlags;
   /** -w given on the subcommand, else on `upkeep etcd`. */
   writeOut(leaf: string | undefined): string | undefined;
@@ -140,6 +142,7 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
   // Flags may come before the subcommand (etcdctl --endpoints=... snapshot save) or after it.
   const ctx: EtcdCommandContext = {
     io,
+    programName: program.name(),
     globals,
     writeOut: (leaf) => leaf ?? etcd.opts().writeOut,
     async connection(leaf) {
@@ -334,7 +337,9 @@ function registerDiscover(etcd: Command<[], OptionValues, OptionValues>, ctx: Et
       const format = outputFormat(ctx.writeOut(opts.writeOut), g, ['table', 'json', 'yaml']);
       const client = await clientFromFlags(g, ctx.io);
       const config = await client.init();
-      const found = await discoverEtcd(client);
+      const discovered = await discoverEtcd(client);
+      const named = (s: string | undefined) => (s === undefined ? undefined : forProgram(s, ctx.programName));
+      const found = { ...discovered, saveCommand: named(discovered.saveCommand), membersCommand: named(discovered.membersCommand) };
       const context = `${config.contextName} (${config.server})`;
       const doc = outputObject('EtcdDiscovery', { context: config.contextName, server: config.server, ...found });
       if (format === 'json') ctx.io.out(toJson(doc));

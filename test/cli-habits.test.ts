@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { upkeep } from './helpers/cli.js';
@@ -52,6 +53,19 @@ describe('kubectl habits without a cluster', () => {
   it('takes an unreadable --key for a mistake (exit 2), not an unhealthy cluster', async () => {
     const r = await upkeep(['etcd', 'health', '--endpoints', 'https://127.0.0.1:1', '--cert', '/nonexistent/client.crt', '--key', '/nonexistent/client.key']);
     assert.deepEqual([r.code, r.out, r.err], [2, '', 'error: cannot read --cert /nonexistent/client.crt: no such file\n']);
+  });
+
+  it('never replaces a snapshot file without --force', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-cli-'));
+    try {
+      const file = path.join(dir, 'etcd.db');
+      await fs.writeFile(file, 'the only good snapshot');
+      const r = await upkeep(['etcd', 'snapshot', 'save', file, '--endpoints', '127.0.0.1:1']);
+      assert.deepEqual([r.code, r.err], [2, `error: ${file} already exists: pass --force to replace it, or choose another file\n`]);
+      assert.equal(await fs.readFile(file, 'utf8'), 'the only good snapshot');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unknown shell for completion, exit 2', async () => {

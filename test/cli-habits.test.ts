@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { upkeep } from './helpers/cli.js';
-import { testSandbox, type TestSandbox } from './helpers/sandbox.js';
+import type { TestSandbox } from './helpers/sandbox.js';
+import { seedSandbox } from './helpers/seed-sandbox.js';
 import { UPKEEP_VERSION } from '../src/util/version.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -78,10 +79,8 @@ describe('kubectl habits on a sandbox', () => {
   let sb: TestSandbox;
   let k: string[];
   before(async () => {
-    sb = await testSandbox();
+    sb = await seedSandbox();
     k = ['--kubeconfig', sb.kubeconfig];
-    const ready = await sb.kubectl(['wait', '--for=condition=Available', 'deployment/blue', '--timeout=60s']);
-    assert.equal(ready.code, 0, ready.stderr);
   });
   after(async () => {
     await sb?.stop();

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { upkeep } from './helpers/cli.js';
-import { testSandbox, type TestSandbox } from './helpers/sandbox.js';
+import type { TestSandbox } from './helpers/sandbox.js';
+import { seedSandbox } from './helpers/seed-sandbox.js';
 import { OUTPUT_KINDS, contractProblems, kindMarkdown } from '../src/cli/output/contract.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,10 +50,8 @@ describe('machine output contract', () => {
     let sb: TestSandbox;
     let k: string[];
     before(async () => {
-      sb = await testSandbox();
+      sb = await seedSandbox();
       k = ['--kubeconfig', sb.kubeconfig];
-      const ready = await sb.kubectl(['wait', '--for=condition=Available', 'deployment/blue', '--timeout=60s']);
-      assert.equal(ready.code, 0, ready.stderr);
     });
     after(async () => {
       await sb?.stop();

@@ -53,7 +53,7 @@ function registerVersion(program: Command, io: Io, globals: () => GlobalFlags): 
     });
   examples(cmd, [
     ["Print upkeep's version", 'upkeep version'],
-    ['Print the versions of upkeep and Node as JSON', 'upkeep version -o json'],
+    ['Print the versions of upkeep and Node in JSON', 'upkeep version -o json'],
   ]);
 }
 

@@ -194,7 +194,7 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
     ],
     discover: [
       ["Where the current context's etcd is", 'upkeep etcd discover'],
-      ['The same as JSON', 'upkeep etcd discover -o json'],
+      ['The same in JSON', 'upkeep etcd discover -o json'],
     ],
   });
 }

@@ -98,6 +98,6 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
     ['Plan the upgrade to the next minor version', 'upkeep plan'],
     ['Plan the upgrade to the latest known patch of 1.32', 'upkeep plan --to 1.32'],
     ['The runbook for every node, with apt commands', 'upkeep plan --to v1.32.4 -o runbook --os debian'],
-    ['The plan as JSON, for a pipeline', 'upkeep plan --to 1.32 -o json'],
+    ['The plan in JSON, for a pipeline', 'upkeep plan --to 1.32 -o json'],
   ]);
 }

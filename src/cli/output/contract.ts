@@ -74,7 +74,7 @@ export const OUTPUT_KINDS: readonly KindSpec[] = [
     commands: 'upkeep drain, upkeep drain --dry-run=server',
     description: 'What a drain did, per node; the names are those of DrainImpact.',
     fields: [
-      f('nodes', 'array', 'per node: `name`, `status` (drained, refused, timeout, failed, blocked), `state` in words, `evicted` and `pendingPods` as {kind: Pod, namespace, name}, `blockingBudgets` as {kind: PodDisruptionBudget, namespace, name}, `needs` (flags that would get past what stopped it), `notReady` (with --wait-ready)'),
+      f('nodes', 'array', 'per node: `name`, `status` (drained, refused, timeout, failed, blocked), `state` in words, `evicted` and `pendingPods` like {kind: Pod, namespace, name}, `blockingBudgets` like {kind: PodDisruptionBudget, namespace, name}, `needs` (flags that would get past what stopped it), `notReady` (with --wait-ready)'),
       f('ok', 'boolean', 'every node drained'),
       opt('continueWith', 'array', 'the command that continues from here, as arguments'),
     ],

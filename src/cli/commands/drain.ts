@@ -13,7 +13,7 @@ import type { GlobalFlags, Io } from '../context.js';
 import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { parseDryRun, parseIntFlag } from '../flags.js';
-import { budgetWaitLine, nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
+import { budgetWaitLine, clockText, nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
 import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format.js';
 import { nodeSelectionFlags } from './cordon.js';
 import { Progress } from '../output/progress.js';
@@ -31,7 +31,9 @@ function timeoutSeconds(value: string): number {
 }
 
 /** The drain's progress: kubectl's lines on a table, nothing but the final document with -o json|yaml (Progress is quiet then). */
-function progressCallbacks(progress: Progress, quiet: boolean, dryRun: DryRun): DrainCallbacks {
+function progressCallbacks(progress: Progress, quiet: boolean, dryRun: DryRun, timeout: number): DrainCallbacks {
+  const started = performance.now();
+  const clock = (): string => clockText((performance.now() - started) / 1000, timeout);
   const out = (line: string): void => {
     if (!quiet) progress.out(line);
   };
@@ -42,7 +44,7 @@ function progressCallbacks(progress: Progress, quiet: boolean, dryRun: DryRun): 
     },
     onEvicting: (_p, line) => out(line),
     onEvicted: (_p, line) => out(line),
-    onBudgetWait: (w) => progress.status(`budget:${w.pod}`, budgetWaitLine(w)),
+    onBudgetWait: (w) => progress.status(`budget:${w.pod}`, `${budgetWaitLine(w)}; ${clock()}`),
     onRetry: (pod, message) => progress.status(`retry:${pod}`, `retrying ${pod}: ${message}`),
     onSurge: (_w, line) => out(line),
     onWaitReady: (w, line) => progress.status(`ready:${w}`, line),
@@ -64,7 +66,7 @@ function impactReport(io: Io, format: OutputFormat, report: DrainImpact): void {
 }
 
 /** Run the drain with its progress, stop it on SIGINT/SIGTERM, and print the result. Exit 1: failed or interrupted; 3: refused, blocked or not back. */
-async function runDrain(io: Io, format: OutputFormat, dryRun: DryRun, drain: (callbacks: DrainCallbacks, signal: AbortSignal) => Promise<DrainResult>): Promise<void> {
+async function runDrain(io: Io, format: OutputFormat, dryRun: DryRun, timeout: number, drain: (callbacks: DrainCallbacks, signal: AbortSignal) => Promise<DrainResult>): Promise<void> {
   const quiet = format !== 'table';
   const progress = new Progress(io, quiet);
   const abort = new AbortController();
@@ -75,7 +77,7 @@ async function runDrain(io: Io, format: OutputFormat, dryRun: DryRun, drain: (ca
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const result = await drain(progressCallbacks(progress, quiet, dryRun), abort.signal);
+    const result = await drain(progressCallbacks(progress, quiet, dryRun, timeout), abort.signal);
     progress.clear();
     if (format === 'json') io.out(toJson(drainResultDocument(result)));
     if (format === 'yaml') io.out(toYaml(drainResultDocument(result)));
@@ -146,7 +148,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         return;
       }
       if (dryRun === 'client') impactReport(io, format, analyzeDrain(await gatherDrainInput(client, nodes, options)));
-      else await runDrain(io, format, dryRun, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
+      else await runDrain(io, format, dryRun, timeout, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });
   examples(cmd, [
     ['What draining node01 would do: every pod\'s fate and every budget, changing nothing', 'upkeep drain node01 --ignore-daemonsets --dry-run=client'],

@@ -101,6 +101,21 @@ export function budgetWaitLine(w: BudgetWait): string {
   return `waiting to evict ${w.pod}: PodDisruptionBudget ${w.budget} allows no disruption now (${why}); attempt ${w.attempts}`;
 }
 
+/** Whole seconds as Go prints a duration: 45s, 1m30s, 1h2m0s. */
+export function goSeconds(total: number): string {
+  const s = Math.max(0, Math.floor(total));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h) return `${h}h${m}m${s % 60}s`;
+  return m ? `${m}m${s % 60}s` : `${s}s`;
+}
+
+/** How long the drain has waited, and how much of --timeout is left (0: no limit), for the live line. */
+export function clockText(elapsedSeconds: number, timeoutSeconds: number): string {
+  const elapsed = `${goSeconds(elapsedSeconds)} elapsed`;
+  return timeoutSeconds > 0 ? `${elapsed}, ${goSeconds(timeoutSeconds - elapsedSeconds)} of --timeout left` : elapsed;
+}
+
 /** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
 export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;

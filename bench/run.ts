@@ -5,6 +5,7 @@ import { benchDrain } from './drain.js';
 import { benchEtcd } from './etcd.js';
 import { benchBackup } from './backup.js';
 import { benchUpgrade } from './upgrade.js';
+import { benchStartup } from './startup.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = {
   apiserver: () => benchApiServer(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = 
   etcd: () => benchEtcd(),
   backup: () => benchBackup(Number(process.env.BENCH_OBJECTS ?? 100_000)),
   upgrade: () => benchUpgrade(Number(process.env.BENCH_WORKERS ?? 100)),
+  startup: () => benchStartup(Number(process.env.BENCH_RUNS ?? 21)),
 };
 
 const wanted = process.argv.slice(2);

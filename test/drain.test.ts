@@ -533,7 +533,7 @@ describe('upkeep drain on the command line', () => {
     const lines = r.out.split('\n').filter((l) => l !== '');
     assert.equal(lines[0], 'node/node03 cordoned (server dry run)');
     assert.deepEqual(lines.filter((l) => l.startsWith('evicting pod ')).sort(), evictable.map((p) => `evicting pod ${p} (server dry run)`));
-    assert.equal(lines.at(-1), 'node/node03 drained');
+    assert.equal(lines.at(-1), 'node/node03 drained (server dry run)');
     assert.match(r.err, /^Warning: ignoring DaemonSet-managed Pods: kube-system\/\S+(, kube-system\/\S+)*$/m);
     assert.equal(await unschedulable('node03'), false);
     assert.deepEqual(podNames(await podsOn('node03')), podNames(before));

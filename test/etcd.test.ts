@@ -306,6 +306,9 @@ describe('etcd with authentication and TLS', { skip }, () => {
       const wrongCa = await upkeep(['etcd', 'members', '--endpoints', url, '--cacert', files.other, '--cert', files.client, '--key', files.clientKey, '--dial-timeout', '1s']);
       assert.equal(wrongCa.code, 1);
       assert.match(wrongCa.err, /cannot connect to etcd at https:\/\/127\.0\.0\.1:\d+ within 1s \(--dial-timeout\): .*certificate/i);
+      const noCert = await upkeep(['etcd', 'members', '--endpoints', url, '--cacert', files.ca, '--dial-timeout', '1s']);
+      assert.equal(noCert.code, 1);
+      assert.match(noCert.err, /^error: .*the server requires a client certificate: pass --cert and --key/);
     } finally {
       await etcd.stop();
     }

@@ -98,7 +98,7 @@ describe('machine operations on the sandbox', () => {
   it('upgrades the control plane: /version and the static pod images move, kubelets stay', async () => {
     const r = await upkeep(['--kubeconfig', sb.kubeconfig, 'sandbox', 'control-plane', 'upgrade', '--version', 'v1.32.1', '-o', 'json']);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(JSON.parse(r.out), { version: 'v1.32.1' });
+    assert.deepEqual(JSON.parse(r.out), { apiVersion: 'upkeep.dev/v1alpha1', kind: 'SandboxControlPlane', version: 'v1.32.1' });
     const version = await sb.kubectl(['version', '-o', 'json']);
     assert.equal((JSON.parse(version.stdout) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion, 'v1.32.1');
     await eventually('kube-apiserver mirror pod on the new image', async () => {

@@ -70,6 +70,38 @@ export interface RemoveAllContext extends RemovalContext {
 }
 
 /**
+ * Each pod's own signal, aborted when the drain's is, through one listener on the drain's
+ * signal: a listener per pod (each eviction, watch and retry adds its own) passes Node's limit
+ * of 10 on the shared signal and prints MaxListenersExceededWarning.
+ */
+export class SignalFanOut {
+  private readonly children = new Set<AbortController>();
+  private readonly onAbort = (): void => {
+    for (const c of this.children) c.abort(this.parent.reason);
+  };
+
+  constructor(private readonly parent: AbortSignal) {
+    parent.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  child(): AbortController {
+    const c = new AbortController();
+    if (this.parent.aborted) c.abort(this.parent.reason);
+    else this.children.add(c);
+    return c;
+  }
+
+  release(child: AbortController): void {
+    this.children.delete(child);
+  }
+
+  dispose(): void {
+    this.parent.removeEventListener('abort', this.onAbort);
+    this.children.clear();
+  }
+}
+
+/**
  * Remove the pods (in list order of start) and return what became of each, in the same order.
  * A client dry run sends nothing: it announces each pod, as kubectl does, and counts it removed.
  * Surges are put back before it returns.
@@ -82,11 +114,21 @@ export async function removeAll(ctx: RemoveAllContext, pods: readonly Pod[], sur
       outcomes.set(pod, { kind: 'removed' });
     }
   } else {
-    await pool(pods, ctx.concurrency, async (pod) => {
-      await surges.ready(pod);
-      outcomes.set(pod, ctx.signal.aborted ? { kind: 'stopped', stage: 'evicting' } : await removePod(ctx, pod));
-      surges.done(pod);
-    });
+    const fanOut = new SignalFanOut(ctx.signal);
+    try {
+      await pool(pods, ctx.concurrency, async (pod) => {
+        await surges.ready(pod);
+        const child = fanOut.child();
+        try {
+          outcomes.set(pod, ctx.signal.aborted ? { kind: 'stopped', stage: 'evicting' } : await removePod({ ...ctx, signal: child.signal }, pod));
+        } finally {
+          fanOut.release(child);
+        }
+        surges.done(pod);
+      });
+    } finally {
+      fanOut.dispose();
+    }
     await surges.restoreAll();
   }
   return pods.map((pod) => ({

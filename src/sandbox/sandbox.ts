@@ -27,6 +27,8 @@ export interface SandboxOptions {
   port?: number;
   host?: string;
   kubeconfigOut?: string;
+  /** The kubeconfig's context (and cluster and user) name; default upkeep-<scenario>-<port>, so two sandboxes merge without colliding. */
+  name?: string;
   timeScale?: number;
   /** tolerationSeconds of the default not-ready/unreachable tolerations (the eviction timeout). */
   evictionTimeoutSeconds?: number;
@@ -69,6 +71,8 @@ export class Sandbox {
   readonly caCertPem: string;
   url = '';
   kubeconfigPath?: string;
+  /** The kubeconfig's context name (SandboxOptions.name). */
+  contextName?: string;
   private controllers?: SandboxControllers;
   private controlPlaneVersion: string;
   /** Client URLs of the real etcd the store is on, if it is. */
@@ -130,6 +134,7 @@ export class Sandbox {
     }
     sandbox.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (options.controllers !== false && startControllers) sandbox.controllers = await startControllers(sandbox);
+    sandbox.contextName = options.name ?? `upkeep-${scenario.name}-${port}`;
     if (options.kubeconfigOut) {
       await sandbox.writeKubeconfig(options.kubeconfigOut);
     }
@@ -200,7 +205,7 @@ export class Sandbox {
 
   /** The kubeconfig that points kubectl and upkeep at this sandbox (plus a context per scenario user). */
   async kubeconfig(): Promise<string> {
-    const name = `upkeep-${this.scenario.name}`;
+    const name = this.contextName ?? `upkeep-${this.scenario.name}`;
     const extra = this.auth ? await scenarioUserEntries(this.auth, name) : { users: [], contexts: [] };
     return YAML.stringify({
       apiVersion: 'v1',

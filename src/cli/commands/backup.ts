@@ -6,13 +6,14 @@ import { Option, type Command, type OptionValues } from '@commander-js/extra-typ
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import { humanBytes, renderCreated, renderDescription, renderDiff, renderRestore, renderVerify } from '../output/backup.js';
 import type { SecretKeyOptions } from '../../backup/secrets.js';
 import type { S3Options } from '../../backup/storage.js';
 import type { IncludeClusterResources } from '../../backup/manifest.js';
 import { errorMessage } from '../../util/errors.js';
+import { examplesByPath } from '../help.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 const list = (values: string[] | undefined) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -162,6 +163,32 @@ export function registerBackup(program: Command, io: Io, globals: () => GlobalFl
   registerVerify(backup, io, globals);
   registerDiff(backup, io, globals);
   registerRestore(backup, io, globals);
+  examplesByPath(backup, {
+    '': [
+      ['Back up the cluster, then check the archive', 'upkeep backup create cluster.tar.gz && upkeep backup verify cluster.tar.gz'],
+      ['Restore namespace shop from it', 'upkeep backup restore cluster.tar.gz --include-namespaces shop'],
+    ],
+    create: [
+      ['Back up every resource', 'upkeep backup create cluster.tar.gz'],
+      ['Back up namespace shop to S3, Secrets encrypted to an age key', 'upkeep backup create s3://backups/shop.tar.gz -n shop --encrypt-secrets --recipient age1...'],
+    ],
+    describe: [
+      ['What a backup holds', 'upkeep backup describe cluster.tar.gz'],
+      ['Every namespace with its count', 'upkeep backup describe cluster.tar.gz --details'],
+    ],
+    verify: [
+      ['Checksums, then a restore into a scratch cluster', 'upkeep backup verify cluster.tar.gz'],
+      ['Only the checksums', 'upkeep backup verify cluster.tar.gz --checksums-only'],
+    ],
+    diff: [
+      ['What changed in the cluster since the backup', 'upkeep backup diff cluster.tar.gz'],
+      ['Only namespace shop', 'upkeep backup diff cluster.tar.gz --include-namespaces shop'],
+    ],
+    restore: [
+      ['What a restore would do, writing nothing', 'upkeep backup restore cluster.tar.gz --dry-run'],
+      ['Restore namespace shop as shop-copy', 'upkeep backup restore cluster.tar.gz --include-namespaces shop --namespace-mappings shop:shop-copy'],
+    ],
+  });
 }
 
 function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): void {
@@ -192,8 +219,8 @@ function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): vo
         },
       );
       progress.clear();
-      if (format === 'json') io.out(toJson(summaryOf(result)));
-      else if (format === 'yaml') io.out(toYaml(summaryOf(result)));
+      if (format === 'json') io.out(toJson(outputObject('Backup', summaryOf(result))));
+      else if (format === 'yaml') io.out(toYaml(outputObject('Backup', summaryOf(result))));
       else io.out(renderCreated(result));
     } finally {
       progress.clear();
@@ -217,7 +244,7 @@ function registerDescribe(backup: Command, io: Io, globals: () => GlobalFlags): 
     const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
     const { describeBackup } = await import('../../backup/describe.js');
     const d = await describeBackup(file, { s3: s3Options(opts) });
-    io.out(format === 'json' ? toJson(d) : format === 'yaml' ? toYaml(d) : renderDescription(d, !!opts.details));
+    io.out(format === 'json' ? toJson(outputObject('BackupDescription', d)) : format === 'yaml' ? toYaml(outputObject('BackupDescription', d)) : renderDescription(d, !!opts.details));
   });
 }
 
@@ -235,7 +262,9 @@ function registerVerify(backup: Command, io: Io, globals: () => GlobalFlags): vo
       // --checksums-only needs no key: a terminal is asked only when one was given on purpose.
       const v = await verifyBackup(file, { checksumsOnly: opts.checksumsOnly, keys: opts.checksumsOnly && keys?.askPassphrase ? undefined : keys, s3: s3Options(opts), onPhase: show });
       progress.clear();
-      io.out(format === 'json' ? toJson(v) : format === 'yaml' ? toYaml(v) : renderVerify(v));
+      // Durations in whole milliseconds (docs/output.md).
+      const doc = outputObject('BackupVerification', { ...v, ...(v.restore ? { restore: { ...v.restore, result: { ...v.restore.result, elapsedMs: Math.round(v.restore.result.elapsedMs) } } } : {}) });
+      io.out(format === 'json' ? toJson(doc) : format === 'yaml' ? toYaml(doc) : renderVerify(v));
       if (!v.ok) throw new ExitError(1);
     } finally {
       progress.clear();
@@ -262,7 +291,7 @@ function registerDiff(backup: Command, io: Io, globals: () => GlobalFlags): void
         excludeNamespaces: list(opts.excludeNamespaces),
         all: opts.all,
       });
-      io.out(format === 'json' ? toJson(d) : format === 'yaml' ? toYaml(d) : renderDiff(d));
+      io.out(format === 'json' ? toJson(outputObject('BackupDiff', d)) : format === 'yaml' ? toYaml(outputObject('BackupDiff', d)) : renderDiff(d));
     } finally {
       client.close();
     }
@@ -291,7 +320,10 @@ function registerRestore(backup: Command, io: Io, globals: () => GlobalFlags): v
     const { progress, show } = statusLine(io, format !== 'table');
     let phase = 'restoring';
     let objects = 0;
-    const print = (r: import('../../backup/restore/restore.js').RestoreResult) => io.out(format === 'json' ? toJson(r) : format === 'yaml' ? toYaml(r) : renderRestore(r));
+    const print = (r: import('../../backup/restore/restore.js').RestoreResult) => {
+      const doc = outputObject('BackupRestore', { ...r, elapsedMs: Math.round(r.elapsedMs) });
+      io.out(format === 'json' ? toJson(doc) : format === 'yaml' ? toYaml(doc) : renderRestore(r));
+    };
     try {
       const r = await restoreBackup(
         client,

@@ -4,9 +4,10 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import type { GlobalFlags, Io } from '../context.js';
 import { startEmbeddedSandbox } from './sandbox.js';
 import path from 'node:path';
+import { examples } from '../help.js';
 
 export function registerDemo(program: Command, io: Io, _globals: () => GlobalFlags): void {
-  program
+  const cmd = program
     .command('demo')
     .description('start a sandbox cluster (the seed scenario) and walk through cluster maintenance on it')
     .addOption(new Option('--scenario <file|name>', 'scenario to run the demo on').default('seed'))
@@ -36,4 +37,8 @@ export function registerDemo(program: Command, io: Io, _globals: () => GlobalFla
         await etcd?.stop();
       }
     });
+  examples(cmd, [
+    ['Run the maintenance story on the seed scenario', 'upkeep demo'],
+    ['Run it, then keep the sandbox serving for kubectl', 'upkeep demo --keep-running'],
+  ]);
 }

@@ -4,7 +4,7 @@
 // to continue.
 import { Option, type Command } from '@commander-js/extra-typings';
 import { DurationError, parseDurationFlag } from '../../api/duration.js';
-import { resolveNodes } from '../../drain/cordon.js';
+import { resolveNodes, type DryRun } from '../../drain/cordon.js';
 import { drainNodes, type DrainCallbacks, type DrainResult, type DrainRunOptions } from '../../drain/drain.js';
 import { gatherDrainInput } from '../../drain/gather.js';
 import type { Finding } from '../../audit/finding.js';
@@ -15,10 +15,12 @@ import type { GlobalFlags, Io } from '../context.js';
 import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { parseDryRun, parseIntFlag } from '../flags.js';
-import { budgetWaitLine, nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
+import { budgetWaitLine, clockText, nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
 import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format.js';
 import { nodeSelectionFlags } from './cordon.js';
 import { Progress } from '../output/progress.js';
+import { examples } from '../help.js';
+import { drainImpactDocument, drainResultDocument } from '../output/drain-json.js';
 
 /** kubectl drain's --timeout: a Go duration (1m30s); a bare number is taken as seconds. */
 function timeoutSeconds(value: string): number {
@@ -31,7 +33,9 @@ function timeoutSeconds(value: string): number {
 }
 
 /** The drain's progress: kubectl's lines on a table, nothing but the final document with -o json|yaml (Progress is quiet then). */
-function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
+function progressCallbacks(progress: Progress, quiet: boolean, dryRun: DryRun, timeout: number): DrainCallbacks {
+  const started = performance.now();
+  const clock = (): string => clockText((performance.now() - started) / 1000, timeout);
   const out = (line: string): void => {
     if (!quiet) progress.out(line);
   };
@@ -42,13 +46,13 @@ function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
     },
     onEvicting: (_p, line) => out(line),
     onEvicted: (_p, line) => out(line),
-    onBudgetWait: (w) => progress.status(`budget:${w.pod}`, budgetWaitLine(w)),
+    onBudgetWait: (w) => progress.status(`budget:${w.pod}`, `${budgetWaitLine(w)}; ${clock()}`),
     onRetry: (pod, message) => progress.status(`retry:${pod}`, `retrying ${pod}: ${message}`),
     onSurge: (_w, line) => out(line),
     onWaitReady: (w, line) => progress.status(`ready:${w}`, line),
     onNodeDone: (r) => {
       if (quiet) return;
-      const lines = nodeDoneLines(r);
+      const lines = nodeDoneLines(r, dryRun);
       for (const line of lines.out) progress.out(line);
       for (const line of lines.err) progress.err(line);
     },
@@ -57,14 +61,14 @@ function progressCallbacks(progress: Progress, quiet: boolean): DrainCallbacks {
 
 /** The impact report: every pod's fate and every workload's availability, and the audit of the pods, before acting. Exit 3 when a node would be refused. */
 function impactReport(io: Io, format: OutputFormat, report: DrainImpact, findings: Finding[]): void {
-  if (format === 'json') io.out(toJson({ ...report, auditFindings: findings }));
-  else if (format === 'yaml') io.out(toYaml({ ...report, auditFindings: findings }));
+  if (format === 'json') io.out(toJson({ ...drainImpactDocument(report), auditFindings: findings }));
+  else if (format === 'yaml') io.out(toYaml({ ...drainImpactDocument(report), auditFindings: findings }));
   else io.out(renderImpact(report, findings));
   if (report.verdict === 'blocked') throw new ExitError(3, format === 'table' ? '' : `drain would refuse ${report.refusedNodes.join(', ')}`);
 }
 
 /** Run the drain with its progress, stop it on SIGINT/SIGTERM, and print the result. Exit 1: failed or interrupted; 3: refused, blocked or not back. */
-async function runDrain(io: Io, format: OutputFormat, drain: (callbacks: DrainCallbacks, signal: AbortSignal) => Promise<DrainResult>): Promise<void> {
+async function runDrain(io: Io, format: OutputFormat, dryRun: DryRun, timeout: number, drain: (callbacks: DrainCallbacks, signal: AbortSignal) => Promise<DrainResult>): Promise<void> {
   const quiet = format !== 'table';
   const progress = new Progress(io, quiet);
   const abort = new AbortController();
@@ -75,10 +79,10 @@ async function runDrain(io: Io, format: OutputFormat, drain: (callbacks: DrainCa
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const result = await drain(progressCallbacks(progress, quiet), abort.signal);
+    const result = await drain(progressCallbacks(progress, quiet, dryRun, timeout), abort.signal);
     progress.clear();
-    if (format === 'json') io.out(toJson(result));
-    if (format === 'yaml') io.out(toYaml(result));
+    if (format === 'json') io.out(toJson(drainResultDocument(result)));
+    if (format === 'yaml') io.out(toYaml(drainResultDocument(result)));
     const pending = pendingNodesText(result);
     if (pending && format === 'table') io.err(pending);
     const bad = result.nodes.filter((n) => n.status !== 'drained');
@@ -93,7 +97,7 @@ async function runDrain(io: Io, format: OutputFormat, drain: (callbacks: DrainCa
 }
 
 export function registerDrain(program: Command, io: Io, globals: () => GlobalFlags): void {
-  program
+  const cmd = program
     .command('drain [nodes...]')
     .description('Drain nodes in preparation for maintenance: cordon, then evict their pods (kubectl drain, with an impact report and safer waits)')
     .addOption(new Option('-l, --selector <selector>', 'Selector (label query) to filter nodes on'))
@@ -106,7 +110,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
     .addOption(new Option('--disable-eviction', 'Force drain to use delete, even if eviction is supported. This will bypass checking PodDisruptionBudgets, use with caution'))
     .addOption(new Option('--skip-wait-for-delete-timeout <seconds>', 'If pod DeletionTimestamp older than N seconds, skip waiting for the pod. Seconds must be greater than 0 to skip').default('0'))
     .addOption(new Option('--chunk-size <n>', 'Return large lists in chunks rather than all at once. Pass 0 to disable').default('500'))
-    .addOption(new Option('--dry-run [mode]', 'client (or bare --dry-run): print the impact report and change nothing; server: submit with dryRun=All; none'))
+    .addOption(new Option('--dry-run [mode]', 'Must be "none", "server", or "client". client: print the impact report and change nothing; server: submit every eviction with dryRun=All'))
     .addOption(new Option('--wait-ready', 'after the pods are gone, wait until every affected workload is back to its desired available replicas elsewhere'))
     .addOption(new Option('--surge', 'for workloads whose only ready replicas are on the node, start a replacement elsewhere before evicting, then scale back'))
     .addOption(new Option('--max-unavailable <n>', 'drain up to N nodes at once (budgets are never broken)').default('1'))
@@ -135,7 +139,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         maxUnavailable: parseIntFlag(opts.maxUnavailable, '--max-unavailable', 1),
         concurrency: 16,
         // The command to continue with says which cluster, as this one did.
-        command: ['upkeep', ...(g.kubeconfig ? ['--kubeconfig', g.kubeconfig] : []), ...(g.context ? ['--context', g.context] : []), 'drain'],
+        command: [...program.name().split(' '), ...(g.kubeconfig ? ['--kubeconfig', g.kubeconfig] : []), ...(g.context ? ['--context', g.context] : []), 'drain'],
       };
       if (options.surge && options.disableEviction) throw new UsageError("'--surge' and '--disable-eviction' are mutually exclusive: a surge relies on the eviction API's budget checks");
       const client = await clientFromFlags(g, io);
@@ -149,6 +153,12 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
         const input = await gatherDrainInput(client, nodes, options);
         impactReport(io, format, analyzeDrain(input), await auditDrainedPods(client, input));
       }
-      else await runDrain(io, format, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
+      else await runDrain(io, format, dryRun, timeout, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });
+  examples(cmd, [
+    ['What draining node01 would do: every pod\'s fate and every budget, changing nothing', 'upkeep drain node01 --ignore-daemonsets --dry-run=client'],
+    ['Drain node01, even if there are pods not managed by a controller', 'upkeep drain node01 --ignore-daemonsets --force'],
+    ['Drain the nodes labelled pool=batch, two at a time, giving up after 10 minutes', 'upkeep drain -l pool=batch --ignore-daemonsets --max-unavailable 2 --timeout 10m'],
+    ['Drain node01 and wait until its workloads are available elsewhere', 'upkeep drain node01 --ignore-daemonsets --wait-ready'],
+  ]);
 }

@@ -5,7 +5,7 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import path from 'node:path';
 import type { GlobalFlags, Io } from '../context.js';
 import { UsageError } from '../errors.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { RESTORE_DEFAULTS, RestoreError, type RestoreResult, restoreSnapshot } from '../../etcd/restore.js';
 
 function parseBump(value: string): bigint {
@@ -85,7 +85,7 @@ export function registerEtcdRestore(snapshot: Command, io: Io, globals: () => Gl
         if (e instanceof RestoreError && /^--(bump-revision|mark-compacted)/.test(e.message)) throw new UsageError(e.message);
         throw e;
       }
-      const json = restoreResultJson(result);
+      const json = outputObject('EtcdSnapshotRestore', restoreResultJson(result));
       io.out(format === 'json' ? toJson(json) : format === 'yaml' ? toYaml(json) : renderRestore(result, file));
     });
 }

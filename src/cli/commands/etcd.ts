@@ -3,18 +3,20 @@
 // the ETCDCTL_* variables), so a command copied from a runbook works with `upkeep etcd` in
 // front of it instead of `etcdctl`. Output: -w/--write-out as etcdctl, or -o as kubectl.
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { toJson, toYaml } from '../output/format.js';
+import { outputObject, toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
+import { examplesByPath, forProgram } from '../help.js';
 import type { EtcdConnectionOptions, EtcdFlagValues } from '../../etcd/connection.js';
 import { errnoCode, errorMessage } from '../../util/errors.js';
 import type { SnapshotProgress } from '../../etcd/snapshot.js';
 import { snapshotStatus, statusErrors, statusJson } from '../../etcd/status.js';
 import { discoverEtcd } from '../../etcd/discover.js';
 import { humanizeBytes } from '../../etcd/humanize.js';
-import { renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from '../output/etcd.js';
+import { explainTlsError, renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from '../output/etcd.js';
 // `upkeep etcd snapshot restore` lives in its own file (etcd-restore.ts) and is added below.
 import { registerEtcdRestore } from './etcd-restore.js';
 
@@ -70,6 +72,41 @@ async function duration(value: string, flag: string): Promise<number> {
   }
 }
 
+/** A failure of a TLS handshake that wanted a client certificate, said in words (explainTlsError). */
+async function explained<T>(conn: EtcdConnectionOptions, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof Error && !conn.cert) {
+      const message = explainTlsError(e.message, false);
+      if (message !== e.message) throw new ExitError(1, message);
+    }
+    throw e;
+  }
+}
+
+/** A TLS file that cannot be read is a mistake on the command line (exit 2), not an unhealthy cluster. */
+async function readableTlsFiles(conn: EtcdConnectionOptions): Promise<void> {
+  for (const [flag, file] of [['--cacert', conn.cacert], ['--cert', conn.cert], ['--key', conn.key]] as const) {
+    if (!file) continue;
+    try {
+      await fs.access(file, fsConstants.R_OK);
+    } catch (e) {
+      throw new UsageError(`cannot read ${flag} ${file}: ${errnoCode(e) === 'EACCES' ? 'permission denied' : errnoCode(e) === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
+    }
+  }
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return false;
+    throw e;
+  }
+}
+
 let ipServernameWarningQuiet = false;
 
 /**
@@ -91,6 +128,8 @@ function quietIpServernameWarning(): void {
 /** What every etcd subcommand shares: where to write, the flags before it, and how to connect. */
 interface EtcdCommandContext {
   io: Io;
+  /** `upkeep`, or `kubectl upkeep` as the plugin: the commands in hints name it. */
+  programName: string;
   globals: () => GlobalFlags;
   /** -w given on the subcommand, else on `upkeep etcd`. */
   writeOut(leaf: string | undefined): string | undefined;
@@ -103,12 +142,15 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
   // Flags may come before the subcommand (etcdctl --endpoints=... snapshot save) or after it.
   const ctx: EtcdCommandContext = {
     io,
+    programName: program.name(),
     globals,
     writeOut: (leaf) => leaf ?? etcd.opts().writeOut,
     async connection(leaf) {
       quietIpServernameWarning();
       const { connectionFromFlags } = await import('../../etcd/connection.js');
-      return connectionFromFlags(mergeFlags(etcd.opts(), leaf));
+      const conn = connectionFromFlags(mergeFlags(etcd.opts(), leaf));
+      await readableTlsFiles(conn);
+      return conn;
     },
   };
   const snapshot = etcd.command('snapshot').description('save, inspect and restore etcd snapshots (the files etcdctl snapshot save writes)');
@@ -119,6 +161,42 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
   registerMembers(etcd, ctx);
   registerHealth(etcd, ctx);
   registerDiscover(etcd, ctx);
+  examplesByPath(etcd, {
+    '': [
+      ["Find the cluster's etcd through the Kubernetes API", 'upkeep etcd discover'],
+      ['Save a snapshot (flags as etcdctl)', 'upkeep etcd snapshot save etcd.db --endpoints 10.0.0.10:2379 --cacert ca.crt --cert client.crt --key client.key'],
+    ],
+    snapshot: [
+      ['Save, then check, a snapshot', 'upkeep etcd snapshot save etcd.db && upkeep etcd snapshot status etcd.db'],
+      ['Restore it into a new data directory', 'upkeep etcd snapshot restore etcd.db --data-dir /var/lib/etcd-restored'],
+    ],
+    'snapshot save': [
+      ['Save a snapshot of the local member', 'upkeep etcd snapshot save etcd.db'],
+      ['Save over TLS, giving up after 5 minutes', 'upkeep etcd snapshot save etcd.db --endpoints https://10.0.0.10:2379 --cacert ca.crt --cert client.crt --key client.key --timeout 5m'],
+      ['Replace an existing file', 'upkeep etcd snapshot save etcd.db --force'],
+    ],
+    'snapshot status': [
+      ["A snapshot's hash, revision, keys and size", 'upkeep etcd snapshot status etcd.db'],
+      ["etcdctl's one-line form", 'upkeep etcd snapshot status etcd.db -w simple'],
+    ],
+    'snapshot restore': [
+      ['Restore for a single-member cluster', 'upkeep etcd snapshot restore etcd.db --data-dir /var/lib/etcd-restored'],
+      ['Restore one member of three', 'upkeep etcd snapshot restore etcd.db --name m1 --initial-cluster m1=http://m1:2380,m2=http://m2:2380,m3=http://m3:2380 --initial-advertise-peer-urls http://m1:2380'],
+      ['Move the revision on so watchers relist', 'upkeep etcd snapshot restore etcd.db --bump-revision 1000000000 --mark-compacted'],
+    ],
+    members: [
+      ['Members, leader and quorum', 'upkeep etcd members --endpoints 10.0.0.10:2379'],
+      ['The same with raft details', 'upkeep etcd members -w wide'],
+    ],
+    health: [
+      ['Is every member healthy, and is there quorum?', 'upkeep etcd health --endpoints 10.0.0.10:2379'],
+      ['Only the given endpoint', 'upkeep etcd health --endpoints 10.0.0.10:2379 --no-cluster'],
+    ],
+    discover: [
+      ["Where the current context's etcd is", 'upkeep etcd discover'],
+      ['The same in JSON', 'upkeep etcd discover -o json'],
+    ],
+  });
 }
 
 function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {
@@ -128,9 +206,12 @@ function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>,
       .command('save <file>')
       .description("stream a snapshot of one member's database to FILE, verifying etcd's sha256 on the way (etcdctl snapshot save, with a timeout and no partial files)")
       .addOption(new Option('--timeout <duration>', 'give up when the whole save takes longer (0: no limit)').default('0'))
-      .addOption(new Option('--stall-timeout <duration>', 'give up when no data arrives for this long (0: wait forever)').default('30s')),
+      .addOption(new Option('--stall-timeout <duration>', 'give up when no data arrives for this long (0: wait forever)').default('30s'))
+      .addOption(new Option('--force', 'replace FILE if it exists (etcdctl would overwrite it silently)')),
   ).action(async (file, opts) => {
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'simple', 'json', 'yaml']);
+    // A snapshot already there may be the only good one: never replaced by mistake.
+    if (!opts.force && (await fileExists(file))) throw new UsageError(`${file} already exists: pass --force to replace it, or choose another file`);
     const { saveSnapshot, formatMs } = await grpcModules();
     const conn = await ctx.connection(opts);
     const timeoutMs = await duration(opts.timeout, '--timeout');
@@ -141,9 +222,9 @@ function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>,
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const r = await saveSnapshot(conn, file, { timeoutMs, stallTimeoutMs, signal: abort.signal, onProgress: saveProgress(io, progress, conn.endpoints[0]) });
+      const r = await explained(conn, saveSnapshot(conn, file, { timeoutMs, stallTimeoutMs, signal: abort.signal, onProgress: saveProgress(io, progress, conn.endpoints[0]) }));
       progress.clear();
-      const json = { file: r.file, endpoint: r.endpoint, size: r.size, dbSize: r.dbSize, sha256: r.sha256, revision: r.revision, memberId: r.memberId, version: r.version, elapsedMs: Math.round(r.elapsedMs) };
+      const json = outputObject('EtcdSnapshot', { file: r.file, endpoint: r.endpoint, size: r.size, dbSize: r.dbSize, sha256: r.sha256, revision: r.revision, memberId: r.memberId, version: r.version, elapsedMs: Math.round(r.elapsedMs) });
       if (format === 'json') io.out(toJson(json));
       else if (format === 'yaml') io.out(toYaml(json));
       else {
@@ -199,8 +280,8 @@ function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues
       } finally {
         progress.clear();
       }
-      if (format === 'json') io.out(toJson(statusJson(st)));
-      else if (format === 'yaml') io.out(toYaml(statusJson(st)));
+      if (format === 'json') io.out(toJson(outputObject('EtcdSnapshotStatus', statusJson(st))));
+      else if (format === 'yaml') io.out(toYaml(outputObject('EtcdSnapshotStatus', statusJson(st))));
       else if (format === 'simple') io.out(renderStatusSimple(st));
       else io.out(renderStatusTable(st));
       for (const w of st.check.warnings) io.err(`Warning: ${w}\n`);
@@ -219,9 +300,10 @@ function registerMembers(etcd: Command<[], OptionValues, OptionValues>, ctx: Etc
   ).action(async (opts) => {
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'wide', 'json', 'yaml']);
     const { clusterReport } = await grpcModules();
-    const report = await clusterReport(await ctx.connection(opts), { cluster: opts.cluster });
-    if (format === 'json') ctx.io.out(toJson(report));
-    else if (format === 'yaml') ctx.io.out(toYaml(report));
+    const conn = await ctx.connection(opts);
+    const report = await explained(conn, clusterReport(conn, { cluster: opts.cluster }));
+    if (format === 'json') ctx.io.out(toJson(outputObject('EtcdMembers', report)));
+    else if (format === 'yaml') ctx.io.out(toYaml(outputObject('EtcdMembers', report)));
     else ctx.io.out(renderMembers(report, format === 'wide'));
     if (!report.quorum.hasQuorum) throw new ExitError(1, `quorum lost: ${report.quorum.reachableVoters} of ${report.quorum.voters} voting members answer`);
   });
@@ -236,10 +318,11 @@ function registerHealth(etcd: Command<[], OptionValues, OptionValues>, ctx: Etcd
   ).action(async (opts) => {
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'json', 'yaml']);
     const { healthReport } = await grpcModules();
-    const report = await healthReport(await ctx.connection(opts), { cluster: opts.cluster });
-    if (format === 'json') ctx.io.out(toJson(report));
-    else if (format === 'yaml') ctx.io.out(toYaml(report));
-    else ctx.io.out(renderHealth(report));
+    const conn = await ctx.connection(opts);
+    const report = await explained(conn, healthReport(conn, { cluster: opts.cluster }));
+    if (format === 'json') ctx.io.out(toJson(outputObject('EtcdHealth', report)));
+    else if (format === 'yaml') ctx.io.out(toYaml(outputObject('EtcdHealth', report)));
+    else ctx.io.out(renderHealth(report, !!conn.cert));
     if (!report.healthy) throw new ExitError(1, 'unhealthy cluster');
   });
 }
@@ -248,15 +331,19 @@ function registerDiscover(etcd: Command<[], OptionValues, OptionValues>, ctx: Et
   etcd
     .command('discover')
     .description("find the cluster's etcd through the Kubernetes API: stacked or external, endpoints, data dir, certificates, and the command to save a snapshot")
-    .action(async () => {
+    .addOption(new Option('-w, --write-out <format>', 'table (default), json, yaml (also -o)'))
+    .action(async (opts) => {
       const g = ctx.globals();
-      const format = outputFormat(undefined, g, ['table', 'json', 'yaml']);
+      const format = outputFormat(ctx.writeOut(opts.writeOut), g, ['table', 'json', 'yaml']);
       const client = await clientFromFlags(g, ctx.io);
       const config = await client.init();
-      const found = await discoverEtcd(client);
+      const discovered = await discoverEtcd(client);
+      const named = (s: string | undefined) => (s === undefined ? undefined : forProgram(s, ctx.programName));
+      const found = { ...discovered, saveCommand: named(discovered.saveCommand), membersCommand: named(discovered.membersCommand) };
       const context = `${config.contextName} (${config.server})`;
-      if (format === 'json') ctx.io.out(toJson({ context: config.contextName, server: config.server, ...found }));
-      else if (format === 'yaml') ctx.io.out(toYaml({ context: config.contextName, server: config.server, ...found }));
+      const doc = outputObject('EtcdDiscovery', { context: config.contextName, server: config.server, ...found });
+      if (format === 'json') ctx.io.out(toJson(doc));
+      else if (format === 'yaml') ctx.io.out(toYaml(doc));
       else ctx.io.out(renderDiscovery(found, context));
     });
 }

@@ -6,7 +6,8 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import type { GlobalFlags, Io } from '../context.js';
 import { BlockedError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
+import { examples } from '../help.js';
 import { collectApiUsages, discoverClusterVersions, type DiscoveredCluster } from '../../upgrade/discover.js';
 import { preflight } from '../../upgrade/preflight.js';
 import { planUpgrade, type Finding, type UpgradePlan } from '../../upgrade/plan.js';
@@ -48,7 +49,7 @@ export function discoveryFindings(cluster: DiscoveredCluster): Finding[] {
 }
 
 export function registerPlan(program: Command, io: Io, globals: () => GlobalFlags): void {
-  program
+  const cmd = program
     .command('plan')
     .description('Plan a Kubernetes upgrade as kubeadm would, within the version skew policy: component versions, the hops, preflight findings, and a runbook per node (-o runbook)')
     .addOption(new Option('--to <version>', 'target version: v1.32.4, or 1.32 for its latest known patch (default: the next minor)'))
@@ -74,7 +75,7 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
       const plan: UpgradePlan = planUpgrade(cluster, target, { findings: [...discoveryFindings(cluster), ...checks], removedApiUsages: usages });
 
       if (format === 'json' || format === 'yaml') {
-        const doc = { ...plan, nodes: cluster.nodes };
+        const doc = outputObject('UpgradePlan', { ...plan, nodes: cluster.nodes });
         io.out(format === 'json' ? toJson(doc) : toYaml(doc));
       } else if (format === 'runbook') {
         const os = hostOS ?? hostOSOf(cluster.nodes.map((n) => n.osImage));
@@ -88,4 +89,10 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
         throw new BlockedError(`the plan has ${blocking.length} blocking finding${blocking.length === 1 ? '' : 's'}: ${blocking.map((f) => (f.object ? `${f.code} ${f.object}` : f.code)).join(', ')}`);
       }
     });
+  examples(cmd, [
+    ['Plan the upgrade to the next minor version', 'upkeep plan'],
+    ['Plan the upgrade to the latest known patch of 1.32', 'upkeep plan --to 1.32'],
+    ['The runbook for every node, with apt commands', 'upkeep plan --to v1.32.4 -o runbook --os debian'],
+    ['The plan in JSON, for a pipeline', 'upkeep plan --to 1.32 -o json'],
+  ]);
 }

@@ -7,13 +7,15 @@ import { promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
 import { UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
+import { examples } from '../help.js';
 import { registerMachineCommands } from './sandbox-machines.js';
 
 export interface EmbeddedSandbox {
   url: string;
   kubeconfigPath: string;
   scenarioName: string;
+  contextName: string;
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,8 @@ export interface EmbeddedSandboxOptions {
   scenario?: string;
   port?: number;
   kubeconfigOut?: string;
+  /** The kubeconfig's context name (default upkeep-<scenario>-<port>). */
+  name?: string;
   timeScale?: number;
   /** Keep the cluster in this etcd (kube-apiserver's --etcd-servers and TLS files). */
   etcd?: { endpoints: string[]; cafile?: string; certfile?: string; keyfile?: string; prefix?: string };
@@ -35,11 +39,12 @@ export async function startEmbeddedSandbox(opts: EmbeddedSandboxOptions): Promis
     tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-sandbox-'));
     kubeconfigOut = path.join(tmpDir, 'kubeconfig');
   }
-  const sandbox = await startSandbox({ scenario: opts.scenario, port: opts.port, kubeconfigOut: path.resolve(kubeconfigOut), timeScale: opts.timeScale, etcd: opts.etcd });
+  const sandbox = await startSandbox({ scenario: opts.scenario, port: opts.port, kubeconfigOut: path.resolve(kubeconfigOut), name: opts.name, timeScale: opts.timeScale, etcd: opts.etcd });
   return {
     url: sandbox.url,
     kubeconfigPath: sandbox.kubeconfigPath ?? kubeconfigOut,
     scenarioName: sandbox.scenario.name,
+    contextName: sandbox.contextName ?? `upkeep-${sandbox.scenario.name}`,
     async stop() {
       await sandbox.stop();
       if (tmpDir) await fs.rm(tmpDir, { recursive: true, force: true });
@@ -79,13 +84,26 @@ function etcdFlags(opts: { etcd?: string; etcdCafile?: string; etcdCertfile?: st
 }
 
 export function registerSandbox(program: Command, io: Io, globals: () => GlobalFlags): void {
-  const sandbox = program.command('sandbox').description('run and drive the embedded Kubernetes-compatible sandbox cluster');
-  sandbox
+  const sandbox = program.command('sandbox').description('Run and drive the embedded Kubernetes-compatible sandbox cluster');
+  examples(sandbox, [
+    ['Serve the seed scenario until Ctrl-C, and use it with kubectl', 'upkeep sandbox serve --kubeconfig-out ./sandbox.kubeconfig'],
+    ['Take a node of that sandbox down', 'upkeep --kubeconfig ./sandbox.kubeconfig sandbox node down node01'],
+  ]);
+  registerServe(sandbox, io);
+  registerNodeCommands(sandbox, io, globals);
+  registerControlPlane(sandbox, io, globals);
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+function registerServe(sandbox: Command, io: Io): void {
+  const serve = sandbox
     .command('serve')
     .description('serve a sandbox cluster over HTTPS in the foreground until interrupted')
     .addOption(new Option('--scenario <file|name>', 'scenario file, or a built-in scenario name').default('seed'))
     .addOption(new Option('--port <n>', 'port to listen on (0 picks a free port)').default('0'))
     .addOption(new Option('--kubeconfig-out <path>', 'where to write the kubeconfig for this sandbox').default('./sandbox.kubeconfig'))
+    .addOption(new Option('--name <name>', "the kubeconfig's context, cluster and user name (default upkeep-SCENARIO-PORT), so kubeconfigs of two sandboxes merge"))
     .addOption(new Option('--time-scale <x>', 'run simulated time this many times faster (60: 5 minutes take 5 s)').default('1'))
     .addOption(new Option('--etcd <urls>', "keep the cluster in this etcd (comma-separated client URLs), under Kubernetes' /registry keys; default: in memory"))
     .addOption(new Option('--etcd-cafile <file>', 'CA bundle to verify the etcd server with (https URLs)'))
@@ -96,9 +114,10 @@ export function registerSandbox(program: Command, io: Io, globals: () => GlobalF
       const port = intFlag(opts.port, '--port', 0, 65535);
       const timeScale = positiveFlag(opts.timeScale, '--time-scale');
       const etcd = etcdFlags(opts);
-      const sb = await startEmbeddedSandbox({ scenario: opts.scenario, port, kubeconfigOut: opts.kubeconfigOut, timeScale, etcd });
+      if (opts.name !== undefined && !NAME.test(opts.name)) throw new UsageError(`invalid value "${opts.name}" for --name: use lower-case letters, digits, '-' and '.'`);
+      const sb = await startEmbeddedSandbox({ scenario: opts.scenario, port, kubeconfigOut: opts.kubeconfigOut, name: opts.name, timeScale, etcd });
       io.out(
-        `sandbox ${sb.scenarioName} serving at ${sb.url}${etcd ? ` on etcd ${etcd.endpoints.join(',')}` : ''}; kubeconfig written to ${sb.kubeconfigPath} (kubectl --kubeconfig ${sb.kubeconfigPath} get nodes)\n`,
+        `sandbox ${sb.scenarioName} serving at ${sb.url}${etcd ? ` on etcd ${etcd.endpoints.join(',')}` : ''}; kubeconfig written to ${sb.kubeconfigPath}, context ${sb.contextName} (kubectl --kubeconfig ${sb.kubeconfigPath} get nodes)\n`,
       );
       await new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
@@ -110,45 +129,88 @@ export function registerSandbox(program: Command, io: Io, globals: () => GlobalF
       });
     });
 
-  const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-  const print = (result: Record<string, unknown>, line: string) => {
+  examples(serve, [
+    ['Serve the seed scenario on a free port', 'upkeep sandbox serve'],
+    ['Two sandboxes side by side, merged into one kubeconfig', 'upkeep sandbox serve --name blue --kubeconfig-out blue.kubeconfig'],
+    ['Keep the cluster in a local etcd', 'upkeep sandbox serve --etcd http://127.0.0.1:2379'],
+  ]);
+}
+
+const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+function printer(io: Io, globals: () => GlobalFlags) {
+  return (result: object, line: string) => {
     const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
     io.out(format === 'json' ? toJson(result) : format === 'yaml' ? toYaml(result) : `${line}\n`);
   };
-  const node = sandbox.command('node').description("simulate a node's machine: power it down or up, reboot it, upgrade its kubelet (sandbox only)");
-  for (const [verb, help] of [
-    ['down', 'stop the kubelet: the node goes NotReady after the grace period, its pods are evicted after the eviction timeout'],
-    ['up', 'start the kubelet again'],
-    ['reboot', 'stop the kubelet, wait --down-seconds (simulated), start it again'],
-    ['upgrade', 'reboot the node into a new kubelet version (--version)'],
-  ] as const) {
-    node
-      .command(`${verb} <node>`)
-      .description(help)
-      .addOption(new Option('--version <version>', 'kubelet version after upgrade, like v1.32.0'))
-      .addOption(new Option('--down-seconds <n>', 'simulated seconds the node stays down (reboot, upgrade)').default('30'))
-      .action(async (name, opts) => {
-        if (verb === 'upgrade' && !opts.version) throw new UsageError('sandbox node upgrade needs --version (like v1.32.0)');
-        if (opts.version && !VERSION.test(opts.version)) throw new UsageError(`invalid value "${opts.version}" for --version: use a version like v1.32.0`);
-        const downSeconds = Number(opts.downSeconds);
-        if (!Number.isFinite(downSeconds) || downSeconds < 0) throw new UsageError(`invalid value "${opts.downSeconds}" for --down-seconds: must be a non-negative number`);
-        const client = await clientFromFlags(globals(), io);
-        const result = await client.post<{ name: string; up: boolean; version: string }>(`/sandbox/v1/nodes/${encodeURIComponent(name)}/${verb}`, { version: opts.version, downSeconds });
-        const past = { down: 'is down', up: 'is up', reboot: 'rebooted', upgrade: `upgraded to ${result.version}` }[verb];
-        print(result, `node/${name} ${past}`);
-      });
-  }
+}
+
+function checkVersion(version: string | undefined): void {
+  if (version !== undefined && !VERSION.test(version)) throw new UsageError(`invalid value "${version}" for --version: use a version like v1.32.0`);
+}
+
+function downSecondsFlag(value: string): number {
+  const downSeconds = Number(value);
+  if (!Number.isFinite(downSeconds) || downSeconds < 0) throw new UsageError(`invalid value "${value}" for --down-seconds: must be a non-negative number`);
+  return downSeconds;
+}
+
+/** `sandbox node down|up|reboot|upgrade NODE`: each with only the flags it uses. */
+function registerNodeCommands(sandbox: Command, io: Io, globals: () => GlobalFlags): void {
+  const print = printer(io, globals);
+  const node = sandbox.command('node').description("Simulate a node's machine: power it down or up, reboot it, upgrade its kubelet (sandbox only)");
+  examples(node, [
+    ['Power node01 down, then up again', 'upkeep sandbox node down node01 && upkeep sandbox node up node01'],
+  ]);
+  const send = async (verb: string, name: string, body: { version?: string; downSeconds?: number }) => {
+    const client = await clientFromFlags(globals(), io);
+    const result = await client.post<{ name: string; up: boolean; version: string }>(`/sandbox/v1/nodes/${encodeURIComponent(name)}/${verb}`, body);
+    const past: Record<string, string> = { down: 'is down', up: 'is up', reboot: 'rebooted', upgrade: `upgraded to ${result.version}` };
+    print(outputObject('SandboxNode', { object: { kind: 'Node', name: result.name }, up: result.up, version: result.version }), `node/${name} ${past[verb]}`);
+  };
+  const downSeconds = () => new Option('--down-seconds <n>', 'simulated seconds the node stays down').default('30');
+  const down = node
+    .command('down <node>')
+    .description('Stop the kubelet: the node goes NotReady after the grace period, its pods are evicted after the eviction timeout')
+    .action((name) => send('down', name, {}));
+  examples(down, [['Power node01 down', 'upkeep sandbox node down node01']]);
+  const up = node
+    .command('up <node>')
+    .description('Start the kubelet again')
+    .action((name) => send('up', name, {}));
+  examples(up, [['Power node01 up again', 'upkeep sandbox node up node01']]);
+  const reboot = node
+    .command('reboot <node>')
+    .description('Stop the kubelet, wait --down-seconds (simulated), start it again')
+    .addOption(downSeconds())
+    .action((name, opts) => send('reboot', name, { downSeconds: downSecondsFlag(opts.downSeconds) }));
+  examples(reboot, [['Reboot node01, down for 2 simulated minutes', 'upkeep sandbox node reboot node01 --down-seconds 120']]);
+  const upgrade = node
+    .command('upgrade <node>')
+    .description('Reboot the node into a new kubelet version (--version)')
+    .addOption(new Option('--version <version>', 'kubelet version after the upgrade, like v1.32.0').makeOptionMandatory())
+    .addOption(downSeconds())
+    .action((name, opts) => {
+      checkVersion(opts.version);
+      return send('upgrade', name, { version: opts.version, downSeconds: downSecondsFlag(opts.downSeconds) });
+    });
+  examples(upgrade, [['Upgrade the kubelet of node01 to v1.32.0', 'upkeep sandbox node upgrade node01 --version v1.32.0']]);
   registerMachineCommands(node, io, globals);
-  sandbox
-    .command('control-plane')
-    .description('the control plane of a sandbox (sandbox only)')
+}
+
+function registerControlPlane(sandbox: Command, io: Io, globals: () => GlobalFlags): void {
+  const print = printer(io, globals);
+  const controlPlane = sandbox.command('control-plane').description('The control plane of a sandbox (sandbox only)');
+  examples(controlPlane, [['Upgrade the control plane to v1.32.0', 'upkeep sandbox control-plane upgrade --version v1.32.0']]);
+  const upgrade = controlPlane
     .command('upgrade')
-    .description("what kubeadm upgrade apply does: static pods, /version, kube-proxy move to --version")
+    .description('What kubeadm upgrade apply does: static pods, /version, kube-proxy move to --version')
     .addOption(new Option('--version <version>', 'the new Kubernetes version, like v1.32.0').makeOptionMandatory())
     .action(async (opts) => {
-      if (!VERSION.test(opts.version)) throw new UsageError(`invalid value "${opts.version}" for --version: use a version like v1.32.0`);
+      checkVersion(opts.version);
       const client = await clientFromFlags(globals(), io);
       const result = await client.post<{ version: string }>('/sandbox/v1/control-plane/upgrade', { version: opts.version });
-      print(result, `control plane upgraded to ${result.version}`);
+      print(outputObject('SandboxControlPlane', { version: result.version }), `control plane upgraded to ${result.version}`);
     });
+  examples(upgrade, [['Upgrade the control plane to v1.32.0, as kubeadm upgrade apply', 'upkeep sandbox control-plane upgrade --version v1.32.0']]);
 }

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { BudgetWait } from '../../drain/evict.js';
 import type { DrainResult, NodeDrainResult } from '../../drain/result.js';
 import { drain, pdb } from '../../drain/testing/cluster.js';
-import { budgetWaitLine, commandLine, nodeDoneLines, pendingNodesText, renderImpact } from './drain.js';
+import { budgetWaitLine, clockText, commandLine, nodeDoneLines, pendingNodesText, renderImpact } from './drain.js';
 
 describe('renderImpact', () => {
   it('renders aligned sections with kubectl’s wording', () => {
@@ -78,8 +78,9 @@ const refused: NodeDrainResult = {
 const drained: NodeDrainResult = { node: 'node02', status: 'drained', pendingPods: [], state: 'cordoned (by upkeep); drained (3 evicted)', evicted: ['default/a', 'default/b', 'default/c'], needs: [] };
 
 describe('nodeDoneLines', () => {
-  const cases: { story: string; result: NodeDrainResult; want: { out: string[]; err: string[] } }[] = [
+  const cases: { story: string; result: NodeDrainResult; dryRun?: 'server'; want: { out: string[]; err: string[] } }[] = [
     { story: 'a drained node: one line on stdout, as kubectl', result: drained, want: { out: ['node/node02 drained'], err: [] } },
+    { story: 'a server dry run says so, as kubectl', result: drained, dryRun: 'server', want: { out: ['node/node02 drained (server dry run)'], err: [] } },
     {
       story: "a refused node: kubectl's error and pending pods, then its state",
       result: refused,
@@ -98,7 +99,7 @@ describe('nodeDoneLines', () => {
       want: { out: [], err: ['error: x', 'node/node02: s', 'not back to its desired availability: Deployment default/pinned: 0/1 available'] },
     },
   ];
-  for (const c of cases) it(c.story, () => assert.deepEqual(nodeDoneLines(c.result), c.want));
+  for (const c of cases) it(c.story, () => assert.deepEqual(nodeDoneLines(c.result, c.dryRun), c.want));
 });
 
 describe('pendingNodesText', () => {
@@ -126,4 +127,13 @@ describe('pendingNodesText', () => {
     { story: 'a dry run offers no command', result: { nodes: [{ ...refused, status: 'blocked' }], ok: false }, want: 'There are pending nodes to be drained:\n node01\n' },
   ];
   for (const c of cases) it(c.story, () => assert.equal(pendingNodesText(c.result), c.want));
+});
+
+describe('clockText', () => {
+  const cases: { story: string; elapsed: number; timeout: number; want: string }[] = [
+    { story: 'no --timeout: only the time waited', elapsed: 12.7, timeout: 0, want: '12s elapsed' },
+    { story: 'with --timeout 2m: what is left, as Go durations', elapsed: 45.2, timeout: 120, want: '45s elapsed, 1m14s of --timeout left' },
+    { story: 'an hour and more', elapsed: 3725, timeout: 7200, want: '1h2m5s elapsed, 57m55s of --timeout left' },
+  ];
+  for (const c of cases) it(c.story, () => assert.equal(clockText(c.elapsed, c.timeout), c.want));
 });

@@ -104,6 +104,21 @@ export function budgetWaitLine(w: BudgetWait): string {
   return `waiting to evict ${w.pod}: PodDisruptionBudget ${w.budget} allows no disruption now (${why}); attempt ${w.attempts}`;
 }
 
+/** Whole seconds as Go prints a duration: 45s, 1m30s, 1h2m0s. */
+export function goSeconds(total: number): string {
+  const s = Math.max(0, Math.floor(total));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h) return `${h}h${m}m${s % 60}s`;
+  return m ? `${m}m${s % 60}s` : `${s}s`;
+}
+
+/** How long the drain has waited, and how much of --timeout is left (0: no limit), for the live line. */
+export function clockText(elapsedSeconds: number, timeoutSeconds: number): string {
+  const elapsed = `${goSeconds(elapsedSeconds)} elapsed`;
+  return timeoutSeconds > 0 ? `${elapsed}, ${goSeconds(timeoutSeconds - elapsedSeconds)} of --timeout left` : elapsed;
+}
+
 /** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
 export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -115,10 +130,11 @@ export function commandLine(args: readonly string[]): string {
 }
 
 /** What to print when a node is done: on stdout for a drained node, on stderr (kubectl's lines and its state) otherwise. */
-export function nodeDoneLines(r: NodeDrainResult): { out: string[]; err: string[] } {
+export function nodeDoneLines(r: NodeDrainResult, dryRun: 'none' | 'client' | 'server' = 'none'): { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  if (r.status === 'drained') out.push(`node/${r.node} drained`);
+  // kubectl: "node/x drained (server dry run)".
+  if (r.status === 'drained') out.push(`node/${r.node} drained${dryRun === 'server' ? ' (server dry run)' : ''}`);
   else {
     if (r.errorLine) err.push(r.errorLine);
     if (r.pendingPods.length) err.push(`There are pending pods in node "${r.node}" when an error occurred:\n${r.pendingPods.map((p) => `pod/${p.split('/').pop()}`).join('\n')}`);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { EtcdDiscovery } from '../../etcd/discover.js';
 import { clusterWarnings, quorumOf, type ClusterReport, type EndpointStatus, type MemberInfo } from '../../etcd/members.js';
 import type { SnapshotStatus } from '../../etcd/status.js';
-import { renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from './etcd.js';
+import { explainTlsError, renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from './etcd.js';
 
 const lines = (...l: string[]) => l.map((s) => s + '\n').join('');
 
@@ -157,4 +157,19 @@ describe('etcd text views', () => {
       ),
     );
   });
+});
+
+describe('explainTlsError', () => {
+  const cases: { story: string; message: string; certGiven: boolean; want: string }[] = [
+    {
+      story: 'TLS 1.3: the server asked for a client certificate and none came',
+      message: '14 UNAVAILABLE: read ECONNRESET (tlsv13 alert certificate required, alert number 116)',
+      certGiven: false,
+      want: 'the server requires a client certificate: pass --cert and --key (14 UNAVAILABLE: read ECONNRESET (tlsv13 alert certificate required, alert number 116))',
+    },
+    { story: 'TLS 1.2: a handshake failure without --cert', message: 'sslv3 alert handshake failure', certGiven: false, want: 'the server requires a client certificate: pass --cert and --key (sslv3 alert handshake failure)' },
+    { story: 'a certificate was given: the message stays as it is', message: 'tlsv13 alert certificate required', certGiven: true, want: 'tlsv13 alert certificate required' },
+    { story: 'another failure stays as it is', message: 'connect ECONNREFUSED 127.0.0.1:2379', certGiven: false, want: 'connect ECONNREFUSED 127.0.0.1:2379' },
+  ];
+  for (const c of cases) it(c.story, () => assert.equal(explainTlsError(c.message, c.certGiven), c.want));
 });

@@ -95,13 +95,23 @@ export function renderMembers(r: ClusterReport, wide = false): string {
   return out;
 }
 
+/**
+ * A TLS handshake the server ended because no client certificate came (etcd's
+ * --client-cert-auth): OpenSSL's alert text says "certificate required" (TLS 1.3, alert 116)
+ * or "handshake failure"/"bad certificate" (TLS 1.2); say what to do when --cert was not given.
+ */
+export function explainTlsError(message: string, clientCertGiven: boolean): string {
+  if (clientCertGiven || !/certificate required|alert number 116|alert (handshake failure|bad certificate)|alert number (40|42)\b/i.test(message)) return message;
+  return `the server requires a client certificate: pass --cert and --key (${message})`;
+}
+
 /** etcdctl's lines, then the quorum line. */
-export function renderHealth(h: HealthReport): string {
+export function renderHealth(h: HealthReport, clientCertGiven = true): string {
   let out = '';
   for (const e of h.endpoints) {
     out += e.health
       ? `${e.endpoint} is healthy: successfully committed proposal: took = ${e.tookMs.toFixed(1)}ms\n`
-      : `${e.endpoint} is unhealthy: failed to commit proposal: ${e.error}\n`;
+      : `${e.endpoint} is unhealthy: failed to commit proposal: ${explainTlsError(e.error ?? '', clientCertGiven)}\n`;
   }
   if (h.cluster) {
     out += `cluster ${h.cluster.clusterId ?? '?'}: ${quorumLine(h.cluster.quorum)}\n`;

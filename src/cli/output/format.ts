@@ -16,8 +16,9 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
+/** YAML without anchors and aliases: an object printed twice is printed twice (docs/output.md). */
 export function toYaml(value: unknown): string {
-  return YAML.stringify(value, { lineWidth: 0 });
+  return YAML.stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 export { table } from './table.js';

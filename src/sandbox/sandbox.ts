@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import YAML from 'yaml';
 import type { KubeObject } from '../api/types.js';
 import { StatusError } from '../api/status.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { checkWritableFile, writeFileAtomic } from '../util/atomic.js';
 import { type Clock, isoTime, scaledClock } from './clock.js';
 import { ApiServer } from './server/apiserver.js';
 import { Registry } from './server/registry.js';
@@ -18,6 +18,7 @@ import type { Store } from './store/store.js';
 import type { EtcdInfo } from './kubelet/staticpods.js';
 import { powerRoutes } from './power.js';
 import type { Kubelets } from './kubelet/kubelet.js';
+import { RateLimitedLog } from './log.js';
 
 export interface SandboxOptions {
   /** A built-in scenario name, a file path, or a parsed scenario. */
@@ -87,9 +88,13 @@ export class Sandbox {
   }
 
   static async start(options: SandboxOptions = {}, startControllers?: ControllerStarter): Promise<Sandbox> {
+    // An unwritable --kubeconfig-out is bad input: refuse it before anything starts serving.
+    if (options.kubeconfigOut) await checkWritableFile(options.kubeconfigOut);
     const scenario = await loadScenario(options.scenario ?? 'seed');
     const clock = scaledClock(options.timeScale ?? 1);
-    const store = options.store ?? (options.etcd ? await openEtcdStore(options.etcd, options.log) : new MemoryStore());
+    // An etcd outage makes the store retry its watch twice a second: one line per 10 s is enough.
+    const storeLog = options.log ? new RateLimitedLog(options.log) : undefined;
+    const store = options.store ?? (options.etcd ? await openEtcdStore(options.etcd, storeLog && ((l) => storeLog.warn(l))) : new MemoryStore());
     const registry = new Registry(store, { clock, defaultTolerationSeconds: options.evictionTimeoutSeconds ?? 300 });
     const token = randomBytes(24).toString('base64url');
     const host = options.host ?? '127.0.0.1';
@@ -121,7 +126,13 @@ export class Sandbox {
     sandbox.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (options.controllers !== false && startControllers) sandbox.controllers = await startControllers(sandbox);
     if (options.kubeconfigOut) {
-      await sandbox.writeKubeconfig(options.kubeconfigOut);
+      try {
+        await sandbox.writeKubeconfig(options.kubeconfigOut);
+      } catch (e) {
+        // A sandbox nobody can reach (no kubeconfig) must not keep serving.
+        await sandbox.stop().catch(() => undefined);
+        throw e;
+      }
     }
     return sandbox;
   }

@@ -59,6 +59,15 @@ export class Kubelets implements Controller {
     for (const pod of this.ctx.cache.list('pods')) this.enqueuePod(pod);
   }
 
+  /** The periodic resync: every pod again, and the status of a running node the API shows not Ready. */
+  resyncAll(): void {
+    for (const [name, state] of this.nodes) {
+      const node = this.node(name);
+      if (state.up && node && !isNodeReady(node)) this.nodeQueue.add(name);
+    }
+    for (const pod of this.ctx.cache.list('pods')) this.enqueuePod(pod);
+  }
+
   stop(): void {
     for (const s of this.nodes.values()) s.renew?.cancel();
     this.podQueue.stop();
@@ -232,6 +241,12 @@ export class Kubelets implements Controller {
         await this.markRunning(pod, state, true);
         return;
       }
+      if (podCondition(pod, 'Ready')?.status === 'False' && podCondition(pod, 'Ready')?.reason !== 'PodCompleted') {
+        // The node lifecycle controller marked it not Ready while the node looked unreachable;
+        // the kubelet's status manager posts its own view again (its containers kept running).
+        await this.markReadyAgain(pod);
+        return;
+      }
       if (ownerKind(pod) === 'Job' || pod.spec?.restartPolicy !== 'Always') {
         const runFor = Number(pod.metadata.annotations?.['sandbox.upkeep.dev/run-seconds'] ?? (ownerKind(pod) === 'Job' ? this.ctx.settings.jobPodRunSeconds : NaN));
         if (!Number.isFinite(runFor)) return;
@@ -304,6 +319,13 @@ export class Kubelets implements Controller {
     };
     this.startedInBoot.set(pod.metadata.uid ?? '', state.boot);
     await this.writeStatus(pod, next);
+  }
+
+  private async markReadyAgain(pod: Pod): Promise<void> {
+    const status = pod.status ?? {};
+    const now = this.ctx.now();
+    const conditions = (status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'True', lastTransitionTime: now } : c));
+    await this.writeStatus(pod, { ...status, conditions });
   }
 
   private async markSucceeded(pod: Pod): Promise<void> {

@@ -12,7 +12,8 @@ import { preflight } from '../../upgrade/preflight.js';
 import { planUpgrade, type Finding, type UpgradePlan } from '../../upgrade/plan.js';
 import { latestPatch, release } from '../../upgrade/releases.js';
 import { renderPlanTable, renderRunbook, type HostOS } from '../output/plan.js';
-import { addMinor, compareVersions, formatVersion, minVersion, minorKey, parseVersion, type Version } from '../../upgrade/version.js';
+import { addMinor, compareVersions, formatVersion, maxVersion, minVersion, minorKey, parseVersion, type Version } from '../../upgrade/version.js';
+import { targetRefusal } from '../../upgrade/rules/target.js';
 
 function isHostOS(s: string): s is HostOS {
   return s === 'debian' || s === 'rhel' || s === 'both';
@@ -74,6 +75,8 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
       const client = await clientFromFlags(g, io);
       const cluster = await discoverClusterVersions(client);
       const oldest = minVersion(cluster.apiservers.map((a) => a.version)) ?? cluster.serverVersion;
+      const refusal = to && targetRefusal(to, maxVersion(cluster.apiservers.map((a) => a.version)) ?? cluster.serverVersion);
+      if (refusal) throw new UsageError(`invalid value "${opts.to}" for --to: ${refusal}`);
       const target = to ?? defaultTarget(oldest);
       const [checks, usages] = await Promise.all([preflight(client), target ? collectApiUsages(client, minorKey(oldest), minorKey(target)) : Promise.resolve([])]);
       const plan: UpgradePlan = planUpgrade(cluster, target, { findings: [...discoveryFindings(cluster), ...checks], removedApiUsages: usages });

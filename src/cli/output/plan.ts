@@ -92,7 +92,8 @@ export function renderPlanTable(plan: UpgradePlan): string {
     out += `[upgrade/versions] Path: ${[v(plan.hops[0].from), ...plan.hops.map((h) => v(h.to))].join(' -> ')} (one minor version per kubeadm upgrade apply)\n`;
   }
   out += `[upgrade/versions] Release data as of ${plan.releasesAsOf}\n\n`;
-  if (plan.target && !plan.hops.length) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
+  // "Already there" only when nothing stopped the plan (a refused target has no hops either).
+  if (plan.target && !plan.hops.length && !plan.blocking) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
   plan.hops.forEach((hop, i) => (out += renderHop(hop, i, plan.hops.length)));
   out += renderFindings(plan.findings);
   out += '\n' + verdictLine(plan);

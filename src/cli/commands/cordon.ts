@@ -7,18 +7,29 @@ import { clientFromFlags } from '../client.js';
 import { parseDryRun } from '../flags.js';
 import { type CordonResult, NodeSelectionError, nodeSelection, resolveNodes, setCordon } from '../../drain/cordon.js';
 import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outstandingSurges, restoreSurges, surgeNotice } from '../../drain/surge.js';
+import type { KubeClient } from '../../kube/index.js';
 
 /**
  * Node names against -l/--selector, checked before anything is read: kubectl's usage errors
  * (exit 2). `usage` is the command's own line for neither. The check itself is nodeSelection's.
  */
 export function nodeSelectionFlags(names: readonly string[], selector: string | undefined, usage: string): void {
+  // kubectl's resource builder: an empty name would otherwise read as "every node".
+  if (names.some((n) => n.trim() === '')) throw new UsageError('resource name may not be empty');
   try {
     nodeSelection(names, selector);
   } catch (e) {
     if (e instanceof NodeSelectionError) throw new UsageError(e.problem === 'none' ? usage : e.message);
     throw e;
   }
+}
+
+async function reportSurges(client: KubeClient, nodes: string[], putBack: boolean, say: (line: string) => void): Promise<void> {
+  const outstanding = (await outstandingSurges(client)).filter((s) => nodes.includes(s.journal.node));
+  if (!outstanding.length) return;
+  if (putBack) await restoreSurges(client, nodes, (_w, line) => say(line));
+  else for (const s of outstanding) say(surgeNotice(s));
 }
 
 export function registerCordon(program: Command, io: Io, globals: () => GlobalFlags): void {
@@ -56,6 +67,9 @@ export function registerCordon(program: Command, io: Io, globals: () => GlobalFl
       }
       if (format === 'json') io.out(toJson(results));
       if (format === 'yaml') io.out(toYaml(results));
+      // A Deployment an interrupted drain --surge left scaled up: uncordon finishes the put-back
+      // for the nodes it uncordoned; cordon says what is outstanding.
+      await reportSurges(client, nodes.map((n) => n.metadata.name ?? ''), !desired && dryRun === 'none', (line) => io.err(`${line}\n`));
       const refused = results.filter((r) => r.refused);
       if (failed) throw new ExitError(1);
       else if (refused.length) throw new BlockedError(`${refused.length} node(s) left cordoned: ${refused.map((r) => r.node).join(', ')}`);

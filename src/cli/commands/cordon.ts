@@ -7,6 +7,7 @@ import { clientFromFlags } from '../client.js';
 import { parseDryRun } from '../flags.js';
 import { type CordonResult, NodeSelectionError, nodeSelection, resolveNodes, setCordon } from '../../drain/cordon.js';
 import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { parseLabelSelector } from '../../api/labels.js';
 import { outstandingSurges, restoreSurges, surgeNotice } from '../../drain/surge.js';
 import type { KubeClient } from '../../kube/index.js';
 
@@ -17,6 +18,14 @@ import type { KubeClient } from '../../kube/index.js';
 export function nodeSelectionFlags(names: readonly string[], selector: string | undefined, usage: string): void {
   // kubectl's resource builder: an empty name would otherwise read as "every node".
   if (names.some((n) => n.trim() === '')) throw new UsageError('resource name may not be empty');
+  if (selector !== undefined) {
+    // The server would refuse it with 400 after the kubeconfig and connection: say it here, naming the flag.
+    try {
+      parseLabelSelector(selector);
+    } catch (e) {
+      throw new UsageError(`invalid value ${JSON.stringify(selector)} for -l/--selector: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   try {
     nodeSelection(names, selector);
   } catch (e) {

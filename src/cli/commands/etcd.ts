@@ -194,7 +194,8 @@ function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues
         });
       } catch (e) {
         if (errnoCode(e) === 'ENOENT') throw new UsageError(`snapshot file ${file} not found`);
-        if (e instanceof Error && e.name === 'BoltError') throw new ExitError(1, `${file} is not an etcd snapshot: ${e.message}`);
+        if (errnoCode(e) === 'EISDIR') throw new UsageError(`snapshot ${file} is a directory, not a snapshot file`);
+        if (e instanceof Error && e.name === 'BoltError') throw new ExitError(2, `${file} is not an etcd snapshot: ${e.message}`);
         throw e;
       } finally {
         progress.clear();
@@ -206,7 +207,8 @@ function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues
       for (const w of st.check.warnings) io.err(`Warning: ${w}\n`);
       for (const p of st.problems) io.err(`Warning: ${p}\n`);
       const errors = statusErrors(st, { skipHashCheck: !!opts.skipHashCheck });
-      if (errors.length) throw new ExitError(1, errors.join('\nerror: '));
+      // A defective snapshot is bad input: one line naming the file and its first defect.
+      if (errors.length) throw new ExitError(2, `${file}: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length === 2 ? '' : 's'})` : ''}`);
     });
 }
 

@@ -33,7 +33,7 @@ function kc(story: string, file: string, err: RegExp, names = 'kc.yaml', code: 1
 }
 
 const cases: BadInput[] = [
-  { story: 'a --kubeconfig that does not exist', args: ['--kubeconfig', 'missing.yaml', 'cordon', 'node01'], code: 2, err: /^error: kubeconfig file missing\.yaml \(from --kubeconfig\) does not exist$/, names: 'missing.yaml' },
+  { story: 'a --kubeconfig that does not exist (the real binary, its own process)', process: true, args: ['--kubeconfig', 'missing.yaml', 'cordon', 'node01'], code: 2, err: /^error: kubeconfig file missing\.yaml \(from --kubeconfig\) does not exist$/, names: 'missing.yaml' },
   { story: 'a --kubeconfig that is a directory', setup: async () => undefined, args: ['--kubeconfig', '.', 'cordon', 'node01'], code: 2, err: /^error: kubeconfig file \. \(from --kubeconfig\) does not exist$/, names: '.' },
   kc('an empty kubeconfig', '', /^error: error loading kubeconfig kc\.yaml: the file is empty$/),
   kc('a kubeconfig that is not YAML', '{{{', /^error: error loading kubeconfig kc\.yaml: /),

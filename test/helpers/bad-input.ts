@@ -1,18 +1,20 @@
-// The bad-input corpus' runner: each case runs the real CLI (`node bin/upkeep ...`) as its own
-// process in its own empty working directory, with a private HOME and no KUBECONFIG, a few at a
-// time; and the rules every bad input must follow: exactly one line on stderr, naming the input,
+// The bad-input corpus' runner: each case runs the CLI in its own empty working directory, with
+// a private HOME and no KUBECONFIG, in a CLI host process shared by the file's cases (or, when
+// asked, as its own `node bin/upkeep` process); and the rules every bad input must follow: exactly one line on stderr, naming the input,
 // the exit code (2 bad input, 1 failed, 3 blocked), no stack trace without -v, and no file left
 // behind (the working directory holds only what the case put there).
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'upkeep');
+const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli-host.js');
 
 export interface BadInput {
   /** What the user did wrong, as the test's name. */
@@ -30,6 +32,8 @@ export interface BadInput {
   names: string;
   stdin?: string;
   env?: Record<string, string>;
+  /** Run the real binary as its own process (slower: for stdin, or to show the process' own exit). */
+  process?: boolean;
 }
 
 export interface RunResult {
@@ -38,7 +42,52 @@ export interface RunResult {
   stderr: string;
 }
 
-function run(args: string[], cwd: string, env: Record<string, string>, stdin?: string): Promise<RunResult> {
+/**
+ * One CLI host process per test file (cli-host.ts): requests run one at a time, so a file's cases
+ * share one Node start; files run in parallel in CI.
+ */
+class CliHost {
+  private child?: ChildProcessWithoutNullStreams;
+  private next = 1;
+  private readonly waiting = new Map<number, (r: RunResult) => void>();
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn(process.execPath, [HOST], { stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const r = JSON.parse(line) as RunResult & { id: number };
+      this.waiting.get(r.id)?.(r);
+      this.waiting.delete(r.id);
+    });
+    child.stderr.on('data', () => undefined);
+    child.on('exit', () => {
+      for (const resolve of this.waiting.values()) resolve({ code: -1, stdout: '', stderr: 'the CLI host exited' });
+      this.waiting.clear();
+      this.child = undefined;
+    });
+    child.unref();
+    return child;
+  }
+
+  run(args: string[], cwd: string, env: Record<string, string>): Promise<RunResult> {
+    this.child ??= this.start();
+    const id = this.next++;
+    const child = this.child;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      child.stdin.write(`${JSON.stringify({ id, args, cwd, env })}\n`);
+    });
+  }
+
+  stop(): void {
+    this.child?.stdin.end();
+  }
+}
+
+const host = new CliHost();
+after(() => host.stop());
+
+/** Runs the real binary (a new process): for what only a process shows (stdin, signals). */
+export function runProcess(args: string[], cwd: string, env: Record<string, string>, stdin?: string): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -68,24 +117,6 @@ async function listTree(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** At most `limit` CLI processes at once across every case of a file (2 cores, shared). */
-function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (fn) => {
-    if (active >= limit) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-const slot = limiter(3);
-
 /** Runs one case in a fresh directory and returns what the user saw. */
 export async function runBadInput(c: BadInput): Promise<RunResult & { dir: string; before: string[]; after: string[] }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bad-input-'));
@@ -97,7 +128,8 @@ export async function runBadInput(c: BadInput): Promise<RunResult & { dir: strin
     await c.setup?.(dir);
     const before = await listTree(dir);
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1', ...(c.env ?? {}) };
-    const r = await slot(() => run(c.args.map((a) => a.replaceAll('{dir}', dir)), dir, env, c.stdin));
+    const args = c.args.map((a) => a.replaceAll('{dir}', dir));
+    const r = c.process ? await runProcess(args, dir, env, c.stdin) : await host.run(args, dir, env);
     const after = await listTree(dir);
     return { ...r, dir, before, after };
   } finally {

@@ -12,20 +12,27 @@ import { outstandingSurges, restoreSurges, surgeNotice } from '../../drain/surge
 import type { KubeClient } from '../../kube/index.js';
 
 /**
+ * A label selector flag, checked before anything is read: the server would refuse it with 400
+ * after the kubeconfig and the connection; say it here, naming the flag and the selector.
+ */
+export function selectorFlag(selector: string | undefined, flag: string): string | undefined {
+  if (selector === undefined) return undefined;
+  try {
+    parseLabelSelector(selector);
+  } catch (e) {
+    throw new UsageError(`invalid value ${JSON.stringify(selector)} for ${flag}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return selector;
+}
+
+/**
  * Node names against -l/--selector, checked before anything is read: kubectl's usage errors
  * (exit 2). `usage` is the command's own line for neither. The check itself is nodeSelection's.
  */
 export function nodeSelectionFlags(names: readonly string[], selector: string | undefined, usage: string): void {
   // kubectl's resource builder: an empty name would otherwise read as "every node".
   if (names.some((n) => n.trim() === '')) throw new UsageError('resource name may not be empty');
-  if (selector !== undefined) {
-    // The server would refuse it with 400 after the kubeconfig and connection: say it here, naming the flag.
-    try {
-      parseLabelSelector(selector);
-    } catch (e) {
-      throw new UsageError(`invalid value ${JSON.stringify(selector)} for -l/--selector: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
+  selectorFlag(selector, '-l/--selector');
   try {
     nodeSelection(names, selector);
   } catch (e) {

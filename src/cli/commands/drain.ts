@@ -15,7 +15,7 @@ import { clientFromFlags } from '../client.js';
 import { parseDryRun, parseIntFlag } from '../flags.js';
 import { budgetWaitLine, nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
 import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format.js';
-import { nodeSelectionFlags } from './cordon.js';
+import { nodeSelectionFlags, selectorFlag } from './cordon.js';
 import { Progress } from '../output/progress.js';
 
 /** kubectl drain's --timeout: a Go duration (1m30s); a bare number is taken as seconds. */
@@ -121,7 +121,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
           deleteEmptyDirData: !!opts.deleteEmptydirData,
           gracePeriodSeconds: parseIntFlag(opts.gracePeriod, '--grace-period', -Infinity),
           timeoutSeconds: timeout,
-          podSelector: opts.podSelector ?? '',
+          podSelector: selectorFlag(opts.podSelector, '--pod-selector') ?? '',
           disableEviction: !!opts.disableEviction,
           skipWaitForDeleteTimeoutSeconds: parseIntFlag(opts.skipWaitForDeleteTimeout, '--skip-wait-for-delete-timeout'),
           chunkSize: parseIntFlag(opts.chunkSize, '--chunk-size'),

@@ -204,9 +204,9 @@ function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues
       else if (format === 'yaml') io.out(toYaml(statusJson(st)));
       else if (format === 'simple') io.out(renderStatusSimple(st));
       else io.out(renderStatusTable(st));
-      for (const w of st.check.warnings) io.err(`Warning: ${w}\n`);
-      for (const p of st.problems) io.err(`Warning: ${p}\n`);
       const errors = statusErrors(st, { skipHashCheck: !!opts.skipHashCheck });
+      // A defective file gets one line (below): its warnings would only bury the defect.
+      if (!errors.length) for (const w of [...st.check.warnings, ...st.problems]) io.err(`Warning: ${w}\n`);
       // A defective snapshot is bad input: one line naming the file and its first defect.
       if (errors.length) throw new ExitError(2, `${file}: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length === 2 ? '' : 's'})` : ''}`);
     });

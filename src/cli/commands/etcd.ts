@@ -2,6 +2,7 @@
 // etcdctl's (--endpoints, --cacert, --cert, --key, --user, --dial-timeout, --command-timeout and
 // the ETCDCTL_* variables), so a command copied from a runbook works with `upkeep etcd` in
 // front of it instead of `etcdctl`. Output: -w/--write-out as etcdctl, or -o as kubectl.
+import { AtomicWriteError, checkWritableFile } from '../../util/atomic.js';
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
@@ -132,6 +133,7 @@ function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>,
   ).action(async (file, opts) => {
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'simple', 'json', 'yaml']);
     const { saveSnapshot, formatMs } = await grpcModules();
+    await outputFileFlag(file);
     const conn = await ctx.connection(opts);
     const timeoutMs = await duration(opts.timeout, '--timeout');
     const stallTimeoutMs = await duration(opts.stallTimeout, '--stall-timeout');
@@ -170,6 +172,15 @@ function saveProgress(io: Io, progress: Progress, endpoint: string): (p: Snapsho
     const pct = p.total ? ` (${Math.floor((100 * Math.min(p.received, p.total)) / p.total)}%)` : '';
     progress.status('snapshot', `saving snapshot from ${endpoint}: ${humanizeBytes(p.received)} of ${p.total ? humanizeBytes(p.total) : '?'}${pct}, ${humanizeBytes(rate)}/s`);
   };
+}
+
+/** An output file that cannot be written is bad input, said before connecting (exit 2). */
+async function outputFileFlag(file: string): Promise<void> {
+  try {
+    await checkWritableFile(file);
+  } catch (e) {
+    throw e instanceof AtomicWriteError ? new UsageError(e.message) : e;
+  }
 }
 
 function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {

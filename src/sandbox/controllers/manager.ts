@@ -53,8 +53,13 @@ export async function startControllers(sandbox: Sandbox, settings: Partial<Sandb
   for (const c of controllers) c.start();
   const resync = setInterval(() => {
     for (const c of controllers) {
-      if (c.resyncAll) c.resyncAll();
-      else c.start();
+      try {
+        if (c.resyncAll) c.resyncAll();
+        else c.start();
+      } catch (e) {
+        // One controller tripping over a bad object must not stop the others (or the process).
+        ctx.log(`${c.name}: resync: ${String(e)}`);
+      }
     }
   }, resyncRealMs((ms) => sandbox.clock.real(ms)));
   resync.unref();

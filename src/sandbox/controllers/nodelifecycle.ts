@@ -118,7 +118,8 @@ export class NodeLifecycleController implements Controller {
     for (const n of this.ctx.cache.list(NODES)) {
       const name = n.metadata.name ?? '';
       this.nodeQueue.add(name);
-      if (n.spec?.taints?.some((t) => t.effect === 'NoExecute')) for (const p of this.ctx.cache.podsOnNode(name)) this.podQueue.add(storeKey(p.metadata.namespace ?? '', p.metadata.name ?? ''));
+      const taints: unknown = n.spec?.taints;
+      if (Array.isArray(taints) && n.spec?.taints?.some((t) => t?.effect === 'NoExecute')) for (const p of this.ctx.cache.podsOnNode(name)) this.podQueue.add(storeKey(p.metadata.namespace ?? '', p.metadata.name ?? ''));
     }
   }
 

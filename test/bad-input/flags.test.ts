@@ -2,18 +2,9 @@
 // the flag and the value, exit 2. The kubeconfig points at a closed loopback port, so a check
 // that came after connecting would show as "unable to connect" (exit 1) instead.
 import { describe } from 'node:test';
-import { type BadInput, badInputs } from '../helpers/bad-input.js';
+import { type BadInput, CLOSED_PORT_KUBECONFIG, badInputs } from '../helpers/bad-input.js';
 
-const KC = `apiVersion: v1
-kind: Config
-clusters:
-- {name: c, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}
-users:
-- {name: u, user: {token: abc}}
-contexts:
-- {name: x, context: {cluster: c, user: u}}
-current-context: x
-`;
+const KC = CLOSED_PORT_KUBECONFIG;
 
 function flag(story: string, args: string[], err: RegExp, names: string): BadInput {
   return { story, files: { 'kc.yaml': KC }, args: ['--kubeconfig', 'kc.yaml', ...args], code: 2, err, names };

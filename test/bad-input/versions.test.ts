@@ -1,18 +1,9 @@
 // Versions that cannot be read: refused before the cluster is asked, one line naming the flag
 // and the value, exit 2; numbers out of range are refused instead of planning millions of hops.
 import { describe } from 'node:test';
-import { type BadInput, badInputs } from '../helpers/bad-input.js';
+import { type BadInput, CLOSED_PORT_KUBECONFIG, badInputs } from '../helpers/bad-input.js';
 
-const KC = `apiVersion: v1
-kind: Config
-clusters:
-- {name: c, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}
-users:
-- {name: u, user: {token: abc}}
-contexts:
-- {name: x, context: {cluster: c, user: u}}
-current-context: x
-`;
+const KC = CLOSED_PORT_KUBECONFIG;
 
 function to(value: string, err: RegExp): BadInput {
   return { story: `plan --to ${JSON.stringify(value)}`, files: { 'kc.yaml': KC }, args: ['--kubeconfig', 'kc.yaml', 'plan', '--to', value], code: 2, err, names: `"${value}" for --to` };

@@ -16,6 +16,18 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const BIN = path.join(ROOT, 'bin', 'upkeep');
 const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli-host.js');
 
+/** A kubeconfig whose server is a closed loopback port: a check after connecting shows as exit 1. */
+export const CLOSED_PORT_KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+- {name: c, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}
+users:
+- {name: u, user: {token: abc}}
+contexts:
+- {name: x, context: {cluster: c, user: u}}
+current-context: x
+`;
+
 export interface BadInput {
   /** What the user did wrong, as the test's name. */
   story: string;

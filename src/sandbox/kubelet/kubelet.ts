@@ -65,7 +65,12 @@ export class Kubelets implements Controller {
       const node = this.node(name);
       if (state.up && node && !isNodeReady(node)) this.nodeQueue.add(name);
     }
-    for (const pod of this.ctx.cache.list('pods')) this.enqueuePod(pod);
+    // Only pods with something left to do: a resync of 30,000 settled pods would cost for nothing.
+    for (const pod of this.ctx.cache.list('pods')) {
+      if (!isPod(pod)) continue;
+      const settled = podPhase(pod) !== 'Pending' && !pod.metadata.deletionTimestamp && (podPhase(pod) !== 'Running' || podCondition(pod, 'Ready')?.status === 'True');
+      if (!settled) this.enqueuePod(pod);
+    }
   }
 
   stop(): void {

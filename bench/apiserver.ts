@@ -21,7 +21,7 @@ export function scenarioText(nodes: number, pods: number): string {
     '    - {name: controlplane, role: control-plane}',
     `    - {namePrefix: worker-, count: ${nodes}}`,
   ];
-  const docs = [lines.join('\n')];
+  const docs = [lines.join('\n'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: bench}'];
   for (let i = 0; i < pods; i++) {
     docs.push(`apiVersion: v1\nkind: Pod\nmetadata: {name: pod-${i}, namespace: bench, labels: {app: bench, shard: s${i % 10}}}\nspec:\n  nodeName: worker-${(i % nodes) + 1}\n  containers: [{name: app, image: "registry.k8s.io/pause:3.10", resources: {requests: {cpu: 10m, memory: 16Mi}}}]`);
   }

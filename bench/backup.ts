@@ -29,6 +29,7 @@ export function backupScenario(objects: number): string {
   const payload = 'x'.repeat(200);
   for (let n = 0; n < NAMESPACES; n++) {
     const ns = `team-${String(n).padStart(3, '0')}`;
+    docs.push(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}`);
     for (let i = 0; i < perNamespace; i++) {
       const kind = i % 10;
       if (kind < 6) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-${i}, namespace: ${ns}, labels: {app: a${i % 50}}}\ndata: {setting: "${payload}", index: "${i}"}`);

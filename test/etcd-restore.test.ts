@@ -186,7 +186,7 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
     const bytes = await fs.readFile(snapshot);
     await fs.writeFile(copy, bytes.subarray(0, bytes.length - 32));
     const refused = await upkeep(['etcd', 'snapshot', 'restore', copy, '--data-dir', path.join(dir, 'nohash-refused')]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 2);
     assert.equal(refused.err, 'error: snapshot missing hash but --skip-hash-check=false\n');
     const dataDir = path.join(dir, 'nohash');
     const peer = `http://127.0.0.1:${await freePort()}`;
@@ -206,7 +206,7 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
         await fs.writeFile(path.join(d, 'keep-me'), 'x');
       },
       args: (d, f) => [f, '--data-dir', d],
-      code: 1,
+      code: 2,
       err: /^error: data-dir ".*" not empty or could not be read\n$/,
     },
     {
@@ -219,18 +219,24 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
         return bad;
       },
       args: (d, f) => [f, '--data-dir', d],
-      code: 1,
+      code: 2,
       err: /^error: snapshot .*corrupt\.db is corrupt: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64} \(--skip-hash-check restores it anyway\)\n$/,
     },
-    { story: 'a name that is not in --initial-cluster', args: (d, f) => [f, '--data-dir', d, '--name', 'other'], code: 1, err: /^error: couldn't find local name "other" in the initial cluster configuration\n$/ },
+    { story: 'a name that is not in --initial-cluster', args: (d, f) => [f, '--data-dir', d, '--name', 'other'], code: 2, err: /^error: couldn't find local name "other" in the initial cluster configuration\n$/ },
     {
       story: 'advertised peer URLs that are not the member entry',
       args: (d, f) => [f, '--data-dir', d, '--initial-advertise-peer-urls', 'http://127.0.0.1:9'],
-      code: 1,
+      code: 2,
       err: /--initial-cluster has default=http:\/\/localhost:2380 but missing from --initial-advertise-peer-urls=http:\/\/127.0.0.1:9/,
     },
     { story: '--bump-revision without --mark-compacted', args: (d, f) => [f, '--data-dir', d, '--bump-revision', '10'], code: 2, err: /--mark-compacted required if --bump-revision > 0/ },
-    { story: 'a snapshot file that does not exist', args: (d) => [path.join(dir, 'missing.db'), '--data-dir', d], code: 1, err: /cannot read snapshot .*missing\.db: no such file/ },
+    { story: 'a snapshot file that does not exist', args: (d) => [path.join(dir, 'missing.db'), '--data-dir', d], code: 2, err: /cannot read snapshot .*missing\.db: no such file/ },
+    {
+      story: 'a data dir that cannot be created (under /proc)',
+      args: (_d, f) => [f, '--data-dir', '/proc/upkeep-restore-x'],
+      code: 2,
+      err: /^error: invalid --data-dir: cannot create directory \/proc\/upkeep-restore-x\/member\/snap: \/proc\/upkeep-restore-x: the file system does not allow creating it \(ENOENT\)\n$/,
+    },
   ];
   for (const c of refusals) {
     it(`refuses ${c.story} with one line and leaves nothing behind`, async () => {

@@ -173,11 +173,11 @@ describe('etcd snapshot save and status against real etcd', { skip }, () => {
     const flip = Buffer.from(data);
     flip[Math.floor(data.length / 2)] ^= 0xff;
     const cases: Array<{ story: string; bytes: Buffer; args?: string[]; code: number; err: RegExp }> = [
-      { story: 'one flipped byte', bytes: flip, code: 1, err: /sha256 mismatch: the snapshot says [0-9a-f]{64}, its data hashes to [0-9a-f]{64}: the file is corrupted/ },
-      { story: 'cut in half', bytes: data.subarray(0, Math.floor(data.length / 2) + 100), code: 1, err: /file is truncated/ },
-      { story: 'the db without its digest', bytes: data.subarray(0, data.length - 32), code: 1, err: /snapshot missing hash: this looks like a db file copied from a data dir/ },
+      { story: 'one flipped byte', bytes: flip, code: 2, err: /sha256 mismatch: the snapshot says [0-9a-f]{64}, its data hashes to [0-9a-f]{64}: the file is corrupted/ },
+      { story: 'cut in half', bytes: data.subarray(0, Math.floor(data.length / 2) + 100), code: 2, err: /truncated/ },
+      { story: 'the db without its digest', bytes: data.subarray(0, data.length - 32), code: 2, err: /snapshot missing hash: this looks like a db file copied from a data dir/ },
       { story: 'the db without its digest, accepted with --skip-hash-check', bytes: data.subarray(0, data.length - 32), args: ['--skip-hash-check'], code: 0, err: /^$/ },
-      { story: 'not a snapshot at all', bytes: Buffer.from('{"kind":"Pod"}\n'.repeat(400)), code: 1, err: /is not an etcd snapshot: not a bbolt database/ },
+      { story: 'not a snapshot at all', bytes: Buffer.from('{"kind":"Pod"}\n'.repeat(400)), code: 2, err: /is not an etcd snapshot: not a bbolt database/ },
     ];
     for (const c of cases) {
       const file = path.join(dir, `bad-${c.story.replace(/\W+/g, '-')}.db`);

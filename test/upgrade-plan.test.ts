@@ -151,10 +151,18 @@ describe('upkeep plan on the seed cluster (story 2)', () => {
     assert.equal(out.code, 2);
   });
 
-  it('a downgrade target blocks', async () => {
-    const r = await upkeep(['--kubeconfig', sb.kubeconfig, '-o', 'json', 'plan', '--to', 'v1.30.6']);
-    assert.equal(r.code, 3);
-    assert.ok(codes(JSON.parse(r.out) as UpgradePlan, 'blocking').includes('Downgrade'));
+  it('a downgrade target, or one beyond the release table, is refused in one line (exit 2), never planned', async () => {
+    const down = await upkeep(['--kubeconfig', sb.kubeconfig, '-o', 'json', 'plan', '--to', 'v1.30.6']);
+    assert.equal(down.code, 2);
+    assert.equal(down.out, '');
+    assert.match(down.err, /^error: invalid value "v1\.30\.6" for --to: Specified version to upgrade to "v1\.30\.6" is lower than the cluster version "v1\.31\.\d+": downgrades are not supported[^\n]*\n$/);
+    const beyond = await upkeep(['--kubeconfig', sb.kubeconfig, 'plan', '--to', 'v1.99.0']);
+    assert.equal(beyond.code, 2);
+    assert.equal(beyond.out, '');
+    assert.match(beyond.err, /^error: invalid value "v1\.99\.0" for --to: Specified version to upgrade to "v1\.99\.0" is beyond upkeep's release table \(newest known v1\.\d+, as of [\d-]+\): choose a target up to v1\.\d+, or update upkeep\n$/);
+    const huge = await upkeep(['--kubeconfig', sb.kubeconfig, 'plan', '--to', 'v1.10000000']);
+    assert.equal(huge.code, 2);
+    assert.equal(huge.err, 'error: invalid value "v1.10000000" for --to: invalid version "v1.10000000": minor version 10000000 is out of range (at most 99999)\n');
   });
 
   it('once green is gone, nothing blocks: exit 0', async () => {

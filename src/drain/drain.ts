@@ -16,7 +16,7 @@ import type { BudgetWait, RemovalCallbacks } from './evict.js';
 import { filterPods, type PodDeleteList } from './filters.js';
 import { pool, removeAll, SurgeGate, type RemoveAllContext } from './remove.js';
 import { nodeResult, unfinished, type DrainResult, type NodeDrainResult, type NodeOutcomes, type PodOutcome, type StopReason } from './result.js';
-import { restoreSurges, startSurges } from './surge.js';
+import { outstandingSurges, restoreSurges, startSurges, surgeNotice } from './surge.js';
 import { DEFAULT_DRAIN_OPTIONS, type DaemonSetLookup, type DrainOptions } from './types.js';
 import { WorkloadResolver, waitForWorkloads, workloadName, type WorkloadRef } from './waitready.js';
 import { errorMessage } from '../util/errors.js';
@@ -329,6 +329,10 @@ export async function drainNodes(
 
   // A run that was interrupted hard (killed) may have left Deployments surged: put them back.
   if (writes) await restoreSurges(client, names, callbacks.onSurge).catch(() => []);
+  // Those surged by an interrupted drain of another node are that node's to put back: say so.
+  for (const s of await outstandingSurges(client).catch(() => [])) {
+    if (!writes || !names.includes(s.journal.node)) callbacks.onSurge?.(s.workload, surgeNotice(s));
+  }
 
   const results = new Map<string, NodeDrainResult>();
   const finish = (r: NodeDrainResult): void => {

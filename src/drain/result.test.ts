@@ -2,7 +2,7 @@
 // words, the pods left, the flags it still needs. Every expected result is written out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nodeResult, type NodeDrainResult, type NodeOutcomes, type NodeResultOptions, type PodOutcome, type StopReason } from './result.js';
+import { collapseFailures, nodeResult, type NodeDrainResult, type NodeOutcomes, type NodeResultOptions, type PodOutcome, type StopReason } from './result.js';
 
 const options: NodeResultOptions = { dryRun: 'none', disableEviction: false, timeoutSeconds: 90 };
 const cordoned = { node: 'node01', cordonState: 'cordoned (by upkeep)' };
@@ -267,4 +267,29 @@ const cases: Case[] = [
 
 describe('nodeResult', () => {
   for (const c of cases) it(c.story, () => assert.deepEqual(nodeResult(c.outcomes, c.reason, { ...options, ...c.options }), c.want));
+});
+
+describe('collapseFailures', () => {
+  it('says a cause shared by many pods once, with the count and the first pods', () => {
+    const refused = 'unable to connect to the server https://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1';
+    const errors = Array.from({ length: 48 }, (_, i) => `error when evicting pods/"web-${i}" -n "shop": ${refused}`);
+    assert.deepEqual(collapseFailures(errors), [`error when evicting 48 pods (shop/web-0, shop/web-1, shop/web-2, and 45 more): ${refused}`]);
+  });
+
+  it('keeps distinct causes apart and in order, and a single pod as kubectl says it', () => {
+    const errors = [
+      'error when evicting pods/"a" -n "x": boom',
+      'error when deleting pods/"b" -n "x": gone wrong',
+      'error when evicting pods/"c" -n "y": boom',
+      'error when waiting for pod "d" in namespace "x" to terminate: timeout',
+      'error when waiting for pod "e" in namespace "x" to terminate: timeout',
+      'something else',
+    ];
+    assert.deepEqual(collapseFailures(errors), [
+      'error when evicting 2 pods (x/a, y/c): boom',
+      'error when deleting pods/"b" -n "x": gone wrong',
+      'error when waiting for 2 pods (x/d, x/e) to terminate: timeout',
+      'something else',
+    ]);
+  });
 });

@@ -109,6 +109,43 @@ function key(p: PodOutcome): string {
   return `${p.namespace}/${p.name}`;
 }
 
+// kubectl's per-pod failure texts (evict.ts writes them): the pod, then the cause.
+const PER_POD = /^error when (evicting|deleting) pods\/"([^"]*)" -n "([^"]*)": ([\s\S]*)$|^error when (waiting) for pod "([^"]*)" in namespace "([^"]*)" to terminate: ([\s\S]*)$/;
+
+/**
+ * Pure: failures that share one cause (48 pods refused by one unreachable server) said once,
+ * with the count and the first pods; distinct causes stay as they are, in order.
+ */
+export function collapseFailures(errors: readonly string[], shown = 3): string[] {
+  const groups = new Map<string, { what: string; cause: string; pods: string[]; raw: string[] }>();
+  const out: Array<string | { key: string }> = [];
+  for (const e of errors) {
+    const m = PER_POD.exec(e);
+    if (!m) {
+      out.push(e);
+      continue;
+    }
+    const [what, name, ns, cause] = m[1] ? [m[1], m[2], m[3], m[4]] : [m[5], m[6], m[7], m[8]];
+    const key = `${what}\u0000${cause}`;
+    const g = groups.get(key);
+    if (g) {
+      g.pods.push(`${ns}/${name}`);
+      g.raw.push(e);
+    } else {
+      groups.set(key, { what, cause, pods: [`${ns}/${name}`], raw: [e] });
+      out.push({ key });
+    }
+  }
+  return out.map((o) => {
+    if (typeof o === 'string') return o;
+    const g = groups.get(o.key)!;
+    if (g.pods.length === 1) return g.raw[0];
+    const more = g.pods.length > shown ? `, and ${g.pods.length - shown} more` : '';
+    const verb = g.what === 'waiting' ? 'waiting for' : g.what;
+    return `error when ${verb} ${g.pods.length} pods (${g.pods.slice(0, shown).join(', ')}${more})${g.what === 'waiting' ? ' to terminate' : ''}: ${g.cause}`;
+  });
+}
+
 /** Whether the node's pods must be listed again for the result: the removal stopped or failed. */
 export function unfinished(pods: readonly PodOutcome[], reason: StopReason | undefined): boolean {
   return reason !== undefined || pods.some((p) => p.outcome.kind === 'failed');
@@ -213,7 +250,7 @@ function removedResult(outcomes: Removed, reason: StopReason | undefined, option
       needs: [...new Set(failed.flatMap((f) => f.needs ?? []))],
     };
     if (reason === 'interrupted') return { ...base, interrupted: true, errorLine: interruptedLine(node) };
-    const errors = failed.map((f) => f.error);
+    const errors = collapseFailures(failed.map((f) => f.error));
     if (reason === 'timeout') {
       const limit = timeoutText(options);
       const stops = stopped.map(({ pod, outcome }) =>

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Deployment, Pod } from '../api/types.js';
-import { decideSurge, readJournal, SURGE_ANNOTATION, type SurgeDecision } from './surge.js';
+import { decideSurge, readJournal, SURGE_ANNOTATION, surgeNotice, type SurgeDecision } from './surge.js';
 
 const deployment = (replicas: number, extra: { generation?: number; observed?: number; journal?: string } = {}): Deployment => ({
   apiVersion: 'apps/v1',
@@ -90,4 +90,17 @@ describe('readJournal', () => {
   for (const [story, raw, want] of cases) {
     it(story, () => assert.deepEqual(readJournal(deployment(1, raw === undefined ? {} : { journal: raw })), want));
   }
+});
+
+describe('surgeNotice', () => {
+  it('names the workload, the interrupted drain and the command that puts it back', () => {
+    assert.equal(
+      surgeNotice({ workload: 'Deployment shop/api', namespace: 'shop', name: 'api', journal: { originalReplicas: 60, replicas: 120, node: 'node02', at: '2026-12-03T13:00:00Z' } }),
+      'Deployment shop/api: still surged from 60 replicas to 120 by an interrupted drain of node02 since 2026-12-03T13:00:00Z; to put it back run: upkeep uncordon node02 (or upkeep drain node02 --surge)',
+    );
+    assert.equal(
+      surgeNotice({ workload: 'Deployment a/b', namespace: 'a', name: 'b', journal: { originalReplicas: 1, replicas: 2, node: '', at: '' } }),
+      'Deployment a/b: still surged from 1 replica to 2 by an interrupted drain; to put it back run: upkeep drain NODE --surge',
+    );
+  });
 });

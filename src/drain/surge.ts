@@ -337,3 +337,35 @@ export async function restoreSurges(
   await Promise.all(pending);
   return found;
 }
+
+/** A Deployment an interrupted drain left surged. */
+export interface OutstandingSurge {
+  workload: string;
+  namespace: string;
+  name: string;
+  journal: SurgeJournal;
+}
+
+/**
+ * Pure: what a command that touches a surged Deployment or its node says about it: what was
+ * surged, by which drain, and the command that puts it back.
+ */
+export function surgeNotice(s: OutstandingSurge): string {
+  const since = s.journal.at ? ` since ${s.journal.at}` : '';
+  const by = s.journal.node ? ` by an interrupted drain of ${s.journal.node}` : ' by an interrupted drain';
+  const fix = s.journal.node ? `upkeep uncordon ${s.journal.node} (or upkeep drain ${s.journal.node} --surge)` : `upkeep drain NODE --surge`;
+  return `${s.workload}: still surged from ${plural(s.journal.originalReplicas, 'replica')} to ${s.journal.replicas}${by}${since}; to put it back run: ${fix}`;
+}
+
+/** Every Deployment carrying a readable surge journal (from any drain, of any node). */
+export async function outstandingSurges(client: KubeClient): Promise<OutstandingSurge[]> {
+  const out: OutstandingSurge[] = [];
+  for await (const d of client.listAll<Deployment>(DEPLOYMENTS)) {
+    const journal = readJournal(d);
+    if (!journal) continue;
+    const namespace = d.metadata.namespace ?? '';
+    const name = d.metadata.name ?? '';
+    out.push({ workload: workloadLabel(namespace, name), namespace, name, journal });
+  }
+  return out;
+}

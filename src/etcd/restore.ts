@@ -9,6 +9,7 @@
 // the new cluster's, meta consistent_index set to N (and term to 1 when the snapshot has one, as
 // 3.5 keeps it) so etcd does not re-apply the bootstrap entries, and, when asked, the revision
 // bumped and marked compacted so watchers of the old cluster must relist.
+import { DirectoryError, makeDirectory } from '../util/mkdir.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BoltError } from './bolt/page.js';
@@ -70,10 +71,22 @@ export interface RestoreResult {
 }
 
 /** A restore refused or failed; the message is one line for the user. */
+/** What etcdutl refuses: a bad snapshot, data directory or flag. Bad input: exit 2. */
 export class RestoreError extends Error {
+  readonly exitCode = 2;
   constructor(message: string) {
     super(message);
     this.name = 'RestoreError';
+  }
+}
+
+/** Creates `dir` (kept on success: the restore goes on into it), or refuses it naming the flag. */
+async function ensureCreatable(dir: string, flag: string): Promise<void> {
+  try {
+    await makeDirectory(dir);
+  } catch (e) {
+    if (e instanceof DirectoryError) throw new RestoreError(`invalid ${flag}: ${e.message}`);
+    throw e;
   }
 }
 
@@ -269,7 +282,6 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
   if (opts.walDir && (await exists(opts.walDir))) throw new RestoreError(`wal-dir "${opts.walDir}" exists`);
   const snapDir = path.join(dataDir, 'member', 'snap');
   const hashChecked = await checkSnapshotFile(opts);
-
   // From here on the directories are ours: on failure, take back what was made.
   const dataDirExisted = await exists(dataDir);
   const cleanup = async () => {
@@ -281,7 +293,9 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     }
   };
   try {
-    await fs.mkdir(snapDir, { recursive: true, mode: 0o700 });
+    // A directory that cannot be created (a path under /proc, below a file, on a read-only
+    // mount) is refused naming the flag and the path, before anything is written.
+    await ensureCreatable(snapDir, '--data-dir');
     const dbPath = path.join(snapDir, 'db');
     const n = BigInt(cluster.members.length);
     const term = 1n;

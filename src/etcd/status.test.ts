@@ -151,7 +151,13 @@ describe('snapshot status', () => {
       expect: /sha256 mismatch: .*the file is corrupted/,
     },
     { story: 'no digest: a db copied from a data dir', file: etcdDb, digest: 'missing', expect: /looks like a db file copied from a data dir/ },
-    { story: 'cut short: neither whole pages nor a digest', file: () => withDigest(etcdDb()).subarray(0, 4 * 4096 + 100), digest: 'missing', expect: /the file is truncated/ },
+    { story: 'cut short: neither whole pages nor a digest', file: () => withDigest(etcdDb()).subarray(0, 4 * 4096 + 100), digest: 'missing', expect: /^truncated: the meta page says 20480 bytes of pages but the file has 16484 bytes \(3996 missing\)/ },
+    {
+      story: '7 bytes appended: trailing data, not truncation',
+      file: () => Buffer.concat([withDigest(etcdDb()), Buffer.from('1234567')]),
+      digest: 'missing',
+      expect: /^trailing data: 7 bytes after the pages and their 32-byte sha256 \(20519 bytes, 20480 of pages\); something was appended to the file$/,
+    },
   ];
   for (const c of broken) {
     it(`says what is wrong with ${c.story}`, async () => {

@@ -265,18 +265,23 @@ class RunHasher {
 /** The problems that make a snapshot unusable, in the words a user needs. Empty when it is fine. */
 export function statusErrors(st: SnapshotStatus, options: { skipHashCheck?: boolean } = {}): string[] {
   const errs: string[] = [];
+  // The size says which defect it is: fewer bytes than the meta page's pages is truncated; more
+  // than the pages and their 32-byte sha256 is trailing data (appended bytes), not truncation.
+  const extra = st.fileSize - st.totalSize;
+  if (extra < 0) {
+    errs.push(`truncated: the meta page says ${st.totalSize} bytes of pages but the file has ${st.fileSize} bytes (${-extra} missing); take a new snapshot`);
+  } else if (extra > 32 || (extra > 0 && extra < 32 && st.sha256.state !== 'ok')) {
+    const after = extra > 32 ? `${extra - 32} byte${extra - 32 === 1 ? '' : 's'} after the pages and their 32-byte sha256` : `${extra} byte${extra === 1 ? '' : 's'} after the pages, not a 32-byte sha256`;
+    errs.push(`trailing data: ${after} (${st.fileSize} bytes, ${st.totalSize} of pages); something was appended to the file`);
+  }
   if (!st.check.ok) {
-    errs.push(`snapshot file integrity check failed. ${st.check.errorCount} errors found.\n${st.check.errors.join('\n')}`);
+    const more = st.check.errorCount > 1 ? ` (and ${st.check.errorCount - 1} more)` : '';
+    errs.push(`integrity check failed: ${st.check.errorCount} error${st.check.errorCount === 1 ? '' : 's'} found: ${st.check.errors[0] ?? ''}${more}`);
   }
   if (st.sha256.state === 'mismatch') {
     errs.push(`sha256 mismatch: the snapshot says ${st.sha256.expected}, its data hashes to ${st.sha256.actual}: the file is corrupted; take a new snapshot`);
-  } else if (st.sha256.state === 'missing' && !options.skipHashCheck) {
-    const truncated = st.totalSize > st.fileSize || st.fileSize % 512 !== 0;
-    errs.push(
-      truncated
-        ? `snapshot missing hash: ${st.fileSize} bytes is not a whole snapshot (a snapshot is its pages plus a 32-byte sha256); the file is truncated`
-        : `snapshot missing hash: this looks like a db file copied from a data dir (member/snap/db), not a snapshot; nothing proves it is intact (use --skip-hash-check to accept it)`,
-    );
+  } else if (st.sha256.state === 'missing' && !options.skipHashCheck && extra === 0) {
+    errs.push(`snapshot missing hash: this looks like a db file copied from a data dir (member/snap/db), not a snapshot; nothing proves it is intact (use --skip-hash-check to accept it)`);
   }
   return errs;
 }

@@ -3,6 +3,7 @@
 // then whatever the caller saves; each record framed by an 8-byte little-endian length whose top
 // byte marks the zero padding to 8-byte alignment, and chained by a running CRC-32C (each
 // record's crc covers its data and every record's data before it).
+import { makeDirectory } from '../util/mkdir.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { crc32c } from './crc32c.js';
@@ -135,7 +136,7 @@ export function walName(seq: bigint, index: bigint): string {
 export async function writeNewWal(dir: string, w: NewWal): Promise<string> {
   const tmp = `${dir}.tmp`;
   await fs.rm(tmp, { recursive: true, force: true });
-  await fs.mkdir(tmp, { recursive: true, mode: 0o700 });
+  await makeDirectory(tmp);
   const name = walName(0n, 0n);
   const fh = await fs.open(path.join(tmp, name), 'w', 0o600);
   try {
@@ -146,7 +147,7 @@ export async function writeNewWal(dir: string, w: NewWal): Promise<string> {
   } finally {
     await fh.close();
   }
-  await fs.mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+  await makeDirectory(path.dirname(dir));
   await fs.rename(tmp, dir);
   return path.join(dir, name);
 }

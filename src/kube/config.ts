@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
+import YAML from 'yaml';
 import { KubeConfigError } from './errors.js';
+import { clusterProblem, userProblem } from './configcheck.js';
+import { isJsonObject } from '../util/json.js';
 
 export interface KubeConfigOptions {
   /** --kubeconfig: use exactly this file. */
@@ -66,6 +69,8 @@ export async function loadKubeConfig(options: KubeConfigOptions = {}, environmen
   let kc: KubeConfig;
   let source: string;
   let copyNeeded = false;
+  /** The files read, in precedence order: kubectl's checks read the entries as written there. */
+  let files: string[] = [];
 
   if (options.kubeConfig) {
     kc = options.kubeConfig;
@@ -77,22 +82,26 @@ export async function loadKubeConfig(options: KubeConfigOptions = {}, environmen
       throw new KubeConfigError(`kubeconfig file ${options.kubeconfig} (from --kubeconfig) does not exist`);
     }
     kc = loadFile(new KubeConfigClass(), options.kubeconfig);
+    files = [options.kubeconfig];
   } else if (env.KUBECONFIG) {
-    const files = env.KUBECONFIG.split(path.delimiter).filter((f) => f !== '');
+    const listed = env.KUBECONFIG.split(path.delimiter).filter((f) => f !== '');
     source = `KUBECONFIG=${env.KUBECONFIG}`;
     // kubectl skips entries that don't exist and merges the rest, the first file winning for
     // each name and for current-context. client-node's own merge throws on duplicates instead.
-    const loaded = files.filter(fileExists).map((f) => loadFile(new KubeConfigClass(), f));
+    const present = listed.filter(fileExists);
+    const loaded = present.map((f) => loadFile(new KubeConfigClass(), f));
     if (loaded.length === 0) {
-      throw new KubeConfigError(`none of the files in KUBECONFIG exist (${files.join(', ')})`);
+      throw new KubeConfigError(`none of the files in KUBECONFIG exist (${listed.join(', ')})`);
     }
     kc = mergeFirstWins(new KubeConfigClass(), loaded);
+    files = present;
   } else {
     const home = environment.homeDir ?? os.homedir();
     const defaultFile = path.join(home, '.kube', 'config');
     if (fileExists(defaultFile)) {
       source = defaultFile;
       kc = loadFile(new KubeConfigClass(), defaultFile);
+      files = [defaultFile];
     } else {
       const prefix = environment.serviceAccountPrefix ?? '';
       if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && fileExists(`${prefix}${SERVICE_ACCOUNT_DIR}/token`)) {
@@ -128,6 +137,14 @@ export async function loadKubeConfig(options: KubeConfigOptions = {}, environmen
     throw new KubeConfigError(`context "${contextName}" refers to user "${userName}", which does not exist in ${source}`);
   }
 
+  const token = checkEntries(files, source, context.cluster, userName);
+  if (token !== undefined && user) {
+    // kubectl's tokenFile (client-node reads only "token-file"): the token it holds.
+    if (copyNeeded) kc = copyOf(new KubeConfigClass(), kc);
+    copyNeeded = false;
+    kc.users = kc.users.map((u) => (u.name === userName ? { ...u, token } : u));
+  }
+
   const plainHttp = cluster.server.startsWith('http:');
   if (copyNeeded && (options.context || plainHttp)) kc = copyOf(new KubeConfigClass(), kc);
   if (options.context) kc.setCurrentContext(contextName);
@@ -156,6 +173,35 @@ export async function loadKubeConfig(options: KubeConfigOptions = {}, environmen
   };
 }
 
+/** An entry (`clusters` or `users`) by name, as written in the first file that has it. */
+function rawEntry(docs: unknown[], list: 'clusters' | 'users', field: 'cluster' | 'user', name: string): { found: boolean; value?: unknown } {
+  for (const doc of docs) {
+    const entries = isJsonObject(doc) && Array.isArray(doc[list]) ? doc[list] : [];
+    const entry = entries.find((e) => isJsonObject(e) && e.name === name);
+    if (isJsonObject(entry)) return { found: true, value: entry[field] };
+  }
+  return { found: false };
+}
+
+/** kubectl's checks of the cluster and user in use; a user's tokenFile token when it has one. */
+function checkEntries(files: string[], source: string, clusterName: string, userName: string): string | undefined {
+  const docs = files.map((f) => {
+    try {
+      return YAML.parse(fs.readFileSync(f, 'utf8')) as unknown;
+    } catch {
+      return undefined; // client-node read it already; anything it could not read was reported
+    }
+  });
+  const cluster = rawEntry(docs, 'clusters', 'cluster', clusterName);
+  const problem = cluster.found ? clusterProblem(cluster.value, clusterName) : undefined;
+  if (problem) throw new KubeConfigError(`${problem}, in ${source}`);
+  if (!userName) return undefined;
+  const user = rawEntry(docs, 'users', 'user', userName);
+  const checked = user.found ? userProblem(user.value, userName) : {};
+  if (checked.problem) throw new KubeConfigError(`${checked.problem}, in ${source}`);
+  return checked.token;
+}
+
 function fileExists(file: string): boolean {
   try {
     return fs.statSync(file).isFile();
@@ -169,7 +215,7 @@ function loadFile(kc: KubeConfig, file: string): KubeConfig {
     if (fs.readFileSync(file, 'utf8').trim() === '') throw new Error('the file is empty');
     kc.loadFromFile(file);
   } catch (err) {
-    throw new KubeConfigError(`error loading kubeconfig ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+    throw new KubeConfigError(`error loading kubeconfig ${file}: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, {
       cause: err,
     });
   }

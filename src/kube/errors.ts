@@ -101,7 +101,11 @@ export function connectionError(err: unknown, server: string): ConnectionError {
     hint = `TLS verification failed (${code}): the kubeconfig's certificate-authority data may be wrong for this server`;
   } else if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
     failure = 'reset';
-    hint = 'the connection was closed by the server or a proxy in between';
+    // An HTTPS server hangs up on a plain HTTP request (Go's answers "Client sent an HTTP request
+    // to an HTTPS server"): with an http:// server that is the likely cause.
+    hint = server.startsWith('http://')
+      ? 'the server closed the connection without an HTTP answer: the kubeconfig says http://, is it an HTTPS server (use https://)?'
+      : 'the connection was closed by the server or a proxy in between';
   } else if (code === 'ETIMEDOUT') {
     failure = 'timeout';
   }

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import YAML from 'yaml';
 import type { KubeObject } from '../api/types.js';
 import { StatusError } from '../api/status.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { checkWritableFile, writeFileAtomic } from '../util/atomic.js';
 import { type Clock, isoTime, scaledClock } from './clock.js';
 import { ApiServer } from './server/apiserver.js';
 import { Registry } from './server/registry.js';
@@ -20,6 +20,7 @@ import { powerRoutes } from './power.js';
 import type { Kubelets } from './kubelet/kubelet.js';
 import { SandboxAuth } from './auth/auth.js';
 import { defaultRbacObjects, scenarioUserEntries } from './auth/kubeconfig.js';
+import { RateLimitedLog } from './log.js';
 
 export interface SandboxOptions {
   /** A built-in scenario name, a file path, or a parsed scenario. */
@@ -97,9 +98,13 @@ export class Sandbox {
   }
 
   static async start(options: SandboxOptions = {}, startControllers?: ControllerStarter): Promise<Sandbox> {
+    // An unwritable --kubeconfig-out is bad input: refuse it before anything starts serving.
+    if (options.kubeconfigOut) await checkWritableFile(options.kubeconfigOut);
     const scenario = await loadScenario(options.scenario ?? 'seed');
     const clock = scaledClock(options.timeScale ?? 1);
-    const store = options.store ?? (options.etcd ? await openEtcdStore(options.etcd, options.log) : new MemoryStore({ historyWindowMs: clock.real(5 * 60_000) }));
+    // An etcd outage makes the store retry its watch twice a second: one line per 10 s is enough.
+    const storeLog = options.log ? new RateLimitedLog(options.log) : undefined;
+    const store = options.store ?? (options.etcd ? await openEtcdStore(options.etcd, storeLog && ((l) => storeLog.warn(l))) : new MemoryStore({ historyWindowMs: clock.real(5 * 60_000) }));
     const registry = new Registry(store, { clock, defaultTolerationSeconds: options.evictionTimeoutSeconds ?? 300 });
     const token = randomBytes(24).toString('base64url');
     const host = options.host ?? '127.0.0.1';
@@ -136,7 +141,13 @@ export class Sandbox {
     if (options.controllers !== false && startControllers) sandbox.controllers = await startControllers(sandbox);
     sandbox.contextName = options.name ?? `upkeep-${scenario.name}-${port}`;
     if (options.kubeconfigOut) {
-      await sandbox.writeKubeconfig(options.kubeconfigOut);
+      try {
+        await sandbox.writeKubeconfig(options.kubeconfigOut);
+      } catch (e) {
+        // A sandbox nobody can reach (no kubeconfig) must not keep serving.
+        await sandbox.stop().catch(() => undefined);
+        throw e;
+      }
     }
     return sandbox;
   }

@@ -43,6 +43,17 @@ describe('parseVersion', () => {
       );
     });
   }
+
+  const outOfRange: Array<[string, string]> = [
+    ['v1.10000000', 'invalid version "v1.10000000": minor version 10000000 is out of range (at most 99999)'],
+    ['v1.30.99999999999999999999', 'invalid version "v1.30.99999999999999999999": patch version 99999999999999999999 is out of range (at most 99999)'],
+    ['123456.1.0', 'invalid version "123456.1.0": major version 123456 is out of range (at most 99999)'],
+  ];
+  for (const [input, message] of outOfRange) {
+    it(`refuses ${input}: a number out of range, never a runaway plan`, () => {
+      assert.throws(() => parseVersion(input), (e: unknown) => e instanceof VersionError && e.message === message);
+    });
+  }
 });
 
 describe('compareVersions', () => {

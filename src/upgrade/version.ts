@@ -25,6 +25,9 @@ export interface Version {
   minorOnly?: boolean;
 }
 
+/** The largest MAJOR, MINOR or PATCH upkeep reads. */
+export const MAX_COMPONENT = 99_999;
+
 const VERSION_RE = /^[vV]?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$/;
 
 export function parseVersion(s: string): Version {
@@ -36,6 +39,13 @@ export function parseVersion(s: string): Version {
   const [, major, minor, patch, pre, build] = m;
   if (patch === undefined && pre !== undefined) {
     throw new VersionError(`invalid version ${JSON.stringify(raw)}: a pre-release needs a patch version, e.g. v1.31.0-rc.1`);
+  }
+  // Go reads version numbers as uint64; upkeep bounds them far lower, so that a typo such as
+  // v1.10000000 is refused here instead of planning ten million hops.
+  for (const [what, n] of [['major', major], ['minor', minor], ['patch', patch]] as const) {
+    if (n !== undefined && (n.length > 6 || Number(n) > MAX_COMPONENT)) {
+      throw new VersionError(`invalid version ${JSON.stringify(raw)}: ${what} version ${n} is out of range (at most ${MAX_COMPONENT})`);
+    }
   }
   const v: Version = { major: Number(major), minor: Number(minor), patch: patch === undefined ? 0 : Number(patch), raw };
   if (pre !== undefined) v.pre = pre;

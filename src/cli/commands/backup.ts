@@ -2,6 +2,7 @@
 // in Velero's archive layout with upkeep's manifest (checksums, counts, failures, encryption).
 // Filters are Velero's flags with kubectl's resource names; -n NS is --include-namespaces NS.
 // The domain (src/backup) loads only when a backup command runs.
+import { AtomicWriteError, checkWritableFile } from '../../util/atomic.js';
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
@@ -205,6 +206,12 @@ function registerCreate(backup: Command, io: Io, globals: () => GlobalFlags): vo
     if (keys && !keys.askPassphrase && !opts.encryptSecrets) throw new UsageError('--recipient, --key-file and --passphrase-file need --encrypt-secrets when creating a backup');
     if (opts.encryptSecrets && !keys) throw new UsageError('--encrypt-secrets needs --recipient, --key-file or --passphrase-file (or a terminal to type a passphrase)');
     const { createBackup } = await import('../../backup/create.js');
+    if (!file.includes('://')) {
+      // A local archive that cannot be written is bad input: say so before reading the cluster.
+      await checkWritableFile(file).catch((e: unknown) => {
+        throw e instanceof AtomicWriteError ? new UsageError(e.message) : e;
+      });
+    }
     const client = await clientFromFlags(globals(), io);
     const { progress, show } = statusLine(io, format !== 'table');
     const interrupt = onInterrupt();

@@ -9,18 +9,45 @@ import { type CordonResult, NodeSelectionError, nodeSelection, resolveNodes, set
 import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { examples } from '../help.js';
 import { isNodeReady } from '../../api/nodes.js';
+import { parseLabelSelector } from '../../api/labels.js';
+import { outstandingSurges, restoreSurges, surgeNotice } from '../../drain/surge.js';
+import type { KubeClient } from '../../kube/index.js';
+
+/**
+ * A label selector flag, checked before anything is read: the server would refuse it with 400
+ * after the kubeconfig and the connection; say it here, naming the flag and the selector.
+ */
+export function selectorFlag(selector: string | undefined, flag: string): string | undefined {
+  if (selector === undefined) return undefined;
+  try {
+    parseLabelSelector(selector);
+  } catch (e) {
+    throw new UsageError(`invalid value ${JSON.stringify(selector)} for ${flag}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return selector;
+}
 
 /**
  * Node names against -l/--selector, checked before anything is read: kubectl's usage errors
  * (exit 2). `usage` is the command's own line for neither. The check itself is nodeSelection's.
  */
 export function nodeSelectionFlags(names: readonly string[], selector: string | undefined, usage: string): void {
+  // kubectl's resource builder: an empty name would otherwise read as "every node".
+  if (names.some((n) => n.trim() === '')) throw new UsageError('resource name may not be empty');
+  selectorFlag(selector, '-l/--selector');
   try {
     nodeSelection(names, selector);
   } catch (e) {
     if (e instanceof NodeSelectionError) throw new UsageError(e.problem === 'none' ? usage : e.message);
     throw e;
   }
+}
+
+async function reportSurges(client: KubeClient, nodes: string[], putBack: boolean, say: (line: string) => void): Promise<void> {
+  const outstanding = (await outstandingSurges(client)).filter((s) => nodes.includes(s.journal.node));
+  if (!outstanding.length) return;
+  if (putBack) await restoreSurges(client, nodes, (_w, line) => say(line));
+  else for (const s of outstanding) say(surgeNotice(s));
 }
 
 export function registerCordon(program: Command, io: Io, globals: () => GlobalFlags): void {
@@ -79,6 +106,9 @@ function cordonCommand(program: Command, desired: boolean, io: Io, globals: () =
     });
     if (format === 'json') io.out(toJson(list));
     if (format === 'yaml') io.out(toYaml(list));
+    // A Deployment an interrupted drain --surge left scaled up: uncordon finishes the put-back
+    // for the nodes it uncordoned; cordon says what is outstanding.
+    await reportSurges(client, nodes.map((n) => n.metadata.name ?? ''), !desired && dryRun === 'none', (line) => io.err(`${line}\n`));
     const refused = results.filter((r) => r.refused);
     if (failed) throw new ExitError(1);
     else if (refused.length) throw new BlockedError(`${refused.length} node(s) left cordoned: ${refused.map((r) => r.node).join(', ')}`);

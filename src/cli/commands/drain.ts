@@ -17,7 +17,7 @@ import { clientFromFlags } from '../client.js';
 import { parseDryRun, parseIntFlag } from '../flags.js';
 import { budgetWaitLine, clockText, nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
 import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format.js';
-import { nodeSelectionFlags } from './cordon.js';
+import { nodeSelectionFlags, selectorFlag } from './cordon.js';
 import { Progress } from '../output/progress.js';
 import { examples } from '../help.js';
 import { drainImpactDocument, drainResultDocument } from '../output/drain-json.js';
@@ -127,7 +127,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
           deleteEmptyDirData: !!opts.deleteEmptydirData,
           gracePeriodSeconds: parseIntFlag(opts.gracePeriod, '--grace-period', -Infinity),
           timeoutSeconds: timeout,
-          podSelector: opts.podSelector ?? '',
+          podSelector: selectorFlag(opts.podSelector, '--pod-selector') ?? '',
           disableEviction: !!opts.disableEviction,
           skipWaitForDeleteTimeoutSeconds: parseIntFlag(opts.skipWaitForDeleteTimeout, '--skip-wait-for-delete-timeout'),
           chunkSize: parseIntFlag(opts.chunkSize, '--chunk-size'),

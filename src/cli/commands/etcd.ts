@@ -2,6 +2,7 @@
 // etcdctl's (--endpoints, --cacert, --cert, --key, --user, --dial-timeout, --command-timeout and
 // the ETCDCTL_* variables), so a command copied from a runbook works with `upkeep etcd` in
 // front of it instead of `etcdctl`. Output: -w/--write-out as etcdctl, or -o as kubectl.
+import { AtomicWriteError, checkWritableFile } from '../../util/atomic.js';
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
@@ -213,6 +214,7 @@ function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>,
     // A snapshot already there may be the only good one: never replaced by mistake.
     if (!opts.force && (await fileExists(file))) throw new UsageError(`${file} already exists: pass --force to replace it, or choose another file`);
     const { saveSnapshot, formatMs } = await grpcModules();
+    await outputFileFlag(file);
     const conn = await ctx.connection(opts);
     const timeoutMs = await duration(opts.timeout, '--timeout');
     const stallTimeoutMs = await duration(opts.stallTimeout, '--stall-timeout');
@@ -253,6 +255,15 @@ function saveProgress(io: Io, progress: Progress, endpoint: string): (p: Snapsho
   };
 }
 
+/** An output file that cannot be written is bad input, said before connecting (exit 2). */
+async function outputFileFlag(file: string): Promise<void> {
+  try {
+    await checkWritableFile(file);
+  } catch (e) {
+    throw e instanceof AtomicWriteError ? new UsageError(e.message) : e;
+  }
+}
+
 function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues>, ctx: EtcdCommandContext): void {
   const { io } = ctx;
   snapshot
@@ -275,7 +286,8 @@ function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues
         });
       } catch (e) {
         if (errnoCode(e) === 'ENOENT') throw new UsageError(`snapshot file ${file} not found`);
-        if (e instanceof Error && e.name === 'BoltError') throw new ExitError(1, `${file} is not an etcd snapshot: ${e.message}`);
+        if (errnoCode(e) === 'EISDIR') throw new UsageError(`snapshot ${file} is a directory, not a snapshot file`);
+        if (e instanceof Error && e.name === 'BoltError') throw new ExitError(2, `${file} is not an etcd snapshot: ${e.message}`);
         throw e;
       } finally {
         progress.clear();
@@ -284,10 +296,11 @@ function registerSnapshotStatus(snapshot: Command<[], OptionValues, OptionValues
       else if (format === 'yaml') io.out(toYaml(outputObject('EtcdSnapshotStatus', statusJson(st))));
       else if (format === 'simple') io.out(renderStatusSimple(st));
       else io.out(renderStatusTable(st));
-      for (const w of st.check.warnings) io.err(`Warning: ${w}\n`);
-      for (const p of st.problems) io.err(`Warning: ${p}\n`);
       const errors = statusErrors(st, { skipHashCheck: !!opts.skipHashCheck });
-      if (errors.length) throw new ExitError(1, errors.join('\nerror: '));
+      // A defective file gets one line (below): its warnings would only bury the defect.
+      if (!errors.length) for (const w of [...st.check.warnings, ...st.problems]) io.err(`Warning: ${w}\n`);
+      // A defective snapshot is bad input: one line naming the file and its first defect.
+      if (errors.length) throw new ExitError(2, `${file}: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length === 2 ? '' : 's'})` : ''}`);
     });
 }
 

@@ -14,7 +14,8 @@ import { planUpgrade, type Finding, type UpgradePlan } from '../../upgrade/plan.
 import { latestPatch, release } from '../../upgrade/releases.js';
 import { renderPlanTable, renderRunbook, type HostOS } from '../output/plan.js';
 import { HOST_OS_VALUES, parseHostOS } from '../../upgrade/hostcommands.js';
-import { addMinor, compareVersions, formatVersion, minVersion, minorKey, parseVersion, type Version } from '../../upgrade/version.js';
+import { addMinor, compareVersions, formatVersion, maxVersion, minVersion, minorKey, parseVersion, type Version } from '../../upgrade/version.js';
+import { targetRefusal } from '../../upgrade/rules/target.js';
 
 /** Which package manager the runbook shows: from the nodes' osImage unless --os says. */
 export function hostOSOf(osImages: string[]): HostOS {
@@ -70,6 +71,8 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
       const client = await clientFromFlags(g, io);
       const cluster = await discoverClusterVersions(client);
       const oldest = minVersion(cluster.apiservers.map((a) => a.version)) ?? cluster.serverVersion;
+      const refusal = to && targetRefusal(to, maxVersion(cluster.apiservers.map((a) => a.version)) ?? cluster.serverVersion);
+      if (refusal) throw new UsageError(`invalid value "${opts.to}" for --to: ${refusal}`);
       const target = to ?? defaultTarget(oldest);
       const [checks, usages] = await Promise.all([preflight(client), target ? collectApiUsages(client, minorKey(oldest), minorKey(target)) : Promise.resolve([])]);
       const plan: UpgradePlan = planUpgrade(cluster, target, { findings: [...discoveryFindings(cluster), ...checks], removedApiUsages: usages });

@@ -10,6 +10,8 @@ import { clientFromFlags } from '../client.js';
 import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
 import { examples } from '../help.js';
 import { registerMachineCommands } from './sandbox-machines.js';
+import { AtomicWriteError } from '../../util/atomic.js';
+import { LOG_LEVELS, type LogLevel, isLogLevel, leveledLog } from '../../sandbox/log.js';
 
 export interface EmbeddedSandbox {
   url: string;
@@ -26,6 +28,8 @@ export interface EmbeddedSandboxOptions {
   /** The kubeconfig's context name (default upkeep-<scenario>-<port>). */
   name?: string;
   timeScale?: number;
+  /** Where the sandbox logs what fails (controllers, kubelets, the etcd store): stderr at --log-level. */
+  log?: (line: string, level?: LogLevel) => void;
   /** Keep the cluster in this etcd (kube-apiserver's --etcd-servers and TLS files). */
   etcd?: { endpoints: string[]; cafile?: string; certfile?: string; keyfile?: string; prefix?: string };
 }
@@ -39,7 +43,7 @@ export async function startEmbeddedSandbox(opts: EmbeddedSandboxOptions): Promis
     tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-sandbox-'));
     kubeconfigOut = path.join(tmpDir, 'kubeconfig');
   }
-  const sandbox = await startSandbox({ scenario: opts.scenario, port: opts.port, kubeconfigOut: path.resolve(kubeconfigOut), name: opts.name, timeScale: opts.timeScale, etcd: opts.etcd });
+  const sandbox = await startSandbox({ scenario: opts.scenario, port: opts.port, kubeconfigOut: path.resolve(kubeconfigOut), name: opts.name, timeScale: opts.timeScale, etcd: opts.etcd, log: opts.log });
   return {
     url: sandbox.url,
     kubeconfigPath: sandbox.kubeconfigPath ?? kubeconfigOut,
@@ -110,12 +114,17 @@ function registerServe(sandbox: Command, io: Io): void {
     .addOption(new Option('--etcd-certfile <file>', 'client certificate for etcd'))
     .addOption(new Option('--etcd-keyfile <file>', 'client key for etcd'))
     .addOption(new Option('--etcd-prefix <prefix>', 'key prefix in etcd (kube-apiserver --etcd-prefix)').default('/registry'))
+    .addOption(new Option('--log-level <level>', `what to log on stderr: ${LOG_LEVELS.join('|')} (failing controllers and kubelets log at warn, rate-limited)`).default('warn'))
     .action(async (opts) => {
       const port = intFlag(opts.port, '--port', 0, 65535);
       const timeScale = positiveFlag(opts.timeScale, '--time-scale');
       const etcd = etcdFlags(opts);
       if (opts.name !== undefined && !NAME.test(opts.name)) throw new UsageError(`invalid value "${opts.name}" for --name: use lower-case letters, digits, '-' and '.'`);
-      const sb = await startEmbeddedSandbox({ scenario: opts.scenario, port, kubeconfigOut: opts.kubeconfigOut, name: opts.name, timeScale, etcd });
+      if (!isLogLevel(opts.logLevel)) throw new UsageError(`invalid value "${opts.logLevel}" for --log-level: use one of ${LOG_LEVELS.join(', ')}`);
+      const log = leveledLog(opts.logLevel, (text) => io.err(text));
+      const sb = await startEmbeddedSandbox({ scenario: opts.scenario, port, kubeconfigOut: opts.kubeconfigOut, name: opts.name, timeScale, etcd, log }).catch((e: unknown) => {
+        throw e instanceof AtomicWriteError ? new UsageError(`--kubeconfig-out: ${e.message}`) : e;
+      });
       io.out(
         `sandbox ${sb.scenarioName} serving at ${sb.url}${etcd ? ` on etcd ${etcd.endpoints.join(',')}` : ''}; kubeconfig written to ${sb.kubeconfigPath}, context ${sb.contextName} (kubectl --kubeconfig ${sb.kubeconfigPath} get nodes)\n`,
       );

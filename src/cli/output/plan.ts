@@ -109,7 +109,8 @@ export function renderPlanTable(plan: UpgradePlan): string {
   const { managed } = plan;
   if (plan.target && !plan.hops.length && managed && plan.blocking) {
     out += `The control plane is managed by ${PROVIDER_NAME[managed.provider]}: upgrade it with the provider first, one minor at a time:\n\n${providerCommands(managed, plan.current)}\n`;
-  } else if (plan.target && !plan.hops.length) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
+    // "Already there" only when nothing stopped the plan (a refused target has no hops either).
+  } else if (plan.target && !plan.hops.length && !plan.blocking) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
   plan.hops.forEach((hop, i) => (out += managed ? renderManagedHop(hop, managed) : renderHop(hop, i, plan.hops.length)));
   out += renderFindings(plan.findings);
   out += '\n' + verdictLine(plan);

@@ -29,8 +29,10 @@ export interface Controller {
   readonly name: string;
   /** Called for every store event once the cache reflects it. */
   onEvent(e: StoreEvent): void;
-  /** Enqueue everything once at start. */
+  /** Enqueue everything once at start. Called again at every resync unless resyncAll() is given. */
   start(): void;
+  /** Enqueue everything again (a periodic resync), where start() does more than that. */
+  resyncAll?(): void;
   stop(): void;
 }
 

@@ -4,6 +4,16 @@ import type { Sandbox, SandboxControllers } from '../sandbox.js';
 import { ClusterCache } from './cache.js';
 import { type Controller, ControllerContext, DEFAULT_SETTINGS, type SandboxSettings } from './context.js';
 import { CONTROLLER_FACTORIES } from './registry.js';
+import { RateLimitedLog } from '../log.js';
+
+/**
+ * How often every controller re-enqueues everything it owns (an informer's resync): 30 simulated
+ * seconds, but no more often than every 2 real seconds so that a fast clock stays cheap. A key
+ * whose retries back off for long (an API outage) runs again at the next resync.
+ */
+export function resyncRealMs(realOf: (simMs: number) => number): number {
+  return Math.max(realOf(30_000), 2_000);
+}
 
 /** Resource keys the cache holds (everything controllers read). */
 export const CACHED_RESOURCES = [
@@ -36,17 +46,32 @@ export interface RunningControllers extends SandboxControllers {
 
 export async function startControllers(sandbox: Sandbox, settings: Partial<SandboxSettings> = {}): Promise<RunningControllers> {
   const cache = new ClusterCache();
-  const ctx = new ControllerContext(sandbox.registry, cache, sandbox.clock, { ...DEFAULT_SETTINGS, ...settings }, sandbox.log);
+  // Controllers report every failed reconcile; the log keeps one line per controller per 10 s.
+  const failures = new RateLimitedLog(sandbox.log);
+  const ctx = new ControllerContext(sandbox.registry, cache, sandbox.clock, { ...DEFAULT_SETTINGS, ...settings }, (line) => failures.warn(line));
   const controllers = CONTROLLER_FACTORIES.map((make) => make(ctx, sandbox));
   cache.onEvent((e) => {
     for (const c of controllers) c.onEvent(e);
   });
   await cache.start(sandbox.registry.store, CACHED_RESOURCES);
   for (const c of controllers) c.start();
+  const resync = setInterval(() => {
+    for (const c of controllers) {
+      try {
+        if (c.resyncAll) c.resyncAll();
+        else c.start();
+      } catch (e) {
+        // One controller tripping over a bad object must not stop the others (or the process).
+        ctx.log(`${c.name}: resync: ${String(e)}`);
+      }
+    }
+  }, resyncRealMs((ms) => sandbox.clock.real(ms)));
+  resync.unref();
   return {
     context: ctx,
     controllers,
     async stop() {
+      clearInterval(resync);
       for (const c of controllers) c.stop();
       cache.stop();
     },

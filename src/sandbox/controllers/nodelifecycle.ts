@@ -2,6 +2,13 @@
 // period goes Ready=Unknown and gets the unreachable NoExecute taint (not-ready for a kubelet
 // reporting NotReady); its pods are marked not Ready; the taint manager then deletes pods once
 // their toleration (default 300 s) runs out. Also mirrors spec.unschedulable as a taint.
+//
+// An outage on the API side is not the nodes' fault, and kube-controller-manager does not
+// punish nodes for it: when every node is not Ready at once it enters "full disruption" mode
+// and stops evictions (no NoExecute taints), and a controller that could not reach the API
+// starts judging leases afresh once it can (after a restart kube's node health starts from
+// "now"): here, a lease counts as expired only a grace period after the controller's last
+// failed write, so kubelets get one grace period to renew after the API comes back.
 import { nodeCondition } from '../../api/nodes.js';
 import { isPodFinished, isPodTerminating, podNodeName } from '../../api/pods.js';
 import type { Node, NodeCondition, Pod, PodCondition, Taint } from '../../api/types.js';
@@ -20,8 +27,16 @@ function readyCondition(node: Node): NodeCondition | undefined {
   return nodeCondition(node, 'Ready');
 }
 
-/** Pure: the taints a node should carry given its Ready status and cordon. */
-export function desiredTaints(node: Node, now: string): Taint[] {
+/** Pure: kube's full disruption: every node (at least one) is not Ready, so evictions stop. */
+export function fullDisruption(nodes: Node[]): boolean {
+  return nodes.length > 0 && nodes.every((n) => readyCondition(n)?.status !== 'True');
+}
+
+/**
+ * Pure: the taints a node should carry given its Ready status and cordon. In full disruption a
+ * node that is not Ready keeps its NoSchedule taint but gets no NoExecute taint (no evictions).
+ */
+export function desiredTaints(node: Node, now: string, disrupted = false): Taint[] {
   const existing = node.spec?.taints ?? [];
   const managed = new Set([UNREACHABLE, NOT_READY, UNSCHEDULABLE]);
   const keep = existing.filter((t) => !managed.has(t.key));
@@ -31,10 +46,10 @@ export function desiredTaints(node: Node, now: string): Taint[] {
   if (node.spec?.unschedulable) want.push(carry(UNSCHEDULABLE, 'NoSchedule') ?? { key: UNSCHEDULABLE, effect: 'NoSchedule', timeAdded: now });
   if (ready === 'Unknown') {
     want.push(carry(UNREACHABLE, 'NoSchedule') ?? { key: UNREACHABLE, effect: 'NoSchedule', timeAdded: now });
-    want.push(carry(UNREACHABLE, 'NoExecute') ?? { key: UNREACHABLE, effect: 'NoExecute', timeAdded: now });
+    if (!disrupted) want.push(carry(UNREACHABLE, 'NoExecute') ?? { key: UNREACHABLE, effect: 'NoExecute', timeAdded: now });
   } else if (ready === 'False') {
     want.push(carry(NOT_READY, 'NoSchedule') ?? { key: NOT_READY, effect: 'NoSchedule', timeAdded: now });
-    want.push(carry(NOT_READY, 'NoExecute') ?? { key: NOT_READY, effect: 'NoExecute', timeAdded: now });
+    if (!disrupted) want.push(carry(NOT_READY, 'NoExecute') ?? { key: NOT_READY, effect: 'NoExecute', timeAdded: now });
   }
   return [...keep, ...want];
 }
@@ -71,10 +86,17 @@ export class NodeLifecycleController implements Controller {
   private readonly nodeQueue: WorkQueue;
   private readonly podQueue: WorkQueue;
   private monitor?: NodeJS.Timeout;
+  /** When a write of this controller last failed for a reason other than a race (ms since the epoch). */
+  private apiFailedAt = 0;
+  private disrupted = false;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.nodeQueue = new WorkQueue((k) => this.syncNode(k), (k, e) => ctx.log(`node-lifecycle: ${k}: ${String(e)}`), 8);
-    this.podQueue = new WorkQueue((k) => this.syncPod(k), (k, e) => ctx.log(`taint-manager: ${k}: ${String(e)}`), 16);
+    const failed = (what: string) => (k: string, e: unknown) => {
+      if (!isRace(e)) this.apiFailedAt = ctx.clock.now();
+      ctx.log(`${what}: ${k}: ${String(e)}`);
+    };
+    this.nodeQueue = new WorkQueue((k) => this.syncNode(k), failed('node-lifecycle'), 8);
+    this.podQueue = new WorkQueue((k) => this.syncPod(k), failed('taint-manager'), 16);
   }
 
   private graceRealMs(): number {
@@ -90,6 +112,15 @@ export class NodeLifecycleController implements Controller {
       for (const n of this.ctx.cache.list(NODES)) if (this.leaseExpired(n.metadata.name ?? '') && readyCondition(n)?.status !== 'Unknown') this.nodeQueue.add(n.metadata.name ?? '');
     }, every);
     this.monitor.unref();
+  }
+
+  resyncAll(): void {
+    for (const n of this.ctx.cache.list(NODES)) {
+      const name = n.metadata.name ?? '';
+      this.nodeQueue.add(name);
+      const taints: unknown = n.spec?.taints;
+      if (Array.isArray(taints) && n.spec?.taints?.some((t) => t?.effect === 'NoExecute')) for (const p of this.ctx.cache.podsOnNode(name)) this.podQueue.add(storeKey(p.metadata.namespace ?? '', p.metadata.name ?? ''));
+    }
   }
 
   stop(): void {
@@ -115,7 +146,8 @@ export class NodeLifecycleController implements Controller {
     const lease = this.ctx.cache.get(LEASES, 'kube-node-lease', node);
     const renew = lease?.spec?.renewTime;
     if (!renew) return false; // never registered a lease: nothing to judge yet
-    return this.ctx.clock.now() - Date.parse(renew) > this.graceRealMs();
+    const since = Math.max(Date.parse(renew), this.apiFailedAt);
+    return this.ctx.clock.now() - since > this.graceRealMs();
   }
 
   private async syncNode(name: string): Promise<void> {
@@ -144,7 +176,15 @@ export class NodeLifecycleController implements Controller {
         await this.markPodsNotReady(name);
       }
     }
-    const taints = desiredTaints(node, now);
+    const nodes = this.ctx.cache.list(NODES);
+    const disrupted = fullDisruption(nodes);
+    if (disrupted !== this.disrupted) {
+      // Entering or leaving full disruption changes every node's taints, not only this one's.
+      this.disrupted = disrupted;
+      this.ctx.log(`node-lifecycle: ${disrupted ? 'every node is not Ready: entering full disruption mode, evictions stop' : 'leaving full disruption mode'}`);
+      for (const n of nodes) if (n.metadata.name !== name) this.nodeQueue.add(n.metadata.name ?? '');
+    }
+    const taints = desiredTaints(node, now, disrupted);
     const current = node.spec?.taints ?? [];
     if (taintSignature(taints) !== taintSignature(current)) {
       const spec = { ...node.spec };

@@ -1,5 +1,48 @@
 // A work queue like client-go's: keys are deduplicated while waiting, one reconcile per key at
-// a time, failures retried with exponential backoff, delayed adds for timed behaviour.
+// a time, delayed adds for timed behaviour, and failures retried forever through client-go's
+// DefaultControllerRateLimiter: the larger of a per-item exponential backoff (5 ms doubling up to
+// 1000 s) and an overall token bucket (10 per second, burst 100). A plain add() (a watch event
+// or a resync) runs the key at once even while a retry waits, as in client-go, so a controller
+// whose API came back catches up on its next event or resync instead of its longest backoff.
+
+/** client-go's ItemExponentialFailureRateLimiter(5ms, 1000s) and BucketRateLimiter(10 qps, 100 burst). */
+export interface RateLimiterSettings {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  qps: number;
+  burst: number;
+}
+
+export const DEFAULT_RATE_LIMITER: RateLimiterSettings = { baseDelayMs: 5, maxDelayMs: 1_000_000, qps: 10, burst: 100 };
+
+/** Pure: the per-item backoff after `failures` failures (1 = the first). */
+export function itemBackoffMs(failures: number, s: RateLimiterSettings = DEFAULT_RATE_LIMITER): number {
+  // 2^n overflows to Infinity long before n is a problem; the cap keeps it finite.
+  return Math.min(s.baseDelayMs * 2 ** Math.max(0, failures - 1), s.maxDelayMs);
+}
+
+/** client-go's BucketRateLimiter: the delay until the next token, reserving it. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly qps: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  reserve(): number {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) * this.qps) / 1000);
+    this.last = t;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.qps);
+  }
+}
 
 export class WorkQueue {
   private readonly pending = new Set<string>();
@@ -8,6 +51,7 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   /** Delayed adds: the timer and when it fires (Date.now() ms). */
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  private readonly bucket: TokenBucket;
   private scheduled = false;
   private stopped = false;
 
@@ -15,7 +59,10 @@ export class WorkQueue {
     private readonly handler: (key: string) => Promise<void>,
     private readonly onError: (key: string, e: unknown) => void = () => undefined,
     private readonly concurrency = 16,
-  ) {}
+    private readonly limits: RateLimiterSettings = DEFAULT_RATE_LIMITER,
+  ) {
+    this.bucket = new TokenBucket(limits.qps, limits.burst);
+  }
 
   add(key: string): void {
     if (this.stopped) return;
@@ -43,6 +90,18 @@ export class WorkQueue {
     this.timers.set(key, { timer, due });
   }
 
+  /** client-go's AddRateLimited: retry after the larger of the item's backoff and the bucket's. */
+  addRateLimited(key: string): void {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    this.addAfter(key, Math.max(itemBackoffMs(n, this.limits), this.bucket.reserve()));
+  }
+
+  /** Failures in a row of a key (0 once it succeeded): what a retry's backoff is based on. */
+  numRequeues(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -61,10 +120,9 @@ export class WorkQueue {
         .then(
           () => this.failures.delete(key),
           (e) => {
-            const n = (this.failures.get(key) ?? 0) + 1;
-            this.failures.set(key, n);
             this.onError(key, e);
-            if (n < 15) this.addAfter(key, Math.min(5 * 2 ** n, 2000));
+            // Never dropped: a controller keeps trying for as long as the object exists.
+            this.addRateLimited(key);
           },
         )
         .finally(() => {

@@ -70,6 +70,20 @@ export class Kubelets implements Controller {
     for (const pod of this.ctx.cache.list('pods')) this.enqueuePod(pod);
   }
 
+  /** The periodic resync: every pod again, and the status of a running node the API shows not Ready. */
+  resyncAll(): void {
+    for (const [name, state] of this.nodes) {
+      const node = this.node(name);
+      if (state.up && node && !isNodeReady(node)) this.nodeQueue.add(name);
+    }
+    // Only pods with something left to do: a resync of 30,000 settled pods would cost for nothing.
+    for (const pod of this.ctx.cache.list('pods')) {
+      if (!isPod(pod)) continue;
+      const settled = podPhase(pod) !== 'Pending' && !pod.metadata.deletionTimestamp && (podPhase(pod) !== 'Running' || podCondition(pod, 'Ready')?.status === 'True');
+      if (!settled) this.enqueuePod(pod);
+    }
+  }
+
   stop(): void {
     for (const s of this.nodes.values()) s.renew?.cancel();
     this.podQueue.stop();
@@ -258,6 +272,12 @@ export class Kubelets implements Controller {
         if (wait > 0) return this.podQueue.addAfter(key, wait);
         return this.writeStatus(pod, withReadiness(status, true, this.ctx.now()));
       }
+      if (readiness.ready && podCondition(pod, 'Ready')?.status === 'False' && podCondition(pod, 'Ready')?.reason !== 'PodCompleted') {
+        // The node lifecycle controller marked it not Ready while the node looked unreachable;
+        // the kubelet's status manager posts its own view again (its containers kept running).
+        await this.markReadyAgain(pod);
+        return;
+      }
       if (ownerKind(pod) === 'Job' || pod.spec?.restartPolicy !== 'Always') {
         const runFor = Number(pod.metadata.annotations?.['sandbox.upkeep.dev/run-seconds'] ?? (ownerKind(pod) === 'Job' ? this.ctx.settings.jobPodRunSeconds : NaN));
         if (!Number.isFinite(runFor)) return;
@@ -335,6 +355,13 @@ export class Kubelets implements Controller {
     await this.writeStatus(pod, withReadiness(next, false, now));
     if (readiness.readyAfterSeconds !== undefined) this.podQueue.addAfter(`${pod.metadata.namespace}/${pod.metadata.name}`, this.ctx.realMsUntil(now, readiness.readyAfterSeconds));
     else await this.ctx.event({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 'kubelet', nodeName);
+  }
+
+  private async markReadyAgain(pod: Pod): Promise<void> {
+    const status = pod.status ?? {};
+    const now = this.ctx.now();
+    const conditions = (status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'True', lastTransitionTime: now } : c));
+    await this.writeStatus(pod, { ...status, conditions });
   }
 
   private async markSucceeded(pod: Pod): Promise<void> {

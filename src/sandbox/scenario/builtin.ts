@@ -91,6 +91,7 @@ spec:
     - {name: controlplane, role: control-plane}
     - {namePrefix: worker-, count: 1000}
   objects:
+    - {apiVersion: v1, kind: Namespace, metadata: {name: large}}
 ${deployments}
 `;
 }

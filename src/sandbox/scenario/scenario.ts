@@ -5,6 +5,7 @@ import { type KubeObject, type Node, isKubeObject } from '../../api/types.js';
 import { errorMessage, isJsonObject } from '../server/json.js';
 import { type ScenarioUser, parseUsers } from '../auth/users.js';
 import { type ImageRegistry, parseRegistry } from '../kubelet/images.js';
+import { scenarioErrors, summarizeErrors } from './validate.js';
 
 export interface NodeEntry {
   name?: string;
@@ -59,6 +60,9 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
   if (head.apiVersion !== 'upkeep.dev/v1alpha1') {
     throw new ScenarioError(`${source}: unsupported apiVersion ${JSON.stringify(head.apiVersion)} (expected upkeep.dev/v1alpha1)`);
   }
+  // The whole file is checked before anything is expanded or started (validate.ts).
+  const problems = scenarioErrors(head, docs.slice(1));
+  if (problems.length) throw new ScenarioError(`${source}: ${summarizeErrors(problems)}`);
   const spec = isJsonObject(head.spec) ? head.spec : {};
   const cp = isJsonObject(spec.controlPlane) ? spec.controlPlane : {};
   const version = String(cp.version ?? 'v1.31.4');

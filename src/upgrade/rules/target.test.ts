@@ -12,8 +12,10 @@ import {
   oneMinorAtATime,
   preRelease,
   resolveTarget,
+  targetRefusal,
   targetRelease,
 } from './target.js';
+import { RELEASES_AS_OF, newestKnownMinor } from '../releases.js';
 
 // Each target rule alone: a cluster (control plane and kubelets), the target asked for, and the
 // findings, with the target the plan stops at when the rule ends planning.
@@ -92,7 +94,7 @@ describe('target rule downgrade', () => {
 
 describe('target rule targetRelease: what the release table knows of the target (on 2026-11-21)', () => {
   table(targetRelease, [
-    { cp: 'v1.36.5', target: 'v1.40', expect: ['blocking UnknownVersion'] },
+    { cp: 'v1.36.5', target: 'v1.40', expect: ['blocking UnknownVersion'], stop: 'v1.40' },
     { cp: 'v1.36.5', target: 'v1.36.9', expect: ['warning UnknownPatch'] },
     { cp: 'v1.32.13', target: 'v1.33', expect: ['warning TargetEndOfLife'] },
     { cp: 'v1.32.13', target: 'v1.33.99', expect: ['warning UnknownPatch', 'warning TargetEndOfLife'] },
@@ -149,4 +151,19 @@ describe('oneMinorAtATime', () => {
     ]);
   });
   it('one hop: nothing', () => assert.deepEqual(oneMinorAtATime(v('v1.35.9'), v('v1.36.5'), [hopTo('v1.36.5')]), []));
+});
+
+describe('targetRefusal: targets refused before planning, as kubeadm refuses them', () => {
+  const table: Array<[string, string, string | undefined]> = [
+    ['v1.36.5', 'v1.37', undefined],
+    ['v1.36.5', 'v1.36.5', undefined],
+    ['v1.36.5', 'v1.36.2', 'Specified version to upgrade to "v1.36.2" is lower than the cluster version "v1.36.5": downgrades are not supported (to go back, restore the etcd snapshot taken before the upgrade)'],
+    ['v1.30.0', 'v1.29', 'Specified version to upgrade to "v1.29" is lower than the cluster version "v1.30.0": downgrades are not supported (to go back, restore the etcd snapshot taken before the upgrade)'],
+    ['v1.30.0', 'v2.0.0', 'Specified version to upgrade to "v2.0.0" has a different major version than the cluster version "v1.30.0"'],
+    ['v1.30.0', 'v1.99.0', `Specified version to upgrade to "v1.99.0" is beyond upkeep's release table (newest known v${newestKnownMinor()}, as of ${RELEASES_AS_OF}): choose a target up to v${newestKnownMinor()}, or update upkeep`],
+    ['v1.30.0', 'v1.38', `Specified version to upgrade to "v1.38" is beyond upkeep's release table (newest known v${newestKnownMinor()}, as of ${RELEASES_AS_OF}): choose a target up to v${newestKnownMinor()}, or update upkeep`],
+  ];
+  for (const [cluster, target, want] of table) {
+    it(`${cluster} -> ${target}`, () => assert.equal(targetRefusal(v(target), v(cluster)), want));
+  }
 });

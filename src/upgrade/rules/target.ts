@@ -91,11 +91,32 @@ export const downgrade: TargetRule = ({ asked, current }) => {
   };
 };
 
-/** What the release table says of the target: unknown minor (blocking), unknown patch, end of life. */
+/**
+ * Targets refused before any planning (bad input, exit 2), as kubeadm refuses them: another
+ * major, one lower than the cluster version, or a minor newer than the release table knows
+ * (planning hop by hop towards it would invent every release in between). `current` is
+ * kubeadm's cluster version, the newest kube-apiserver. Pure; undefined when the target is fine.
+ */
+export function targetRefusal(asked: Version, current: Version): string | undefined {
+  const given = formatVersion(asked);
+  if (asked.major !== current.major) return `Specified version to upgrade to "${given}" has a different major version than the cluster version "${formatVersion(current)}"`;
+  const lower = asked.minorOnly ? ord(asked) < ord(current) : compareCore(asked, current) < 0;
+  if (lower) return `Specified version to upgrade to "${given}" is lower than the cluster version "${formatVersion(current)}": downgrades are not supported (to go back, restore the etcd snapshot taken before the upgrade)`;
+  const newest = newestKnownMinor();
+  const [nMajor, nMinor] = newest.split('.').map(Number);
+  if (asked.major === nMajor && asked.minor > nMinor) {
+    return `Specified version to upgrade to "${given}" is beyond upkeep's release table (newest known v${newest}, as of ${RELEASES_AS_OF}): choose a target up to v${newest}, or update upkeep`;
+  }
+  return undefined;
+}
+
+/** What the release table says of the target: unknown minor (blocking, and planning stops), unknown patch, end of life. */
 export const targetRelease: TargetRule = ({ asked, resolved, today }) => {
   const targetRelease = release(resolved);
   if (!targetRelease) {
     return {
+      // Never hop towards a minor nobody knows: every release in between would be invented.
+      stop: asked,
       findings: [
         {
           severity: 'blocking',

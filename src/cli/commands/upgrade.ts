@@ -273,7 +273,7 @@ export function runFlags(): Option[] {
     new Option('--max-unavailable <n>', 'workers at once for one-by-one (budgets are never broken)').default('1'),
     new Option('--yes', 'carry it out without asking (required when not on a terminal)'),
     // A plan print: the bare flag, or --dry-run=client as kubectl spells it; no server dry run.
-    new Option('--dry-run [mode]', 'print every step in order with the drain impact of each wave, change nothing ("client"; "none" runs)'),
+    new Option('--dry-run [mode]', 'print every step in order with the drain impact of each wave and change nothing (--dry-run or --dry-run=client)'),
     new Option('--upgrader <kind>', `how a machine is reached: ${UPGRADERS.join(', ')} (default: sandbox against an upkeep sandbox)`),
     new Option('--node-command <command>', "command upgrader: run per node, with {node} {version} {role} {from} {address}, e.g. './upgrade.sh {node} {version} {role}'"),
     new Option('--os <os>', 'ssh upgrader: the hosts\' package manager: debian, ubuntu (apt); rhel, centos, rocky, fedora (dnf)'),

@@ -13,6 +13,7 @@ import type { Pod } from '../src/api/types.js';
 import { writeKubeadmPki } from '../src/audit/testing/pki.js';
 import { KubeClient } from '../src/kube/index.js';
 import { upkeep } from './helpers/cli.js';
+import { contractProblems } from '../src/cli/output/contract.js';
 import { type TestSandbox, eventually, testSandbox } from './helpers/sandbox.js';
 
 const REGISTRY = 'registry.shop.test:5000';
@@ -106,6 +107,7 @@ describe('upkeep audit on a sandbox built for it', () => {
     assert.equal(r.code, 0, r.err);
     const report: Report = JSON.parse(r.out);
     assert.equal(`${report.apiVersion} ${report.kind}`, 'upkeep.dev/v1alpha1 AuditReport');
+    assert.deepEqual(contractProblems(report), []);
     assert.deepEqual(lines(report), [
       'info ImageTagWithoutDigest deployment.apps shop/good',
       'info ImageTagWithoutDigest deployment.apps shop/missing',
@@ -177,6 +179,7 @@ describe('upkeep audit on a sandbox built for it', () => {
     assert.match(r.out, /\nCERTIFICATE AUTHORITY\s+EXPIRES\s+RESIDUAL TIME\s+EXTERNALLY MANAGED\nca\s+.*\s+364d\s+no\n/);
     assert.match(r.out, /\nkube-apiserver serving\s+https:\/\/127\.0\.0\.1:\d+\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+364d\n/);
     const json: Report = JSON.parse((await upkeep([...k, 'audit', 'certs', '--pki-dir', path.join(root, 'pki'), '--etcd-endpoints', 'https://127.0.0.1:1', '-o', 'json'])).out);
+    assert.deepEqual(contractProblems(json), []);
     assert.deepEqual(lines(json), [
       `blocking CertificateExpired ${path.join(root, 'pki', 'etcd', 'server.crt')}`,
       'info CertificateUnreadable certificate https://127.0.0.1:1',

@@ -103,6 +103,28 @@ describe('machine output contract', () => {
       assert.deepEqual(contractProblems(YAML.parse(r.out)), []);
     });
 
+    it('prints documented kinds for audit, upgrade, node maintain and sandbox machines', async () => {
+      const docs = [
+        await json([...k, 'audit'], 3), // the seed's bare pod on node01 blocks a drain
+        await json([...k, 'upgrade', 'apply', '--to', '1.32', '--dry-run'], 3), // and so the plan
+        await json([...k, 'upgrade', 'apply', '--to', '1.32', '--dry-run=client'], 3),
+        await json([...k, 'upgrade', 'status']),
+        await json([...k, 'node', 'maintain', 'node03', '--dry-run']),
+        await json([...k, 'sandbox', 'node', 'fault', 'node03', '--not-ready']),
+        await json([...k, 'sandbox', 'node', 'fault', 'node03', '--clear']),
+      ];
+      assert.deepEqual(
+        docs.map((d) => d.kind),
+        ['AuditReport', 'UpgradeSteps', 'UpgradeSteps', 'UpgradeStatus', 'MaintenanceSteps', 'SandboxNode', 'SandboxNode'],
+      );
+      for (const d of docs) assert.deepEqual(contractProblems(d), [], String(d.kind));
+      assert.deepEqual(docs[1], docs[2]);
+      assert.deepEqual([docs[3]!.journal, docs[3]!.holder], [null, null]);
+      assert.deepEqual([docs[5]!.object, docs[5]!.faults, docs[6]!.faults], [{ kind: 'Node', name: 'node03' }, { notReady: true }, {}]);
+      const server = await upkeep([...k, 'upgrade', 'apply', '--to', '1.32', '--dry-run=server']);
+      assert.deepEqual([server.code, server.err], [2, 'error: --dry-run=server is not supported here: --dry-run (client) prints every step and changes nothing\n']);
+    });
+
     it('names drained nodes alike in the dry run and the real run, pods as objects', async () => {
       const flags = ['--ignore-daemonsets', '--force', '--delete-emptydir-data'];
       const impact = await json([...k, 'drain', 'node01', ...flags, '--dry-run=client']);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { upkeep } from './helpers/cli.js';
 import { type TestSandbox, eventually } from './helpers/sandbox.js';
 import { upgradeSandbox, nodeFacts } from './helpers/upgrade.js';
+import { contractProblems } from '../src/cli/output/contract.js';
 
 const TARGET = 'v1.32.13';
 
@@ -59,6 +60,7 @@ describe('upgrade strategies, abort and node maintain', () => {
     assert.equal(r.code, 0, r.err);
     const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Line);
     assert.ok(lines.every((l) => l.apiVersion === 'upkeep.dev/v1alpha1'));
+    assert.deepEqual(lines.flatMap((l) => contractProblems(l)), [], 'every line as docs/output.md documents its kind');
     assert.deepEqual(lines.filter((l) => l.type === 'wave').map((l) => (l.nodes ?? []).join('+')), ['controlplane', 'node01+node02', 'node03+node04']);
     const last = lines.at(-1);
     assert.equal(last?.kind, 'UpgradeResult');

@@ -22,7 +22,7 @@ const OUTPUT_FORMATS = ['json', 'yaml', 'table', 'wide', 'name', 'runbook'];
 const DRY_RUN = ['none', 'client', 'server'];
 
 /** Commands whose arguments are node names (by command path). */
-const NODE_ARGS = new Set(['drain', 'cordon', 'uncordon', 'sandbox node down', 'sandbox node up', 'sandbox node reboot', 'sandbox node upgrade']);
+const NODE_ARGS = new Set(['drain', 'cordon', 'uncordon', 'sandbox node down', 'sandbox node up', 'sandbox node reboot', 'sandbox node upgrade', 'sandbox node remove', 'sandbox node fault', 'node maintain']);
 
 export interface Completion {
   candidates: { value: string; description?: string }[];

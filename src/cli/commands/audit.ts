@@ -15,6 +15,7 @@ import { BlockedError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { renderAudit } from '../output/audit.js';
 import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
+import { examples, forProgram } from '../help.js';
 
 function isSeverity(s: string): s is Severity {
   return SEVERITIES.some((v) => v === s);
@@ -74,8 +75,13 @@ function parseFlags(check: string | undefined, g: GlobalFlags, opts: AuditFlags)
   return { checks: check === undefined ? [...CHECKS] : [check], ...(opts.for ? { operation: opts.for } : {}), failOn: opts.failOn };
 }
 
+/** The findings' commands for the program as it was started (`kubectl upkeep drain ...` as the plugin). */
+export function findingsForProgram<T extends { message: string; fix: string }>(findings: readonly T[], programName: string): T[] {
+  return findings.map((f) => ({ ...f, message: forProgram(f.message, programName), fix: forProgram(f.fix, programName) }));
+}
+
 export function registerAudit(program: Command, io: Io, globals: () => GlobalFlags): void {
-  program
+  const cmd = program
     .command('audit [check]')
     .description(`The checks to run before maintenance (${CHECKS.join(', ')}; default all): findings by severity, each with its fix; exit 3 when one is at or above --fail-on`)
     .addOption(new Option('-l, --selector <selector>', 'only pods with these labels (and the budgets that select them)'))
@@ -103,7 +109,7 @@ export function registerAudit(program: Command, io: Io, globals: () => GlobalFla
       }
       const client = await clientFromFlags(g, io);
       const now = Date.now();
-      const report = await runAudit(client, {
+      const audited = await runAudit(client, {
         checks,
         ...(g.namespace ? { namespace: g.namespace } : {}),
         ...(opts.selector ? { selector: opts.selector } : {}),
@@ -113,6 +119,7 @@ export function registerAudit(program: Command, io: Io, globals: () => GlobalFla
         etcdTLS,
         now,
       });
+      const report = { ...audited, findings: findingsForProgram(audited.findings, program.name()) };
       if (format === 'json') io.out(toJson(outputObject('AuditReport', report)));
       else if (format === 'yaml') io.out(toYaml(outputObject('AuditReport', report)));
       else io.out(renderAudit(report, now));
@@ -121,4 +128,11 @@ export function registerAudit(program: Command, io: Io, globals: () => GlobalFla
         throw new BlockedError(`${failing.length} finding${failing.length === 1 ? '' : 's'} at or above --fail-on ${failOn}: ${failing.map((f) => (f.object ? `${f.code} ${f.object}` : f.code)).join(', ')}`);
       }
     });
+  examples(cmd, [
+    ['Every check, all namespaces; exit 3 on a blocking finding', 'upkeep audit'],
+    ['What stands in the way of a drain in namespace shop', 'upkeep audit availability -n shop --for drain'],
+    ['Fail a CI job on warnings too, as JSON', 'upkeep audit --fail-on warning -o json'],
+    ['Certificates on a kubeadm control-plane node, and etcd\'s serving ones', 'upkeep audit certs --pki-dir /etc/kubernetes/pki --etcd-endpoints https://10.0.0.10:2379'],
+    ['Whether you may run an upgrade', 'upkeep audit permissions --for upgrade'],
+  ]);
 }

@@ -20,6 +20,7 @@ import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format
 import { nodeSelectionFlags, selectorFlag } from './cordon.js';
 import { Progress } from '../output/progress.js';
 import { examples } from '../help.js';
+import { findingsForProgram } from './audit.js';
 import { drainImpactDocument, drainResultDocument } from '../output/drain-json.js';
 
 /** kubectl drain's --timeout: a Go duration (1m30s); a bare number is taken as seconds. */
@@ -151,7 +152,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
       }
       if (dryRun === 'client') {
         const input = await gatherDrainInput(client, nodes, options);
-        impactReport(io, format, analyzeDrain(input), await auditDrainedPods(client, input));
+        impactReport(io, format, analyzeDrain(input), findingsForProgram(await auditDrainedPods(client, input), program.name()));
       }
       else await runDrain(io, format, dryRun, timeout, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });

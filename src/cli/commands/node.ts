@@ -11,6 +11,7 @@ import type { GlobalFlags, Io } from '../context.js';
 import { UsageError } from '../errors.js';
 import { outputObject, parseOutput } from '../output/format.js';
 import { renderSteps } from '../output/upgrade.js';
+import { examplesByPath } from '../help.js';
 import { confirm, parseRunFlags, runFlagValues, runFlags, startRun } from './upgrade.js';
 
 export function registerNode(program: Command, io: Io, globals: () => GlobalFlags): void {
@@ -22,7 +23,7 @@ export function registerNode(program: Command, io: Io, globals: () => GlobalFlag
   for (const o of runFlags()) maintain.addOption(o);
   maintain.action(async (names, given) => {
     const opts = { ...given, ...runFlagValues(maintain.opts()) };
-    const g = globals();
+    const g = { ...globals(), programName: program.name() };
     const format = parseOutput(g.output, ['table', 'json']);
     const { strategy, maxUnavailable, settings } = parseRunFlags(opts);
     if (strategy === 'replace') throw new UsageError('--strategy replace is for upgrades: node maintain keeps its nodes');
@@ -38,5 +39,13 @@ export function registerNode(program: Command, io: Io, globals: () => GlobalFlag
     if (opts.dryRun) return;
     await confirm(io, !!opts.yes, `Maintain these ${steps.length} nodes?`);
     await startRun(io, g, format, client, { operation: 'maintain', steps, target: '', strategy, settings: { ...settings, ...(opts.run !== undefined ? { maintainCommand: opts.run } : {}) } });
+  });
+  examplesByPath(node, {
+    '': [['Reboot node01 and node02 one at a time, each drained first', 'upkeep node maintain node01 node02 --yes']],
+    maintain: [
+      ['The steps of rebooting node01 and node02, changing nothing', 'upkeep node maintain node01 node02 --dry-run'],
+      ['Patch the OS of two Ubuntu nodes over ssh, one at a time', "upkeep node maintain node01 node02 --upgrader ssh --os ubuntu --ssh-user admin --run 'sudo apt-get -y upgrade' --yes"],
+      ['Reboot three nodes two at a time, a health check after each', "upkeep node maintain node01 node02 node03 --max-unavailable 2 --health-command './smoke.sh' --yes"],
+    ],
   });
 }

@@ -4,14 +4,17 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import type { GlobalFlags, Io } from '../context.js';
 import { UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
-import { parseOutput, toJson, toYaml } from '../output/format.js';
+import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
+import { examplesByPath } from '../help.js';
 
 const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 interface Machine {
   name: string;
+  up: boolean;
   version: string;
   machine: string;
+  notReady: boolean;
   faults?: { neverReturn?: boolean; notReady?: boolean; upgradeSeconds?: number };
 }
 
@@ -36,10 +39,16 @@ function faultList(m: Machine): string {
   return list.join(', ') || 'none';
 }
 
+/** The machine API's answer as the SandboxNode kind (docs/output.md): the Node as {kind, name}, then the machine's state. */
+export function machineDocument(m: Machine) {
+  return outputObject('SandboxNode', { object: { kind: 'Node', name: m.name }, up: m.up, version: m.version, machine: m.machine, notReady: m.notReady, faults: m.faults ?? {} });
+}
+
 export function registerMachineCommands(node: Command, io: Io, globals: () => GlobalFlags): void {
   const print = (result: Machine, line: string) => {
     const format = parseOutput(globals().output, ['table', 'json', 'yaml']);
-    io.out(format === 'json' ? toJson(result) : format === 'yaml' ? toYaml(result) : `${line}\n`);
+    const doc = machineDocument(result);
+    io.out(format === 'json' ? toJson(doc) : format === 'yaml' ? toYaml(doc) : `${line}\n`);
   };
   const path = (name: string, op = '') => `/sandbox/v1/nodes/${encodeURIComponent(name)}${op ? `/${op}` : ''}`;
   node
@@ -80,4 +89,16 @@ export function registerMachineCommands(node: Command, io: Io, globals: () => Gl
       const m = opts.clear ? await client.delete<Machine>(path(name, 'faults')) : await client.post<Machine>(path(name, 'faults'), set);
       print(m, `node/${name} faults: ${faultList(m)}`);
     });
+  examplesByPath(node, {
+    add: [
+      ['Add a worker at v1.32.0; its Node registers and goes Ready', 'upkeep sandbox node add --version v1.32.0'],
+      ['Add pool2-1 with the label pool=v132', 'upkeep sandbox node add --version v1.32.0 --name pool2-1 --label pool=v132'],
+    ],
+    remove: [['Remove the machine of node03 (then: kubectl delete node node03)', 'upkeep sandbox node remove node03']],
+    fault: [
+      ['Make node01 never come back from its next reboot or upgrade', 'upkeep sandbox node fault node01 --never-return'],
+      ['Keep node02 down 10 simulated minutes in its next upgrade', 'upkeep sandbox node fault node02 --upgrade-seconds 600'],
+      ['Clear every fault of node01', 'upkeep sandbox node fault node01 --clear'],
+    ],
+  });
 }

@@ -27,6 +27,8 @@ import { outputObject, parseOutput, toJson, type OutputFormat } from '../output/
 import { Progress } from '../output/progress.js';
 import { eventLine, gateFailedMessage, renderStatus, renderSteps, renderSummary } from '../output/upgrade.js';
 import { defaultTarget } from './plan.js';
+import { examplesByPath, forProgram } from '../help.js';
+import { parseDryRun } from '../flags.js';
 
 const UPGRADERS = UPGRADER_KINDS;
 
@@ -120,9 +122,12 @@ function upgraders(kind: UpgraderKind, o: UpgraderOptions): Upgraders {
   }
 }
 
+/** The global flags and the program as it was started (`kubectl upkeep` as the plugin), for the hints that name a command. */
+export type RunGlobals = GlobalFlags & { programName?: string };
+
 /** The command that continues a run, naming the same cluster. */
-export function resumeCommand(g: GlobalFlags): string[] {
-  return ['upkeep', ...(g.kubeconfig ? ['--kubeconfig', g.kubeconfig] : []), ...(g.context ? ['--context', g.context] : []), 'upgrade', 'resume'];
+export function resumeCommand(g: RunGlobals): string[] {
+  return [...(g.programName ?? 'upkeep').split(' '), ...(g.kubeconfig ? ['--kubeconfig', g.kubeconfig] : []), ...(g.context ? ['--context', g.context] : []), 'upgrade', 'resume'];
 }
 
 /** --yes, or a yes on the terminal; off a terminal without --yes: refuse (exit 2). */
@@ -170,7 +175,7 @@ function eventSink(io: Io, format: OutputFormat, progress: Progress): (e: Upgrad
 }
 
 /** Carry out the journal under the lease; print the result; exit 3 on a failed gate. */
-export async function runJournal(io: Io, g: GlobalFlags, format: OutputFormat, client: KubeClient, store: JournalStore, lease: RunLease): Promise<void> {
+export async function runJournal(io: Io, g: RunGlobals, format: OutputFormat, client: KubeClient, store: JournalStore, lease: RunLease): Promise<void> {
   const settings = settingsFrom(store.current.options);
   const progress = new Progress(io, format === 'json');
   const abort = new AbortController();
@@ -197,7 +202,7 @@ export async function runJournal(io: Io, g: GlobalFlags, format: OutputFormat, c
   report(io, g, format, outcome);
 }
 
-function report(io: Io, g: GlobalFlags, format: OutputFormat, outcome: RunOutcome): void {
+function report(io: Io, g: RunGlobals, format: OutputFormat, outcome: RunOutcome): void {
   const j = outcome.journal;
   const message = outcome.kind === 'failed' ? gateFailedMessage(outcome.step, outcome.gate, outcome.message, resumeCommand(g)) : undefined;
   if (format === 'json') {
@@ -205,7 +210,7 @@ function report(io: Io, g: GlobalFlags, format: OutputFormat, outcome: RunOutcom
   } else {
     io.out(renderSummary(j));
     if (outcome.kind === 'done') io.out(`${j.operation === 'upgrade' ? `Upgrade to ${j.target}` : 'Maintenance'} done: ${j.steps.length} steps.\n`);
-    if (outcome.kind === 'aborted') io.out(`Run ${j.id} aborted; each node's state: upkeep upgrade status\n`);
+    if (outcome.kind === 'aborted') io.out(forProgram(`Run ${j.id} aborted; each node's state: upkeep upgrade status\n`, g.programName ?? 'upkeep'));
   }
   if (outcome.kind === 'failed') throw new BlockedError(message ?? '');
   if (outcome.kind === 'interrupted') throw new ExitError(1, `interrupted: continue with ${resumeCommand(g).join(' ')}`);
@@ -222,7 +227,7 @@ export async function takeLease(client: KubeClient): Promise<RunLease> {
 }
 
 /** Start a new journal for these steps (after checking none is unfinished) and run it. */
-export async function startRun(io: Io, g: GlobalFlags, format: OutputFormat, client: KubeClient, facts: { operation: Journal['operation']; steps: Step[]; target: string; strategy: string; settings: RunSettings }): Promise<void> {
+export async function startRun(io: Io, g: RunGlobals, format: OutputFormat, client: KubeClient, facts: { operation: Journal['operation']; steps: Step[]; target: string; strategy: string; settings: RunSettings }): Promise<void> {
   const lease = await takeLease(client);
   try {
     const existing = await readJournal(client);
@@ -267,7 +272,8 @@ export function runFlags(): Option[] {
     new Option('--strategy <strategy>', `how workers go: ${STRATEGIES.join(', ')}`).default('one-by-one'),
     new Option('--max-unavailable <n>', 'workers at once for one-by-one (budgets are never broken)').default('1'),
     new Option('--yes', 'carry it out without asking (required when not on a terminal)'),
-    new Option('--dry-run', 'print every step in order with the drain impact of each wave, change nothing'),
+    // A plan print: the bare flag, or --dry-run=client as kubectl spells it; no server dry run.
+    new Option('--dry-run [mode]', 'print every step in order with the drain impact of each wave and change nothing (--dry-run or --dry-run=client)'),
     new Option('--upgrader <kind>', `how a machine is reached: ${UPGRADERS.join(', ')} (default: sandbox against an upkeep sandbox)`),
     new Option('--node-command <command>', "command upgrader: run per node, with {node} {version} {role} {from} {address}, e.g. './upgrade.sh {node} {version} {role}'"),
     new Option('--os <os>', 'ssh upgrader: the hosts\' package manager: debian, ubuntu (apt); rhel, centos, rocky, fedora (dnf)'),
@@ -287,6 +293,13 @@ export function runFlags(): Option[] {
   ];
 }
 
+/** --dry-run, --dry-run=client: print the steps only; =none runs; =server has no meaning here (exit 2). */
+export function planOnly(value: unknown): boolean {
+  const mode = parseDryRun(typeof value === 'string' || typeof value === 'boolean' ? value : undefined);
+  if (mode === 'server') throw new UsageError('--dry-run=server is not supported here: --dry-run (client) prints every step and changes nothing');
+  return mode === 'client';
+}
+
 /** Decode boundary: commander's untyped option values (the runFlags above), read field by field. */
 export function runFlagValues(o: Record<string, unknown>): RunFlagValues {
   const str = (k: string, d: string): string => (typeof o[k] === 'string' ? String(o[k]) : d);
@@ -302,7 +315,7 @@ export function runFlagValues(o: Record<string, unknown>): RunFlagValues {
     timeout: str('timeout', '0s'),
     gracePeriod: str('gracePeriod', '-1'),
     yes: o.yes === true,
-    dryRun: o.dryRun === true,
+    dryRun: planOnly(o.dryRun),
     healthCommand: opt('healthCommand'),
     validateCount: str('validateCount', '1'),
     machines: {
@@ -342,7 +355,7 @@ export function parseRunFlags(opts: Omit<RunFlagValues, 'yes' | 'dryRun'>): { st
   return { strategy: opts.strategy, maxUnavailable, settings };
 }
 
-async function apply(io: Io, g: GlobalFlags, opts: ApplyFlags): Promise<void> {
+async function apply(io: Io, g: RunGlobals, opts: ApplyFlags): Promise<void> {
   const format = parseOutput(g.output, ['table', 'json']);
   const { strategy, maxUnavailable, settings } = parseRunFlags(opts);
   let to: ReturnType<typeof parseVersion> | undefined;
@@ -370,7 +383,7 @@ async function apply(io: Io, g: GlobalFlags, opts: ApplyFlags): Promise<void> {
     else io.out(renderSteps(title, p.steps, impact, waveImpacts(p.snapshot, p.steps, settings.drain)));
   }
   if (p.blocking.length) {
-    throw new BlockedError(`the plan has ${p.blocking.length} blocking finding${p.blocking.length === 1 ? '' : 's'}: ${p.blocking.map((f) => `${f.code} ${f.object ?? ''}: ${f.fix ?? f.message}`).join('; ')}`);
+    throw new BlockedError(forProgram(`the plan has ${p.blocking.length} blocking finding${p.blocking.length === 1 ? '' : 's'}: ${p.blocking.map((f) => `${f.code} ${f.object ?? ''}: ${f.fix ?? f.message}`).join('; ')}`, g.programName ?? 'upkeep'));
   }
   if (opts.dryRun) return;
   if (p.steps.length === 0) {
@@ -381,7 +394,7 @@ async function apply(io: Io, g: GlobalFlags, opts: ApplyFlags): Promise<void> {
   await startRun(io, g, format, client, { operation: 'upgrade', steps: p.steps, target, strategy, settings: { ...settings, deleteNodes: !!opts.deleteNodes } });
 }
 
-async function status(io: Io, g: GlobalFlags): Promise<void> {
+async function status(io: Io, g: RunGlobals): Promise<void> {
   const format = parseOutput(g.output, ['table', 'json']);
   const client = await clientFromFlags(g, io);
   const [stored, holder] = await Promise.all([readJournal(client), currentHolder(client)]);
@@ -396,7 +409,7 @@ async function status(io: Io, g: GlobalFlags): Promise<void> {
   io.out(renderStatus(stored.journal, holder && !holder.gone ? holder.holder : undefined));
 }
 
-async function resume(io: Io, g: GlobalFlags, yes: boolean): Promise<void> {
+async function resume(io: Io, g: RunGlobals, yes: boolean): Promise<void> {
   const format = parseOutput(g.output, ['table', 'json']);
   const client = await clientFromFlags(g, io);
   const lease = await takeLease(client);
@@ -414,7 +427,7 @@ async function resume(io: Io, g: GlobalFlags, yes: boolean): Promise<void> {
 }
 
 /** Stop a run: a live holder stops after its current wave; otherwise stop here, uncordoning nodes whose gates passed. */
-async function abortRun(io: Io, g: GlobalFlags): Promise<void> {
+async function abortRun(io: Io, g: RunGlobals): Promise<void> {
   const client = await clientFromFlags(g, io);
   const stored = await readJournal(client);
   if (!stored || stored.journal.state === 'done' || stored.journal.state === 'aborted') throw new UsageError('there is no unfinished upgrade run to abort');
@@ -423,7 +436,7 @@ async function abortRun(io: Io, g: GlobalFlags): Promise<void> {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   if (holder && !holder.gone) {
     await store.update((j) => setState(j, 'aborting', now));
-    io.out(`Asked the run held by ${holder.holder} to stop after its current wave; 'upkeep upgrade status' shows where each node is left.\n`);
+    io.out(forProgram(`Asked the run held by ${holder.holder} to stop after its current wave; 'upkeep upgrade status' shows where each node is left.\n`, g.programName ?? 'upkeep'));
     return;
   }
   const lease = await takeLease(client);
@@ -454,12 +467,32 @@ export function registerUpgrade(program: Command, io: Io, globals: () => GlobalF
     .addOption(new Option('--add-nodes <n>', 'replace: how many new workers to add (default: as many as the old ones)'))
     .addOption(new Option('--delete-nodes', 'replace: delete the old Node objects once their machines are removed'));
   for (const o of runFlags()) applyCmd.addOption(o);
-  applyCmd.action(async (opts) => apply(io, globals(), { ...opts, ...runFlagValues(applyCmd.opts()) }));
-  upgrade.command('status').description('The journal: each node\'s step, phase and state, and who holds the run').action(async () => status(io, globals()));
+  applyCmd.action(async (opts) => apply(io, { ...globals(), programName: program.name() }, { ...opts, ...runFlagValues(applyCmd.opts()) }));
+  upgrade.command('status').description('The journal: each node\'s step, phase and state, and who holds the run').action(async () => status(io, { ...globals(), programName: program.name() }));
   upgrade
     .command('resume')
     .description('Carry on an interrupted or stopped run from where its journal says, from any machine')
     .addOption(new Option('--yes', 'carry on without asking (required when not on a terminal)'))
-    .action(async (opts) => resume(io, globals(), !!opts.yes));
-  upgrade.command('abort').description('Stop the run after its current step, leaving every node in a stated state').action(async () => abortRun(io, globals()));
+    .action(async (opts) => resume(io, { ...globals(), programName: program.name() }, !!opts.yes));
+  upgrade.command('abort').description('Stop the run after its current step, leaving every node in a stated state').action(async () => abortRun(io, { ...globals(), programName: program.name() }));
+  examplesByPath(upgrade, {
+    '': [
+      ['Every step of the upgrade to the next minor, changing nothing', 'upkeep upgrade apply --dry-run'],
+      ['Carry it out without asking', 'upkeep upgrade apply --yes'],
+      ['Where each node of the run is', 'upkeep upgrade status'],
+    ],
+    apply: [
+      ['Every step of an upgrade to v1.32, with the drain impact of each wave', 'upkeep upgrade apply --to 1.32 --dry-run'],
+      ['Upgrade to v1.32.4, workers two at a time', 'upkeep upgrade apply --to v1.32.4 --max-unavailable 2 --yes'],
+      ['Upgrade Ubuntu machines over ssh as the admin user', 'upkeep upgrade apply --to 1.32 --upgrader ssh --os ubuntu --ssh-user admin --yes'],
+      ['Replace the workers with new machines made by your own scripts', "upkeep upgrade apply --strategy replace --node-add-command './add.sh {version}' --node-remove-command './remove.sh {node}' --delete-nodes --yes"],
+      ['Only the workers labelled pool=batch, with a health check after each', "upkeep upgrade apply --skip-control-plane -l pool=batch --health-command './smoke.sh' --yes"],
+    ],
+    status: [
+      ['Where each node of the run is, and who holds it', 'upkeep upgrade status'],
+      ['The journal as JSON', 'upkeep upgrade status -o json'],
+    ],
+    resume: [['Carry on an interrupted run from this machine', 'upkeep upgrade resume --yes']],
+    abort: [['Stop the run after its current wave', 'upkeep upgrade abort']],
+  });
 }

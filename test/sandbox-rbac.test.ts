@@ -75,7 +75,8 @@ describe('identities and RBAC in the sandbox', () => {
   let web = '';
   const as = (context: string, args: string[]) => sb.kubectl(['--context', `upkeep-rbac-${context}`, ...args]);
   before(async () => {
-    sb = await testSandbox({ scenario: parseScenario(SCENARIO, 'rbac.yaml') });
+    // Named, so that the scenario users' contexts are upkeep-rbac-<user> (by default the name carries the port).
+    sb = await testSandbox({ scenario: parseScenario(SCENARIO, 'rbac.yaml'), name: 'upkeep-rbac' });
     const pod = await eventually('web ready on node01', async () => (await sb.list('pods', 'default')).find((p) => p.metadata.labels?.app === 'web' && podReady(p)));
     web = pod.metadata.name ?? '';
   });

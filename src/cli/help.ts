@@ -49,7 +49,8 @@ export function configureHelpOutput(program: Command, io: Io): void {
     .configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
-      outputError: (s, write) => write(s),
+      // One line, as every upkeep error: the message, then where the usage is.
+      outputError: (s, write) => write(`${s.trimEnd()} (run "${program.name()} --help" for usage)\n`),
       getOutHelpWidth: () => helpWidth(io),
       getErrHelpWidth: () => helpWidth(io),
       getOutHasColors: () => false,

@@ -70,7 +70,6 @@ export function newProgram(io: Io, programName = 'upkeep') {
     .addOption(new Option('-o, --output <format>', 'Output format: json, yaml, or a format the command lists'))
     .addOption(new Option('--request-timeout <duration>', 'How long to wait for a single server request (0: no timeout)').default('0'))
     .addOption(new Option('-v, --verbose', 'Print details, and stack traces on errors (also -v=N as kubectl)'))
-    .showHelpAfterError(`(run "${programName} --help" for usage)`)
     .exitOverride();
   configureHelpOutput(program, io);
   examples(program, [

@@ -98,10 +98,9 @@ async function readableTlsFiles(conn: EtcdConnectionOptions): Promise<void> {
   }
 }
 
-async function fileExists(file: string): Promise<boolean> {
+async function isRegularFile(file: string): Promise<boolean> {
   try {
-    await fs.lstat(file);
-    return true;
+    return (await fs.lstat(file)).isFile();
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return false;
     throw e;
@@ -212,7 +211,8 @@ function registerSnapshotSave(snapshot: Command<[], OptionValues, OptionValues>,
   ).action(async (file, opts) => {
     const format = outputFormat(ctx.writeOut(opts.writeOut), ctx.globals(), ['table', 'simple', 'json', 'yaml']);
     // A snapshot already there may be the only good one: never replaced by mistake.
-    if (!opts.force && (await fileExists(file))) throw new UsageError(`${file} already exists: pass --force to replace it, or choose another file`);
+    // A directory (or device) is refused by the atomic write itself, naming what it is; --force does not help there.
+    if (!opts.force && (await isRegularFile(file))) throw new UsageError(`${file} already exists: pass --force to replace it, or choose another file`);
     const { saveSnapshot, formatMs } = await grpcModules();
     await outputFileFlag(file);
     const conn = await ctx.connection(opts);

@@ -17,7 +17,7 @@ export interface ProtoSchema {
 }
 
 /** The API packages loaded: each imports what it needs from apimachinery. */
-const API_PACKAGES = ['core', 'apps', 'batch', 'policy', 'coordination', 'rbac', 'storage', 'scheduling', 'networking', 'discovery', 'autoscaling'];
+const API_PACKAGES = ['core/v1', 'apps/v1', 'batch/v1', 'policy/v1', 'coordination/v1', 'rbac/v1', 'storage/v1', 'scheduling/v1', 'networking/v1', 'discovery/v1', 'autoscaling/v1', 'autoscaling/v2', 'authentication/v1', 'authorization/v1', 'certificates/v1'];
 
 let schema: ProtoSchema | undefined;
 
@@ -28,7 +28,7 @@ export function protoSchema(): ProtoSchema {
   // The files import each other by their Go import paths ("k8s.io/api/core/v1/generated.proto").
   root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(dir, target));
   root.loadSync(
-    API_PACKAGES.map((p) => `k8s.io/api/${p}/v1/generated.proto`),
+    API_PACKAGES.map((p) => `k8s.io/api/${p}/generated.proto`),
     { keepCase: true },
   );
   root.resolveAll();

@@ -32,7 +32,7 @@ const cases: BadInput[] = [
   flag('cordon with names and -l', ['cordon', 'node01', '-l', 'a=b'], /node01|selector/, 'selector'),
   flag('plan --os windows', ['plan', '--os', 'windows'], /^error: invalid value "windows" for --os: must be one of debian, ubuntu, apt \(apt\); rhel, centos, rocky, alma, fedora, dnf, yum \(dnf\/yum\); or both$/, 'windows'),
   flag('plan -o wide', ['-o', 'wide', 'plan'], /wide/, 'wide'),
-  flag('sandbox node upgrade without --version', ['sandbox', 'node', 'upgrade', 'node01'], /^error: sandbox node upgrade needs --version/, '--version'),
+  flag('sandbox node upgrade without --version', ['sandbox', 'node', 'upgrade', 'node01'], /^error: required option '--version <version>' not specified \(run "upkeep --help" for usage\)$/, '--version'),
   flag('sandbox node upgrade --version 1.32', ['sandbox', 'node', 'upgrade', 'node01', '--version', '1.32'], /^error: invalid value "1\.32" for --version/, '1.32'),
   flag('sandbox node reboot --down-seconds -5', ['sandbox', 'node', 'reboot', 'node01', '--down-seconds', '-5'], /^error: invalid value "-5" for --down-seconds/, '-5'),
   flag('sandbox node reboot --down-seconds soon', ['sandbox', 'node', 'reboot', 'node01', '--down-seconds', 'soon'], /for --down-seconds/, 'soon'),

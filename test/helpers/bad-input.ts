@@ -64,7 +64,7 @@ class CliHost {
   private readonly waiting = new Map<number, (r: RunResult) => void>();
 
   private start(): ChildProcessWithoutNullStreams {
-    const child = spawn(process.execPath, [HOST], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [HOST, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: child.stdout }).on('line', (line) => {
       const r = JSON.parse(line) as RunResult & { id: number };
       this.waiting.get(r.id)?.(r);

@@ -34,8 +34,11 @@ async function handle(req: Request): Promise<void> {
   process.stdout.write(`${JSON.stringify({ id: req.id, code, stdout: out, stderr: err })}\n`);
 }
 
-let chain = Promise.resolve();
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const req = JSON.parse(line) as Request;
-  chain = chain.then(() => handle(req));
-});
+// Only when started as a host: `node --test dist/test` also runs this file, and must not wait on stdin.
+if (process.argv.includes('--serve')) {
+  let chain = Promise.resolve();
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const req = JSON.parse(line) as Request;
+    chain = chain.then(() => handle(req));
+  });
+}

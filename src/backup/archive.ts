@@ -155,7 +155,12 @@ export async function* readArchive(source: Readable, what: string, onProgress?: 
   const gunzip = zlib.createGunzip();
   const extract = tar.extract();
   const where = () => (last ? ` after entry ${last}` : ' at its start');
-  const fail = (err: unknown) => extract.destroy(archiveError(err, what, where(), sawData));
+  let done = false;
+  // Once the loop is over nothing listens to extract any more: a late failure (the gunzip's end,
+  // a chunk still in flight) must not become an uncaught 'error' event.
+  const fail = (err: unknown) => {
+    if (!done) extract.destroy(archiveError(err, what, where(), sawData));
+  };
   const counted = new PassThrough();
   counted.on('data', (chunk: Buffer) => {
     if (!sawData && chunk.length >= 2 && (chunk[0] !== 0x1f || chunk[1] !== 0x8b)) {
@@ -192,9 +197,13 @@ export async function* readArchive(source: Readable, what: string, onProgress?: 
   } catch (e) {
     throw archiveError(e, what, where(), sawData);
   } finally {
+    done = true;
+    extract.on('error', () => undefined);
     source.unpipe?.();
     if (!source.destroyed) source.destroy();
+    counted.destroy();
     gunzip.destroy();
+    extract.destroy();
   }
 }
 

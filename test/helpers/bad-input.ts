@@ -70,9 +70,11 @@ class CliHost {
       this.waiting.get(r.id)?.(r);
       this.waiting.delete(r.id);
     });
-    child.stderr.on('data', () => undefined);
-    child.on('exit', () => {
-      for (const resolve of this.waiting.values()) resolve({ code: -1, stdout: '', stderr: 'the CLI host exited' });
+    // What the host printed itself (not a case's output): shown when it dies, so the cause is seen.
+    let own = '';
+    child.stderr.on('data', (d: Buffer) => (own = (own + d.toString()).slice(-2000)));
+    child.on('exit', (code, signal) => {
+      for (const resolve of this.waiting.values()) resolve({ code: -1, stdout: '', stderr: `the CLI host exited (${signal ?? code}): ${own}` });
       this.waiting.clear();
       this.child = undefined;
     });

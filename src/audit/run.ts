@@ -170,5 +170,5 @@ export async function auditDrainedPods(client: KubeClient, input: DrainImpactInp
   const drained = new Set(input.nodes.map((n) => n.metadata.name ?? ''));
   const pods = input.pods.filter((p) => drained.has(podNodeName(p) ?? ''));
   const nodes = await readAll<Node>(client, { version: 'v1', resource: 'nodes' });
-  return drainFindings({ nodes, pods, pdbs: input.pdbs, workloads: input.workloads, ...(await readPullSecrets(client, pods)) });
+  return drainFindings({ nodes, pods, pdbs: input.pdbs, workloads: input.workloads, drainedNodes: [...drained], ...(await readPullSecrets(client, pods)) });
 }

@@ -320,7 +320,7 @@ spec:
         selector: {matchLabels: {app: web}}
         template:
           metadata: {labels: {app: web}}
-          spec: {containers: [{name: nginx, image: "nginx:latest"}]}
+          spec: {containers: [{name: nginx, image: "nginx:latest", imagePullPolicy: IfNotPresent}]}
     - apiVersion: policy/v1
       kind: PodDisruptionBudget
       metadata: {name: web, namespace: default}
@@ -333,7 +333,7 @@ spec:
         selector: {matchLabels: {app: solo}}
         template:
           metadata: {labels: {app: solo}}
-          spec: {containers: [{name: app, image: "registry.k8s.io/pause:3.10"}]}
+          spec: {nodeSelector: {kubernetes.io/hostname: node02}, containers: [{name: app, image: "registry.k8s.io/pause:3.10"}]}
     - apiVersion: batch/v1
       kind: CronJob
       metadata:
@@ -375,10 +375,13 @@ describe('upkeep plan preflight: budgets, single replicas, unpinned images, remo
     assert.equal(removed?.hop, 'v1.24 -> v1.25');
   });
 
-  it('warns: the single replica that goes down during its drain, and the image on :latest', () => {
+  it("warns: the single replica that goes down during its drain, pinned to node02, and the image on :latest kept IfNotPresent (the audit's pod rules)", () => {
     const warnings = codes(plan, 'warning');
     assert.ok(warnings.includes('SingleReplicaWorkload deployment.apps default/solo'), warnings.join(', '));
     assert.ok(warnings.includes('ImageNotPinned deployment.apps default/web'), warnings.join(', '));
+    assert.ok(warnings.includes('ImagePullPolicyMovingTag deployment.apps default/web'), warnings.join(', '));
+    assert.ok(warnings.includes('PodPinnedToNode deployment.apps default/solo'), warnings.join(', '));
+    assert.match(plan.findings.find((f) => f.code === 'PodPinnedToNode')?.message ?? '', /^deployment\.apps default\/solo can only run on node02 .*until node02 is upgraded$/);
     assert.ok(!warnings.some((w) => w.includes('default/solo') && w.startsWith('ImageNotPinned')), 'pause:3.10 is pinned');
   });
 

@@ -74,25 +74,42 @@ describe('audit rule workloadsInOneZone', () => {
   ]);
 });
 
-describe('pinnedTo: the one node a pod can run on', () => {
-  const nodes = healthy().nodes.map((n) => ({ ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, 'kubernetes.io/hostname': n.metadata.name ?? '', ...(n.metadata.name === 'node01' ? { disk: 'ssd' } : {}) } } }));
+describe("pinnedTo: the nodes a pod can run on, by the scheduler's node affinity, when too few", () => {
+  // node01 has an SSD and 8 cores, node02 and node03 4 cores; every node its kubernetes.io/hostname.
+  const extra: Record<string, Record<string, string>> = { node01: { disk: 'ssd', cores: '8' }, node02: { cores: '4' }, node03: { cores: '4' } };
+  const nodes = healthy()
+    .nodes.filter((n) => n.metadata.name !== 'controlplane')
+    .map((n) => ({ ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, ...extra[n.metadata.name ?? ''] } } }));
   const withSpec = (spec: Partial<NonNullable<Pod['spec']>>): Pod => {
     const p = pod('p', 'node01');
     p.spec = { ...p.spec, containers: p.spec?.containers ?? [], ...spec };
     return p;
   };
-  const hostIn = (key: string, values: string[]) => ({
-    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key, operator: 'In', values }] }] } } },
-  });
-  const cases: Array<[string, Pod, string | undefined]> = [
+  type Req = { key: string; operator: string; values?: string[] };
+  const terms = (...nodeSelectorTerms: Array<{ matchExpressions?: Req[]; matchFields?: Req[] }>) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } } } });
+  const field = (operator: string, values: string[]) => terms({ matchFields: [{ key: 'metadata.name', operator, values }] });
+  const expr = (key: string, operator: string, values?: string[]) => terms({ matchExpressions: [{ key, operator, ...(values ? { values } : {}) }] });
+  const cases: Array<[string, Pod, string[] | undefined, Set<string>?]> = [
     ['no constraint', withSpec({}), undefined],
-    ['nodeSelector kubernetes.io/hostname=node01', withSpec({ nodeSelector: { 'kubernetes.io/hostname': 'node01' } }), 'node01'],
-    ['nodeSelector on a label only node01 carries', withSpec({ nodeSelector: { disk: 'ssd' } }), 'node01'],
-    ['nodeSelector that every node matches', withSpec({ nodeSelector: { 'kubernetes.io/os': 'linux' } }), undefined],
-    ['required affinity metadata.name In [node02]', withSpec(hostIn('metadata.name', ['node02'])), 'node02'],
-    ['required affinity metadata.name In [node02, node03]: two nodes', withSpec(hostIn('metadata.name', ['node02', 'node03'])), undefined],
+    ['nodeSelector kubernetes.io/hostname=node01', withSpec({ nodeSelector: { 'kubernetes.io/hostname': 'node01' } }), ['node01']],
+    ['nodeSelector on a label only node01 carries', withSpec({ nodeSelector: { disk: 'ssd' } }), ['node01']],
+    ['nodeSelector that every node matches', withSpec({ nodeSelector: { 'kubernetes.io/hostname': 'node01', disk: 'ssd', cores: '8' } }), ['node01']],
+    ['matchFields metadata.name In [node02]', withSpec(field('In', ['node02'])), ['node02']],
+    ['matchFields metadata.name In [node02, node03]: two nodes', withSpec(field('In', ['node02', 'node03'])), undefined],
+    ['matchFields metadata.name NotIn [node02, node03]: node01 alone', withSpec(field('NotIn', ['node02', 'node03'])), ['node01']],
+    ['hostname In [node03] as an expression', withSpec(expr('kubernetes.io/hostname', 'In', ['node03'])), ['node03']],
+    ['cores Gt 4: node01 alone', withSpec(expr('cores', 'Gt', ['4'])), ['node01']],
+    ['cores Lt 8: two nodes', withSpec(expr('cores', 'Lt', ['8'])), undefined],
+    ['disk DoesNotExist: two nodes', withSpec(expr('disk', 'DoesNotExist')), undefined],
+    ['disk Exists: node01 alone', withSpec(expr('disk', 'Exists')), ['node01']],
+    ['terms ORed: ssd or node03, two nodes', withSpec(terms({ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }, { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node03'] }] })), undefined],
+    ['nodeSelector and affinity ANDed: node01 alone', withSpec({ nodeSelector: { cores: '8' }, ...expr('cores', 'Gt', ['2']) }), ['node01']],
+    ['no node satisfies it any more (labels changed)', withSpec({ nodeSelector: { disk: 'nvme' } }), []],
+    ['two nodes, both drained together', withSpec(field('In', ['node01', 'node02'])), ['node01', 'node02'], new Set(['node01', 'node02'])],
+    ['two nodes, one of them drained', withSpec(field('In', ['node01', 'node02'])), undefined, new Set(['node01'])],
   ];
-  for (const [story, p, expected] of cases) it(`${story}: ${expected ?? 'not pinned'}`, () => assert.equal(pinnedTo(p, nodes), expected));
+  for (const [story, p, expected, drained] of cases) it(`${story}: ${expected?.join(', ') ?? 'not pinned'}`, () => assert.deepEqual(pinnedTo(p, nodes, drained)?.nodes, expected));
+  it('a cluster of one node pins nothing', () => assert.equal(pinnedTo(withSpec({ nodeSelector: { disk: 'ssd' } }), nodes.slice(0, 1)), undefined));
 });
 
 describe('audit rule pinnedPods', () => {
@@ -109,5 +126,18 @@ describe('audit rule pinnedPods', () => {
       (s) => (s.pods = s.pods.map((p) => (p.metadata.labels?.app === 'blue' ? { ...replica('blue', p.metadata.name?.slice(-1) ?? 'x', 'node01'), spec: { nodeName: 'node01', nodeSelector: { 'kubernetes.io/hostname': 'node01' }, containers: [] } } : p))),
       ['warning PodPinnedToNode deployment.apps default/blue'],
     ],
+    ['a drain report draining node01 and node02: a pod that fits only those', (s) => ((s.drainedNodes = ['node01', 'node02']), s.pods.push({ ...pod('green', 'node01'), spec: { nodeName: 'node01', nodeSelector: { pool: 'a' }, containers: [] } }), (s.nodes = s.nodes.map((n) => (['node01', 'node02'].includes(n.metadata.name ?? '') ? { ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, pool: 'a' } } } : n)))), ['warning PodPinnedToNode pod default/green']],
   ]);
+  it('the messages: one node, the drained nodes, no node any more', () => {
+    const s = healthy();
+    s.nodes = s.nodes.map((n) => ({ ...n, metadata: { ...n.metadata, labels: { ...n.metadata.labels, pool: ['node01', 'node02'].includes(n.metadata.name ?? '') ? 'a' : 'b' } } }));
+    const at = (name: string, nodeSelector: Record<string, string>): Pod => ({ ...pod(name, 'node01'), spec: { nodeName: 'node01', nodeSelector, containers: [] } });
+    s.pods = [at('one', { 'kubernetes.io/hostname': 'node01' }), at('two', { pool: 'a' }), at('none', { pool: 'c' })];
+    s.drainedNodes = ['node01', 'node02'];
+    assert.deepEqual(pinnedPods(auditInput(s, MAINTENANCES.drain)).map((f) => f.message), [
+      'pod default/one can only run on node01 (nodeSelector or required node affinity): draining node01 leaves its pods Pending until node01 is uncordoned',
+      'pod default/two can only run on node01, node02, all of them drained (nodeSelector or required node affinity): its pods stay Pending until one is uncordoned',
+      'no node satisfies the nodeSelector or required node affinity of pod default/none any more (node labels changed after its pods were scheduled): a pod evicted from node01 stays Pending',
+    ]);
+  });
 });

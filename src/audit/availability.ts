@@ -1,6 +1,7 @@
 // Availability beyond one drain's impact (drains.ts has those): budgets that select nothing,
 // workloads with several replicas and no budget, replicas all in one zone, and pods pinned to
 // one node, which cannot move when it drains.
+import { hasNodeConstraints, matchesNodeAffinity } from '../api/affinity.js';
 import { labelSelectorFromObject } from '../api/labels.js';
 import { isDaemonSetPod, isMirrorPod, isPodReady, podNodeName } from '../api/pods.js';
 import type { Deployment, Node, Pod, PodDisruptionBudget, StatefulSet } from '../api/types.js';
@@ -111,38 +112,58 @@ export const workloadsInOneZone: AuditRule = ({ snapshot }) => {
   return out;
 };
 
-/** The one node a pod may run on, when its nodeSelector or required node affinity allows only one; undefined otherwise. */
-export function pinnedTo(pod: Pod, nodes: readonly Node[]): string | undefined {
-  const selector = pod.spec?.nodeSelector ?? {};
-  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  // A term that names exactly one node (by metadata.name or kubernetes.io/hostname, operator In).
-  const named = terms.map((t) =>
-    [...(t.matchFields ?? []), ...(t.matchExpressions ?? [])].find((e) => (e.key === 'metadata.name' || e.key === 'kubernetes.io/hostname') && e.operator === 'In' && e.values?.length === 1)?.values?.[0],
-  );
-  if (terms.length > 0 && named.every((n) => n !== undefined) && new Set(named).size === 1) return named[0];
-  if (!Object.keys(selector).length) return undefined;
-  const fits = nodes.filter((n) => Object.entries(selector).every(([k, v]) => n.metadata.labels?.[k] === v || (k === 'kubernetes.io/hostname' && n.metadata.name === v)));
-  return nodes.length > 1 && fits.length === 1 ? fits[0].metadata.name : undefined;
+/**
+ * Where a pod can run, when that is too few places: the nodes whose labels satisfy its
+ * nodeSelector and required node affinity (the scheduler's NodeAffinity filter, api/affinity.ts).
+ * Pinned when exactly one node does, when every node that does is drained (the drain report's
+ * nodes), or when none does any more (labels changed after it was scheduled: required affinity is
+ * IgnoredDuringExecution). Undefined: not pinned, no constraint, or a cluster of one node.
+ */
+export function pinnedTo(pod: Pod, nodes: readonly Node[], drained?: ReadonlySet<string>): { nodes: string[] } | undefined {
+  if (!hasNodeConstraints(pod.spec) || nodes.length < 2) return undefined;
+  const fits = nodes.filter((n) => matchesNodeAffinity(pod.spec, n)).map((n) => n.metadata.name ?? '');
+  if (fits.length === 0) return podNodeName(pod) ? { nodes: [] } : undefined;
+  if (fits.length === 1 || (drained && fits.every((n) => drained.has(n)))) return { nodes: fits };
+  return undefined;
 }
 
-/** Pods (by owner) that can run on one node only: draining it leaves them Pending until it is back. DaemonSet pods are meant to be. */
-export const pinnedPods: AuditRule = ({ snapshot, maintenance }) => {
-  const index = workloadIndex(snapshot.workloads);
-  const seen = new Map<string, Finding>();
-  for (const pod of snapshot.pods) {
-    if (isMirrorPod(pod) || isDaemonSetPod(pod)) continue;
-    const node = pinnedTo(pod, snapshot.nodes);
-    if (!node) continue;
-    const o = imageOwner(pod, index);
-    const object = objectName(o.kind, o.namespace, o.name);
-    if (seen.has(object)) continue;
-    seen.set(object, {
+function pinnedFinding(object: string, where: string[], pod: Pod, nodeDone: string): Finding {
+  if (!where.length) {
+    const own = podNodeName(pod) ?? '';
+    return {
       severity: 'warning',
       code: 'PodPinnedToNode',
       object,
-      message: `${object} can only run on ${node} (nodeSelector or required node affinity): draining ${node} leaves its pods Pending until ${node} is ${maintenance.nodeDone}`,
-      fix: `let it run on other nodes (a label several nodes carry, or no nodeSelector), or plan its outage for ${node}'s maintenance`,
-    });
+      message: `no node satisfies the nodeSelector or required node affinity of ${object} any more (node labels changed after its pods were scheduled): a pod evicted from ${own} stays Pending`,
+      fix: `correct the node labels or the pod template's constraints before the maintenance (kubectl get nodes --show-labels)`,
+    };
+  }
+  const list = where.join(', ');
+  const [node] = where;
+  return {
+    severity: 'warning',
+    code: 'PodPinnedToNode',
+    object,
+    message:
+      where.length === 1
+        ? `${object} can only run on ${node} (nodeSelector or required node affinity): draining ${node} leaves its pods Pending until ${node} is ${nodeDone}`
+        : `${object} can only run on ${list}, all of them drained (nodeSelector or required node affinity): its pods stay Pending until one is ${nodeDone}`,
+    fix: `let it run on other nodes (a label several nodes carry, or no nodeSelector), or plan its outage for ${list}'s maintenance`,
+  };
+}
+
+/** Pods (by owner) that can run on one node only, or only on drained ones: draining leaves them Pending. DaemonSet pods are meant to be. */
+export const pinnedPods: AuditRule = ({ snapshot, maintenance }) => {
+  const index = workloadIndex(snapshot.workloads);
+  const drained = snapshot.drainedNodes ? new Set(snapshot.drainedNodes) : undefined;
+  const seen = new Map<string, Finding>();
+  for (const pod of snapshot.pods) {
+    if (isMirrorPod(pod) || isDaemonSetPod(pod)) continue;
+    const pinned = pinnedTo(pod, snapshot.nodes, drained);
+    if (!pinned) continue;
+    const o = imageOwner(pod, index);
+    const object = objectName(o.kind, o.namespace, o.name);
+    if (!seen.has(object)) seen.set(object, pinnedFinding(object, pinned.nodes, pod, maintenance.nodeDone));
   }
   return [...seen.values()];
 };

@@ -205,17 +205,21 @@ describe('audit rule workloadsAtRisk: what a drain takes down or loses', () => {
 });
 
 describe('the audit', () => {
-  it('runs refused drains, budgets, overlaps, workloads and images, in that order', () => {
-    assert.deepEqual(AUDIT_RULES.map((r) => r.name), ['refusedDrains', 'blockingBudgets', 'overlappingBudgets', 'workloadsAtRisk', 'unpinnedImages']);
+  it('runs refused drains, budgets, overlaps, workloads, images and pinned pods, in that order', () => {
+    assert.deepEqual(AUDIT_RULES.map((r) => r.name), ['refusedDrains', 'blockingBudgets', 'overlappingBudgets', 'workloadsAtRisk', 'unpinnedImages', 'pullPolicyTraps', 'imageDrift', 'pinnedPods']);
     const s = healthy();
     bare(s);
     s.pods.push(pod('tool', 'node03', { image: 'busybox' }));
+    s.pods.push({ ...pod('pinned', 'node02', { image: 'busybox:1.36' }), spec: { nodeName: 'node02', nodeSelector: { 'kubernetes.io/hostname': 'node02' }, containers: [{ name: 'c', image: 'busybox:1.36' }] } });
     assert.deepEqual(audit(s, UPGRADE).map(line), [
       'blocking DrainRefused node/node01',
+      'blocking DrainRefused node/node02',
       'blocking DrainRefused node/node03',
       'warning BarePod pod default/green',
+      'warning BarePod pod default/pinned',
       'warning BarePod pod default/tool',
       'warning ImageNotPinned pod default/tool',
+      'warning PodPinnedToNode pod default/pinned',
     ]);
   });
 });

@@ -7,7 +7,8 @@ import type { DrainImpact, DrainOptions } from '../drain/types.js';
 import { analyzeDrain } from '../drain/impact.js';
 import { blockingBudgets, overlappingBudgets, refusedDrains, workloadsAtRisk } from './drains.js';
 import type { Finding } from './finding.js';
-import { unpinnedImages } from './images.js';
+import { pinnedPods } from './availability.js';
+import { imageDrift, pullPolicyTraps, unpinnedImages } from './images.js';
 import type { Snapshot } from './snapshot.js';
 
 /** The maintenance about to happen: the findings are about what it would run into. */
@@ -59,8 +60,12 @@ export function auditInput(snapshot: Snapshot, maintenance: Maintenance): AuditI
   return { snapshot, maintenance, drains: drainEachNode(snapshot, maintenance.drain.options) };
 }
 
-/** Every rule, in the order findings are listed within a severity. */
-export const AUDIT_RULES: readonly AuditRule[] = [refusedDrains, blockingBudgets, overlappingBudgets, workloadsAtRisk, unpinnedImages];
+/**
+ * The upgrade preflight's rules (`upkeep plan`), in the order findings are listed within a
+ * severity: the drains, then the audit's pod rules that need nothing beyond the snapshot (pull
+ * secrets are read only by `upkeep audit images` and the drain report).
+ */
+export const AUDIT_RULES: readonly AuditRule[] = [refusedDrains, blockingBudgets, overlappingBudgets, workloadsAtRisk, unpinnedImages, pullPolicyTraps, imageDrift, pinnedPods];
 
 /** Run the rules over a snapshot for this maintenance, in their order. */
 export function audit(snapshot: Snapshot, maintenance: Maintenance, rules: readonly AuditRule[] = AUDIT_RULES): Finding[] {

@@ -3,6 +3,7 @@
 import { labelSelectorFromObject, parseLabelSelector } from '../api/labels.js';
 import { isDaemonSetPod, isMirrorPod, podNodeName } from '../api/pods.js';
 import type { CertificateSigningRequest, Node, Pod, PodDisruptionBudget, Secret, ServiceAccount } from '../api/types.js';
+import { planCollection } from '../backup/plan.js';
 import { WORKLOAD_KINDS } from '../drain/gather.js';
 import type { DrainImpactInput } from '../drain/impact.js';
 import type { Workload } from '../drain/types.js';
@@ -16,7 +17,7 @@ import { kubeconfigCertificate, pkiCertificates, serverCertificate } from './cer
 import { type Finding, type Severity } from './finding.js';
 import { type ImageRow, imageInventory } from './images.js';
 import { MAINTENANCES, type Operation } from './maintenance.js';
-import { accessChecks, reviewAccess } from './permissions.js';
+import { type AccessScope, accessChecks, reviewAccess } from './permissions.js';
 import { pullSecretNames } from './pullsecrets.js';
 import { type Snapshot, readAll } from './snapshot.js';
 
@@ -124,9 +125,12 @@ async function readCertificates(client: KubeClient, o: AuditOptions): Promise<Ce
   return out;
 }
 
-/** The namespaces whose pods a drain would evict (per-namespace permissions are asked there). */
-function evictedNamespaces(pods: readonly Pod[]): string[] {
-  return [...new Set(pods.filter((p) => !isMirrorPod(p) && !isDaemonSetPod(p)).map((p) => p.metadata.namespace ?? ''))].sort();
+/** Where the operation's per-namespace permissions are asked: the namespaces a drain evicts from and those with DaemonSet pods; what a backup collects. */
+async function accessScope(client: KubeClient, operation: Operation, pods: readonly Pod[]): Promise<AccessScope> {
+  const namespaces = (keep: (p: Pod) => boolean) => [...new Set(pods.filter(keep).map((p) => p.metadata.namespace ?? ''))].sort();
+  const scope: AccessScope = { evicted: namespaces((p) => !isMirrorPod(p) && !isDaemonSetPod(p)), daemonSets: namespaces(isDaemonSetPod) };
+  if (operation === 'backup' || operation === 'restore') scope.collected = planCollection(await client.discover(), {}).resources;
+  return scope;
 }
 
 /** Read what the checks need and run them. */
@@ -143,7 +147,10 @@ export async function runAudit(client: KubeClient, o: AuditOptions): Promise<Aud
     snapshot.certificateSigningRequests = await optionalList(() => readAll<CertificateSigningRequest>(client, { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' }));
   }
   if (checks.includes('certs')) snapshot.certificates = await readCertificates(client, o);
-  if (checks.includes('permissions')) snapshot.accessReviews = await reviewAccess(client, accessChecks(o.operation ?? 'drain', evictedNamespaces(snapshot.pods)));
+  if (checks.includes('permissions')) {
+    const operation = o.operation ?? 'drain';
+    snapshot.accessReviews = await reviewAccess(client, accessChecks(operation, await accessScope(client, operation, snapshot.pods)));
+  }
   const findings = runChecks(snapshot, MAINTENANCES[o.operation ?? 'maintenance'], checks);
   const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
   const counts = { blocking: count('blocking'), warning: count('warning'), info: count('info') };
@@ -163,5 +170,5 @@ export async function auditDrainedPods(client: KubeClient, input: DrainImpactInp
   const drained = new Set(input.nodes.map((n) => n.metadata.name ?? ''));
   const pods = input.pods.filter((p) => drained.has(podNodeName(p) ?? ''));
   const nodes = await readAll<Node>(client, { version: 'v1', resource: 'nodes' });
-  return drainFindings({ nodes, pods, pdbs: input.pdbs, workloads: input.workloads, ...(await readPullSecrets(client, pods)) });
+  return drainFindings({ nodes, pods, pdbs: input.pdbs, workloads: input.workloads, drainedNodes: [...drained], ...(await readPullSecrets(client, pods)) });
 }

@@ -31,6 +31,8 @@ export interface Snapshot {
   certificateSigningRequests?: CertificateSigningRequest[];
   /** Certificates read for the certificate check (certsource.ts). */
   certificates?: CertificateInfo[];
+  /** The nodes a drain report drains together (a pod that fits only these is pinned); undefined: each node on its own. */
+  drainedNodes?: string[];
   /** The answers to the operation's SelfSubjectAccessReviews (permissions.ts), when asked. */
   accessReviews?: AccessReviews;
   /** The component versions discovery read (upgrade/discover.ts), for the skew check. */

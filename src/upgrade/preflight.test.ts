@@ -117,13 +117,13 @@ const cases: Case[] = [
     expect: ['blocking OverlappingPDBs pod default/blue-rs-a', 'blocking OverlappingPDBs pod default/blue-rs-b', 'blocking OverlappingPDBs pod default/blue-rs-c'],
   },
   {
-    story: 'images on :latest or without a tag are reported once per workload; digests and versions are fine',
+    story: 'images on :latest or without a tag are reported once per workload; digests and versions are fine; replicas on different images drift',
     change: (s) => {
       s.pods = s.pods.map((p) => (p.metadata.labels?.app === 'blue' ? replica('blue', String(p.metadata.name).slice(-1), p.spec?.nodeName ?? '', { image: 'nginx:latest' }) : p));
       s.workloads.push(...deployment('pinned', 2));
       s.pods.push(replica('pinned', 'a', 'node01', { image: 'nginx@sha256:0123' }), replica('pinned', 'b', 'node02', { image: 'registry.local:5000/nginx' }));
     },
-    expect: ['warning ImageNotPinned deployment.apps default/blue', 'warning ImageNotPinned deployment.apps default/pinned'],
+    expect: ['warning ImageNotPinned deployment.apps default/blue', 'warning ImageNotPinned deployment.apps default/pinned', 'warning ImageDrift deployment.apps default/pinned'],
     says: [/nginx:latest \(container app\)/],
   },
 ];

@@ -14,7 +14,7 @@ export function node(name: string, o: NodeOpts = {}): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: o.cp ? { 'node-role.kubernetes.io/control-plane': '' } : {} },
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(o.cp ? { 'node-role.kubernetes.io/control-plane': '' } : {}) } },
     spec: o.cordoned ? { unschedulable: true } : {},
     status: { conditions: [{ type: 'Ready', status: o.ready ?? 'True' }] },
   };

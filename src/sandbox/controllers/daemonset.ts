@@ -11,7 +11,8 @@ import { type Controller, type ControllerContext, isRace } from './context.js';
 import { CONTROLLER_REVISIONS, DAEMON_SETS, NODES, PODS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
 import { omitZero, statusOnlyChange } from './replicaset.js';
-import { matchesNodeAffinity, tolerates } from './scheduling.js';
+import { matchesNodeAffinity } from '../../api/affinity.js';
+import { tolerates } from './scheduling.js';
 import {
   Expectations,
   canonicalJSON,

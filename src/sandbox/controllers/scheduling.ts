@@ -3,7 +3,8 @@
 // which of them to pick (spread replicas of one owner, then least requested).
 import { isNodeReady } from '../../api/nodes.js';
 import { controllerOf } from '../../api/pods.js';
-import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Taint, Toleration } from '../../api/types.js';
+import { matchesNodeAffinity, requiredNodeSelectorTerms } from '../../api/affinity.js';
+import type { Node, Pod, Taint, Toleration } from '../../api/types.js';
 
 /** What a toleration is matched against: a taint's key, value and effect. */
 export type TaintMatch = Pick<Taint, 'key' | 'value' | 'effect'>;
@@ -46,50 +47,6 @@ export function podRequests(pod: Pod): { cpu: number; memory: number } {
     memory = Math.max(memory, parseQuantity(req.memory));
   }
   return { cpu, memory };
-}
-
-/** A node selector requirement (NodeSelectorRequirement) against one label or field value. */
-function matchExpression(value: string | undefined, e: NodeSelectorRequirement): boolean {
-  const values = e.values ?? [];
-  switch (e.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(values[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-function requiredNodeSelectorTerms(spec: Pick<PodSpec, 'affinity'> | undefined): NodeSelectorTerm[] {
-  return spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-}
-
-/** nodeSelector and the required node affinity (NodeAffinity filter) of a pod spec against a node. */
-export function matchesNodeAffinity(spec: Pick<PodSpec, 'nodeSelector' | 'affinity'> | undefined, node: Node): boolean {
-  const labels = node.metadata.labels ?? {};
-  const selector = spec?.nodeSelector ?? {};
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  const terms = requiredNodeSelectorTerms(spec);
-  if (!terms.length) return true;
-  // Terms are ORed; expressions and fields inside a term are ANDed.
-  return terms.some((term) => {
-    const exprs = term.matchExpressions ?? [];
-    const fields = term.matchFields ?? [];
-    if (!exprs.length && !fields.length) return false;
-    return (
-      exprs.every((e) => matchExpression(labels[String(e.key)], e)) &&
-      fields.every((e) => matchExpression(e.key === 'metadata.name' ? node.metadata.name : undefined, e))
-    );
-  });
 }
 
 export interface NodeInfo {

@@ -25,9 +25,11 @@ import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { parseIntFlag } from '../flags.js';
 import { outputObject, parseOutput, toJson, type OutputFormat } from '../output/format.js';
 import { Progress } from '../output/progress.js';
-import { eventLine, gateFailedMessage, renderStatus, renderSteps, renderSummary } from '../output/upgrade.js';
+import { eventLine, gateFailedMessage, renderStatus, renderSteps, renderSummary, snapshotLine } from '../output/upgrade.js';
 import { defaultTarget } from './plan.js';
 import { examplesByPath, forProgram } from '../help.js';
+import { parseSnapshotFlag, type SnapshotRequest } from '../../upgrade/apply/etcdsnapshot.js';
+import { checkSnapshotPath, snapshotBeforeRun } from './upgrade-snapshot.js';
 import { parseDryRun } from '../flags.js';
 
 const UPGRADERS = UPGRADER_KINDS;
@@ -209,6 +211,7 @@ function report(io: Io, g: RunGlobals, format: OutputFormat, outcome: RunOutcome
     io.out(JSON.stringify(outputObject('UpgradeResult', { result: outcome.kind, ...(message ? { message } : {}), journal: j })) + '\n');
   } else {
     io.out(renderSummary(j));
+    if (j.etcdSnapshot?.file) io.out(`${snapshotLine(j.etcdSnapshot)}\n`);
     if (outcome.kind === 'done') io.out(`${j.operation === 'upgrade' ? `Upgrade to ${j.target}` : 'Maintenance'} done: ${j.steps.length} steps.\n`);
     if (outcome.kind === 'aborted') io.out(forProgram(`Run ${j.id} aborted; each node's state: upkeep upgrade status\n`, g.programName ?? 'upkeep'));
   }
@@ -227,13 +230,16 @@ export async function takeLease(client: KubeClient): Promise<RunLease> {
 }
 
 /** Start a new journal for these steps (after checking none is unfinished) and run it. */
-export async function startRun(io: Io, g: RunGlobals, format: OutputFormat, client: KubeClient, facts: { operation: Journal['operation']; steps: Step[]; target: string; strategy: string; settings: RunSettings }): Promise<void> {
+export async function startRun(io: Io, g: RunGlobals, format: OutputFormat, client: KubeClient, facts: { operation: Journal['operation']; steps: Step[]; target: string; strategy: string; settings: RunSettings; snapshot?: SnapshotRequest }): Promise<void> {
   const lease = await takeLease(client);
   try {
     const existing = await readJournal(client);
     const verdict = mayStart(existing?.journal);
     if (!verdict.ok) throw verdict.exitCode === 3 ? new BlockedError(verdict.reason) : new UsageError(verdict.reason);
-    const journal = newJournal(facts.operation, facts.steps, { target: facts.target, strategy: facts.strategy, options: { ...facts.settings }, holder: lease.holder }, new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    // Before the journal: a snapshot that fails leaves the cluster as it was (the lease is released below).
+    const etcdSnapshot = facts.snapshot ? await snapshotBeforeRun(io, format, client, facts.snapshot, facts.steps, `${facts.operation}-${now}`, now) : undefined;
+    const journal = newJournal(facts.operation, facts.steps, { target: facts.target, strategy: facts.strategy, options: { ...facts.settings }, holder: lease.holder, ...(etcdSnapshot ? { etcdSnapshot } : {}) }, now);
     const store = new JournalStore(client, journal, existing?.resourceVersion);
     await store.update((j) => j);
     await runJournal(io, g, format, client, store, lease);
@@ -264,6 +270,7 @@ interface ApplyFlags {
   healthCommand?: string;
   validateCount: string;
   machines: MachineFlags;
+  etcdSnapshot?: string;
 }
 
 /** The flags every executor command shares (drain's, the upgrader, the strategy), as Option objects both commands add. */
@@ -358,6 +365,8 @@ export function parseRunFlags(opts: Omit<RunFlagValues, 'yes' | 'dryRun'>): { st
 async function apply(io: Io, g: RunGlobals, opts: ApplyFlags): Promise<void> {
   const format = parseOutput(g.output, ['table', 'json']);
   const { strategy, maxUnavailable, settings } = parseRunFlags(opts);
+  const snapshot = parseSnapshotFlag(opts.etcdSnapshot);
+  await checkSnapshotPath(snapshot);
   let to: ReturnType<typeof parseVersion> | undefined;
   if (opts.to !== undefined) {
     try {
@@ -391,7 +400,7 @@ async function apply(io: Io, g: RunGlobals, opts: ApplyFlags): Promise<void> {
     return;
   }
   await confirm(io, !!opts.yes, `Carry out these ${p.steps.length} steps on the cluster?`);
-  await startRun(io, g, format, client, { operation: 'upgrade', steps: p.steps, target, strategy, settings: { ...settings, deleteNodes: !!opts.deleteNodes } });
+  await startRun(io, g, format, client, { operation: 'upgrade', steps: p.steps, target, strategy, settings: { ...settings, deleteNodes: !!opts.deleteNodes }, snapshot });
 }
 
 async function status(io: Io, g: RunGlobals): Promise<void> {
@@ -465,7 +474,8 @@ export function registerUpgrade(program: Command, io: Io, globals: () => GlobalF
     .addOption(new Option('--nodes <names>', 'only these workers (comma-separated)'))
     .addOption(new Option('-l, --selector <selector>', 'only the workers matching this label selector'))
     .addOption(new Option('--add-nodes <n>', 'replace: how many new workers to add (default: as many as the old ones)'))
-    .addOption(new Option('--delete-nodes', 'replace: delete the old Node objects once their machines are removed'));
+    .addOption(new Option('--delete-nodes', 'replace: delete the old Node objects once their machines are removed'))
+    .addOption(new Option('--etcd-snapshot <path>', "a verified etcd snapshot to PATH (a file, or a directory) before the first control-plane change; 'none' to skip (default: on when etcd answers from this machine, under ~/.local/state/upkeep/etcd/)"));
   for (const o of runFlags()) applyCmd.addOption(o);
   applyCmd.action(async (opts) => apply(io, { ...globals(), programName: program.name() }, { ...opts, ...runFlagValues(applyCmd.opts()) }));
   upgrade.command('status').description('The journal: each node\'s step, phase and state, and who holds the run').action(async () => status(io, { ...globals(), programName: program.name() }));

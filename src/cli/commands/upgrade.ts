@@ -145,20 +145,21 @@ export async function confirm(io: Io, yes: boolean, question: string): Promise<v
   }
 }
 
-/** Events: on a terminal a live line with every node in flight (its phase, for how long, what it waits for), plain lines on a pipe, JSON lines with -o json. */
-function eventSink(io: Io, format: OutputFormat, progress: Progress): (e: UpgradeEvent) => void {
-  const inFlight = new Map<string, { phase: string; since: number; waiting?: string }>();
+/** Events: on a terminal one live line per node in flight (its step, phase, for how long, what it waits for), redrawn every second; plain lines on a pipe, JSON lines with -o json. */
+function eventSink(io: Io, format: OutputFormat, progress: Progress): { onEvent: (e: UpgradeEvent) => void; stop: () => void } {
+  const inFlight = new Map<string, { step: number; phase: string; since: number; waiting?: string }>();
   const live = (): void => {
     const now = Date.now();
-    const parts = [...inFlight].map(([node, f]) => `${node}: ${f.phase} ${formatGoDuration(Math.round((now - f.since) / 1000) * 1000)}${f.waiting ? ` (${f.waiting})` : ''}`);
-    if (parts.length) progress.status('nodes', parts.join(' | '));
+    progress.lines([...inFlight].map(([node, f]) => [node, `${node}: step ${f.step}, ${f.phase} ${formatGoDuration(Math.floor((now - f.since) / 1000) * 1000)}${f.waiting ? `, waiting for ${f.waiting}` : ''}`] as const));
   };
-  return (e) => {
+  const ticker = io.isTTY && format !== 'json' ? setInterval(() => inFlight.size && live(), 1000) : undefined;
+  ticker?.unref();
+  const onEvent = (e: UpgradeEvent): void => {
     if (format === 'json') {
       io.out(JSON.stringify(outputObject('UpgradeEvent', { at: new Date().toISOString(), ...e })) + '\n');
       return;
     }
-    if (e.type === 'phase') inFlight.set(e.node || `step ${e.step}`, { phase: e.phase, since: Date.now() });
+    if (e.type === 'phase') inFlight.set(e.node || `step ${e.step}`, { step: e.step, phase: e.phase, since: Date.now() });
     if (e.type === 'step-done') inFlight.delete(e.node || `step ${e.step}`);
     if (e.type === 'waiting') {
       const f = inFlight.get(e.node);
@@ -173,7 +174,10 @@ function eventSink(io: Io, format: OutputFormat, progress: Progress): (e: Upgrad
     }
     const line = eventLine(e);
     if (line) progress.out(line);
+    // The permanent line went above; the nodes still in flight are drawn again below it.
+    if (io.isTTY && inFlight.size) live();
   };
+  return { onEvent, stop: () => ticker && clearInterval(ticker) };
 }
 
 /** Carry out the journal under the lease; print the result; exit 3 on a failed gate. */
@@ -188,14 +192,16 @@ export async function runJournal(io: Io, g: RunGlobals, format: OutputFormat, cl
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let outcome: RunOutcome;
+  const events = eventSink(io, format, progress);
   try {
     const machines = await upgraderFor(client, settings.upgrader, settings.machines);
-    const ctx: ExecuteContext = { client, ...machines, drain: settings.drain, nodeReadyTimeoutMs: settings.nodeReadyTimeoutMs, deleteNodes: settings.deleteNodes, signal: abort.signal, onEvent: eventSink(io, format, progress) };
+    const ctx: ExecuteContext = { client, ...machines, drain: settings.drain, nodeReadyTimeoutMs: settings.nodeReadyTimeoutMs, deleteNodes: settings.deleteNodes, signal: abort.signal, onEvent: events.onEvent };
     if (settings.maintainCommand !== undefined) ctx.maintainCommand = settings.maintainCommand;
     if (settings.healthCommand !== undefined) ctx.healthCommand = settings.healthCommand;
     if (settings.validateCount !== undefined) ctx.validateCount = settings.validateCount;
     outcome = await execute(ctx, store);
   } finally {
+    events.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await lease.release();

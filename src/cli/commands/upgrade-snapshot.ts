@@ -34,9 +34,11 @@ export async function snapshotBeforeRun(io: Io, format: OutputFormat, client: Ku
   try {
     conn = await reachEtcd(client);
   } catch (e) {
-    if (e instanceof EtcdUnreachableError && request.kind === 'default') {
-      io.err(`Warning: no etcd snapshot before the upgrade: ${e.message}. Take one yourself, or pass --etcd-snapshot none to say it is not needed.\n`);
-      return { skipped: `etcd not reachable from this machine: ${e.message}` };
+    // Not asked for by name: whatever keeps etcd out of reach (not found, forbidden to look, no answer) is a warning.
+    if (request.kind === 'default') {
+      const why = e instanceof EtcdUnreachableError ? e.message : `etcd could not be found or reached: ${errorMessage(e)}`;
+      io.err(`Warning: no etcd snapshot before the upgrade: ${why}. Take one yourself, or pass --etcd-snapshot none to say it is not needed.\n`);
+      return { skipped: `etcd not reachable from this machine: ${why}` };
     }
     throw new ExitError(1, `--etcd-snapshot ${file}: ${errorMessage(e)}; nothing was changed`);
   }

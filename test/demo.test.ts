@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { upkeep } from './helpers/cli.js';
 
 describe('upkeep demo', () => {
-  it('tells story 1: the unsafe failure, then the safe drain', async () => {
+  it('tells story 1 (the unsafe failure, then the safe drain), story 2 (the plan, then the upgrade carried out) and story 3 (backups)', async () => {
     const r = await upkeep(['demo']);
     assert.equal(r.code, 0, r.err);
     // The audit before story 1: green is a bare pod (pinned to its node), blue has no budget.
@@ -23,6 +23,15 @@ describe('upkeep demo', () => {
     const min = /blue's available replicas never dropped below (\d+) of 3/.exec(r.out);
     assert.ok(min && Number(min[1]) >= 1, 'blue stayed available during the drain');
     assert.match(r.out, /node\/node0\d uncordoned/);
+    // Story 2 carried out: the budget the audit asked for, then the upgrade it planned, blue watched throughout.
+    assert.match(r.out, /\$ kubectl create poddisruptionbudget blue --selector=app=blue --min-available=2\npoddisruptionbudget\.policy\/blue created\n/);
+    assert.match(r.out, /\n\$ upkeep upgrade apply --to v1\.32 --etcd-snapshot \S+ --yes\nUpgrade v1\.31\.4 -> v1\.32\.13: 4 steps \(one-by-one\)\n/);
+    assert.match(r.out, /\netcd snapshot: \S+\/upgrade-\S+\.db \(revision \d+, \d+ bytes, from http:\/\/127\.0\.0\.1:\d+, sha256 verified\)\n/);
+    assert.match(r.out, /\nUpgrade to v1\.32\.13 done: 4 steps\.\n/);
+    const fewest = /blue's available replicas never dropped below (\d+) of 3 during the upgrade \(its budget: at least 2\)/.exec(r.out);
+    assert.ok(fewest && Number(fewest[1]) >= 2, 'blue never went below its budget during the upgrade');
+    const after = r.out.slice(r.out.indexOf('during the upgrade'));
+    for (const n of ['controlplane', 'node01', 'node02', 'node03']) assert.match(after, new RegExp(`\\n${n} +Ready +v1\\.32\\.13\\n`), `${n} at v1.32.13 after the upgrade`);
     // Story 3: a resource backup, namespace shop deleted by mistake, restored from the backup.
     assert.match(r.out, /\$ upkeep backup create \S+sandbox-resources\.tar\.gz\nBackup written to \S+sandbox-resources\.tar\.gz: \d+ objects of \d+ resources/);
     const inShop = /\((\d+) of those objects are in namespace shop\.\)/.exec(r.out);

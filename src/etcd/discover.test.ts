@@ -77,6 +77,13 @@ describe('etcd discovery from kube-system pods', () => {
     assert.match(d.membersCommand ?? '', /--endpoints=https:\/\/10\.0\.0\.100:2379,https:\/\/10\.0\.0\.101:2379,https:\/\/10\.0\.0\.102:2379/);
   });
 
+  it('no etcd pod and the API server on loopback: etcd runs on the control-plane host, outside kube-system', () => {
+    const d = analyzeEtcdPods([apiPod('cp1', 'http://127.0.0.1:23790')]);
+    assert.equal(d.topology, 'external');
+    assert.equal(d.reason, "no etcd pod in kube-system; the API server's --etcd-servers names it on its own host: http://127.0.0.1:23790");
+    assert.deepEqual(d.endpoints, ['http://127.0.0.1:23790']);
+  });
+
   it("stacked on the node's own address counts as stacked, not external", () => {
     const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'cp1' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] } };
     const d = analyzeEtcdPods([etcdPod('cp1', '10.0.0.1'), apiPod('cp1', 'https://10.0.0.1:2379')], [node]);

@@ -171,6 +171,8 @@ function topologyOf(members: EtcdMemberPod[], apiservers: ApiServerEtcd[], nodes
     return { topology: 'external', reason: `the API server's --etcd-servers points outside the cluster's etcd pods: ${foreign.join(',')}` };
   }
   if (members.length) return { topology: 'stacked', reason: `etcd runs as static pods in kube-system (${podNames}); no kube-apiserver pod was found to confirm it uses them` };
+  // No etcd pod, yet the API server names its etcd on loopback: etcd runs on the control-plane host itself (a systemd unit, or beside an embedded API server).
+  if (servers.length) return { topology: 'external', reason: `no etcd pod in kube-system; the API server's --etcd-servers names it on its own host: ${servers.join(',')}` };
   return {
     topology: 'unknown',
     reason: 'no etcd or kube-apiserver pods in kube-system: a managed control plane (EKS, GKE, AKS...) keeps etcd out of reach, or the control plane runs outside the cluster (systemd units); look for --etcd-servers in the kube-apiserver unit',

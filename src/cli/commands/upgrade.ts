@@ -25,9 +25,11 @@ import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { parseIntFlag } from '../flags.js';
 import { outputObject, parseOutput, toJson, type OutputFormat } from '../output/format.js';
 import { Progress } from '../output/progress.js';
-import { eventLine, gateFailedMessage, renderStatus, renderSteps, renderSummary } from '../output/upgrade.js';
+import { eventLine, gateFailedMessage, renderStatus, renderSteps, renderSummary, snapshotLine } from '../output/upgrade.js';
 import { defaultTarget } from './plan.js';
 import { examplesByPath, forProgram } from '../help.js';
+import { parseSnapshotFlag, type SnapshotRequest } from '../../upgrade/apply/etcdsnapshot.js';
+import { checkSnapshotPath, snapshotBeforeRun } from './upgrade-snapshot.js';
 import { parseDryRun } from '../flags.js';
 
 const UPGRADERS = UPGRADER_KINDS;
@@ -143,20 +145,21 @@ export async function confirm(io: Io, yes: boolean, question: string): Promise<v
   }
 }
 
-/** Events: on a terminal a live line with every node in flight (its phase, for how long, what it waits for), plain lines on a pipe, JSON lines with -o json. */
-function eventSink(io: Io, format: OutputFormat, progress: Progress): (e: UpgradeEvent) => void {
-  const inFlight = new Map<string, { phase: string; since: number; waiting?: string }>();
+/** Events: on a terminal one live line per node in flight (its step, phase, for how long, what it waits for), redrawn every second; plain lines on a pipe, JSON lines with -o json. */
+function eventSink(io: Io, format: OutputFormat, progress: Progress): { onEvent: (e: UpgradeEvent) => void; stop: () => void } {
+  const inFlight = new Map<string, { step: number; phase: string; since: number; waiting?: string }>();
   const live = (): void => {
     const now = Date.now();
-    const parts = [...inFlight].map(([node, f]) => `${node}: ${f.phase} ${formatGoDuration(Math.round((now - f.since) / 1000) * 1000)}${f.waiting ? ` (${f.waiting})` : ''}`);
-    if (parts.length) progress.status('nodes', parts.join(' | '));
+    progress.lines([...inFlight].map(([node, f]) => [node, `${node}: step ${f.step}, ${f.phase} ${formatGoDuration(Math.floor((now - f.since) / 1000) * 1000)}${f.waiting ? `, waiting for ${f.waiting}` : ''}`] as const));
   };
-  return (e) => {
+  const ticker = io.isTTY && format !== 'json' ? setInterval(() => inFlight.size && live(), 1000) : undefined;
+  ticker?.unref();
+  const onEvent = (e: UpgradeEvent): void => {
     if (format === 'json') {
       io.out(JSON.stringify(outputObject('UpgradeEvent', { at: new Date().toISOString(), ...e })) + '\n');
       return;
     }
-    if (e.type === 'phase') inFlight.set(e.node || `step ${e.step}`, { phase: e.phase, since: Date.now() });
+    if (e.type === 'phase') inFlight.set(e.node || `step ${e.step}`, { step: e.step, phase: e.phase, since: Date.now() });
     if (e.type === 'step-done') inFlight.delete(e.node || `step ${e.step}`);
     if (e.type === 'waiting') {
       const f = inFlight.get(e.node);
@@ -171,7 +174,10 @@ function eventSink(io: Io, format: OutputFormat, progress: Progress): (e: Upgrad
     }
     const line = eventLine(e);
     if (line) progress.out(line);
+    // The permanent line went above; the nodes still in flight are drawn again below it.
+    if (io.isTTY && inFlight.size) live();
   };
+  return { onEvent, stop: () => ticker && clearInterval(ticker) };
 }
 
 /** Carry out the journal under the lease; print the result; exit 3 on a failed gate. */
@@ -186,14 +192,16 @@ export async function runJournal(io: Io, g: RunGlobals, format: OutputFormat, cl
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let outcome: RunOutcome;
+  const events = eventSink(io, format, progress);
   try {
     const machines = await upgraderFor(client, settings.upgrader, settings.machines);
-    const ctx: ExecuteContext = { client, ...machines, drain: settings.drain, nodeReadyTimeoutMs: settings.nodeReadyTimeoutMs, deleteNodes: settings.deleteNodes, signal: abort.signal, onEvent: eventSink(io, format, progress) };
+    const ctx: ExecuteContext = { client, ...machines, drain: settings.drain, nodeReadyTimeoutMs: settings.nodeReadyTimeoutMs, deleteNodes: settings.deleteNodes, signal: abort.signal, onEvent: events.onEvent };
     if (settings.maintainCommand !== undefined) ctx.maintainCommand = settings.maintainCommand;
     if (settings.healthCommand !== undefined) ctx.healthCommand = settings.healthCommand;
     if (settings.validateCount !== undefined) ctx.validateCount = settings.validateCount;
     outcome = await execute(ctx, store);
   } finally {
+    events.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await lease.release();
@@ -209,6 +217,7 @@ function report(io: Io, g: RunGlobals, format: OutputFormat, outcome: RunOutcome
     io.out(JSON.stringify(outputObject('UpgradeResult', { result: outcome.kind, ...(message ? { message } : {}), journal: j })) + '\n');
   } else {
     io.out(renderSummary(j));
+    if (j.etcdSnapshot?.file) io.out(`${snapshotLine(j.etcdSnapshot)}\n`);
     if (outcome.kind === 'done') io.out(`${j.operation === 'upgrade' ? `Upgrade to ${j.target}` : 'Maintenance'} done: ${j.steps.length} steps.\n`);
     if (outcome.kind === 'aborted') io.out(forProgram(`Run ${j.id} aborted; each node's state: upkeep upgrade status\n`, g.programName ?? 'upkeep'));
   }
@@ -227,13 +236,16 @@ export async function takeLease(client: KubeClient): Promise<RunLease> {
 }
 
 /** Start a new journal for these steps (after checking none is unfinished) and run it. */
-export async function startRun(io: Io, g: RunGlobals, format: OutputFormat, client: KubeClient, facts: { operation: Journal['operation']; steps: Step[]; target: string; strategy: string; settings: RunSettings }): Promise<void> {
+export async function startRun(io: Io, g: RunGlobals, format: OutputFormat, client: KubeClient, facts: { operation: Journal['operation']; steps: Step[]; target: string; strategy: string; settings: RunSettings; snapshot?: SnapshotRequest }): Promise<void> {
   const lease = await takeLease(client);
   try {
     const existing = await readJournal(client);
     const verdict = mayStart(existing?.journal);
     if (!verdict.ok) throw verdict.exitCode === 3 ? new BlockedError(verdict.reason) : new UsageError(verdict.reason);
-    const journal = newJournal(facts.operation, facts.steps, { target: facts.target, strategy: facts.strategy, options: { ...facts.settings }, holder: lease.holder }, new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    // Before the journal: a snapshot that fails leaves the cluster as it was (the lease is released below).
+    const etcdSnapshot = facts.snapshot ? await snapshotBeforeRun(io, format, client, facts.snapshot, facts.steps, `${facts.operation}-${now}`, now) : undefined;
+    const journal = newJournal(facts.operation, facts.steps, { target: facts.target, strategy: facts.strategy, options: { ...facts.settings }, holder: lease.holder, ...(etcdSnapshot ? { etcdSnapshot } : {}) }, now);
     const store = new JournalStore(client, journal, existing?.resourceVersion);
     await store.update((j) => j);
     await runJournal(io, g, format, client, store, lease);
@@ -264,6 +276,7 @@ interface ApplyFlags {
   healthCommand?: string;
   validateCount: string;
   machines: MachineFlags;
+  etcdSnapshot?: string;
 }
 
 /** The flags every executor command shares (drain's, the upgrader, the strategy), as Option objects both commands add. */
@@ -358,6 +371,8 @@ export function parseRunFlags(opts: Omit<RunFlagValues, 'yes' | 'dryRun'>): { st
 async function apply(io: Io, g: RunGlobals, opts: ApplyFlags): Promise<void> {
   const format = parseOutput(g.output, ['table', 'json']);
   const { strategy, maxUnavailable, settings } = parseRunFlags(opts);
+  const snapshot = parseSnapshotFlag(opts.etcdSnapshot);
+  await checkSnapshotPath(snapshot);
   let to: ReturnType<typeof parseVersion> | undefined;
   if (opts.to !== undefined) {
     try {
@@ -391,7 +406,7 @@ async function apply(io: Io, g: RunGlobals, opts: ApplyFlags): Promise<void> {
     return;
   }
   await confirm(io, !!opts.yes, `Carry out these ${p.steps.length} steps on the cluster?`);
-  await startRun(io, g, format, client, { operation: 'upgrade', steps: p.steps, target, strategy, settings: { ...settings, deleteNodes: !!opts.deleteNodes } });
+  await startRun(io, g, format, client, { operation: 'upgrade', steps: p.steps, target, strategy, settings: { ...settings, deleteNodes: !!opts.deleteNodes }, snapshot });
 }
 
 async function status(io: Io, g: RunGlobals): Promise<void> {
@@ -465,7 +480,8 @@ export function registerUpgrade(program: Command, io: Io, globals: () => GlobalF
     .addOption(new Option('--nodes <names>', 'only these workers (comma-separated)'))
     .addOption(new Option('-l, --selector <selector>', 'only the workers matching this label selector'))
     .addOption(new Option('--add-nodes <n>', 'replace: how many new workers to add (default: as many as the old ones)'))
-    .addOption(new Option('--delete-nodes', 'replace: delete the old Node objects once their machines are removed'));
+    .addOption(new Option('--delete-nodes', 'replace: delete the old Node objects once their machines are removed'))
+    .addOption(new Option('--etcd-snapshot <path>', "a verified etcd snapshot to PATH (a file, or a directory) before the first control-plane change; 'none' to skip (default: on when etcd answers from this machine, under ~/.local/state/upkeep/etcd/)"));
   for (const o of runFlags()) applyCmd.addOption(o);
   applyCmd.action(async (opts) => apply(io, { ...globals(), programName: program.name() }, { ...opts, ...runFlagValues(applyCmd.opts()) }));
   upgrade.command('status').description('The journal: each node\'s step, phase and state, and who holds the run').action(async () => status(io, { ...globals(), programName: program.name() }));

@@ -129,7 +129,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const blueNodes = (await appPods()).filter((p) => p.metadata.labels?.app === 'blue' && !p.metadata.deletionTimestamp).map((p) => String(podNodeName(p)));
   const busiest = [...new Set(blueNodes)].sort((a, b) => blueNodes.filter((n) => n === b).length - blueNodes.filter((n) => n === a).length || a.localeCompare(b))[0] ?? node;
   await safeWay(client, busiest, io, timeout);
-  await upgradePlan(client, io);
+  const target = await upgradePlan(client, io);
+  await upgradeRun(client, opts, io, target);
   await resourceBackup(client, opts, io, timeout);
   await etcdBackup(opts, io);
 }
@@ -229,7 +230,7 @@ the demo keeps the cluster in a real etcd and ends with a verified snapshot of i
   }
   const file = path.join(opts.etcd.snapshotDir, 'sandbox-etcd-snapshot.db');
   io.out(`
-Story 3, before the upgrade: also back up etcd, where this sandbox keeps every object (/registry/...).
+Story 3, etcd: the upgrade saved a snapshot before it began; here is the command for one at any time, of the etcd where this sandbox keeps every object (/registry/...).
 `);
   io.out(`
 $ upkeep etcd snapshot save ${file} --endpoints=${opts.etcd.endpoints.join(',')}
@@ -247,7 +248,7 @@ The same numbers etcdctl snapshot status prints; upkeep etcd snapshot restore wr
 }
 
 /** Story 2 in brief: the plan from the cluster's version to the next minor, kubeadm's tables and the preflight findings. */
-async function upgradePlan(client: KubeClient, io: Io): Promise<void> {
+async function upgradePlan(client: KubeClient, io: Io): Promise<string> {
   const cluster = await discoverClusterVersions(client);
   const next = addMinor(maxVersion(cluster.apiservers.map((a) => a.version)) ?? cluster.serverVersion, 1);
   io.out(`\nNext, story 2: upgrading Kubernetes one minor version. The plan, as kubeadm lays it out, with upkeep's checks:\n`);
@@ -256,6 +257,66 @@ async function upgradePlan(client: KubeClient, io: Io): Promise<void> {
   const notes = plan.findings.filter((f) => f.severity === 'info').length;
   io.out(renderPlanTable({ ...plan, findings: plan.findings.filter((f) => f.severity !== 'info') }));
   io.out(`(${notes} notes left out here; upkeep plan shows them, and upkeep plan --to ${formatMinor(next)} -o runbook prints the steps for each node.)\n`);
+  return formatMinor(next);
+}
+
+/** Watch a Deployment in default until stop(): the fewest available replicas it had meanwhile (Infinity: no change seen). */
+function watchAvailable(client: KubeClient, name: string): { stop(): Promise<number> } {
+  const abort = new AbortController();
+  let min = Infinity;
+  const watching = (async () => {
+    try {
+      for await (const e of client.watch<Deployment>({ group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' }, { fieldSelector: `metadata.name=${name}`, signal: abort.signal })) {
+        const objs = e.type === 'RELIST' ? e.items : 'object' in e ? [e.object] : [];
+        for (const o of objs) {
+          if (o.metadata.name === name) min = Math.min(min, o.status?.availableReplicas ?? 0);
+        }
+      }
+    } catch {
+      // the watch ends with the abort
+    }
+  })();
+  return {
+    async stop() {
+      abort.abort();
+      await watching;
+      return min;
+    },
+  };
+}
+
+/**
+ * Story 2 carried out: the budget the audit asked for, then `upkeep upgrade apply` itself (the
+ * CLI's own command, in this process), with blue watched throughout.
+ */
+async function upgradeRun(client: KubeClient, opts: DemoOptions, io: Io, target: string): Promise<void> {
+  io.out(`\nStory 2, carried out. The audit said blue has no PodDisruptionBudget: a drain could then take several of its pods at once. First, a budget:\n`);
+  io.out(`\n$ kubectl create poddisruptionbudget blue --selector=app=blue --min-available=2\n`);
+  await client.create({ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace: 'default' }, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'blue', namespace: 'default' },
+    spec: { minAvailable: 2, selector: { matchLabels: { app: 'blue' } } },
+  });
+  io.out(`poddisruptionbudget.policy/blue created\n`);
+  // A bare pod would refuse the drain without --force (and be lost): the story deletes it on purpose first.
+  const bare = (await client.list<Pod>(PODS_IN_DEFAULT)).items.filter((p) => !p.metadata.ownerReferences?.length && !p.metadata.deletionTimestamp);
+  for (const p of bare) {
+    io.out(`\n$ kubectl delete pod ${p.metadata.name ?? ''}\n`);
+    await client.delete({ ...PODS_IN_DEFAULT, name: p.metadata.name ?? '' });
+    io.out(`pod "${p.metadata.name ?? ''}" deleted\n`);
+  }
+  const snapshot = opts.etcd ? ['--etcd-snapshot', opts.etcd.snapshotDir] : ['--etcd-snapshot', 'none'];
+  const args = ['upgrade', 'apply', '--to', target, ...snapshot, '--yes'];
+  io.out(`\n$ upkeep ${args.join(' ')}\n`);
+  const blue = watchAvailable(client, 'blue');
+  const { main } = await import('../main.js');
+  const code = await main(['--kubeconfig', opts.kubeconfig, ...args], { io });
+  const fewest = await blue.stop();
+  if (code !== 0) throw new Error(`upkeep upgrade apply exited with ${code}`);
+  io.out(`\nblue's available replicas never dropped below ${fewest === Infinity ? 3 : fewest} of 3 during the upgrade (its budget: at least 2). The nodes now:\n`);
+  const nodes = (await client.list<Node>(NODES)).items;
+  io.out(table(['name', 'status', 'version'], nodes.map((n) => [n.metadata.name ?? '', nodeStatus(n), kubeletVersion(n) ?? ''])));
 }
 
 /**
@@ -282,20 +343,7 @@ async function safeWay(client: KubeClient, node: string, io: Io, timeout: number
   io.out(`\nThe report says green would be lost. The admin accepts that (it's a scratch pod) and adds --force.\n`);
 
   // Watch blue's availability during the drain: it must never drop below what its users need.
-  const watchAbort = new AbortController();
-  let minAvailable = Infinity;
-  const watching = (async () => {
-    try {
-      for await (const e of client.watch<Deployment>({ group: 'apps', version: 'v1', resource: 'deployments', namespace: 'default' }, { fieldSelector: 'metadata.name=blue', signal: watchAbort.signal })) {
-        const objs = e.type === 'RELIST' ? e.items : 'object' in e ? [e.object] : [];
-        for (const o of objs) {
-          if (o.metadata.name === 'blue') minAvailable = Math.min(minAvailable, o.status?.availableReplicas ?? 0);
-        }
-      }
-    } catch {
-      // the watch ends with the abort
-    }
-  })();
+  const blue = watchAvailable(client, 'blue');
   io.out(`\n$ upkeep drain ${node} --ignore-daemonsets --force --wait-ready\n`);
   const result = await drainNodes(client, [node], { ...impactOptions, force: true, timeoutSeconds: Math.ceil(timeout / 1000) }, {
     onCordoned: (_n, line) => io.out(`${line}\n`),
@@ -304,8 +352,7 @@ async function safeWay(client: KubeClient, node: string, io: Io, timeout: number
     onEvicted: (_p, line) => io.out(`${line}\n`),
     onNodeDone: (r) => io.out(r.status === 'drained' ? `node/${r.node} drained\n` : `node/${r.node}: ${r.state}\n`),
   });
-  watchAbort.abort();
-  await watching;
+  const minAvailable = await blue.stop();
   if (!result.ok) throw new Error(`the drain of ${node} did not finish: ${result.nodes.map((n) => n.state).join('; ')}`);
   io.out(`blue's available replicas never dropped below ${minAvailable === Infinity ? 'its desired count' : minAvailable} of 3 during the drain, and all 3 are ready again elsewhere (--wait-ready).\n`);
 

@@ -165,7 +165,7 @@ export const OUTPUT_KINDS: readonly KindSpec[] = [
     fields: [
       f('result', 'string', 'done, failed (a gate stopped it: exit 3), aborted or interrupted (exit 1)'),
       opt('message', 'string', 'failed: the gate, the node, its state, and the command that continues'),
-      f('journal', 'object', 'the journal as kept in kube-system/upkeep-upgrade: operation, id, state, target, strategy, options, startedAt, updatedAt, holder, steps (each with its phase)'),
+      f('journal', 'object', 'the journal as kept in kube-system/upkeep-upgrade: operation, id, state, target, strategy, options, startedAt, updatedAt, holder, etcdSnapshot (file, endpoint, revision, size, sha256, savedAt; or skipped: why none), steps (each with its phase)'),
     ],
   },
   {

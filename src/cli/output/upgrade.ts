@@ -4,6 +4,7 @@
 import { formatGoDuration } from '../../api/duration.js';
 import type { DrainImpact } from '../../drain/types.js';
 import type { UpgradeEvent } from '../../upgrade/apply/execute.js';
+import type { EtcdSnapshotNote } from '../../upgrade/apply/etcdsnapshot.js';
 import { nodeState, type Journal, type StepRecord } from '../../upgrade/apply/journal.js';
 import type { Step, StrategyImpact } from '../../upgrade/apply/steps.js';
 import { table } from './table.js';
@@ -84,6 +85,13 @@ export function renderSummary(j: Journal): string {
   return table(['NODE', 'FROM', 'TO', 'DRAINED', 'UPGRADED', 'READY', 'PODS MOVED', 'TIME'], rows);
 }
 
+/** Where the etcd snapshot taken before the run is (or why there is none), in one line. */
+export function snapshotLine(n: EtcdSnapshotNote): string {
+  if (!n.file) return `etcd snapshot: none (${n.skipped ?? 'not taken'})`;
+  const facts = [n.revision !== undefined ? `revision ${n.revision}` : '', n.size !== undefined ? `${n.size} bytes` : '', n.endpoint ? `from ${n.endpoint}` : '', n.sha256 ? 'sha256 verified' : ''].filter(Boolean);
+  return `etcd snapshot: ${n.file} (${facts.join(', ')})`;
+}
+
 /** `upgrade status`: the run, its holder, and each step with its phase and where the node is. */
 export function renderStatus(j: Journal, holder: string | undefined): string {
   const done = j.steps.filter((s) => s.phase === 'done').length;
@@ -91,6 +99,7 @@ export function renderStatus(j: Journal, holder: string | undefined): string {
     `Run:      ${j.id} (${j.operation}${j.target ? ` to ${j.target}` : ''}, ${j.strategy})`,
     `State:    ${j.state}${holder ? `, held by ${holder}` : ', no run holds the lease'}`,
     `Progress: ${done}/${j.steps.length} steps done; updated ${j.updatedAt}`,
+    ...(j.etcdSnapshot ? [`Etcd:     ${snapshotLine(j.etcdSnapshot).replace(/^etcd snapshot: /, 'snapshot ')}`] : []),
     '',
   ];
   const rows = j.steps.map((s) => [s.id, s.wave, s.node || s.kind, s.from, s.to, s.failed ? `${s.phase} (gate ${s.failed.gate} failed)` : s.phase, nodeState(s)]);

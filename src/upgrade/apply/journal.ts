@@ -2,6 +2,7 @@
 // kube-system, store.ts) so that any machine can see it (`upgrade status`) and carry it on
 // (`upgrade resume`). Each step walks the same phases; every phase is idempotent, so a run killed
 // at any point resumes at the phase it was in. Pure: the transitions and what resume does next.
+import type { EtcdSnapshotNote } from './etcdsnapshot.js';
 import type { Step } from './steps.js';
 
 /** A node step's phases, in order. */
@@ -42,10 +43,12 @@ export interface Journal {
   updatedAt: string;
   /** Who holds or last held the run (the Lease holder). */
   holder: string;
+  /** The etcd snapshot taken before the first control-plane change (--etcd-snapshot), or why none was. */
+  etcdSnapshot?: EtcdSnapshotNote;
   steps: StepRecord[];
 }
 
-export function newJournal(operation: Journal['operation'], steps: readonly Step[], facts: Pick<Journal, 'target' | 'strategy' | 'options' | 'holder'>, now: string): Journal {
+export function newJournal(operation: Journal['operation'], steps: readonly Step[], facts: Pick<Journal, 'target' | 'strategy' | 'options' | 'holder' | 'etcdSnapshot'>, now: string): Journal {
   return { operation, id: `${operation}-${now}`, state: 'running', ...facts, startedAt: now, updatedAt: now, steps: steps.map((s) => ({ ...s, phase: 'pending' })) };
 }
 

@@ -15,6 +15,7 @@ import type * as k8sCore from 'kubernetes-types/core/v1.js';
 import type * as k8sMeta from 'kubernetes-types/meta/v1.js';
 import type * as k8sPolicy from 'kubernetes-types/policy/v1.js';
 import type * as k8sRbac from 'kubernetes-types/rbac/v1.js';
+import type * as k8sStorage from 'kubernetes-types/storage/v1.js';
 
 // Object shapes come from kubernetes-types (Kubernetes' OpenAPI as TypeScript, type-only). Two
 // adjustments fit them to the JSON an API server really sends and the sandbox really writes:
@@ -97,6 +98,7 @@ export type PolicyRule = k8sRbac.PolicyRule;
 export type RbacSubject = k8sRbac.Subject;
 export type EndpointSlice = Typed<k8sDiscovery.EndpointSlice>;
 export type HorizontalPodAutoscaler = Typed<k8sAutoscalingV2.HorizontalPodAutoscaler>;
+export type StorageClass = Typed<k8sStorage.StorageClass>;
 
 export interface ListMeta {
   resourceVersion?: string;

@@ -21,6 +21,7 @@ import type { Kubelets } from './kubelet/kubelet.js';
 import { SandboxAuth } from './auth/auth.js';
 import { defaultRbacObjects, scenarioUserEntries } from './auth/kubeconfig.js';
 import { RateLimitedLog } from './log.js';
+import { defaultStorageClass } from './controllers/storage.js';
 
 export interface SandboxOptions {
   /** A built-in scenario name, a file path, or a parsed scenario. */
@@ -255,6 +256,8 @@ export class Sandbox {
       await r.create(t('scheduling.k8s.io', 'v1', 'priorityclasses'), '', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, description, preemptionPolicy: 'PreemptLowerPriority' });
     }
     for (const o of defaultRbacObjects()) await this.createObject(o);
+    // The default StorageClass (a scenario may declare its own `standard` instead).
+    if (!this.scenario.objects.some((o) => o.kind === 'StorageClass' && o.metadata.name === 'standard')) await this.createObject(defaultStorageClass());
     await this.createAddons();
     const nodes = expandNodes(this.scenario.nodes);
     for (let i = 0; i < nodes.length; i++) {

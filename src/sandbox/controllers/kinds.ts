@@ -19,6 +19,7 @@ import type {
   Lease,
   Namespace,
   Node,
+  PersistentVolume,
   PersistentVolumeClaim,
   Pod,
   PodDisruptionBudget,
@@ -27,6 +28,7 @@ import type {
   Service,
   ServiceAccount,
   StatefulSet,
+  StorageClass,
 } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
 
@@ -42,6 +44,8 @@ export const SERVICE_ACCOUNTS: ResourceKey<ServiceAccount> = 'serviceaccounts';
 export const CONFIG_MAPS: ResourceKey<ConfigMap> = 'configmaps';
 export const EVENTS: ResourceKey<Event> = 'events';
 export const PERSISTENT_VOLUME_CLAIMS: ResourceKey<PersistentVolumeClaim> = 'persistentvolumeclaims';
+export const PERSISTENT_VOLUMES: ResourceKey<PersistentVolume> = 'persistentvolumes';
+export const STORAGE_CLASSES: ResourceKey<StorageClass> = 'storageclasses.storage.k8s.io';
 export const REPLICATION_CONTROLLERS: ResourceKey<ReplicationController> = 'replicationcontrollers';
 export const LEASES: ResourceKey<Lease> = 'leases.coordination.k8s.io';
 export const DEPLOYMENTS: ResourceKey<Deployment> = 'deployments.apps';

@@ -37,6 +37,9 @@ export const CACHED_RESOURCES = [
   'endpoints',
   'endpointslices.discovery.k8s.io',
   'horizontalpodautoscalers.autoscaling',
+  'persistentvolumeclaims',
+  'persistentvolumes',
+  'storageclasses.storage.k8s.io',
 ];
 
 export interface RunningControllers extends SandboxControllers {

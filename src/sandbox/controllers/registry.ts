@@ -16,6 +16,7 @@ import { CronJobController } from './cronjob.js';
 import { CsrSigningController } from './csrsigning.js';
 import { EndpointsController } from './endpoints.js';
 import { HorizontalPodAutoscalerController } from './hpa.js';
+import { PersistentVolumeController } from './persistentvolume.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -36,4 +37,5 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx, sandbox) => new CsrSigningController(ctx, sandbox),
   (ctx) => new EndpointsController(ctx),
   (ctx) => new HorizontalPodAutoscalerController(ctx),
+  (ctx) => new PersistentVolumeController(ctx),
 ];

@@ -5,8 +5,10 @@ import type { Node, Pod } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
-import { NODES, PODS, isEventOf } from './kinds.js';
+import { NODES, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, PODS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
+import { type PodVolumes, preFilterMessage } from './storage.js';
+import { VolumeBinding } from './volumebinding.js';
 import { type FitFailure, type NodeInfo, failedSchedulingMessage, feasibleNodesToFind, fitFailure, pickNode, pinnedNodeNames, podRequests } from './scheduling.js';
 
 function needsScheduling(pod: Pod): boolean {
@@ -25,8 +27,10 @@ export class Scheduler implements Controller {
   /** Last FailedScheduling message per pod, so a retry that fails the same way is quiet. */
   private readonly lastFailure = new Map<string, string>();
   private retryAll = false;
+  private readonly volumes: VolumeBinding;
 
   constructor(private readonly ctx: ControllerContext) {
+    this.volumes = new VolumeBinding(ctx);
     this.queue = new WorkQueue((k) => this.schedule(k), (k, e) => ctx.log(`scheduler: ${k}: ${String(e)}`), 1);
   }
 
@@ -48,7 +52,8 @@ export class Scheduler implements Controller {
       }
       // A pod leaving a node frees room: give waiting pods another chance.
       if (e.type === 'DELETED' || (e.type === 'MODIFIED' && e.prev && active(e.prev) && !active(e.object))) this.requeueUnschedulable();
-    } else if (e.resource === NODES) {
+    } else if (e.resource === NODES || e.resource === PERSISTENT_VOLUME_CLAIMS || e.resource === PERSISTENT_VOLUMES) {
+      // A claim bound or a volume created may let a waiting pod go.
       this.requeueUnschedulable();
     }
   }
@@ -80,7 +85,7 @@ export class Scheduler implements Controller {
    * Filter nodes for a pod: only its pinned nodes when it names them (DaemonSet pods), else a
    * round-robin walk over all nodes that stops once enough feasible ones are found.
    */
-  private filterNodes(pod: Pod): { fits: NodeInfo[]; failures: FitFailure[]; total: number } {
+  private filterNodes(pod: Pod, volumes: PodVolumes): { fits: NodeInfo[]; failures: FitFailure[]; total: number } {
     const pinned = pinnedNodeNames(pod);
     const fits: NodeInfo[] = [];
     const failures: FitFailure[] = [];
@@ -90,7 +95,7 @@ export class Scheduler implements Controller {
         const node = this.ctx.cache.get(NODES, '', name);
         if (!node) continue;
         const info = this.nodeInfo(node);
-        const f = this.fit(pod, info);
+        const f = this.fit(pod, info, volumes);
         if (f) failures.push(f);
         else fits.push(info);
       }
@@ -104,7 +109,7 @@ export class Scheduler implements Controller {
     let i = 0;
     for (; i < nodes.length && fits.length < want; i++) {
       const info = this.nodeInfo(nodes[(start + i) % nodes.length]);
-      const f = this.fit(pod, info);
+      const f = this.fit(pod, info, volumes);
       if (f) failures.push(f);
       else fits.push(info);
     }
@@ -119,9 +124,9 @@ export class Scheduler implements Controller {
    * bug) is skipped and logged once instead of failing every pod: one bad object never stops
    * scheduling.
    */
-  private fit(pod: Pod, info: NodeInfo): FitFailure | undefined {
+  private fit(pod: Pod, info: NodeInfo, volumes: PodVolumes): FitFailure | undefined {
     try {
-      return fitFailure(pod, info);
+      return fitFailure(pod, info) ?? (this.volumes.fits(volumes, info.node) ? undefined : 'volumeNodeConflict');
     } catch (e) {
       const name = info.node.metadata.name ?? '';
       if (!this.badNodes.has(name)) {
@@ -139,19 +144,18 @@ export class Scheduler implements Controller {
       this.unschedulable.delete(key);
       return;
     }
-    const { fits, failures, total } = this.filterNodes(pod);
-    const chosen = pickNode(pod, fits);
-    if (!chosen) {
+    const volumes = this.volumes.check(pod);
+    if (volumes.kind === 'blocked') return this.failed(key, pod, preFilterMessage(this.ctx.cache.count(NODES), volumes.reason));
+    const { fits, failures, total } = this.filterNodes(pod, volumes);
+    const selected = this.volumes.selectedNode(volumes);
+    const chosen = pickNode(pod, fits.filter((f) => !selected || f.node.metadata.name === selected)) ?? pickNode(pod, fits);
+    if (!chosen) return this.failed(key, pod, total ? failedSchedulingMessage(total, failures) : 'no nodes available to schedule pods');
+    const nodeName = chosen.node.metadata.name ?? '';
+    // Claims that wait for their first consumer are provisioned on the chosen node first.
+    if (await this.volumes.selectNode(volumes, nodeName)) {
       this.unschedulable.add(key);
-      const message = total ? failedSchedulingMessage(total, failures) : 'no nodes available to schedule pods';
-      if (this.lastFailure.get(key) !== message) {
-        this.lastFailure.set(key, message);
-        await this.setUnschedulable(pod, message);
-        await this.ctx.event(pod, 'Warning', 'FailedScheduling', message, 'default-scheduler');
-      }
       return;
     }
-    const nodeName = chosen.node.metadata.name ?? '';
     try {
       await this.ctx.registry.bind(ns, name, { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } });
     } catch (e) {
@@ -161,6 +165,14 @@ export class Scheduler implements Controller {
     this.unschedulable.delete(key);
     this.lastFailure.delete(key);
     await this.ctx.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`, 'default-scheduler');
+  }
+
+  private async failed(key: string, pod: Pod, message: string): Promise<void> {
+    this.unschedulable.add(key);
+    if (this.lastFailure.get(key) === message) return;
+    this.lastFailure.set(key, message);
+    await this.setUnschedulable(pod, message);
+    await this.ctx.event(pod, 'Warning', 'FailedScheduling', message, 'default-scheduler');
   }
 
   private async setUnschedulable(pod: Pod, message: string): Promise<void> {

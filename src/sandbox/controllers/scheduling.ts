@@ -89,7 +89,7 @@ export function feasibleNodesToFind(total: number): number {
   return Math.max(100, Math.floor((total * percentage) / 100));
 }
 
-export type FitFailure = 'unschedulable' | 'taint' | 'affinity' | 'cpu' | 'memory' | 'pods' | 'nodeName' | 'notReady';
+export type FitFailure = 'unschedulable' | 'taint' | 'affinity' | 'cpu' | 'memory' | 'pods' | 'nodeName' | 'notReady' | 'volumeNodeConflict';
 
 /** Why a pod can't go to a node, or undefined when it fits. */
 export function fitFailure(pod: Pod, info: NodeInfo): FitFailure | undefined {
@@ -129,6 +129,7 @@ const FAILURE_TEXT: Record<FitFailure, string> = {
   pods: 'Too many pods',
   nodeName: "node(s) didn't match the requested node name",
   notReady: 'node(s) were not ready',
+  volumeNodeConflict: 'node(s) had volume node affinity conflict',
 };
 
 /** kube-scheduler's FailedScheduling message: "0/4 nodes are available: 1 node(s) were unschedulable, 3 Insufficient cpu." */

@@ -4,7 +4,7 @@
 // a deleted pod comes back under the same name once the old one is gone. Templates are
 // ControllerRevisions; RollingUpdate replaces pods from the highest ordinal down to the
 // partition, one at a time, each after the previous is healthy again. PVCs from
-// volumeClaimTemplates are created (and kept, the Retain policy) but nothing provisions them.
+// volumeClaimTemplates are created (and kept, the Retain policy); persistentvolume.ts binds them.
 import { controllerOf, isPodReady, isPodTerminating, podPhase } from '../../api/pods.js';
 import { type ControllerRevision, type Pod, type StatefulSet, objectKey } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';

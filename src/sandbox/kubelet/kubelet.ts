@@ -18,6 +18,7 @@ import { DEFAULT_CAPACITY, nodeObject } from '../scenario/scenario.js';
 import { type MachineFaults, type MachineView, NOT_READY_CONDITION } from './machine.js';
 import { ImagePuller } from './images.js';
 import { readinessOf, withReadiness } from './readiness.js';
+import { CrashLoops, crashOf } from './crashes.js';
 
 interface NodeState {
   up: boolean;
@@ -50,6 +51,7 @@ export class Kubelets implements Controller {
   private readonly nodes = new Map<string, NodeState>();
   private readonly podQueue: WorkQueue;
   private readonly images: ImagePuller;
+  private readonly crashes: CrashLoops;
   private readonly nodeQueue: WorkQueue;
   private registered = 0;
   /** The boot of its node in which each running pod (by uid) last started its containers. */
@@ -60,6 +62,7 @@ export class Kubelets implements Controller {
     private readonly sandbox: Sandbox,
   ) {
     this.images = new ImagePuller(ctx, () => sandbox.scenario.registry);
+    this.crashes = new CrashLoops(ctx);
     this.podQueue = new WorkQueue((k) => this.syncPod(k), (k, e) => ctx.log(`kubelet: pod ${k}: ${String(e)}`), 32);
     this.nodeQueue = new WorkQueue((k) => this.syncNode(k), (k, e) => ctx.log(`kubelet: node ${k}: ${String(e)}`), 8);
     sandbox.kubelets = this;
@@ -264,6 +267,13 @@ export class Kubelets implements Controller {
       if (bootOf !== state.boot) {
         // The node rebooted: containers restart.
         await this.markRunning(pod, state, true);
+        return;
+      }
+      // Containers that crash (sandbox.upkeep.dev/crash-after-seconds): CrashLoopBackOff and restarts.
+      const crash = crashOf(pod);
+      if (crash) {
+        const wait = await this.crashes.sync(pod, crash, nodeName, (s) => this.writeStatus(pod, s));
+        if (wait !== undefined) this.podQueue.addAfter(key, wait);
         return;
       }
       const readiness = readinessOf(pod);

@@ -4,6 +4,7 @@
 // Defaults that depend on the stored object (Service clusterIP) are carried over on update.
 import type { KubeObject } from '../../api/types.js';
 import { type JsonObject, isJsonObject, jsonObject } from './json.js';
+import { STORAGE_DEFAULTERS } from './storageclass.js';
 
 type Defaulter = (o: KubeObject) => KubeObject;
 
@@ -85,6 +86,7 @@ const DEFAULTERS: Readonly<Record<string, Defaulter>> = {
   CronJob: cronJob,
   Service: service,
   Secret: secret,
+  ...STORAGE_DEFAULTERS,
 };
 
 /** Empty label and annotation maps are dropped (ObjectMeta's omitempty). */

@@ -3,7 +3,7 @@
 // what an object of the store is; these guards let typed code narrow a KubeObject read from a
 // resource to that resource's kind (a custom resource may reuse a built-in kind's name in its own
 // group, so they are for objects whose resource is known).
-import type { CustomResourceDefinition, KubeObject, Lease, Namespace, Node, Pod, PodDisruptionBudget } from '../../api/types.js';
+import type { CustomResourceDefinition, KubeObject, Lease, Namespace, Node, PersistentVolumeClaim, Pod, PodDisruptionBudget, StorageClass } from '../../api/types.js';
 
 function isKind<T extends KubeObject>(kind: string): (o: KubeObject) => o is T {
   return (o): o is T => o.kind === kind;
@@ -15,3 +15,5 @@ export const isNamespace = isKind<Namespace>('Namespace');
 export const isPodDisruptionBudget = isKind<PodDisruptionBudget>('PodDisruptionBudget');
 export const isLease = isKind<Lease>('Lease');
 export const isCustomResourceDefinition = isKind<CustomResourceDefinition>('CustomResourceDefinition');
+export const isPersistentVolumeClaim = isKind<PersistentVolumeClaim>('PersistentVolumeClaim');
+export const isStorageClass = isKind<StorageClass>('StorageClass');

@@ -16,6 +16,7 @@ import { decideEviction } from './eviction.js';
 import { applyDefaults, carryOverAllocated } from './defaults.js';
 import { applyOwnership, createOwnership, updateOwnership } from './managedfields.js';
 import { applyLimitRanges, quotaError } from './quota.js';
+import { withDefaultStorageClass } from './storageclass.js';
 import { type JsonObject, isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
 import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
@@ -246,6 +247,7 @@ export class Registry {
       const { items: ranges } = await this.store.list('limitranges', ns);
       if (ranges.length) out = applyLimitRanges(o, ranges, o.metadata.name ?? '');
     }
+    if (t.resource === 'persistentvolumeclaims' && !t.group) out = await withDefaultStorageClass(this.store, out);
     const { items: quotas } = await this.store.list('resourcequotas', ns);
     if (!quotas.length) return out;
     const { items: existing } = await this.store.list(resourceKey(t), ns);

@@ -70,9 +70,13 @@ function immutableData(fields: string[]): UpdateRule {
 const secretType: UpdateRule = (old, next) => (same(old.type ?? 'Opaque', next.type ?? 'Opaque') ? [] : [immutable('type', String(next.type ?? ''))]);
 
 const pvcSpec: UpdateRule = (old, next) => {
+  const before = spec(old);
   const strip = (o: KubeObject) => {
     const s = { ...spec(o) };
     delete s.volumeAttributesClassName;
+    // The binder sets volumeName once, and a class-less claim may get its class once (kube's ValidatePersistentVolumeClaimUpdate).
+    if (!before.volumeName) delete s.volumeName;
+    if (before.storageClassName === undefined) delete s.storageClassName;
     return { ...s, resources: { ...jsonObject(s.resources), requests: undefined } };
   };
   return same(strip(old), strip(next)) ? [] : [forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims')];

@@ -5,7 +5,8 @@
 // whose claims are missing, unbound or pinned to other nodes.
 import { labelSelectorFromObject } from '../../api/labels.js';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../../api/types.js';
-import { matchesNodeAffinity, parseQuantity } from './scheduling.js';
+import { matchesNodeAffinity } from '../../api/affinity.js';
+import { parseQuantity } from './scheduling.js';
 
 /** The provisioner the sandbox simulates (a local-volume CSI driver). */
 export const SANDBOX_PROVISIONER = 'sandbox.upkeep.dev/local';

@@ -125,6 +125,15 @@ describe('pendingNodesText', () => {
       want: 'There are pending nodes to be drained:\n node01\n node03\nTo continue, if the pods named above may go as the flags say: upkeep --context prod drain node01 node03 --force --delete-emptydir-data\n',
     },
     { story: 'a dry run offers no command', result: { nodes: [{ ...refused, status: 'blocked' }], ok: false }, want: 'There are pending nodes to be drained:\n node01\n' },
+    {
+      story: 'drained, but --wait-ready found a workload not back: not a node pending drain',
+      result: {
+        nodes: [{ node: 'node01', status: 'timeout', pendingPods: [], evicted: ['default/pinned-a'], notReady: ['Deployment default/pinned: 0/1 available'], state: 'cordoned; drained (1 evicted)', needs: [] }],
+        ok: false,
+        continueWith: ['upkeep', 'drain', 'node01', '--wait-ready'],
+      },
+      want: 'Drained, but workloads not back to full availability (--wait-ready):\n node01\n',
+    },
   ];
   for (const c of cases) it(c.story, () => assert.equal(pendingNodesText(c.result), c.want));
 });

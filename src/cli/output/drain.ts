@@ -144,14 +144,22 @@ export function nodeDoneLines(r: NodeDrainResult, dryRun: 'none' | 'client' | 's
   return { out, err };
 }
 
+/** Every pod went; only workloads did not come back in time (--wait-ready). */
+function isDrainedNotBack(n: NodeDrainResult): boolean {
+  return (n.notReady ?? []).length > 0 && n.pendingPods.length === 0 && !n.interrupted;
+}
+
 /**
  * kubectl's closing lines for the nodes not drained, and the command to continue; with the
  * flags the nodes still need, saying what they cost. Empty when every node drained.
  */
 export function pendingNodesText(result: DrainResult): string {
-  const bad = result.nodes.filter((n) => n.status !== 'drained');
-  if (bad.length === 0) return '';
-  let text = `There are pending nodes to be drained:\n${bad.map((n) => ` ${n.node}`).join('\n')}\n`;
+  // Drained, but --wait-ready found workloads not back: not "pending nodes to be drained".
+  const notBack = result.nodes.filter((n) => n.status !== 'drained' && isDrainedNotBack(n));
+  const bad = result.nodes.filter((n) => n.status !== 'drained' && !isDrainedNotBack(n));
+  let text = notBack.length ? `Drained, but workloads not back to full availability (--wait-ready):\n${notBack.map((n) => ` ${n.node}`).join('\n')}\n` : '';
+  if (bad.length === 0) return text;
+  text += `There are pending nodes to be drained:\n${bad.map((n) => ` ${n.node}`).join('\n')}\n`;
   const command = result.continueWith;
   if (command) {
     const needed = [...new Set(bad.flatMap((n) => n.needs))].filter((f) => !command.includes(f));

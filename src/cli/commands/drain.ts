@@ -95,6 +95,7 @@ function impactReport(io: Io, format: OutputFormat, report: DrainImpact, finding
   else if (format === 'yaml') io.out(toYaml({ ...drainImpactDocument(report), auditFindings: findings }));
   else io.out(renderImpact(report, findings));
   if (report.verdict === 'blocked') throw new ExitError(3, format === 'table' ? '' : `drain would refuse ${report.refusedNodes.join(', ')}`);
+  if (report.verdict === 'never') throw new ExitError(3, format === 'table' ? '' : `PodDisruptionBudget ${report.neverAllowingBudgets.join(', ')} can never allow the evictions`);
 }
 
 /** Run the drain with its progress, stop it on SIGINT/SIGTERM, and print the result. Exit 1: failed or interrupted; 3: refused, blocked or not back. */
@@ -182,7 +183,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
       }
       if (dryRun === 'client') {
         const input = await gatherDrainInput(client, nodes, options);
-        impactReport(io, format, analyzeDrain(input), findingsForProgram(await auditDrainedPods(client, input), program.name()));
+        impactReport(io, format, analyzeDrain({ ...input, surge: options.surge }), findingsForProgram(await auditDrainedPods(client, input), program.name()));
       }
       else await runDrain(io, format, dryRun, timeout, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });

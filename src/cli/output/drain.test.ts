@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BudgetWait } from '../../drain/evict.js';
 import type { DrainResult, NodeDrainResult } from '../../drain/result.js';
-import { drain, pdb } from '../../drain/testing/cluster.js';
+import { blue, drain, pdb } from '../../drain/testing/cluster.js';
 import { budgetWaitLine, clockText, commandLine, nodeDoneLines, pendingNodesText, renderImpact } from './drain.js';
 
 describe('renderImpact', () => {
@@ -32,8 +32,19 @@ describe('renderImpact', () => {
     const text = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true }, { pdbs: [a, b] }));
     assert.match(text, /\n {2}default\/blue-66c9f-a\s+default\/blue-a, default\/everything\n/);
     assert.match(text, /Verdict: will fail/);
-    const wait = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true, timeoutSeconds: 300 }, { pdbs: [pdb('blue', { app: 'blue' }, { minAvailable: 3 })] }));
+    // A fourth blue replica, not Ready yet: the budget frees up once it is.
+    const wait = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true, timeoutSeconds: 300 }, { pdbs: [pdb('blue', { app: 'blue' }, { minAvailable: 3 })], pods: [blue('d', 'node02', { ready: false })] }));
     assert.match(wait, /Verdict: will wait — PodDisruptionBudget default\/blue .* until --timeout 300s/);
+    const never = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true, timeoutSeconds: 300 }, { pdbs: [pdb('blue', { app: 'blue' }, { minAvailable: 3 })] }));
+    assert.match(never, /\nVerdict: will never finish — PodDisruptionBudget default\/blue can never allow the evictions needed: the drain waits until --timeout 300s and fails \(3 to evict, 1 skipped, 0 blocking\)\n/);
+    assert.match(never, /\nTo continue: --disable-eviction \(deletes the pods without asking PodDisruptionBudget default\/blue, which can never allow the evictions; their availability is not protected\)\n$/);
+    assert.match(never, /\nWith --surge, replacements start elsewhere before the evictions:\n {2}Deployment default\/solo: 1 -> 2 replicas, back to 1 after the drain\n/);
+  });
+
+  it('a NotReady node: warns, and names --skip-wait-for-delete-timeout', () => {
+    const text = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true }, { notReady: ['node01'] }));
+    assert.match(text, /\nWarning: node01 is NotReady: its kubelet does not finish evicted pods, which stay terminating until --skip-wait-for-delete-timeout or --timeout\n/);
+    assert.match(text, /\nTo continue: --skip-wait-for-delete-timeout=60 \(node01 is NotReady: no kubelet finishes the evicted pods, which stay terminating; stop waiting for them after 60s\)\n$/);
   });
 });
 

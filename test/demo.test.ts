@@ -16,7 +16,9 @@ describe('upkeep demo', () => {
     assert.match(r.out, /blue: its ReplicaSet replaced the pod from node01 on another node/);
     assert.match(r.out, /green: a bare pod with no controller; .* It is lost\./);
     // The safe way: an impact report first, then a drain that keeps blue available.
-    assert.match(r.out, /\$ upkeep drain node0\d --ignore-daemonsets --dry-run\nImpact of draining node0\d/);
+    // The transcript is what the command prints: the report, the audit of the pods, the verdict.
+    assert.match(r.out, /\$ upkeep drain node0\d --ignore-daemonsets --dry-run=client\nImpact of draining node0\d/);
+    assert.match(r.out, /\nAudit of the pods to drain \(upkeep audit\):\n/);
     assert.match(r.out, /default\/blue \(Deployment\)\s+\d of 3 ready replicas on node0\d, stays available/);
     assert.match(r.out, /default\/green \(Pod\)\s+bare pod, will be lost — needs --force/);
     assert.match(r.out, /pod\/green evicted\n/);
@@ -45,7 +47,16 @@ describe('upkeep demo', () => {
     assert.ok(r.out.indexOf('$ upkeep backup restore') < r.out.indexOf('$ upkeep etcd snapshot save'), 'the resource backup comes before the etcd snapshot');
     // Story 3: the sandbox lived in a real etcd (installed by the test setup); the demo ends with a verified snapshot.
     assert.match(r.out, /\$ upkeep etcd snapshot save \S+sandbox-etcd-snapshot\.db --endpoints=http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.out, /--endpoints=http:\/\/127\.0\.0\.1:\d+\nSnapshot saved at \S+sandbox-etcd-snapshot\.db\n/);
+    assert.match(r.err, /\d+(\.\d+)? [kM]B from http:\/\/127\.0\.0\.1:\d+ at revision \d+ in \S+; sha256 [0-9a-f]{64} verified\n/);
     assert.match(r.out, /sha256:\s+ok \([0-9a-f]{64}\)/);
     assert.match(r.out, /pages:\s+consistent/);
+  });
+
+  it('--no-etcd keeps the sandbox in memory and does not claim etcd is missing', async () => {
+    const r = await upkeep(['demo', '--no-etcd']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /\nStory 3, etcd: this sandbox ran in memory \(--no-etcd\)\. Without --no-etcd the demo keeps the cluster in etcd and ends with a verified snapshot of it\.\n$/);
+    assert.doesNotMatch(r.out, /apt-get install etcd/);
   });
 });

@@ -69,6 +69,8 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
     const r = await upkeep(['etcd', 'snapshot', 'restore', snapshot, '--data-dir', dataDir, '--name', 'm1', '--initial-cluster', `m1=${peer}`, '--initial-advertise-peer-urls', peer]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`restored ${snapshot} into ${dataDir} \\(sha256 verified\\)`));
+    // Piped: each step as a plain line on stderr, before the result.
+    assert.match(r.err, /^checking the sha256 of \d+\.\d MiB\.\.\.\nwriting the new database \(1 member, consistent index 1\)\.\.\.\nwriting the WAL and the raft snapshot for member m1\.\.\.\n$/);
     const ids = newInitialCluster(`m1=${peer}`, 'etcd-cluster');
     assert.match(r.out, new RegExp(`member: +m1 \\(${idString(ids.members[0].id)}\\) of cluster ${idString(ids.clusterID)}`));
     for (const f of ['member/snap/db', WAL, 'member/snap/0000000000000001-0000000000000001.snap']) await fs.access(path.join(dataDir, f));
@@ -169,6 +171,7 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
     assert.equal(r.code, 0, r.err);
     const out = JSON.parse(r.out) as { revision: number; restoredRevision: number; compactedRevision: number };
     assert.deepEqual([out.revision, out.restoredRevision, out.compactedRevision], [original.revision, original.revision + 1_000_000, original.revision + 1_000_000]);
+    assert.equal(r.err, '', 'with -o json, no progress');
     const etcd = await start({ dataDir, peerPort: Number(new URL(peer).port) });
     const restored = await dumpKeys(etcd.clientURL);
     assert.equal(restored.revision, original.revision + 1_000_000);
@@ -187,7 +190,7 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
     await fs.writeFile(copy, bytes.subarray(0, bytes.length - 32));
     const refused = await upkeep(['etcd', 'snapshot', 'restore', copy, '--data-dir', path.join(dir, 'nohash-refused')]);
     assert.equal(refused.code, 2);
-    assert.equal(refused.err, 'error: snapshot missing hash but --skip-hash-check=false\n');
+    assert.match(refused.err, /(^|\n)error: snapshot missing hash but --skip-hash-check=false\n$/);
     const dataDir = path.join(dir, 'nohash');
     const peer = `http://127.0.0.1:${await freePort()}`;
     const r = await upkeep(['etcd', 'snapshot', 'restore', copy, '--skip-hash-check', '--data-dir', dataDir, '--initial-cluster', `default=${peer}`, '--initial-advertise-peer-urls', peer]);
@@ -196,6 +199,21 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
     const etcd = await start({ dataDir, peerPort: Number(new URL(peer).port) });
     assert.deepEqual((await dumpKeys(etcd.clientURL)).kvs, original.kvs);
     await stop(etcd);
+  });
+
+  it('on a terminal, shows its steps on one live line, cleared before the result', async () => {
+    const dataDir = path.join(dir, 'restored-tty');
+    const r = await upkeep(['etcd', 'snapshot', 'restore', snapshot, '--data-dir', dataDir], { isTTY: true });
+    assert.equal(r.code, 0, r.err);
+    const redraw = '\r\x1b[2K';
+    const steps = r.err.split(redraw);
+    assert.equal(steps.at(-1), '', 'the line is cleared at the end');
+    assert.deepEqual(steps.slice(1, -1).map((t) => t.replace(/\d+\.\d MiB/, 'N MiB')), [
+      'checking the sha256 of N MiB...',
+      'writing the new database (1 member, consistent index 1)...',
+      'writing the WAL and the raft snapshot for member default...',
+    ]);
+    assert.ok(!r.err.includes('\n'), 'nothing scrolls');
   });
 
   const refusals: Array<{ story: string; setup?: (dataDir: string) => Promise<string | void>; args: (dataDir: string, file: string) => string[]; code: number; err: RegExp }> = [
@@ -222,6 +240,18 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
       code: 2,
       err: /^error: snapshot .*corrupt\.db is corrupt: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64} \(--skip-hash-check restores it anyway\)\n$/,
     },
+    {
+      story: 'a truncated snapshot (its last 5000 bytes cut off), saying "truncated" first',
+      setup: async () => {
+        const cut = path.join(dir, 'cut.db');
+        const b = await fs.readFile(snapshot);
+        await fs.writeFile(cut, b.subarray(0, b.length - 5000));
+        return cut;
+      },
+      args: (d, f) => [f, '--data-dir', d],
+      code: 2,
+      err: /^error: snapshot .*cut\.db is truncated: the meta page says \d+ bytes of pages but the file has \d+ bytes \(4968 missing\); take a new snapshot\n$/,
+    },
     { story: 'a name that is not in --initial-cluster', args: (d, f) => [f, '--data-dir', d, '--name', 'other'], code: 2, err: /^error: couldn't find local name "other" in the initial cluster configuration\n$/ },
     {
       story: 'advertised peer URLs that are not the member entry',
@@ -245,9 +275,12 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
       const before = await fs.readdir(dataDir).catch(() => undefined);
       const r = await upkeep(['etcd', 'snapshot', 'restore', ...c.args(dataDir, file)]);
       assert.equal(r.code, c.code, r.err);
-      assert.match(r.err, c.err);
-      assert.equal(r.err.trim().split('\n').length, 1, 'one line');
+      // Progress lines may come first (piped: plain lines); the refusal is one line, the last.
+      const lines = r.err.trim().split('\n');
+      assert.match(lines.at(-1)! + '\n', c.err);
+      assert.equal(lines.filter((l) => !l.endsWith('...')).length, 1, 'one line');
       assert.deepEqual(await fs.readdir(dataDir).catch(() => undefined), before, 'the data dir is as it was');
     });
   }
 });
+

@@ -48,6 +48,7 @@ export interface DrainCallbacks {
   onEvicting?(pod: Pod, line: string): void;              // "evicting pod ns/name" (+ " (dry run)"/" (server dry run)")
   onEvicted?(pod: Pod, line: string): void;               // "pod/name evicted"  (delete path: "pod/name deleted")
   onBudgetWait?(wait: BudgetWait): void;                  // progress while a PDB blocks
+  onTerminating?(pod: Pod, gracePeriodSeconds: number): void; // eviction accepted: the pod terminates, the drain waits for it
   onRetry?(pod: string, message: string): void;           // 5xx / dropped connections being retried
   onSurge?(workload: string, line: string): void;         // surge progress lines
   onWaitReady?(workload: string, line: string): void;     // wait-ready progress lines
@@ -258,6 +259,7 @@ function removalContext(run: Run, node: string, signal: AbortSignal): RemoveAllC
     onEvicting: callbacks.onEvicting,
     onEvicted: callbacks.onEvicted,
     onBudgetWait: callbacks.onBudgetWait,
+    onTerminating: callbacks.onTerminating,
     onRetry: callbacks.onRetry,
     onLine: (line) => callbacks.onLine?.(node, line),
   };

@@ -36,6 +36,8 @@ export interface RemovalCallbacks {
   onEvicting?(pod: Pod, line: string): void;
   onEvicted?(pod: Pod, line: string): void;
   onBudgetWait?(wait: BudgetWait): void;
+  /** The eviction (or delete) was accepted: the pod is terminating, with this grace period, and the drain waits for it to go. */
+  onTerminating?(pod: Pod, gracePeriodSeconds: number): void;
   onRetry?(pod: string, message: string): void;
   /** Other lines: a pod already gone, a pod skipped by --skip-wait-for-delete-timeout. */
   onLine?(line: string): void;
@@ -186,9 +188,15 @@ export async function removePod(ctx: RemovalContext, pod: Pod): Promise<RemovalO
 
   // A server dry run evicts nothing: there is nothing to wait for (kubectl stops here too).
   if (serverDryRun) return { kind: 'removed' };
+  callbacks.onTerminating?.(pod, gracePeriodOf(pod, options.gracePeriodSeconds));
   const waited = await waitForDelete(ctx, pod);
   if (waited.kind === 'removed') callbacks.onEvicted?.(pod, `pod/${pod.metadata.name ?? ''} ${useEviction ? 'evicted' : 'deleted'}`);
   return waited;
+}
+
+/** The grace period the pod gets: --grace-period when >= 0, else its own (the API's default is 30 s). */
+export function gracePeriodOf(pod: Pod, flag: number): number {
+  return flag >= 0 ? flag : (pod.spec?.terminationGracePeriodSeconds ?? 30);
 }
 
 /** POST the eviction (or, with --disable-eviction, DELETE the pod), preconditioned on its UID. */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, PodDisruptionBudget } from '../api/types.js';
-import { analyzeDrain } from './impact.js';
+import { allowedAfterSurge, analyzeDrain } from './impact.js';
 import { blue, cluster, deployment, drain, node, pdb, pod } from './testing/cluster.js';
 import type { DrainImpact, DrainOptions, PodImpact, WorkloadImpact } from './types.js';
 import { drainOptions } from './types.js';
@@ -165,8 +165,9 @@ describe('analyzeDrain: PodDisruptionBudgets', () => {
   it('minAvailable 3 over 3 blue pods blocks the drain by 1, and never allows more', () => {
     const budget = pdb('blue', { app: 'blue' }, { minAvailable: 3 }, { disruptionsAllowed: 0, currentHealthy: 3, desiredHealthy: 3, expectedPods: 3 });
     const r = drain(['node01'], flags, { pdbs: [budget] });
-    assert.equal(r.verdict, 'will-wait');
+    assert.equal(r.verdict, 'never');
     assert.deepEqual(r.blockingBudgets, ['default/blue']);
+    assert.deepEqual(r.neverAllowingBudgets, ['default/blue']);
     const b = r.podDisruptionBudgets[0];
     assert.deepEqual([b.selector, b.disruptionsAllowed, b.evictions, b.blocks, b.shortBy, b.waitsForever, b.source], ['app=blue', 0, 1, true, 1, true, 'status']);
     assert.deepEqual(b.pods, ['default/blue-66c9f-a']);
@@ -255,4 +256,71 @@ describe('the report as data', () => {
     const r = drain(['node01'], { ignoreDaemonSets: true }, { pdbs: [pdb('blue', { app: 'blue' }, { minAvailable: 3 })] });
     assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
   });
+});
+
+describe('analyzeDrain: what decides the outcome (--surge, a NotReady node) and the flags that help', () => {
+  const flags = { ignoreDaemonSets: true, force: true };
+  const soloBudget = (spec: { minAvailable?: number | string; maxUnavailable?: number | string }, status: { disruptionsAllowed: number; currentHealthy: number; desiredHealthy: number; expectedPods: number }) => pdb('solo', { app: 'solo' }, spec, status);
+  const cases: {
+    story: string;
+    extra: Parameters<typeof drain>[2];
+    want: { verdict: string; never: string[]; surgeResolves: boolean[]; hints: string[] };
+  }[] = [
+    {
+      story: 'minAvailable 1 over the one solo replica: never without --surge, which would resolve it',
+      extra: { pdbs: [soloBudget({ minAvailable: 1 }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 })] },
+      want: { verdict: 'never', never: ['default/solo'], surgeResolves: [true], hints: ['--surge'] },
+    },
+    {
+      story: 'the same with --surge: the drain waits for the replacement, then evicts',
+      extra: { surge: true, pdbs: [soloBudget({ minAvailable: 1 }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 })] },
+      want: { verdict: 'will-wait', never: [], surgeResolves: [true], hints: [] },
+    },
+    {
+      story: 'maxUnavailable 0: no surge helps; only --disable-eviction gets past it',
+      extra: { surge: true, pdbs: [soloBudget({ maxUnavailable: 0 }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 })] },
+      want: { verdict: 'never', never: ['default/solo'], surgeResolves: [false], hints: ['--disable-eviction'] },
+    },
+    {
+      story: 'minAvailable 100%: the bigger scale needs every replica too',
+      extra: { pdbs: [soloBudget({ minAvailable: '100%' }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 })] },
+      want: { verdict: 'never', never: ['default/solo'], surgeResolves: [false], hints: ['--disable-eviction'] },
+    },
+    {
+      story: 'a NotReady node: evicted pods never finish terminating',
+      extra: { notReady: ['node01'] },
+      want: { verdict: 'ok', never: [], surgeResolves: [], hints: ['--skip-wait-for-delete-timeout=60'] },
+    },
+  ];
+  for (const c of cases) {
+    it(c.story, () => {
+      const r = drain(['node01'], flags, c.extra);
+      assert.deepEqual(
+        { verdict: r.verdict, never: r.neverAllowingBudgets, surgeResolves: r.podDisruptionBudgets.map((b) => b.surgeResolves), hints: r.hints.map((h) => h.flag) },
+        c.want,
+      );
+    });
+  }
+
+  it('the surge plan: solo (its only ready replica on node01) goes from 1 to 2; blue keeps replicas elsewhere', () => {
+    const r = drain(['node01'], flags);
+    assert.deepEqual(r.surgePlan, [{ workload: { kind: 'Deployment', namespace: 'default', name: 'solo' }, from: 1, to: 2, podDisruptionBudgets: [] }]);
+  });
+
+  it('a refused node: the flags its blocked pods need', () => {
+    const r = drain(['node01'], { ignoreDaemonSets: true });
+    assert.deepEqual(r.hints, [{ flag: '--force', why: 'gets past 1 pod the node would be refused for: default/green' }]);
+  });
+});
+
+describe('allowedAfterSurge: the budget\'s arithmetic on the bigger scale', () => {
+  const base = { expectedPods: 1, currentHealthy: 1, desiredHealthy: 1 };
+  const cases: { story: string; budget: { minAvailable: number | string | null; maxUnavailable: number | string | null }; extra: number; want: number }[] = [
+    { story: 'minAvailable 1, one more replica', budget: { minAvailable: 1, maxUnavailable: null }, extra: 1, want: 1 },
+    { story: 'minAvailable 50%, one more replica: needs 1 of 2', budget: { minAvailable: '50%', maxUnavailable: null }, extra: 1, want: 1 },
+    { story: 'minAvailable 100%: needs 2 of 2', budget: { minAvailable: '100%', maxUnavailable: null }, extra: 1, want: 0 },
+    { story: 'maxUnavailable 0: never', budget: { minAvailable: null, maxUnavailable: 0 }, extra: 3, want: 0 },
+    { story: 'maxUnavailable 1: one', budget: { minAvailable: null, maxUnavailable: 1 }, extra: 1, want: 1 },
+  ];
+  for (const c of cases) it(c.story, () => assert.equal(allowedAfterSurge({ ...base, ...c.budget }, c.extra), c.want));
 });

@@ -4,7 +4,7 @@
 // and the longest grace period. A pure function over cluster objects, shared by
 // `upkeep drain --dry-run` and upgrade preflight; the CLI renders it (src/cli/output/drain.ts).
 import { type Selector, labelSelectorFromObject, labelSelectorToString, parseLabelSelector } from '../api/labels.js';
-import { isNodeUnschedulable } from '../api/nodes.js';
+import { isNodeUnschedulable, nodeCondition } from '../api/nodes.js';
 import { controllerOf, hasLocalStorage, isPodFinished, isPodServing, isPodTerminating, podKey, podNodeName, podPhase } from '../api/pods.js';
 import type { Node, Pod, PodDisruptionBudget } from '../api/types.js';
 import { DAEMONSET_FATAL, daemonSetNotFound, filterPods, unblock } from './filters.js';
@@ -21,6 +21,7 @@ import type {
   PodDelete,
   PodFate,
   PodImpact,
+  SurgeStep,
   Workload,
   WorkloadImpact,
   WorkloadVerdict,
@@ -40,6 +41,8 @@ export interface DrainImpactInput {
   now?: number;
   /** Overrides the DaemonSet existence check (by default: is it among `workloads`?). */
   daemonSetExists?: DaemonSetLookup;
+  /** --surge is given: budgets its surge plan resolves do not stop the drain. */
+  surge?: boolean;
 }
 
 /** kube's default terminationGracePeriodSeconds. */
@@ -351,8 +354,75 @@ function analyzeBudget(budget: Budget, pods: readonly PodAnalysis[], allPods: re
     shortBy,
     waitsForever,
     bypassed,
+    surgeResolves: false,
     summary,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// --surge, and what would get the drain through
+// ---------------------------------------------------------------------------------------------
+
+/** What --surge would do: Deployments whose only ready replicas are on the drained nodes get that many more first. */
+export function surgePlanOf(workloads: readonly WorkloadImpact[]): SurgeStep[] {
+  return workloads
+    .filter((w) => w.kind === 'Deployment' && w.replicas !== null && w.readyElsewhere === 0 && w.readyOnDrainedNodes > 0)
+    .map((w) => ({
+      workload: { kind: w.kind, namespace: w.namespace, name: w.name },
+      from: w.replicas ?? 0,
+      to: (w.replicas ?? 0) + w.readyOnDrainedNodes,
+      podDisruptionBudgets: w.podDisruptionBudgets,
+    }));
+}
+
+/**
+ * The disruptions a budget allows once `extra` surged replicas are Ready (the disruption
+ * controller's arithmetic on the bigger scale): a maxUnavailable of 0 or a minAvailable equal to
+ * the new scale still allows none.
+ */
+export function allowedAfterSurge(b: Pick<BudgetImpact, 'minAvailable' | 'maxUnavailable' | 'expectedPods' | 'currentHealthy' | 'desiredHealthy'>, extra: number): number {
+  const expected = b.expectedPods + extra;
+  let desired = b.desiredHealthy;
+  if (b.maxUnavailable !== null) {
+    const max = scaled(b.maxUnavailable, expected);
+    if (max === undefined) return 0;
+    desired = Math.max(0, expected - max);
+  } else if (typeof b.minAvailable === 'number') desired = b.minAvailable;
+  else if (b.minAvailable !== null) desired = scaled(b.minAvailable, expected) ?? expected;
+  return expected <= 0 ? 0 : Math.max(0, b.currentHealthy + extra - desired);
+}
+
+/** Each budget, with whether the surge plan would resolve it. */
+function withSurge(budgets: readonly BudgetImpact[], plan: readonly SurgeStep[]): BudgetImpact[] {
+  return budgets.map((b) => {
+    const key = `${b.namespace}/${b.name}`;
+    const extra = plan.filter((p) => p.podDisruptionBudgets.includes(key)).reduce((n, p) => n + p.to - p.from, 0);
+    return { ...b, surgeResolves: b.blocks && extra > 0 && allowedAfterSurge(b, extra) >= b.evictions };
+  });
+}
+
+/** The flags that would actually get the drain through what the report found, each with why. */
+export function drainHints(report: Pick<DrainImpact, 'nodes' | 'podDisruptionBudgets' | 'surgePlan' | 'options'>, surge: boolean): DrainImpact['hints'] {
+  const hints: DrainImpact['hints'] = [];
+  const needs = new Map<string, string[]>();
+  for (const p of report.nodes.flatMap((n) => n.pods)) for (const f of p.needs) needs.set(f, [...(needs.get(f) ?? []), `${p.namespace}/${p.name}`]);
+  for (const [flag, pods] of needs) hints.push({ flag, why: `gets past ${plural(pods.length, 'pod')} the node would be refused for: ${pods.join(', ')}` });
+  const blocking = report.podDisruptionBudgets.filter((b) => b.blocks);
+  const resolved = blocking.filter((b) => b.surgeResolves);
+  if (!surge && resolved.length > 0) {
+    const deployments = report.surgePlan.filter((p) => resolved.some((b) => p.podDisruptionBudgets.includes(`${b.namespace}/${b.name}`)));
+    hints.push({
+      flag: '--surge',
+      why: `starts ${deployments.map((d) => `${d.workload.kind} ${d.workload.namespace}/${d.workload.name} at ${d.to} replicas (from ${d.from})`).join(', ')} elsewhere first, so PodDisruptionBudget ${resolved.map((b) => `${b.namespace}/${b.name}`).join(', ')} allows the evictions`,
+    });
+  }
+  const never = blocking.filter((b) => b.waitsForever && !b.surgeResolves);
+  if (never.length > 0) hints.push({ flag: '--disable-eviction', why: `deletes the pods without asking PodDisruptionBudget ${never.map((b) => `${b.namespace}/${b.name}`).join(', ')}, which can never allow the evictions; their availability is not protected` });
+  const down = report.nodes.filter((n) => n.notReady).map((n) => n.name);
+  if (down.length > 0 && report.options.skipWaitForDeleteTimeoutSeconds <= 0) {
+    hints.push({ flag: '--skip-wait-for-delete-timeout=60', why: `${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} NotReady: no kubelet finishes the evicted pods, which stay terminating; stop waiting for them after 60s` });
+  }
+  return hints;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -453,6 +523,8 @@ function analyzeNodes(input: DrainImpactInput, cluster: Cluster, dsExists: Daemo
       warnings: list.warnings(),
       pods: pods.map((p) => p.impact),
       counts: countFates(pods.map((p) => p.impact)),
+      // Only a Ready condition that says so: a node object without conditions is not taken as down.
+      notReady: (nodeCondition(node, 'Ready')?.status ?? 'True') !== 'True',
     });
   }
   return { nodes, analyses };
@@ -520,8 +592,8 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
   const { nodes, analyses } = analyzeNodes(input, cluster, dsExists, input.now ?? Date.now());
   // From here on, the drain is taken to go through (blocked pods removed once their flags are given).
   const removed = analyses.filter((a) => a.removes);
-  const budgets = analyzeBudgets(removed, input.pods, cluster, options);
-  const blockingBudgets = budgets.filter((b) => b.blocks).map((b) => `${b.namespace}/${b.name}`);
+  const unsurged = analyzeBudgets(removed, input.pods, cluster, options);
+  const blockingBudgets = unsurged.filter((b) => b.blocks).map((b) => `${b.namespace}/${b.name}`);
   // More than one budget: the eviction subresource answers 500 before looking at either.
   const overlappingBudgets: BudgetOverlap[] = options.disableEviction
     ? []
@@ -529,9 +601,14 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
         .filter((a) => a.budgets.length > 1 && !skipsBudgets(a.pod))
         .map((a) => ({ pod: podKey(a.pod), node: a.impact.node, podDisruptionBudgets: a.budgets.map((b) => b.key) }));
   const workloads = analyzeWorkloads(analyses, input.pods, cluster, dsExists, new Set(blockingBudgets));
+  const surgePlan = options.disableEviction ? [] : surgePlanOf(workloads);
+  const budgets = withSurge(unsurged, surgePlan);
+  // A budget that never allows the evictions makes the drain wait until --timeout, unless --surge resolves it.
+  const neverAllowingBudgets = budgets.filter((b) => b.blocks && b.waitsForever && !(input.surge && b.surgeResolves)).map((b) => `${b.namespace}/${b.name}`);
 
   const refusedNodes = nodes.filter((n) => n.refused).map((n) => n.name);
-  const verdict: DrainVerdict = refusedNodes.length > 0 ? 'blocked' : overlappingBudgets.length > 0 ? 'will-fail' : blockingBudgets.length > 0 ? 'will-wait' : 'ok';
+  const verdict: DrainVerdict =
+    refusedNodes.length > 0 ? 'blocked' : overlappingBudgets.length > 0 ? 'will-fail' : neverAllowingBudgets.length > 0 ? 'never' : blockingBudgets.length > 0 ? 'will-wait' : 'ok';
   const allPods = nodes.flatMap((n) => n.pods);
   return {
     options,
@@ -543,6 +620,10 @@ export function analyzeDrain(input: DrainImpactInput): DrainImpact {
     verdict,
     refusedNodes,
     blockingBudgets,
+    neverAllowingBudgets,
+    surgePlan,
+    notReadyNodes: nodes.filter((n) => n.notReady).map((n) => n.name),
+    hints: drainHints({ nodes, podDisruptionBudgets: budgets, surgePlan, options }, input.surge ?? false),
     counts: {
       pods: allPods.length,
       ...countFates(allPods),

@@ -230,7 +230,7 @@ const cases: Case[] = [
       evicted: ['default/pinned-x'],
       state: 'cordoned (by upkeep); drained (1 evicted); not back to full availability: Deployment default/pinned: 0/1 available',
       needs: [],
-      errorLine: 'error: unable to drain node "node01" due to error: workloads not available again within 4s: Deployment default/pinned: 0/1 available, continuing command...',
+      errorLine: 'error: node "node01" drained, but workloads not available again within 4s (--wait-ready): Deployment default/pinned: 0/1 available',
     },
   },
   {
@@ -244,7 +244,7 @@ const cases: Case[] = [
       evicted: ['default/a'],
       state: 'cordoned (by upkeep); drained (1 evicted); not back to full availability: Deployment default/a: could not watch it',
       needs: [],
-      errorLine: 'error: unable to drain node "node01" due to error: workloads not available again as far as upkeep could tell: Deployment default/a: could not watch it, continuing command...',
+      errorLine: 'error: node "node01" drained, but workloads not available again as far as upkeep could tell (--wait-ready): Deployment default/a: could not watch it',
     },
   },
   {

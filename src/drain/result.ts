@@ -279,6 +279,7 @@ function notBackResult(outcomes: Removed, notReady: string[], removed: string[],
     needs: [],
   };
   if (reason === 'interrupted') return { ...base, interrupted: true, errorLine: `error: drain of node "${outcomes.node}" interrupted while waiting for workloads to be ready` };
+  // The node is drained: say so, and what did not come back (not kubectl's "unable to drain").
   const within = reason === 'timeout' ? `within ${options.timeoutSeconds}s` : 'as far as upkeep could tell';
-  return { ...base, errorLine: unableToDrainLine(outcomes.node, [`workloads not available again ${within}: ${notReady.join(', ')}`]) };
+  return { ...base, errorLine: `error: node "${outcomes.node}" drained, but workloads not available again ${within} (--wait-ready): ${notReady.join(', ')}` };
 }

@@ -155,6 +155,8 @@ export interface NodeImpact {
   warnings: string[];
   pods: PodImpact[];
   counts: FateCounts;
+  /** The node's Ready condition is not True: its kubelet does not finish evicted pods, which stay terminating. */
+  notReady: boolean;
 }
 
 export type WorkloadVerdict = 'stays available' | 'goes down' | 'already down' | 'lost' | 'daemonset (stays)';
@@ -210,7 +212,19 @@ export interface BudgetImpact {
   waitsForever: boolean;
   /** --disable-eviction deletes pods and never asks the budget. */
   bypassed: boolean;
+  /** It blocks, and the surge plan (--surge) would make it allow every eviction needed. */
+  surgeResolves: boolean;
   summary: string;
+}
+
+/** What --surge would do for one Deployment whose only ready replicas are on the drained nodes (src/drain/surge.ts decides it again per node, and skips one mid-rollout). */
+export interface SurgeStep {
+  workload: ObjectRef;
+  /** spec.replicas now, and while the drain runs. */
+  from: number;
+  to: number;
+  /** The PodDisruptionBudgets selecting its pods ("ns/name"). */
+  podDisruptionBudgets: string[];
 }
 
 /** A pod selected by more than one budget: its eviction answers 500 and kubectl gives up on it. */
@@ -224,8 +238,10 @@ export interface BudgetOverlap {
  * ok: the drain goes through. blocked: filter errors refuse some nodes. will-fail: overlapping
  * budgets make evictions fail (kubectl stops after evicting the rest: a partly drained node).
  * will-wait: budgets allow fewer evictions than needed, so the drain waits for them.
+ * never: a budget can never allow the evictions needed (maxUnavailable 0, minAvailable equal to
+ * the replicas), and --surge is not given or would not help: the drain can only time out.
  */
-export type DrainVerdict = 'ok' | 'blocked' | 'will-fail' | 'will-wait';
+export type DrainVerdict = 'ok' | 'blocked' | 'will-fail' | 'will-wait' | 'never';
 
 export interface DrainImpact {
   options: DrainOptions;
@@ -238,6 +254,14 @@ export interface DrainImpact {
   verdict: DrainVerdict;
   refusedNodes: string[];
   blockingBudgets: string[];
+  /** Blocking budgets that never allow the evictions, even after every replacement is Ready (and --surge does not help). */
+  neverAllowingBudgets: string[];
+  /** What --surge would do (empty when it would do nothing). */
+  surgePlan: SurgeStep[];
+  /** Drained nodes that are NotReady. */
+  notReadyNodes: string[];
+  /** The flags that would get the drain through what the report found, each with why: ["--surge", "..."]. */
+  hints: Array<{ flag: string; why: string }>;
   counts: FateCounts & {
     pods: number;
     workloadsGoingDown: number;

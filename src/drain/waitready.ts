@@ -2,8 +2,9 @@
 // back at its desired availability, so the next node is not drained while the cluster is still
 // short (kubectl never waits for replacements: kubernetes#31487, eksctl#1699). Each workload is
 // followed through a watch on its own object; the node's --timeout bounds the wait.
-import { controllerOf } from '../api/pods.js';
-import type { Deployment, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../api/types.js';
+import { labelSelectorFromObject, type Selector } from '../api/labels.js';
+import { controllerOf, isPodReady, isPodTerminating, podCondition, podKey } from '../api/pods.js';
+import type { Deployment, Event, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../api/types.js';
 import { isNotFound, type KubeClient, type ResourceRef } from '../kube/index.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'ReplicaSet' | 'ReplicationController';
@@ -146,7 +147,67 @@ async function waitForWorkload(client: KubeClient, ref: WorkloadRef, signal: Abo
   } catch (err) {
     if (!signal.aborted) return `${name}: ${last ? `${last.text}; ` : ''}could not watch it: ${err instanceof Error ? err.message : String(err)}`;
   }
-  const line = `${name}: ${last ? last.text : 'availability unknown'}`;
-  say(`${name} not back in time: ${last ? last.text : 'availability unknown'}`);
-  return line;
+  const have = last ? last.text : 'availability unknown';
+  say(`${name} not back in time: ${have}`);
+  const obj = informer.cache.get(`${ref.namespace}/${ref.name}`);
+  const why = obj ? await replacementsWhy(client, obj) : undefined;
+  return `${name}: ${have}${why ? `; ${why}` : ''}`;
+}
+
+/** The workload's pod selector (a ReplicationController's is a plain map). */
+function podSelectorOf(obj: ReplicatedWorkload): Selector | undefined {
+  const sel = obj.spec?.selector;
+  if (!sel) return undefined;
+  const isLabelSelector = 'matchLabels' in sel || 'matchExpressions' in sel;
+  return isLabelSelector ? labelSelectorFromObject(sel) : labelSelectorFromObject({ matchLabels: Object.fromEntries(Object.entries(sel).filter((e): e is [string, string] => typeof e[1] === 'string')) });
+}
+
+/** Why the workload's replacements are not Ready, read from its pods and their events after the wait (best effort: undefined when unreadable). */
+async function replacementsWhy(client: KubeClient, obj: ReplicatedWorkload): Promise<string | undefined> {
+  const selector = podSelectorOf(obj);
+  const namespace = obj.metadata.namespace ?? '';
+  if (!selector) return undefined;
+  try {
+    const pods = (await client.list<Pod>({ version: 'v1', resource: 'pods', namespace })).items.filter((p) => selector.matches(p.metadata.labels ?? {}));
+    const events = (await client.list<Event>({ version: 'v1', resource: 'events', namespace })).items;
+    return whyNotReady(pods, events);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why pods are not Ready, in the scheduler's and the kubelet's words: the PodScheduled=False
+ * condition's message (kube-scheduler writes it with each FailedScheduling event), else the
+ * pod's latest FailedScheduling event, else a container's waiting reason. Pods with the same
+ * reason are counted together: "pod default/a Pending: 0/4 nodes are available: ...". Pure.
+ */
+export function whyNotReady(pods: readonly Pod[], events: readonly Event[]): string | undefined {
+  const byReason = new Map<string, string[]>();
+  for (const pod of pods) {
+    if (isPodReady(pod) || isPodTerminating(pod)) continue;
+    const reason = podNotReadyReason(pod, events);
+    if (!reason) continue;
+    byReason.set(reason, [...(byReason.get(reason) ?? []), podKey(pod)]);
+  }
+  const parts = [...byReason].map(([reason, keys]) => `${keys.length === 1 ? `pod ${keys[0]}` : `${keys.length} pods (${keys.join(', ')})`} ${reason}`);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+function podNotReadyReason(pod: Pod, events: readonly Event[]): string | undefined {
+  const phase = pod.status?.phase ?? 'Pending';
+  const scheduled = podCondition(pod, 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.message) return `${phase}: ${scheduled.message}`;
+  const failed = events
+    .filter((e) => e.reason === 'FailedScheduling' && e.involvedObject.uid === pod.metadata.uid)
+    .sort((a, b) => eventTime(a).localeCompare(eventTime(b)))
+    .at(-1);
+  if (failed?.message && !pod.spec?.nodeName) return `${phase}: ${failed.message}`;
+  const waiting = (pod.status?.containerStatuses ?? []).find((c) => c.state?.waiting?.reason)?.state?.waiting;
+  if (waiting) return `${phase} on ${pod.spec?.nodeName ?? 'no node'}: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`;
+  return pod.spec?.nodeName ? `${phase} on ${pod.spec.nodeName}, not Ready` : `${phase}: not scheduled yet`;
+}
+
+function eventTime(e: Event): string {
+  return e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '';
 }

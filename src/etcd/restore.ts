@@ -45,6 +45,8 @@ export interface RestoreOptions {
   bumpRevision?: bigint | number;
   /** Record the (bumped) latest revision as compacted (etcdutl --mark-compacted). */
   markCompacted?: boolean;
+  /** Each step as it starts ("checking the sha256 of 12.0 MiB"), for a progress line. */
+  onProgress?(step: string): void;
 }
 
 export interface RestoreResult {
@@ -253,6 +255,25 @@ function restorePlan(opts: RestoreOptions): { name: string; bump: bigint; cluste
   return { name, bump, cluster, self };
 }
 
+/** The bbolt meta page's size of the pages, when the file is shorter than that; undefined when it is not (or is no bbolt file: later checks say so). */
+function truncatedBy(file: string): { pages: number; fileSize: number } | undefined {
+  try {
+    const db = openBolt(file);
+    try {
+      return db.fileSize < db.size ? { pages: db.size, fileSize: db.fileSize } : undefined;
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    if (e instanceof BoltError) return undefined;
+    throw e;
+  }
+}
+
+function mebibytes(n: number): string {
+  return `${(n / (1 << 20)).toFixed(1)} MiB`;
+}
+
 /** The snapshot is a file whose digest checks out (or --skip-hash-check); whether a digest was checked. */
 async function checkSnapshotFile(opts: RestoreOptions): Promise<boolean> {
   let stat;
@@ -262,9 +283,13 @@ async function checkSnapshotFile(opts: RestoreOptions): Promise<boolean> {
     throw new RestoreError(`cannot read snapshot ${opts.snapshotPath}: ${errnoCode(e) === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
   }
   if (!stat.isFile()) throw new RestoreError(`snapshot ${opts.snapshotPath} is not a file`);
+  // A file cut short (a copy interrupted, a full disk) fails every later check too: say what it is first.
+  const missing = truncatedBy(opts.snapshotPath);
+  if (missing) throw new RestoreError(`snapshot ${opts.snapshotPath} is truncated: the meta page says ${missing.pages} bytes of pages but the file has ${missing.fileSize} bytes (${missing.pages - missing.fileSize} missing); take a new snapshot`);
   // Size tells whether a digest is there (db pages are multiples of 512, the digest is 32 bytes).
   // With --skip-hash-check etcd does not hash at all; neither do we.
   if (opts.skipHashCheck) return false;
+  opts.onProgress?.(`checking the sha256 of ${mebibytes(stat.size)}`);
   const hash = await verifySnapshotDigest(opts.snapshotPath);
   if (hash.state === 'missing') throw new RestoreError('snapshot missing hash but --skip-hash-check=false');
   if (hash.state === 'mismatch') {
@@ -300,12 +325,14 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     const n = BigInt(cluster.members.length);
     const term = 1n;
     let db: DbRewriteResult;
+    opts.onProgress?.(`writing the new database (${cluster.members.length} member${cluster.members.length === 1 ? '' : 's'}, consistent index ${n})`);
     try {
       db = rewriteDb(opts.snapshotPath, dbPath, { members: cluster.members, consistentIndex: n, term, bump, markCompacted: !!opts.markCompacted });
     } catch (e) {
       if (e instanceof BoltError) throw new RestoreError(`snapshot ${opts.snapshotPath} is not a usable etcd database: ${e.message}`);
       throw e;
     }
+    opts.onProgress?.(`writing the WAL and the raft snapshot for member ${name}`);
     const { walPath, snapPath } = await writeRaftState(cluster, self, walDir, snapDir, db.v35);
     return {
       dataDir,

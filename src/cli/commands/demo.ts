@@ -24,7 +24,7 @@ export function registerDemo(program: Command, io: Io, _globals: () => GlobalFla
         throw e;
       });
       try {
-        await runDemo({ kubeconfig: sb.kubeconfigPath, io, etcd: etcd ? { endpoints: [etcd.clientURL], snapshotDir: path.dirname(sb.kubeconfigPath) } : undefined });
+        await runDemo({ kubeconfig: sb.kubeconfigPath, io, etcd: etcd ? { endpoints: [etcd.clientURL], snapshotDir: path.dirname(sb.kubeconfigPath) } : undefined, etcdSkipped: opts.etcd === false });
         if (opts.keepRunning) {
           io.out(`\nThe sandbox keeps serving at ${sb.url}. Try:\n  kubectl --kubeconfig ${sb.kubeconfigPath} get nodes,pods -A -o wide\nCtrl-C to stop.\n`);
           await new Promise<void>((resolve) => {

@@ -15,10 +15,12 @@ import type { GlobalFlags, Io } from '../context.js';
 import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { parseDryRun, parseIntFlag } from '../flags.js';
-import { budgetWaitLine, clockText, nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
+import { nodeDoneLines, pendingNodesText, renderImpact } from '../output/drain.js';
 import { parseOutput, toJson, toYaml, type OutputFormat } from '../output/format.js';
 import { nodeSelectionFlags, selectorFlag } from './cordon.js';
 import { Progress } from '../output/progress.js';
+import { DrainWaits } from '../output/drain-live.js';
+import { podKey } from '../../api/pods.js';
 import { examples } from '../help.js';
 import { findingsForProgram } from './audit.js';
 import { drainImpactDocument, drainResultDocument } from '../output/drain-json.js';
@@ -34,30 +36,57 @@ function timeoutSeconds(value: string): number {
 }
 
 /** The drain's progress: kubectl's lines on a table, nothing but the final document with -o json|yaml (Progress is quiet then). */
-function progressCallbacks(progress: Progress, quiet: boolean, dryRun: DryRun, timeout: number): DrainCallbacks {
+function progressCallbacks(progress: Progress, quiet: boolean, dryRun: DryRun, timeout: number): { callbacks: DrainCallbacks; stop(): void } {
   const started = performance.now();
-  const clock = (): string => clockText((performance.now() - started) / 1000, timeout);
+  const waits = new DrainWaits();
+  // The live line: what the drain waits for now, redrawn on every change and every second (elapsed, --timeout left).
+  const draw = (): void => {
+    const line = waits.line((performance.now() - started) / 1000, timeout);
+    if (line) progress.status('drain-wait', line);
+    else progress.clear();
+  };
+  const ticker = progress.live ? setInterval(draw, 1000) : undefined;
+  ticker?.unref();
   const out = (line: string): void => {
     if (!quiet) progress.out(line);
+    draw();
   };
-  return {
+  const callbacks: DrainCallbacks = {
     onCordoned: (_n, line) => out(line),
     onWarning: (_n, line) => {
       if (!quiet) progress.err(line);
     },
-    onEvicting: (_p, line) => out(line),
-    onEvicted: (_p, line) => out(line),
-    onBudgetWait: (w) => progress.status(`budget:${w.pod}`, `${budgetWaitLine(w)}; ${clock()}`),
+    onEvicting: (p, line) => {
+      waits.evicting(p.spec?.nodeName ?? '', podKey(p));
+      out(line);
+    },
+    onEvicted: (p, line) => {
+      waits.done(podKey(p));
+      out(line);
+    },
+    onBudgetWait: (w) => {
+      waits.budgetWait(w);
+      draw();
+    },
+    onTerminating: (p, grace) => {
+      waits.terminatingPod(p.spec?.nodeName ?? '', podKey(p), grace);
+      draw();
+    },
     onRetry: (pod, message) => progress.status(`retry:${pod}`, `retrying ${pod}: ${message}`),
     onSurge: (_w, line) => out(line),
     onWaitReady: (w, line) => progress.status(`ready:${w}`, line),
     onNodeDone: (r) => {
-      if (quiet) return;
-      const lines = nodeDoneLines(r, dryRun);
-      for (const line of lines.out) progress.out(line);
-      for (const line of lines.err) progress.err(line);
+      waits.nodeDone(r.node);
+      progress.clear();
+      if (!quiet) {
+        const lines = nodeDoneLines(r, dryRun);
+        for (const line of lines.out) progress.out(line);
+        for (const line of lines.err) progress.err(line);
+      }
+      draw();
     },
   };
+  return { callbacks, stop: () => clearInterval(ticker) };
 }
 
 /** The impact report: every pod's fate and every workload's availability, and the audit of the pods, before acting. Exit 3 when a node would be refused. */
@@ -66,6 +95,7 @@ function impactReport(io: Io, format: OutputFormat, report: DrainImpact, finding
   else if (format === 'yaml') io.out(toYaml({ ...drainImpactDocument(report), auditFindings: findings }));
   else io.out(renderImpact(report, findings));
   if (report.verdict === 'blocked') throw new ExitError(3, format === 'table' ? '' : `drain would refuse ${report.refusedNodes.join(', ')}`);
+  if (report.verdict === 'never') throw new ExitError(3, format === 'table' ? '' : `PodDisruptionBudget ${report.neverAllowingBudgets.join(', ')} can never allow the evictions`);
 }
 
 /** Run the drain with its progress, stop it on SIGINT/SIGTERM, and print the result. Exit 1: failed or interrupted; 3: refused, blocked or not back. */
@@ -80,7 +110,8 @@ async function runDrain(io: Io, format: OutputFormat, dryRun: DryRun, timeout: n
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const result = await drain(progressCallbacks(progress, quiet, dryRun, timeout), abort.signal);
+    const live = progressCallbacks(progress, quiet, dryRun, timeout);
+    const result = await drain(live.callbacks, abort.signal).finally(() => live.stop());
     progress.clear();
     if (format === 'json') io.out(toJson(drainResultDocument(result)));
     if (format === 'yaml') io.out(toYaml(drainResultDocument(result)));
@@ -152,7 +183,7 @@ export function registerDrain(program: Command, io: Io, globals: () => GlobalFla
       }
       if (dryRun === 'client') {
         const input = await gatherDrainInput(client, nodes, options);
-        impactReport(io, format, analyzeDrain(input), findingsForProgram(await auditDrainedPods(client, input), program.name()));
+        impactReport(io, format, analyzeDrain({ ...input, surge: options.surge }), findingsForProgram(await auditDrainedPods(client, input), program.name()));
       }
       else await runDrain(io, format, dryRun, timeout, (callbacks, signal) => drainNodes(client, nodes, options, callbacks, signal));
     });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { GlobalFlags, Io } from '../context.js';
 import { UsageError } from '../errors.js';
 import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
+import { Progress } from '../output/progress.js';
 import { RESTORE_DEFAULTS, RestoreError, type RestoreResult, restoreSnapshot } from '../../etcd/restore.js';
 
 function parseBump(value: string): bigint {
@@ -66,6 +67,8 @@ export function registerEtcdRestore(snapshot: Command, io: Io, globals: () => Gl
       const inherited = cmd.optsWithGlobals() as { writeOut?: string };
       const format = parseOutput(opts.writeOut ?? inherited.writeOut ?? globals().output, ['table', 'json', 'yaml']);
       const bump = parseBump(opts.bumpRevision);
+      // A live line on a terminal, plain lines when piped; nothing with -w json|yaml.
+      const progress = new Progress(io, format !== 'table');
       let result: RestoreResult;
       try {
         result = await restoreSnapshot({
@@ -79,8 +82,11 @@ export function registerEtcdRestore(snapshot: Command, io: Io, globals: () => Gl
           skipHashCheck: !!opts.skipHashCheck,
           bumpRevision: bump,
           markCompacted: !!opts.markCompacted,
+          onProgress: (step) => progress.status('restore', `${step}...`),
         });
+        progress.clear();
       } catch (e) {
+        progress.clear();
         // Flag combinations etcdutl refuses are usage errors; the rest are failures of the restore.
         if (e instanceof RestoreError && /^--(bump-revision|mark-compacted)/.test(e.message)) throw new UsageError(e.message);
         throw e;

@@ -10,6 +10,10 @@ import { table } from '../output/format.js';
 import path from 'node:path';
 import { saveVerifiedSnapshot } from '../../etcd/snapshot.js';
 import { renderStatusTable } from '../output/etcd.js';
+import { humanizeBytes } from '../../etcd/humanize.js';
+import { formatMs } from '../../etcd/connection.js';
+import { auditDrainedPods } from '../../audit/run.js';
+import { findingsForProgram } from '../commands/audit.js';
 import { resolveNodes, setCordon } from '../../drain/cordon.js';
 import { drainNodes } from '../../drain/drain.js';
 import { gatherDrainInput } from '../../drain/gather.js';
@@ -35,6 +39,8 @@ export interface DemoOptions {
   io: Io;
   /** The etcd the sandbox keeps its objects in: the demo ends with a verified snapshot of it. */
   etcd?: { endpoints: string[]; snapshotDir: string };
+  /** etcd was left out on purpose (--no-etcd), not for want of it. */
+  etcdSkipped?: boolean;
   /** Give up waiting for the cluster after this long (real ms). */
   timeoutMs?: number;
 }
@@ -222,10 +228,15 @@ async function resourceBackup(client: KubeClient, opts: DemoOptions, io: Io, tim
 /** Story 3 in brief: before any upgrade, a verified snapshot of the etcd the cluster lives in. */
 async function etcdBackup(opts: DemoOptions, io: Io): Promise<void> {
   if (!opts.etcd) {
-    io.out(`
+    // --no-etcd chose memory: etcd may well be installed, so do not say it is missing.
+    io.out(
+      opts.etcdSkipped
+        ? `\nStory 3, etcd: this sandbox ran in memory (--no-etcd). Without --no-etcd the demo keeps the cluster in etcd and ends with a verified snapshot of it.\n`
+        : `
 Story 3, etcd: this sandbox ran in memory. With etcd installed (Debian: apt-get install etcd-server etcd-client),
 the demo keeps the cluster in a real etcd and ends with a verified snapshot of it.
-`);
+`,
+    );
     return;
   }
   const file = path.join(opts.etcd.snapshotDir, 'sandbox-etcd-snapshot.db');
@@ -236,8 +247,9 @@ Story 3, etcd: the upgrade saved a snapshot before it began; here is the command
 $ upkeep etcd snapshot save ${file} --endpoints=${opts.etcd.endpoints.join(',')}
 `);
   const { save, status } = await saveVerifiedSnapshot({ endpoints: opts.etcd.endpoints }, file);
-  io.out(`Snapshot saved at ${save.file} (${(save.size / 1024 / 1024).toFixed(1)} MiB, revision ${save.revision ?? status.revision}); its sha256 checked as it streamed.
-`);
+  // What `upkeep etcd snapshot save` prints: the file on stdout, the figures on stderr.
+  io.out(`Snapshot saved at ${save.file}\n`);
+  io.err(`${humanizeBytes(save.size)} from ${save.endpoint}${save.revision !== undefined ? ` at revision ${save.revision}` : ''} in ${formatMs(Math.round(save.elapsedMs))}; sha256 ${save.sha256} verified\n`);
   io.out(`
 $ upkeep etcd snapshot status ${file} -w table
 `);
@@ -337,9 +349,10 @@ async function safeWay(client: KubeClient, node: string, io: Io, timeout: number
   });
   const nodes = await resolveNodes(client, [node], undefined);
   const impactOptions = { ...drainOptions({ ignoreDaemonSets: true }), waitReady: true, surge: false, maxUnavailable: 1, concurrency: 16 };
-  io.out(`\n$ upkeep drain ${node} --ignore-daemonsets --dry-run\n`);
-  const report = analyzeDrain(await gatherDrainInput(client, nodes, impactOptions));
-  io.out(renderImpact(report));
+  // As `upkeep drain --dry-run=client` prints it: the impact report with the audit of the pods to drain.
+  io.out(`\n$ upkeep drain ${node} --ignore-daemonsets --dry-run=client\n`);
+  const input = await gatherDrainInput(client, nodes, impactOptions);
+  io.out(renderImpact(analyzeDrain(input), findingsForProgram(await auditDrainedPods(client, input), 'upkeep')));
   io.out(`\nThe report says green would be lost. The admin accepts that (it's a scratch pod) and adds --force.\n`);
 
   // Watch blue's availability during the drain: it must never drop below what its users need.

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BudgetWait } from '../../drain/evict.js';
 import type { DrainResult, NodeDrainResult } from '../../drain/result.js';
-import { drain, pdb } from '../../drain/testing/cluster.js';
+import { blue, drain, pdb } from '../../drain/testing/cluster.js';
 import { budgetWaitLine, clockText, commandLine, nodeDoneLines, pendingNodesText, renderImpact } from './drain.js';
 
 describe('renderImpact', () => {
@@ -32,8 +32,19 @@ describe('renderImpact', () => {
     const text = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true }, { pdbs: [a, b] }));
     assert.match(text, /\n {2}default\/blue-66c9f-a\s+default\/blue-a, default\/everything\n/);
     assert.match(text, /Verdict: will fail/);
-    const wait = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true, timeoutSeconds: 300 }, { pdbs: [pdb('blue', { app: 'blue' }, { minAvailable: 3 })] }));
+    // A fourth blue replica, not Ready yet: the budget frees up once it is.
+    const wait = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true, timeoutSeconds: 300 }, { pdbs: [pdb('blue', { app: 'blue' }, { minAvailable: 3 })], pods: [blue('d', 'node02', { ready: false })] }));
     assert.match(wait, /Verdict: will wait — PodDisruptionBudget default\/blue .* until --timeout 300s/);
+    const never = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true, timeoutSeconds: 300 }, { pdbs: [pdb('blue', { app: 'blue' }, { minAvailable: 3 })] }));
+    assert.match(never, /\nVerdict: will never finish — PodDisruptionBudget default\/blue can never allow the evictions needed: the drain waits until --timeout 300s and fails \(3 to evict, 1 skipped, 0 blocking\)\n/);
+    assert.match(never, /\nTo continue: --disable-eviction \(deletes the pods without asking PodDisruptionBudget default\/blue, which can never allow the evictions; their availability is not protected\)\n$/);
+    assert.match(never, /\nWith --surge, replacements start elsewhere before the evictions:\n {2}Deployment default\/solo: 1 -> 2 replicas, back to 1 after the drain\n/);
+  });
+
+  it('a NotReady node: warns, and names --skip-wait-for-delete-timeout', () => {
+    const text = renderImpact(drain(['node01'], { ignoreDaemonSets: true, force: true }, { notReady: ['node01'] }));
+    assert.match(text, /\nWarning: node01 is NotReady: its kubelet does not finish evicted pods, which stay terminating until --skip-wait-for-delete-timeout or --timeout\n/);
+    assert.match(text, /\nTo continue: --skip-wait-for-delete-timeout=60 \(node01 is NotReady: no kubelet finishes the evicted pods, which stay terminating; stop waiting for them after 60s\)\n$/);
   });
 });
 
@@ -125,6 +136,15 @@ describe('pendingNodesText', () => {
       want: 'There are pending nodes to be drained:\n node01\n node03\nTo continue, if the pods named above may go as the flags say: upkeep --context prod drain node01 node03 --force --delete-emptydir-data\n',
     },
     { story: 'a dry run offers no command', result: { nodes: [{ ...refused, status: 'blocked' }], ok: false }, want: 'There are pending nodes to be drained:\n node01\n' },
+    {
+      story: 'drained, but --wait-ready found a workload not back: not a node pending drain',
+      result: {
+        nodes: [{ node: 'node01', status: 'timeout', pendingPods: [], evicted: ['default/pinned-a'], notReady: ['Deployment default/pinned: 0/1 available'], state: 'cordoned; drained (1 evicted)', needs: [] }],
+        ok: false,
+        continueWith: ['upkeep', 'drain', 'node01', '--wait-ready'],
+      },
+      want: 'Drained, but workloads not back to full availability (--wait-ready):\n node01\n',
+    },
   ];
   for (const c of cases) it(c.story, () => assert.equal(pendingNodesText(c.result), c.want));
 });

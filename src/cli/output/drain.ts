@@ -32,6 +32,8 @@ function verdictLine(r: DrainImpact): string {
       const until = r.options.timeoutSeconds > 0 ? `until --timeout ${seconds(r.options.timeoutSeconds)}` : 'with no --timeout, possibly forever';
       return `Verdict: will wait — PodDisruptionBudget ${r.blockingBudgets.join(', ')} allows fewer evictions than needed; the drain retries every 5s ${until} (${what})`;
     }
+    case 'never':
+      return `Verdict: will never finish — PodDisruptionBudget ${r.neverAllowingBudgets.join(', ')} can never allow the evictions needed: the drain waits ${r.options.timeoutSeconds > 0 ? `until --timeout ${seconds(r.options.timeoutSeconds)} and fails` : 'forever (no --timeout)'} (${what})`;
     default:
       return `Verdict: ok (${what})`;
   }
@@ -40,6 +42,7 @@ function verdictLine(r: DrainImpact): string {
 function budgetVerdict(b: BudgetImpact): string {
   if (b.bypassed) return 'bypassed (--disable-eviction)';
   if (!b.blocks) return 'ok';
+  if (b.surgeResolves) return `blocks by ${b.shortBy}; --surge resolves it`;
   return b.waitsForever ? `blocks by ${b.shortBy}, never allows more: waits until --timeout` : `blocks by ${b.shortBy}: waits for replacements`;
 }
 
@@ -54,6 +57,7 @@ function nodeSections(report: DrainImpact): string[] {
       for (const e of node.errors) out.push(`  ${e}`);
     }
     if (node.warnings.length > 0) out.push(`Warning: ${node.warnings.join('; ')}`);
+    if (node.notReady) out.push(`Warning: ${node.name} is NotReady: its kubelet does not finish evicted pods, which stay terminating until --skip-wait-for-delete-timeout or --timeout`);
     out.push('');
   }
   return out;
@@ -89,8 +93,13 @@ export function renderImpact(report: DrainImpact, findings: readonly Finding[] =
   const g = report.longestGracePeriod;
   if (!g) out.push('Longest grace period: none (no running pod to evict)');
   else out.push(`Longest grace period: ${seconds(g.seconds)} (${report.options.gracePeriodSeconds >= 0 ? '--grace-period' : g.pod})`);
+  if (report.surgePlan.length > 0) {
+    out.push('With --surge, replacements start elsewhere before the evictions:');
+    out.push(...report.surgePlan.map((p) => `  ${p.workload.kind} ${p.workload.namespace}/${p.workload.name}: ${p.from} -> ${p.to} replicas, back to ${p.from} after the drain`));
+  }
   if (findings.length) out.push('', 'Audit of the pods to drain (upkeep audit):', ...renderFindings(findings));
   out.push(verdictLine(report));
+  for (const h of report.hints) out.push(`To continue: ${h.flag} (${h.why})`);
   return out.join('\n') + '\n';
 }
 
@@ -144,14 +153,22 @@ export function nodeDoneLines(r: NodeDrainResult, dryRun: 'none' | 'client' | 's
   return { out, err };
 }
 
+/** Every pod went; only workloads did not come back in time (--wait-ready). */
+function isDrainedNotBack(n: NodeDrainResult): boolean {
+  return (n.notReady ?? []).length > 0 && n.pendingPods.length === 0 && !n.interrupted;
+}
+
 /**
  * kubectl's closing lines for the nodes not drained, and the command to continue; with the
  * flags the nodes still need, saying what they cost. Empty when every node drained.
  */
 export function pendingNodesText(result: DrainResult): string {
-  const bad = result.nodes.filter((n) => n.status !== 'drained');
-  if (bad.length === 0) return '';
-  let text = `There are pending nodes to be drained:\n${bad.map((n) => ` ${n.node}`).join('\n')}\n`;
+  // Drained, but --wait-ready found workloads not back: not "pending nodes to be drained".
+  const notBack = result.nodes.filter((n) => n.status !== 'drained' && isDrainedNotBack(n));
+  const bad = result.nodes.filter((n) => n.status !== 'drained' && !isDrainedNotBack(n));
+  let text = notBack.length ? `Drained, but workloads not back to full availability (--wait-ready):\n${notBack.map((n) => ` ${n.node}`).join('\n')}\n` : '';
+  if (bad.length === 0) return text;
+  text += `There are pending nodes to be drained:\n${bad.map((n) => ` ${n.node}`).join('\n')}\n`;
   const command = result.continueWith;
   if (command) {
     const needed = [...new Set(bad.flatMap((n) => n.needs))].filter((f) => !command.includes(f));

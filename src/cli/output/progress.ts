@@ -16,6 +16,11 @@ export class Progress {
     private readonly plainEveryMs = 5000,
   ) {}
 
+  /** True when the status line is redrawn in place (a terminal, not quiet). */
+  get live(): boolean {
+    return !this.quiet && this.io.isTTY;
+  }
+
   /** Replace the status line (subject groups updates about one thing, e.g. a pod). */
   status(subject: string, text: string): void {
     if (this.quiet) return;

@@ -9,8 +9,14 @@ type PodDisruptionBudgetStatus = NonNullable<PodDisruptionBudget['status']>;
 // A small cluster, as in user story 1: "blue" has 3 replicas on different nodes, "green" is a
 // bare pod, kube-proxy runs everywhere, "solo" is a single-replica Deployment on node01.
 
-export function node(name: string, unschedulable = false): Node {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: unschedulable ? { unschedulable: true } : {} };
+export function node(name: string, unschedulable = false, notReady = false): Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    spec: unschedulable ? { unschedulable: true } : {},
+    ...(notReady ? { status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown' }] } } : {}),
+  };
 }
 
 export interface PodOpts {
@@ -90,13 +96,14 @@ export function cluster(): { nodes: Node[]; pods: Pod[]; workloads: Workload[] }
 }
 
 /** The impact of draining `nodes` of that cluster with these flags, and more objects. */
-export function drain(nodes: string[], flags: Partial<DrainOptions>, extra: { pods?: Pod[]; pdbs?: PodDisruptionBudget[]; workloads?: Workload[]; cordoned?: string[] } = {}): DrainImpact {
+export function drain(nodes: string[], flags: Partial<DrainOptions>, extra: { pods?: Pod[]; pdbs?: PodDisruptionBudget[]; workloads?: Workload[]; cordoned?: string[]; notReady?: string[]; surge?: boolean } = {}): DrainImpact {
   const c = cluster();
   return analyzeDrain({
-    nodes: nodes.map((n) => node(n, extra.cordoned?.includes(n))),
+    nodes: nodes.map((n) => node(n, extra.cordoned?.includes(n), extra.notReady?.includes(n))),
     pods: [...c.pods, ...(extra.pods ?? [])],
     pdbs: extra.pdbs ?? [],
     workloads: [...c.workloads, ...(extra.workloads ?? [])],
     options: drainOptions(flags),
+    surge: extra.surge,
   });
 }

@@ -69,8 +69,8 @@ describe('etcd snapshot restore', { timeout: 180_000 }, () => {
     const r = await upkeep(['etcd', 'snapshot', 'restore', snapshot, '--data-dir', dataDir, '--name', 'm1', '--initial-cluster', `m1=${peer}`, '--initial-advertise-peer-urls', peer]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`restored ${snapshot} into ${dataDir} \\(sha256 verified\\)`));
-    // Piped: each step as a plain line on stderr, before the result.
-    assert.match(r.err, /^checking the sha256 of \d+\.\d MiB\.\.\.\nwriting the new database \(1 member, consistent index 1\)\.\.\.\nwriting the WAL and the raft snapshot for member m1\.\.\.\n$/);
+    // Piped: no progress, only the result (the steps show as a live line on a terminal).
+    assert.equal(r.err, '');
     const ids = newInitialCluster(`m1=${peer}`, 'etcd-cluster');
     assert.match(r.out, new RegExp(`member: +m1 \\(${idString(ids.members[0].id)}\\) of cluster ${idString(ids.clusterID)}`));
     for (const f of ['member/snap/db', WAL, 'member/snap/0000000000000001-0000000000000001.snap']) await fs.access(path.join(dataDir, f));

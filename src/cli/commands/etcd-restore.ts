@@ -67,8 +67,9 @@ export function registerEtcdRestore(snapshot: Command, io: Io, globals: () => Gl
       const inherited = cmd.optsWithGlobals() as { writeOut?: string };
       const format = parseOutput(opts.writeOut ?? inherited.writeOut ?? globals().output, ['table', 'json', 'yaml']);
       const bump = parseBump(opts.bumpRevision);
-      // A live line on a terminal, plain lines when piped; nothing with -w json|yaml.
-      const progress = new Progress(io, format !== 'table');
+      // A live line on a terminal; nothing when piped or with -w json|yaml: a restore takes
+      // seconds, and a refused one must stay one line (the refusal may come after a step began).
+      const progress = new Progress(io, format !== 'table' || !io.isTTY);
       let result: RestoreResult;
       try {
         result = await restoreSnapshot({

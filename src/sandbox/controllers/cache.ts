@@ -124,6 +124,13 @@ export class ClusterCache {
     return views(resource, namespace ? all.filter((o) => o.metadata.namespace === namespace) : all);
   }
 
+  /** How many objects the cache holds, all resources together. */
+  size(): number {
+    let n = 0;
+    for (const m of this.objects.values()) n += m.size;
+    return n;
+  }
+
   count(resource: string): number {
     return this.objects.get(resource)?.size ?? 0;
   }

@@ -6,6 +6,7 @@ import { benchEtcd } from './etcd.js';
 import { benchBackup } from './backup.js';
 import { benchUpgrade } from './upgrade.js';
 import { benchStartup } from './startup.js';
+import { benchScale } from './scale.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = {
   apiserver: () => benchApiServer(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000)),
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Record<string, string | number>>> = 
   etcd: () => benchEtcd(),
   backup: () => benchBackup(Number(process.env.BENCH_OBJECTS ?? 100_000)),
   upgrade: () => benchUpgrade(Number(process.env.BENCH_WORKERS ?? 100)),
+  scale: () => benchScale(Number(process.env.BENCH_NODES ?? 5000), Number(process.env.BENCH_PODS ?? 10000), Number(process.env.BENCH_TIME_SCALE ?? 1)),
   startup: () => benchStartup(Number(process.env.BENCH_RUNS ?? 21)),
 };
 

@@ -6,11 +6,12 @@
 // its resource's type: the store holds under a resource only what the registry decoded as that
 // resource's kind. Objects are the stored ones, shared and never mutated: readers must not
 // change them.
-import { controllerOf, podNodeName } from '../../api/pods.js';
+import { controllerOf, isPodFinished, podNodeName } from '../../api/pods.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import type { Store, StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { PODS, type ResourceKey } from './kinds.js';
+import { type NodeUsage, addUsage, emptyUsage } from './scheduling.js';
 
 // The one place stored objects are read as their resource's type (no copy, no check: hot path).
 function view<T extends KubeObject>(_resource: ResourceKey<T>, o: KubeObject | undefined): T | undefined {
@@ -24,6 +25,8 @@ function views<T extends KubeObject>(_resource: ResourceKey<T>, list: KubeObject
 export class ClusterCache {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly podsByNode = new Map<string, Map<string, Pod>>();
+  /** Per node, what its bound and unfinished pods hold: the scheduler reads it for every node it filters. */
+  private readonly usageByNode = new Map<string, NodeUsage>();
   private readonly byOwner = new Map<string, Map<string, KubeObject>>(); // owner uid -> resource|key -> object
   private readonly listeners: Array<(e: StoreEvent) => void> = [];
   private unsubscribe?: () => void;
@@ -79,6 +82,11 @@ export class ClusterCache {
         let s = this.podsByNode.get(node);
         if (!s) this.podsByNode.set(node, (s = new Map()));
         s.set(key, pod);
+        if (!isPodFinished(pod)) {
+          let u = this.usageByNode.get(node);
+          if (!u) this.usageByNode.set(node, (u = emptyUsage()));
+          addUsage(u, pod, 1);
+        }
       }
     }
     for (const ref of o.metadata.ownerReferences ?? []) {
@@ -92,7 +100,11 @@ export class ClusterCache {
     const pod = resource === PODS ? view(PODS, o) : undefined;
     if (pod) {
       const node = podNodeName(pod);
-      if (node) this.podsByNode.get(node)?.delete(key);
+      if (node) {
+        this.podsByNode.get(node)?.delete(key);
+        const u = this.usageByNode.get(node);
+        if (u && !isPodFinished(pod)) addUsage(u, pod, -1);
+      }
     }
     for (const ref of o.metadata.ownerReferences ?? []) {
       const s = this.byOwner.get(ref.uid);
@@ -112,12 +124,26 @@ export class ClusterCache {
     return views(resource, namespace ? all.filter((o) => o.metadata.namespace === namespace) : all);
   }
 
+  /** How many objects the cache holds, all resources together. */
+  size(): number {
+    let n = 0;
+    for (const m of this.objects.values()) n += m.size;
+    return n;
+  }
+
   count(resource: string): number {
     return this.objects.get(resource)?.size ?? 0;
   }
 
   podsOnNode(node: string): Pod[] {
     return [...(this.podsByNode.get(node)?.values() ?? [])];
+  }
+
+  /** What the node's bound, unfinished pods hold: a live view the cache keeps current (read-only). */
+  nodeUsage(node: string): NodeUsage {
+    let u = this.usageByNode.get(node);
+    if (!u) this.usageByNode.set(node, (u = emptyUsage()));
+    return u;
   }
 
   /** Objects of any resource with an ownerReference to uid. */

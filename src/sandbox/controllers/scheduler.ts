@@ -9,7 +9,7 @@ import { NODES, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, PODS, isEventOf } 
 import { WorkQueue } from './queue.js';
 import { type PodVolumes, preFilterMessage } from './storage.js';
 import { VolumeBinding } from './volumebinding.js';
-import { type FitFailure, type NodeInfo, failedSchedulingMessage, feasibleNodesToFind, fitFailure, pickNode, pinnedNodeNames, podRequests } from './scheduling.js';
+import { type Allocatable, type FitFailure, type NodeUsage, type NodeInfo, allocatableOf, failedSchedulingMessage, feasibleNodesToFind, nodeFitFailure, pickNode, pinnedNodeNames, podRequests, resourceFitFailure } from './scheduling.js';
 
 function needsScheduling(pod: Pod): boolean {
   return !podNodeName(pod) && !isPodTerminating(pod) && (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' && !isPodFinished(pod);
@@ -19,6 +19,25 @@ function needsScheduling(pod: Pod): boolean {
 function active(pod: Pod): boolean {
   return !isPodFinished(pod);
 }
+
+/** What the scheduler keeps per node object (stored objects are replaced, never changed, on update). */
+interface NodeFacts {
+  node: Node;
+  allocatable: Allocatable;
+  /** The cache's live usage of the node. */
+  usage: NodeUsage;
+  /** nodeFitFailure's answer per pod shape (schedulingShape). */
+  fits: Map<string, FitFailure | undefined>;
+}
+
+/** Pods of one template share tolerations, selector and affinity: the node checks' answer is theirs alike. */
+function schedulingShape(pod: Pod): string {
+  const spec = pod.spec;
+  return JSON.stringify([spec?.tolerations, spec?.nodeSelector, spec?.affinity]);
+}
+
+/** Shapes kept per node before starting over (DaemonSet pods each pin another node). */
+const MAX_SHAPES_PER_NODE = 32;
 
 export class Scheduler implements Controller {
   readonly name = 'scheduler';
@@ -53,7 +72,11 @@ export class Scheduler implements Controller {
       // A pod leaving a node frees room: give waiting pods another chance.
       if (e.type === 'DELETED' || (e.type === 'MODIFIED' && e.prev && active(e.prev) && !active(e.object))) this.requeueUnschedulable();
     } else if (e.resource === NODES || e.resource === PERSISTENT_VOLUME_CLAIMS || e.resource === PERSISTENT_VOLUMES) {
-      // A claim bound or a volume created may let a waiting pod go.
+      if (e.resource === NODES) {
+        if (e.type === 'DELETED') this.facts.delete(e.object.metadata.name ?? '');
+        this.nodeFacts = undefined;
+      }
+      // A node changed, a claim bound or a volume created may let a waiting pod go.
       this.requeueUnschedulable();
     }
   }
@@ -70,15 +93,18 @@ export class Scheduler implements Controller {
   /** Where the next search starts, so successive pods look at different nodes (as kube does). */
   private nextStart = 0;
 
-  private nodeInfo(node: Node): NodeInfo {
-    const pods = this.ctx.cache.podsOnNode(node.metadata.name ?? '').filter(active);
-    const requested = { cpu: 0, memory: 0 };
-    for (const p of pods) {
-      const r = podRequests(p);
-      requested.cpu += r.cpu;
-      requested.memory += r.memory;
+  private readonly facts = new Map<string, NodeFacts>();
+  /** Every node's facts in the cache's order, until a node changes. */
+  private nodeFacts?: NodeFacts[];
+
+  private factsOf(node: Node): NodeFacts {
+    const name = node.metadata.name ?? '';
+    let f = this.facts.get(name);
+    if (!f || f.node !== node) {
+      f = { node, allocatable: allocatableOf(node), usage: this.ctx.cache.nodeUsage(name), fits: new Map() };
+      this.facts.set(name, f);
     }
-    return { node, pods, requested };
+    return f;
   }
 
   /**
@@ -89,30 +115,28 @@ export class Scheduler implements Controller {
     const pinned = pinnedNodeNames(pod);
     const fits: NodeInfo[] = [];
     const failures: FitFailure[] = [];
+    const shape = schedulingShape(pod);
+    const req = podRequests(pod);
+    const check = (facts: NodeFacts): void => {
+      const f = this.fit(pod, shape, req, facts, volumes);
+      if (f) failures.push(f);
+      else fits.push({ node: facts.node, usage: facts.usage });
+    };
     if (pinned) {
       const total = this.ctx.cache.count(NODES);
       for (const name of pinned) {
         const node = this.ctx.cache.get(NODES, '', name);
-        if (!node) continue;
-        const info = this.nodeInfo(node);
-        const f = this.fit(pod, info, volumes);
-        if (f) failures.push(f);
-        else fits.push(info);
+        if (node) check(this.factsOf(node));
       }
       // Every other node fails the name match.
       for (let i = fits.length + failures.length; i < total; i++) failures.push('affinity');
       return { fits, failures, total };
     }
-    const nodes = this.ctx.cache.list(NODES);
+    const nodes = (this.nodeFacts ??= this.ctx.cache.list(NODES).map((n) => this.factsOf(n)));
     const want = feasibleNodesToFind(nodes.length);
     const start = nodes.length ? this.nextStart % nodes.length : 0;
     let i = 0;
-    for (; i < nodes.length && fits.length < want; i++) {
-      const info = this.nodeInfo(nodes[(start + i) % nodes.length]);
-      const f = this.fit(pod, info, volumes);
-      if (f) failures.push(f);
-      else fits.push(info);
-    }
+    for (; i < nodes.length && fits.length < want; i++) check(nodes[(start + i) % nodes.length]);
     this.nextStart = start + i;
     return { fits, failures, total: nodes.length };
   }
@@ -124,11 +148,18 @@ export class Scheduler implements Controller {
    * bug) is skipped and logged once instead of failing every pod: one bad object never stops
    * scheduling.
    */
-  private fit(pod: Pod, info: NodeInfo, volumes: PodVolumes): FitFailure | undefined {
+  private fit(pod: Pod, shape: string, req: { cpu: number; memory: number }, facts: NodeFacts, volumes: PodVolumes): FitFailure | undefined {
     try {
-      return fitFailure(pod, info) ?? (this.volumes.fits(volumes, info.node) ? undefined : 'volumeNodeConflict');
+      let f: FitFailure | undefined;
+      if (facts.fits.has(shape)) f = facts.fits.get(shape);
+      else {
+        if (facts.fits.size >= MAX_SHAPES_PER_NODE) facts.fits.clear();
+        f = nodeFitFailure(pod, facts.node);
+        facts.fits.set(shape, f);
+      }
+      return f ?? resourceFitFailure(req, facts.allocatable, facts.usage) ?? (this.volumes.fits(volumes, facts.node) ? undefined : 'volumeNodeConflict');
     } catch (e) {
-      const name = info.node.metadata.name ?? '';
+      const name = facts.node.metadata.name ?? '';
       if (!this.badNodes.has(name)) {
         this.badNodes.add(name);
         this.ctx.log(`scheduler: skipping node ${name}: ${e instanceof Error ? e.message : String(e)}`);

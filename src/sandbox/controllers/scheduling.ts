@@ -49,12 +49,47 @@ export function podRequests(pod: Pod): { cpu: number; memory: number } {
   return { cpu, memory };
 }
 
+/** What a node's bound, unfinished pods hold (the cache keeps it current as pods come and go). */
+export interface NodeUsage {
+  pods: number;
+  cpu: number;
+  memory: number;
+  /** Pods per owner uid (any ownerReference), for spreading replicas. */
+  byOwner: Map<string, number>;
+}
+
+export function emptyUsage(): NodeUsage {
+  return { pods: 0, cpu: 0, memory: 0, byOwner: new Map() };
+}
+
+/** Add (sign 1) or take away (sign -1) one pod's share of a node's usage. */
+export function addUsage(u: NodeUsage, pod: Pod, sign: 1 | -1): void {
+  const r = podRequests(pod);
+  u.pods += sign;
+  u.cpu += sign * r.cpu;
+  u.memory += sign * r.memory;
+  for (const ref of pod.metadata.ownerReferences ?? []) {
+    const n = (u.byOwner.get(ref.uid) ?? 0) + sign;
+    if (n > 0) u.byOwner.set(ref.uid, n);
+    else u.byOwner.delete(ref.uid);
+  }
+}
+
+export function usageOf(pods: Pod[]): NodeUsage {
+  const u = emptyUsage();
+  for (const p of pods) addUsage(u, p, 1);
+  return u;
+}
+
 export interface NodeInfo {
   node: Node;
-  /** Pods bound to the node and not finished. */
-  pods: Pod[];
-  /** Sum of the requests of `pods` (kept by the caller to avoid re-adding them per decision). */
-  requested?: { cpu: number; memory: number };
+  /** Pods bound to the node and not finished (or their sum, `usage`). */
+  pods?: Pod[];
+  usage?: NodeUsage;
+}
+
+function infoUsage(info: NodeInfo): NodeUsage {
+  return info.usage ?? usageOf(info.pods ?? []);
 }
 
 /**
@@ -93,30 +128,40 @@ export type FitFailure = 'unschedulable' | 'taint' | 'affinity' | 'cpu' | 'memor
 
 /** Why a pod can't go to a node, or undefined when it fits. */
 export function fitFailure(pod: Pod, info: NodeInfo): FitFailure | undefined {
-  const node = info.node;
+  return nodeFitFailure(pod, info.node) ?? resourceFitFailure(podRequests(pod), allocatableOf(info.node), infoUsage(info));
+}
+
+/**
+ * The checks that read only the node and the pod's tolerations, nodeSelector and affinity: the
+ * scheduler keeps their answer per node object and pod shape instead of redoing them per pod.
+ */
+export function nodeFitFailure(pod: Pod, node: Node): FitFailure | undefined {
   const tolerations = pod.spec?.tolerations;
   if (node.spec?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return 'unschedulable';
   const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
   if (taints.some((t) => !tolerates(tolerations, t))) return 'taint';
   if (!isNodeReady(node) && !tolerates(tolerations, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' })) return 'notReady';
   if (!matchesNodeAffinity(pod.spec, node)) return 'affinity';
+  return undefined;
+}
+
+/** What a node can hold, in base units. */
+export interface Allocatable {
+  pods: number;
+  cpu: number;
+  memory: number;
+}
+
+export function allocatableOf(node: Node): Allocatable {
   const alloc = node.status?.allocatable ?? {};
-  const maxPods = parseQuantity(alloc.pods ?? '110');
-  if (info.pods.length + 1 > maxPods) return 'pods';
-  const req = podRequests(pod);
-  if (req.cpu > 0 || req.memory > 0) {
-    let cpu = info.requested?.cpu ?? 0;
-    let memory = info.requested?.memory ?? 0;
-    if (!info.requested) {
-      for (const p of info.pods) {
-        const r = podRequests(p);
-        cpu += r.cpu;
-        memory += r.memory;
-      }
-    }
-    if (req.cpu > 0 && cpu + req.cpu > parseQuantity(alloc.cpu ?? '0')) return 'cpu';
-    if (req.memory > 0 && memory + req.memory > parseQuantity(alloc.memory ?? '0')) return 'memory';
-  }
+  return { pods: parseQuantity(alloc.pods ?? '110'), cpu: parseQuantity(alloc.cpu ?? '0'), memory: parseQuantity(alloc.memory ?? '0') };
+}
+
+/** NodeResourcesFit: room for one more pod and for its requests. */
+export function resourceFitFailure(req: { cpu: number; memory: number }, alloc: Allocatable, usage: NodeUsage): FitFailure | undefined {
+  if (usage.pods + 1 > alloc.pods) return 'pods';
+  if (req.cpu > 0 && usage.cpu + req.cpu > alloc.cpu) return 'cpu';
+  if (req.memory > 0 && usage.memory + req.memory > alloc.memory) return 'memory';
   return undefined;
 }
 
@@ -149,8 +194,8 @@ export function pickNode(pod: Pod, candidates: NodeInfo[]): NodeInfo | undefined
   let best: NodeInfo | undefined;
   let bestScore: [number, number, string] | undefined;
   for (const c of candidates) {
-    const same = owner ? c.pods.filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === owner)).length : 0;
-    const score: [number, number, string] = [same, c.pods.length, c.node.metadata.name ?? ''];
+    const u = infoUsage(c);
+    const score: [number, number, string] = [owner ? u.byOwner.get(owner) ?? 0 : 0, u.pods, c.node.metadata.name ?? ''];
     if (!bestScore || score[0] < bestScore[0] || (score[0] === bestScore[0] && (score[1] < bestScore[1] || (score[1] === bestScore[1] && score[2] < bestScore[2])))) {
       best = c;
       bestScore = score;

@@ -1,0 +1,63 @@
+// Benchmark (issue 17, sandbox scale): a sandbox in this process with N worker nodes (time scale
+// S) takes one Deployment of M replicas; measures the time until all M pods are Running (counted
+// from the store's watch), the process's peak RSS, and an unpaginated list of all pods through
+// the API. `BENCH_NODES=5000 BENCH_PODS=150000 BENCH_TIME_SCALE=60 npm run bench -- scale`;
+// profile with `node --cpu-prof dist/bench/run.js scale`.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KubeClient } from '../src/kube/index.js';
+import { bulkScenario, parseScenario, startSandbox } from '../src/sandbox/index.js';
+import { fmt } from './common.js';
+
+function isRunning(o: object): boolean {
+  const s: unknown = Reflect.get(o, 'status');
+  return typeof s === 'object' && s !== null && 'phase' in s && s.phase === 'Running';
+}
+
+export async function benchScale(nodes: number, pods: number, timeScale: number, timeoutMs = 600_000): Promise<Record<string, string | number>> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bench-scale-'));
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  const sb = await startSandbox({ scenario: parseScenario(bulkScenario(nodes, 0)), timeScale, kubeconfigOut: kubeconfig });
+  const figures: Record<string, string | number> = { nodes, pods, 'time scale': timeScale };
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);
+  const running = new Set<string>();
+  const unwatch = sb.registry.store.watch('pods', { fromRevision: sb.registry.store.revision() }, (e) => {
+    if (e.namespace !== 'default') return;
+    const name = e.object.metadata.name ?? '';
+    if (e.type !== 'DELETED' && isRunning(e.object)) running.add(name);
+    else running.delete(name);
+  });
+  try {
+    const t0 = performance.now();
+    await sb.registry.create(sb.registry.type('apps', 'v1', 'deployments')!, 'default', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'scale', namespace: 'default' },
+      spec: { replicas: pods, selector: { matchLabels: { app: 'scale' } }, template: { metadata: { labels: { app: 'scale' } }, spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] } } },
+    });
+    let lastReport = 0;
+    while (running.size < pods) {
+      const elapsed = performance.now() - t0;
+      if (elapsed > timeoutMs) throw new Error(`${running.size}/${pods} pods Running after ${fmt(elapsed)}`);
+      if (elapsed - lastReport > 10_000) {
+        lastReport = elapsed;
+        console.error(`  ${fmt(elapsed)}: ${running.size} Running, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    figures[`${pods} pods Running`] = fmt(performance.now() - t0);
+    const client = await KubeClient.create({ kubeconfig });
+    const t1 = performance.now();
+    const all = await client.list({ version: 'v1', resource: 'pods' });
+    figures[`list of all ${all.items.length} pods (unpaginated)`] = fmt(performance.now() - t1);
+    figures['peak RSS (MiB, sandbox and bench in one process)'] = (Math.max(peak, process.memoryUsage().rss) / 2 ** 20).toFixed(0);
+    return figures;
+  } finally {
+    unwatch();
+    clearInterval(sampler);
+    await sb.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

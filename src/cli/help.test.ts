@@ -17,9 +17,9 @@ describe('commandLines', () => {
     { story: 'a short command: one line, indented', command: 'upkeep drain node01 --force', width: 80, want: ['  upkeep drain node01 --force'] },
     {
       story: 'a long one breaks before a flag, keeping each flag with its value',
-      command: 'upkeep etcd snapshot save etcd.db --endpoints https://10.0.0.10:2379 --cacert ca.crt --timeout 5m',
+      command: 'upkeep etcd snapshot save etcd.db --endpoints https://etcd1.test:2379 --cacert ca.crt --timeout 5m',
       width: 60,
-      want: ['  upkeep etcd snapshot save etcd.db \\', '      --endpoints https://10.0.0.10:2379 --cacert ca.crt \\', '      --timeout 5m'],
+      want: ['  upkeep etcd snapshot save etcd.db \\', '      --endpoints https://etcd1.test:2379 --cacert ca.crt \\', '      --timeout 5m'],
     },
   ];
   for (const c of cases) it(c.story, () => assert.deepEqual(commandLines(c.command, c.width), c.want));

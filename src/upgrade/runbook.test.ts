@@ -64,7 +64,7 @@ describe('the runbook as data', () => {
 
   it('orders control-plane nodes first, each by name, and lists what to resolve first', () => {
     const blocking: Finding = { severity: 'blocking', code: 'DrainRefused', object: 'node/node01', message: '', fix: '' };
-    const r = runbook(plan([hop()], [blocking, { severity: 'warning', code: 'X', message: '', fix: '' }]), NODES, { etcdEndpoints: ['https://10.0.0.100:2379'] });
-    assert.deepEqual([r.controlPlanes, r.workers, r.blocking, r.etcdEndpoints], [['cp1', 'cp2'], ['node01', 'node02'], [blocking], ['https://10.0.0.100:2379']]);
+    const r = runbook(plan([hop()], [blocking, { severity: 'warning', code: 'X', message: '', fix: '' }]), NODES, { etcdEndpoints: ['https://etcd1.test:2379'] });
+    assert.deepEqual([r.controlPlanes, r.workers, r.blocking, r.etcdEndpoints], [['cp1', 'cp2'], ['node01', 'node02'], [blocking], ['https://etcd1.test:2379']]);
   });
 });

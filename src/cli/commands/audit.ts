@@ -132,7 +132,7 @@ export function registerAudit(program: Command, io: Io, globals: () => GlobalFla
     ['Every check, all namespaces; exit 3 on a blocking finding', 'upkeep audit'],
     ['What stands in the way of a drain in namespace shop', 'upkeep audit availability -n shop --for drain'],
     ['Fail a CI job on warnings too, as JSON', 'upkeep audit --fail-on warning -o json'],
-    ['Certificates on a kubeadm control-plane node, and etcd\'s serving ones', 'upkeep audit certs --pki-dir /etc/kubernetes/pki --etcd-endpoints https://10.0.0.10:2379'],
+    ['Certificates on a kubeadm control-plane node, and etcd\'s serving ones', 'upkeep audit certs --pki-dir /etc/kubernetes/pki --etcd-endpoints https://etcd1.test:2379'],
     ['Whether you may run an upgrade', 'upkeep audit permissions --for upgrade'],
   ]);
 }

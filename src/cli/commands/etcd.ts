@@ -172,7 +172,7 @@ export function registerEtcd(program: Command, io: Io, globals: () => GlobalFlag
     ],
     'snapshot save': [
       ['Save a snapshot of the local member', 'upkeep etcd snapshot save etcd.db'],
-      ['Save over TLS, giving up after 5 minutes', 'upkeep etcd snapshot save etcd.db --endpoints https://10.0.0.10:2379 --cacert ca.crt --cert client.crt --key client.key --timeout 5m'],
+      ['Save over TLS, giving up after 5 minutes', 'upkeep etcd snapshot save etcd.db --endpoints https://etcd1.test:2379 --cacert ca.crt --cert client.crt --key client.key --timeout 5m'],
       ['Replace an existing file', 'upkeep etcd snapshot save etcd.db --force'],
     ],
     'snapshot status': [

@@ -41,8 +41,11 @@ export async function freePort(): Promise<number> {
 
 export async function startEtcd(opts: StartEtcdOptions): Promise<EtcdProcess> {
   const name = opts.name ?? 'default';
-  const clientPort = opts.clientPort ?? (await freePort());
   const peerPort = opts.peerPort ?? (await freePort());
+  // A port freed a moment ago can come back from the next freePort(): never give etcd the
+  // same port for clients and peers (bounded: a few tries).
+  let clientPort = opts.clientPort ?? (await freePort());
+  for (let i = 0; i < 10 && opts.clientPort === undefined && clientPort === peerPort; i++) clientPort = await freePort();
   const clientURL = `http://127.0.0.1:${clientPort}`;
   const peerURL = `http://127.0.0.1:${peerPort}`;
   const logFile = `${opts.dataDir.replace(/\/+$/, '')}.log`;

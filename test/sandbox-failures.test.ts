@@ -50,7 +50,7 @@ describe('workloads that can fail in the sandbox', () => {
     assert.equal((await sb.kubectl(['set', 'image', 'deployment/web', 'web=nginx:9.9.9'])).code, 0);
     const stuck = await eventually('a new pod in ImagePullBackOff', async () => (await webPods()).find((p) => waiting(p) === 'ImagePullBackOff'));
     const table = await sb.kubectl(['get', 'pod', stuck.metadata.name ?? '', '--no-headers']);
-    assert.match(table.stdout, /^\S+\s+0\/1\s+ImagePullBackOff\s+0\s+/);
+    assert.match(table.stdout, /^\S+\s+0\/1\s+(ImagePullBackOff|ErrImagePull)\s+0\s+/);
     const ready = (await webPods()).filter(podReady).map((p) => p.metadata.name).sort();
     assert.deepEqual(ready, old, 'the old pods keep serving');
     const events = await sb.kubectl(['get', 'events', '--field-selector', `involvedObject.name=${stuck.metadata.name}`, '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}']);

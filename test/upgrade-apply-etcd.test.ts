@@ -45,6 +45,27 @@ describe('upkeep upgrade apply saves a verified etcd snapshot first', { timeout:
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it('--dry-run says where the snapshot would be saved and from which etcd, and saves nothing', async () => {
+    const state = path.join(dir, 'dry-state');
+    const r = await withEnv({ XDG_STATE_HOME: state }, () => upkeep(['--kubeconfig', sb.kubeconfig, 'upgrade', 'apply', '--to', '1.32', '--dry-run']));
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '', 'upkeep documents the bare --dry-run: no kubectl deprecation warning');
+    const last = r.out.trimEnd().split('\n').at(-1);
+    assert.equal(last, `etcd snapshot: would be saved to a file named after the run in ${path.join(state, 'upkeep', 'etcd')} from ${etcd.clientURL} and verified before the first control-plane change`);
+    await assert.rejects(fs.stat(state));
+  });
+
+  it('--dry-run with --etcd-snapshot FILE and etcd out of reach says the run would stop', async () => {
+    const closed = await freePort();
+    const file = path.join(dir, 'dry.db');
+    const r = await withEnv({ ETCDCTL_ENDPOINTS: `http://127.0.0.1:${closed}`, ETCDCTL_DIAL_TIMEOUT: '1s' }, () => upkeep(['--kubeconfig', sb.kubeconfig, 'upgrade', 'apply', '--to', '1.32', '--dry-run', '--etcd-snapshot', file, '-o', 'json']));
+    assert.equal(r.code, 0, r.err);
+    const preview = (JSON.parse(r.out) as { etcdSnapshot: { take: boolean; file: string; stops: boolean; skipped: string } }).etcdSnapshot;
+    assert.deepEqual([preview.take, preview.file, preview.stops], [false, file, true]);
+    assert.match(preview.skipped, new RegExp(`^etcd at http://127\\.0\\.0\\.1:${closed} does not answer from this machine: `));
+    await assert.rejects(fs.stat(file));
+  });
+
   it('--etcd-snapshot FILE that exists is refused (exit 2) before anything changes', async () => {
     const file = path.join(dir, 'old.db');
     await fs.writeFile(file, 'an older snapshot');

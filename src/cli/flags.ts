@@ -37,6 +37,8 @@ export function commandPath(argv: readonly string[]): string[] {
   return words;
 }
 
+/** Commands that take kubectl's flags and say what kubectl says of them. */
+const KUBECTL_COMMANDS = new Set(['drain', 'cordon', 'uncordon']);
 const DRY_RUN_VALUES = new Set(['none', 'client', 'server']);
 
 /** The option `flag` (like --dry-run or -o) of `cmd` or of a command above it. */
@@ -76,7 +78,8 @@ export function normalizeArgs(argv: readonly string[], program: CommandUnknownOp
     if (a === '--dry-run' && findOption(cmd, '--dry-run')?.optional) {
       if (DRY_RUN_VALUES.has(argv[i + 1] ?? '')) out.push(`--dry-run=${argv[++i]}`);
       else {
-        warn('--dry-run is deprecated and can be replaced with --dry-run=client.');
+        // kubectl's own deprecation, on the commands that copy kubectl's; upkeep's own commands document the bare flag.
+        if (KUBECTL_COMMANDS.has(cmd.name())) warn('--dry-run is deprecated and can be replaced with --dry-run=client.');
         out.push('--dry-run=client');
       }
       continue;

@@ -2,8 +2,9 @@
 // journal. Default: taken when the run changes the control plane and etcd answers from this
 // machine (a warning and on otherwise); a PATH given and failing stops the run before any change.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { KubeClient } from '../../kube/index.js';
-import { EtcdUnreachableError, reachEtcd, snapshotDecision, snapshotTarget, takeEtcdSnapshot, type EtcdSnapshotNote, type SnapshotRequest } from '../../upgrade/apply/etcdsnapshot.js';
+import { defaultSnapshotFile, EtcdUnreachableError, reachEtcd, snapshotDecision, snapshotTarget, takeEtcdSnapshot, type EtcdSnapshotNote, type SnapshotPreview, type SnapshotRequest } from '../../upgrade/apply/etcdsnapshot.js';
 import type { Step } from '../../upgrade/apply/steps.js';
 import { AtomicWriteError, checkWritableFile } from '../../util/atomic.js';
 import { errorMessage } from '../../util/errors.js';
@@ -22,6 +23,27 @@ export async function checkSnapshotPath(request: SnapshotRequest): Promise<void>
     await checkWritableFile(request.path);
   } catch (e) {
     throw e instanceof AtomicWriteError ? new UsageError(`--etcd-snapshot: ${e.message}`) : e;
+  }
+}
+
+/** --dry-run: what the run would do about the snapshot (etcd is looked for and asked for its status; nothing is saved). */
+export async function previewSnapshot(client: KubeClient, request: SnapshotRequest, steps: readonly Step[]): Promise<SnapshotPreview> {
+  const decision = snapshotDecision(request, steps);
+  if (!decision.take) return { take: false, skipped: decision.skipped };
+  const run = 'dry-run';
+  const file = request.kind === 'path' ? await snapshotTarget(request, run) : undefined;
+  // The default, or a directory given: the file is named after the run, which has no name yet.
+  const named = file !== undefined && path.basename(file) !== path.basename(defaultSnapshotFile(run));
+  return withEtcd(request, named ? { take: true, file } : { take: true, directory: path.dirname(file ?? defaultSnapshotFile(run)) }, client);
+}
+
+async function withEtcd(request: SnapshotRequest, preview: SnapshotPreview, client: KubeClient): Promise<SnapshotPreview> {
+  try {
+    const conn = await reachEtcd(client);
+    return { ...preview, ...(conn.endpoints[0] ? { endpoint: conn.endpoints[0] } : {}) };
+  } catch (e) {
+    const why = e instanceof EtcdUnreachableError ? e.message : `etcd could not be found or reached: ${errorMessage(e)}`;
+    return request.kind === 'default' ? { take: false, skipped: `etcd not reachable from this machine: ${why}` } : { ...preview, take: false, stops: true, skipped: why };
   }
 }
 

@@ -25,11 +25,11 @@ import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { parseIntFlag } from '../flags.js';
 import { outputObject, parseOutput, toJson, type OutputFormat } from '../output/format.js';
 import { Progress } from '../output/progress.js';
-import { eventLine, gateFailedMessage, renderStatus, renderSteps, renderSummary, snapshotLine } from '../output/upgrade.js';
+import { eventLine, gateFailedMessage, renderStatus, renderSteps, renderSummary, snapshotLine, snapshotPreviewLine } from '../output/upgrade.js';
 import { defaultTarget } from './plan.js';
 import { examplesByPath, forProgram } from '../help.js';
 import { parseSnapshotFlag, type SnapshotRequest } from '../../upgrade/apply/etcdsnapshot.js';
-import { checkSnapshotPath, snapshotBeforeRun } from './upgrade-snapshot.js';
+import { checkSnapshotPath, previewSnapshot, snapshotBeforeRun } from './upgrade-snapshot.js';
 import { parseDryRun } from '../flags.js';
 
 const UPGRADERS = UPGRADER_KINDS;
@@ -393,9 +393,10 @@ async function apply(io: Io, g: RunGlobals, opts: ApplyFlags): Promise<void> {
   const target = formatVersion(p.plan.target);
   const impact = strategyImpact(p.steps, strategy);
   const title = `Upgrade ${formatVersion(p.plan.current)} -> ${target}: ${p.steps.length} step${p.steps.length === 1 ? '' : 's'} (${strategy})`;
+  const etcdSnapshot = opts.dryRun ? await previewSnapshot(client, snapshot, p.steps) : undefined;
   if (opts.dryRun || format !== 'json') {
-    if (format === 'json') io.out(JSON.stringify(outputObject('UpgradeSteps', { target, impact, steps: p.steps, blocking: p.blocking })) + '\n');
-    else io.out(renderSteps(title, p.steps, impact, waveImpacts(p.snapshot, p.steps, settings.drain)));
+    if (format === 'json') io.out(JSON.stringify(outputObject('UpgradeSteps', { target, impact, steps: p.steps, blocking: p.blocking, etcdSnapshot })) + '\n');
+    else io.out(renderSteps(title, p.steps, impact, waveImpacts(p.snapshot, p.steps, settings.drain)) + (etcdSnapshot ? `${snapshotPreviewLine(etcdSnapshot)}\n` : ''));
   }
   if (p.blocking.length) {
     throw new BlockedError(forProgram(`the plan has ${p.blocking.length} blocking finding${p.blocking.length === 1 ? '' : 's'}: ${p.blocking.map((f) => `${f.code} ${f.object ?? ''}: ${f.fix ?? f.message}`).join('; ')}`, g.programName ?? 'upkeep'));

@@ -4,7 +4,7 @@
 import { formatGoDuration } from '../../api/duration.js';
 import type { DrainImpact } from '../../drain/types.js';
 import type { UpgradeEvent } from '../../upgrade/apply/execute.js';
-import type { EtcdSnapshotNote } from '../../upgrade/apply/etcdsnapshot.js';
+import type { EtcdSnapshotNote, SnapshotPreview } from '../../upgrade/apply/etcdsnapshot.js';
 import { nodeState, type Journal, type StepRecord } from '../../upgrade/apply/journal.js';
 import type { Step, StrategyImpact } from '../../upgrade/apply/steps.js';
 import { table } from './table.js';
@@ -90,6 +90,14 @@ export function snapshotLine(n: EtcdSnapshotNote): string {
   if (!n.file) return `etcd snapshot: none (${n.skipped ?? 'not taken'})`;
   const facts = [n.revision !== undefined ? `revision ${n.revision}` : '', n.size !== undefined ? `${n.size} bytes` : '', n.endpoint ? `from ${n.endpoint}` : '', n.sha256 ? 'sha256 verified' : ''].filter(Boolean);
   return `etcd snapshot: ${n.file} (${facts.join(', ')})`;
+}
+
+/** --dry-run's line about the snapshot the run would take first. */
+export function snapshotPreviewLine(p: SnapshotPreview): string {
+  if (p.stops) return `etcd snapshot: ${p.file ?? p.directory}: ${p.skipped}; the run would stop before any change`;
+  if (!p.take) return `etcd snapshot: none (${p.skipped ?? 'not taken'})`;
+  const where = p.file ?? `a file named after the run in ${p.directory}`;
+  return `etcd snapshot: would be saved to ${where}${p.endpoint ? ` from ${p.endpoint}` : ''} and verified before the first control-plane change`;
 }
 
 /** `upgrade status`: the run, its holder, and each step with its phase and where the node is. */

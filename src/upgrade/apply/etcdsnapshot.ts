@@ -29,6 +29,19 @@ export interface EtcdSnapshotNote {
   skipped?: string;
 }
 
+/** What a run would do about the snapshot (`upgrade apply --dry-run`). */
+export interface SnapshotPreview {
+  take: boolean;
+  /** The file; or, when the file is named after the run, the directory it goes in. */
+  file?: string;
+  directory?: string;
+  endpoint?: string;
+  /** Why none would be taken, or why the run would stop. */
+  skipped?: string;
+  /** The run would stop before any change (a PATH given and etcd out of reach). */
+  stops?: boolean;
+}
+
 export function parseSnapshotFlag(value: string | undefined): SnapshotRequest {
   if (value === undefined) return { kind: 'default' };
   if (value === 'none') return { kind: 'none' };

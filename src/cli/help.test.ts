@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commandLines, forProgram, wrapText } from './help.js';
+import { COMMAND_WORDS, commandLines, forProgram, wrapText } from './help.js';
+import { COMMANDS } from './main.js';
 
 describe('wrapText', () => {
   const cases: { story: string; text: string; width: number; want: string[] }[] = [
@@ -30,7 +31,9 @@ describe('forProgram', () => {
     { story: 'as upkeep: unchanged', text: 'upkeep etcd members --endpoints=x', program: 'upkeep', want: 'upkeep etcd members --endpoints=x' },
     { story: 'as the kubectl plugin: the command it was started as', text: 'upkeep etcd members --endpoints=x', program: 'kubectl upkeep', want: 'kubectl upkeep etcd members --endpoints=x' },
     { story: 'inside a sentence and in quotes', text: "run `upkeep drain node01` or 'upkeep plan'", program: 'kubectl upkeep', want: "run `kubectl upkeep drain node01` or 'kubectl upkeep plan'" },
+    { story: 'the tool named in prose stays', text: 'Check kubernetes.io/releases, and update upkeep for a current table.', program: 'kubectl upkeep', want: 'Check kubernetes.io/releases, and update upkeep for a current table.' },
     { story: 'names that only contain upkeep stay', text: 'context upkeep-seed-6443, upkeep.dev/cordoned', program: 'kubectl upkeep', want: 'context upkeep-seed-6443, upkeep.dev/cordoned' },
   ];
   for (const c of cases) it(c.story, () => assert.equal(forProgram(c.text, c.program), c.want));
+  it('knows every command upkeep has', () => assert.deepEqual([...COMMAND_WORDS].sort(), COMMANDS.map((c) => c.name).sort()));
 });

@@ -122,5 +122,9 @@ export function examplesByPath(parent: CommandUnknownOpts, table: Readonly<Recor
  * becomes `kubectl upkeep etcd ...` when run as the kubectl plugin (bin/kubectl-upkeep).
  */
 export function forProgram(text: string, programName: string): string {
-  return programName === 'upkeep' ? text : text.replace(/(^|[\s(`'"])upkeep (?=[a-z])/g, `$1${programName} `);
+  return programName === 'upkeep' ? text : text.replace(COMMAND_REFERENCE, `$1${programName} `);
 }
+
+/** upkeep's commands (main.ts's COMMANDS, which a test holds this list to): only `upkeep <command>` is a command to rename. */
+export const COMMAND_WORDS = ['sandbox', 'demo', 'cordon', 'uncordon', 'drain', 'plan', 'etcd', 'backup', 'audit', 'upgrade', 'node', 'completion', 'version'] as const;
+const COMMAND_REFERENCE = new RegExp(`(^|[\\s(\`'"])upkeep (?=(?:${COMMAND_WORDS.join('|')})\\b)`, 'g');

@@ -7,7 +7,7 @@ import type { GlobalFlags, Io } from '../context.js';
 import { BlockedError, UsageError } from '../errors.js';
 import { clientFromFlags } from '../client.js';
 import { outputObject, parseOutput, toJson, toYaml } from '../output/format.js';
-import { examples } from '../help.js';
+import { examples, forProgram } from '../help.js';
 import { collectApiUsages, discoverClusterVersions, type DiscoveredCluster } from '../../upgrade/discover.js';
 import { preflight } from '../../upgrade/preflight.js';
 import { planUpgrade, type Finding, type UpgradePlan } from '../../upgrade/plan.js';
@@ -85,11 +85,11 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
         io.out(renderRunbook(plan, cluster.nodes, os, { etcdEndpoints: cluster.etcdEndpoints }));
       } else {
         if (!to && target) io.out(`No --to given: planning to ${formatVersion(target)}${target.minorOnly ? ' (its latest known patch)' : ''}.\n`);
-        io.out(renderPlanTable(plan));
+        io.out(forProgram(renderPlanTable(plan), program.name()));
       }
       if (plan.blocking) {
         const blocking = plan.findings.filter((f) => f.severity === 'blocking');
-        throw new BlockedError(`the plan has ${blocking.length} blocking finding${blocking.length === 1 ? '' : 's'}: ${blocking.map((f) => (f.object ? `${f.code} ${f.object}` : f.code)).join(', ')}`);
+        throw new BlockedError(forProgram(`the plan has ${blocking.length} blocking finding${blocking.length === 1 ? '' : 's'}: ${blocking.map((f) => (f.object ? `${f.code} ${f.object}` : f.code)).join(', ')}`, program.name()));
       }
     });
   examples(cmd, [

@@ -128,6 +128,7 @@ export const OUTPUT_KINDS: readonly KindSpec[] = [
       f('impact', 'object', 'the cost of the strategy: `strategy`, `maxUnavailable` (workers down at once), `downtime`, `summary`'),
       f('steps', 'array', 'per step: id, wave, hop, kind, node, role, from, to, drain'),
       f('blocking', 'array', "the plan's blocking findings (exit 3): severity, code, object, message, fix"),
+      opt('etcdSnapshot', 'object', 'the snapshot the run would take first: `take`, `file` (or `directory` when the file is named after the run), `endpoint` (the etcd that answered), `skipped` (why none, or why the run would stop), `stops` (true: the run would stop before any change)'),
     ],
   },
   {

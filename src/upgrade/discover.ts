@@ -14,6 +14,7 @@ import { isForbidden, isNotFound } from '../kube/index.js';
 import type { ClusterVersions, Instance } from './plan.js';
 import { REMOVED_APIS, type ApiUsage, type RemovedApi } from './removedapis.js';
 import { detectManagedControlPlane } from './managed.js';
+import { nodeGroupOf, type NodeGroupRef } from './nodegroups.js';
 import { minorOrder, parseVersion, tryParseVersion } from './version.js';
 
 export { imageTag };
@@ -51,6 +52,8 @@ export interface DiscoveredNode {
   kubeletVersion: string;
   /** status.nodeInfo.osImage ("Debian GNU/Linux 12 (bookworm)"): which package manager the runbook uses. */
   osImage: string;
+  /** The provider's node group it belongs to (EKS, eksctl, GKE, AKS labels): upgraded by the provider, not by host. */
+  nodeGroup?: NodeGroupRef;
 }
 
 /** ClusterVersions plus what the runbook and the report need besides versions. */
@@ -136,8 +139,10 @@ function nodesOf(nodes: readonly Node[], controlPlaneNodes: ReadonlySet<string>)
   return nodes
     .map((n) => {
       const name = n.metadata.name ?? '';
+      const nodeGroup = nodeGroupOf(n.metadata.labels);
       return {
         name,
+        ...(nodeGroup ? { nodeGroup } : {}),
         controlPlane: isControlPlaneNode(n) || controlPlaneNodes.has(name),
         ready: isNodeReady(n),
         cordoned: isNodeUnschedulable(n),

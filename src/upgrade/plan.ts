@@ -137,7 +137,8 @@ export function planUpgrade(
   // A managed control plane is the provider's to move: its hops carry the workers' kubelets only.
   const hops = planHops(cluster, apiservers, base, resolved, extra?.removedApiUsages ?? []).map((h) => (cluster.managed ? { ...h, controlPlane: [] } : h));
   findings.push(...oneMinorAtATime(base, resolved, hops));
-  return done(resolved, hops, kubeadmNotes());
+  // No kubeadm on a managed cluster: its notes would mislead.
+  return done(resolved, hops, cluster.managed ? [] : kubeadmNotes());
 }
 
 /** One hop per minor from `base` to `target`, each to its minor's latest known patch, the last to the target itself. */

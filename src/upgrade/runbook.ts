@@ -4,6 +4,7 @@
 // follow one at a time; kubelets the next control plane would strand move first), in which
 // order, and which findings each node's section notes. Pure; src/cli/output/plan.ts writes it
 // out as commands for apt or dnf/yum hosts.
+import { groupNodes, type NodeGroup, type NodeGroupRef } from './nodegroups.js';
 import type { ComponentRow, Finding, Hop, UpgradePlan } from './plan.js';
 import type { Version } from './version.js';
 
@@ -13,6 +14,8 @@ export type HostOS = 'debian' | 'rhel' | 'both';
 export interface RunbookNode {
   name: string;
   controlPlane: boolean;
+  /** The provider's node group (a managed cluster's workers): the provider upgrades it as a whole. */
+  nodeGroup?: NodeGroupRef;
 }
 
 export interface RunbookOptions {
@@ -56,6 +59,19 @@ export interface RunbookHop {
   nodes: NodeStep[];
   /** Kubelets that stay where they are in this hop. */
   staying: ComponentRow[];
+  /** A managed cluster's node groups with a kubelet to move: the provider upgrades each as a whole (their nodes have no NodeStep). */
+  groups: NodeGroupStep[];
+}
+
+/** One provider node group brought to the control plane's version by the provider's command. */
+export interface NodeGroupStep {
+  step: number;
+  group: NodeGroup;
+  /** The group's nodes whose kubelet is behind, with their version. */
+  behind: Array<{ node: string; from: string }>;
+  to: Version;
+  /** Its nodes' findings. */
+  notes: Finding[];
 }
 
 export interface Runbook {
@@ -95,6 +111,8 @@ function moveTarget(to: string, fallback: Version): Version {
 
 interface Counter {
   step: number;
+  /** The control plane is a provider's: its node groups are upgraded by the provider. */
+  managed: boolean;
   shown: Set<Finding>;
   findings: readonly Finding[];
 }
@@ -128,15 +146,34 @@ function hopSteps(hop: Hop, nodes: readonly RunbookNode[], c: Counter): RunbookH
   // A control plane already partly at the target (kubeadm upgrade apply ran on one node): the rest use upgrade node.
   const applied = nodes.some((n) => n.controlPlane && rowsFor(hop.controlPlane, n.name).some((r) => r.component === 'kube-apiserver' && sameVersion(r.current, r.target)));
   const firstCp = applied ? undefined : work.find((w) => w.node.controlPlane && w.staticPods)?.node.name;
-  const steps: NodeStep[] = work.map((w) => ({
+  // A managed cluster's grouped workers go with their group; the others (self-managed hosts) one by one.
+  const grouped = c.managed ? work.filter((w) => w.node.nodeGroup && !w.node.controlPlane) : [];
+  const groups = groupSteps(hop, nodes, grouped.map((w) => ({ node: w.node.name, from: w.kubelet?.from ?? '' })), c);
+  const steps: NodeStep[] = work.filter((w) => !grouped.includes(w)).map((w) => ({
     step: c.step++,
     node: w.node.name,
     role: roleOf(w.node, w.staticPods, w.node.name === firstCp),
     ...(w.kubelet ? { kubelet: w.kubelet } : {}),
     notes: notesFor(c.findings, w.node.name, hop, c.shown),
   }));
-  const staying = hop.kubelets.filter((r) => sameVersion(r.current, r.target) && !work.some((w) => w.node.name === r.node));
-  return { hop, kubeletsFirst, applied, nodes: steps, staying };
+  const replaced = new Set(groups.flatMap((g) => g.group.nodes));
+  const staying = hop.kubelets.filter((r) => sameVersion(r.current, r.target) && !work.some((w) => w.node.name === r.node) && !replaced.has(r.node));
+  return { hop, kubeletsFirst, applied, nodes: steps, staying, groups };
+}
+
+/** The groups of the nodes that move, each with all its nodes (the provider replaces them all). */
+function groupSteps(hop: Hop, nodes: readonly RunbookNode[], moving: ReadonlyArray<{ node: string; from: string }>, c: Counter): NodeGroupStep[] {
+  if (!moving.length) return [];
+  const movingNames = new Set(moving.map((m) => m.node));
+  const touched = new Set(nodes.filter((n) => movingNames.has(n.name)).map((n) => `${n.nodeGroup?.kind}/${n.nodeGroup?.name}`));
+  const { groups } = groupNodes(nodes.filter((n) => !n.controlPlane && touched.has(`${n.nodeGroup?.kind}/${n.nodeGroup?.name}`)));
+  return groups.map((group) => ({
+    step: c.step++,
+    group,
+    behind: moving.filter((m) => group.nodes.includes(m.node)),
+    to: hop.to,
+    notes: group.nodes.flatMap((n) => notesFor(c.findings, n, hop, c.shown)),
+  }));
 }
 
 /**
@@ -147,7 +184,7 @@ function hopSteps(hop: Hop, nodes: readonly RunbookNode[], c: Counter): RunbookH
  */
 export function runbook(plan: UpgradePlan, nodes: readonly RunbookNode[], options: RunbookOptions = {}): Runbook {
   const ordered = [...nodes].sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name));
-  const counter: Counter = { step: 1, shown: new Set(), findings: plan.findings };
+  const counter: Counter = { step: 1, managed: !!plan.managed, shown: new Set(), findings: plan.findings };
   return {
     plan,
     controlPlanes: ordered.filter((n) => n.controlPlane).map((n) => n.name),

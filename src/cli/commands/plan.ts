@@ -82,10 +82,10 @@ export function registerPlan(program: Command, io: Io, globals: () => GlobalFlag
         io.out(format === 'json' ? toJson(doc) : toYaml(doc));
       } else if (format === 'runbook') {
         const os = hostOS ?? hostOSOf(cluster.nodes.map((n) => n.osImage));
-        io.out(renderRunbook(plan, cluster.nodes, os, { etcdEndpoints: cluster.etcdEndpoints }));
+        io.out(forProgram(renderRunbook(plan, cluster.nodes, os, { etcdEndpoints: cluster.etcdEndpoints }), program.name()));
       } else {
         if (!to && target) io.out(`No --to given: planning to ${formatVersion(target)}${target.minorOnly ? ' (its latest known patch)' : ''}.\n`);
-        io.out(forProgram(renderPlanTable(plan), program.name()));
+        io.out(forProgram(renderPlanTable(plan, cluster.nodes), program.name()));
       }
       if (plan.blocking) {
         const blocking = plan.findings.filter((f) => f.severity === 'blocking');

@@ -25,7 +25,8 @@ import { BlockedError, ExitError, UsageError } from '../errors.js';
 import { parseIntFlag } from '../flags.js';
 import { outputObject, parseOutput, toJson, type OutputFormat } from '../output/format.js';
 import { Progress } from '../output/progress.js';
-import { eventLine, gateFailedMessage, renderStatus, renderSteps, renderSummary, snapshotLine, snapshotPreviewLine } from '../output/upgrade.js';
+import { eventLine, gateFailedMessage, nodeGroupLines, renderStatus, renderSteps, renderSummary, snapshotLine, snapshotPreviewLine } from '../output/upgrade.js';
+import { nodeGroupUpgradeCommands } from '../../upgrade/nodegroups.js';
 import { defaultTarget } from './plan.js';
 import { examplesByPath, forProgram } from '../help.js';
 import { parseSnapshotFlag, type SnapshotRequest } from '../../upgrade/apply/etcdsnapshot.js';
@@ -395,15 +396,16 @@ async function apply(io: Io, g: RunGlobals, opts: ApplyFlags): Promise<void> {
   const title = `Upgrade ${formatVersion(p.plan.current)} -> ${target}: ${p.steps.length} step${p.steps.length === 1 ? '' : 's'} (${strategy})`;
   const etcdSnapshot = opts.dryRun ? await previewSnapshot(client, snapshot, p.steps) : undefined;
   if (opts.dryRun || format !== 'json') {
-    if (format === 'json') io.out(JSON.stringify(outputObject('UpgradeSteps', { target, impact, steps: p.steps, blocking: p.blocking, etcdSnapshot })) + '\n');
-    else io.out(renderSteps(title, p.steps, impact, waveImpacts(p.snapshot, p.steps, settings.drain)) + (etcdSnapshot ? `${snapshotPreviewLine(etcdSnapshot)}\n` : ''));
-  }
+    const nodeGroups = p.nodeGroups.map((s) => ({ name: s.group.name, kind: s.group.kind, nodes: s.group.nodes, command: nodeGroupUpgradeCommands(s.group, p.plan.managed, s.to)[0] }));
+    if (format === 'json') io.out(JSON.stringify(outputObject('UpgradeSteps', { target, impact, steps: p.steps, blocking: p.blocking, ...(nodeGroups.length ? { nodeGroups } : {}), etcdSnapshot })) + '\n');
+    else io.out(renderSteps(title, p.steps, impact, waveImpacts(p.snapshot, p.steps, settings.drain)) + nodeGroupLines(p.nodeGroups, p.plan.managed) + (etcdSnapshot ? `${snapshotPreviewLine(etcdSnapshot)}\n` : ''));
+  } else if (p.nodeGroups.length) io.err(nodeGroupLines(p.nodeGroups, p.plan.managed));
   if (p.blocking.length) {
     throw new BlockedError(forProgram(`the plan has ${p.blocking.length} blocking finding${p.blocking.length === 1 ? '' : 's'}: ${p.blocking.map((f) => `${f.code} ${f.object ?? ''}: ${f.fix ?? f.message}`).join('; ')}`, g.programName ?? 'upkeep'));
   }
   if (opts.dryRun) return;
   if (p.steps.length === 0) {
-    io.out(`Nothing to do: the selected nodes are at ${target} already.\n`);
+    io.out(p.nodeGroups.length ? `Nothing for upkeep to do: the node groups behind are the provider's to upgrade (above).\n` : `Nothing to do: the selected nodes are at ${target} already.\n`);
     return;
   }
   await confirm(io, !!opts.yes, `Carry out these ${p.steps.length} steps on the cluster?`);

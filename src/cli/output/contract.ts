@@ -128,6 +128,7 @@ export const OUTPUT_KINDS: readonly KindSpec[] = [
       f('impact', 'object', 'the cost of the strategy: `strategy`, `maxUnavailable` (workers down at once), `downtime`, `summary`'),
       f('steps', 'array', 'per step: id, wave, hop, kind, node, role, from, to, drain'),
       f('blocking', 'array', "the plan's blocking findings (exit 3): severity, code, object, message, fix"),
+      opt('nodeGroups', 'array', "a managed cluster's node groups with kubelets behind, which the provider upgrades and this run does not: `name`, `kind` (eks-managed, eksctl, gke-node-pool, aks-node-pool), `nodes`, `command` (the provider's)"),
       opt('etcdSnapshot', 'object', 'the snapshot the run would take first: `take`, `file` (or `directory` when the file is named after the run), `endpoint` (the etcd that answered), `skipped` (why none, or why the run would stop), `stops` (true: the run would stop before any change)'),
     ],
   },

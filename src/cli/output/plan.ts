@@ -7,6 +7,7 @@ import type { ComponentRow, Finding, Hop, UpgradePlan } from '../../upgrade/plan
 import {
   type HostOS,
   type KubeletFirstStep,
+  type NodeGroupStep,
   type NodeStep,
   type Runbook,
   type RunbookHop,
@@ -16,6 +17,7 @@ import {
 } from '../../upgrade/runbook.js';
 import { addMinor, formatVersion, type Version } from '../../upgrade/version.js';
 import { type ManagedControlPlane, PROVIDER_NAME, controlPlaneUpgradeCommands } from '../../upgrade/managed.js';
+import { groupNodes, NODE_GROUP_LABEL, NODE_GROUP_TITLE, nodeGroupUpgradeCommands, PROVIDER_DRAIN, type NodeGroup } from '../../upgrade/nodegroups.js';
 import { type HostStep, type PackageManager, kubeadmSteps, kubeletSteps as kubeletHostSteps, repositorySteps, stepLines } from '../../upgrade/hostcommands.js';
 import { tabwrite } from './table.js';
 
@@ -69,11 +71,19 @@ function providerCommands(m: ManagedControlPlane, current: Version): string {
   return controlPlaneUpgradeCommands(m, addMinor(current, 1)).map((c) => `\t${c}\n`).join('');
 }
 
-/** A managed control plane's hop: only the kubelets move; there is no kubeadm step. */
-function renderManagedHop(hop: Hop, m: ManagedControlPlane): string {
+/** A managed control plane's hop: only the kubelets move; there is no kubeadm step. Node groups are the provider's to upgrade. */
+function renderManagedHop(hop: Hop, m: ManagedControlPlane, nodes: readonly RunbookNode[]): string {
   let out = `${v(hop.from)} -> ${v(hop.to)}\n\n`;
   out += `Kubelets to upgrade (the control plane is managed by ${PROVIDER_NAME[m.provider]} and stays at ${v(hop.from)}):\n`;
-  return out + componentTable(hop.kubelets) + `\n${RULE}\n\n`;
+  out += componentTable(hop.kubelets) + '\n';
+  const behind = new Set(hop.kubelets.filter((r) => r.current.replace(/^v/, '') !== r.target.replace(/^v/, '')).map((r) => r.node));
+  const touched = nodes.filter((n) => n.nodeGroup && !n.controlPlane && behind.has(n.name)).map((n) => `${n.nodeGroup?.kind}/${n.nodeGroup?.name}`);
+  const { groups } = groupNodes(nodes.filter((n) => !n.controlPlane && touched.includes(`${n.nodeGroup?.kind}/${n.nodeGroup?.name}`)));
+  if (groups.length) {
+    out += `Node groups the provider upgrades (it replaces their nodes; 'upkeep plan -o runbook' says how it drains them):\n\n`;
+    out += groups.map((g) => `\t${g.name} (${NODE_GROUP_TITLE[g.kind]}, ${plural(g.nodes.length, 'node')}): ${nodeGroupUpgradeCommands(g, m, hop.to)[0]}\n`).join('') + '\n';
+  }
+  return out + `${RULE}\n\n`;
 }
 
 function renderHop(hop: Hop, index: number, count: number): string {
@@ -97,8 +107,8 @@ function renderHop(hop: Hop, index: number, count: number): string {
   return out;
 }
 
-/** The plan as `kubeadm upgrade plan` lays it out, one block per hop, with upkeep's findings. */
-export function renderPlanTable(plan: UpgradePlan): string {
+/** The plan as `kubeadm upgrade plan` lays it out, one block per hop, with upkeep's findings; `nodes` name a managed cluster's node groups. */
+export function renderPlanTable(plan: UpgradePlan, nodes: readonly RunbookNode[] = []): string {
   let out = `[upgrade/versions] Cluster version: ${v(plan.current)}\n`;
   if (plan.target) out += `[upgrade/versions] Target version: ${v(plan.target)}\n`;
   else out += '[upgrade/versions] Target version: none (checking the current version skew only)\n';
@@ -111,7 +121,7 @@ export function renderPlanTable(plan: UpgradePlan): string {
     out += `The control plane is managed by ${PROVIDER_NAME[managed.provider]}: upgrade it with the provider first, one minor at a time:\n\n${providerCommands(managed, plan.current)}\n`;
     // "Already there" only when nothing stopped the plan (a refused target has no hops either).
   } else if (plan.target && !plan.hops.length && !plan.blocking) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
-  plan.hops.forEach((hop, i) => (out += managed ? renderManagedHop(hop, managed) : renderHop(hop, i, plan.hops.length)));
+  plan.hops.forEach((hop, i) => (out += managed ? renderManagedHop(hop, managed, nodes) : renderHop(hop, i, plan.hops.length)));
   out += renderFindings(plan.findings);
   out += '\n' + verdictLine(plan);
   return out;
@@ -214,6 +224,20 @@ function kubeletFirstSection(k: KubeletFirstStep, os: HostOS): string {
   return text + '\n' + kubeletSteps(os, k.node, k.to) + '\n';
 }
 
+/** A node group's section: the provider's command, how it drains, and the check. */
+function groupSection(s: NodeGroupStep, managed: ManagedControlPlane | undefined): string {
+  const g: NodeGroup = s.group;
+  const [run, ...others] = nodeGroupUpgradeCommands(g, managed, s.to);
+  let out = `### ${s.step}. node group ${g.name} (${NODE_GROUP_TITLE[g.kind]}: ${g.nodes.join(', ')})\n`;
+  out += `# behind: ${s.behind.map((b) => `${b.node} (${b.from})`).join(', ')}; the provider brings every node of the group to ${v(s.to)}\n` + notes(s.notes);
+  out += `# how: ${PROVIDER_DRAIN[g.kind]}\n`;
+  out += `# first: upkeep drain NODE --dry-run shows what each node's drain evicts and which budget would hold it\n`;
+  out += `${run}\n`;
+  if (g.kind === 'eksctl') out += others.map((c) => `${c}\n`).join('');
+  else out += others.map((c) => `# or: ${c}\n`).join('');
+  return out + `# Check: kubectl get nodes -l ${NODE_GROUP_LABEL[g.kind]}=${g.name}   (every node Ready at ${v(s.to)}; the old ones gone)\n\n`;
+}
+
 function hopSection(h: RunbookHop, index: number, count: number, os: HostOS, managed?: ManagedControlPlane): string {
   const { hop } = h;
   let out = `## ${count > 1 ? `Hop ${index + 1} of ${count}: ` : ''}${v(hop.from)} -> ${v(hop.to)}\n\n`;
@@ -223,6 +247,7 @@ function hopSection(h: RunbookHop, index: number, count: number, os: HostOS, man
     out += `# Then the control plane to ${v(hop.to)}, node by node:\n\n`;
   }
   if (h.applied) out += `# kubeadm upgrade apply ${v(hop.to)} has run on a control-plane node already: the others use kubeadm upgrade node\n\n`;
+  out += h.groups.map((g) => groupSection(g, managed)).join('');
   out += h.nodes.map((s) => nodeSection(s, hop.to, os, managed)).join('');
   if (h.staying.length) out += `# Kubelets that stay in this hop: ${h.staying.map((r) => `${r.node} (${r.current})`).join(', ')}\n\n`;
   return out + `# Check: kubectl get nodes   (every node Ready; VERSION shows each kubelet's version)\n\n`;

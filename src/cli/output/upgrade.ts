@@ -7,6 +7,9 @@ import type { UpgradeEvent } from '../../upgrade/apply/execute.js';
 import type { EtcdSnapshotNote, SnapshotPreview } from '../../upgrade/apply/etcdsnapshot.js';
 import { nodeState, type Journal, type StepRecord } from '../../upgrade/apply/journal.js';
 import type { Step, StrategyImpact } from '../../upgrade/apply/steps.js';
+import type { ManagedControlPlane } from '../../upgrade/managed.js';
+import { NODE_GROUP_TITLE, nodeGroupUpgradeCommands } from '../../upgrade/nodegroups.js';
+import type { NodeGroupStep } from '../../upgrade/runbook.js';
 import { table } from './table.js';
 
 function what(s: Step): string {
@@ -90,6 +93,13 @@ export function snapshotLine(n: EtcdSnapshotNote): string {
   if (!n.file) return `etcd snapshot: none (${n.skipped ?? 'not taken'})`;
   const facts = [n.revision !== undefined ? `revision ${n.revision}` : '', n.size !== undefined ? `${n.size} bytes` : '', n.endpoint ? `from ${n.endpoint}` : '', n.sha256 ? 'sha256 verified' : ''].filter(Boolean);
   return `etcd snapshot: ${n.file} (${facts.join(', ')})`;
+}
+
+/** A managed cluster's node groups: the provider upgrades them, upkeep says with which command. */
+export function nodeGroupLines(groups: readonly NodeGroupStep[], managed: ManagedControlPlane | undefined): string {
+  return groups
+    .map((s) => `Node group ${s.group.name} (${NODE_GROUP_TITLE[s.group.kind]}, ${s.group.nodes.length} node${s.group.nodes.length === 1 ? '' : 's'}) is upgraded by the provider, not by this run: ${nodeGroupUpgradeCommands(s.group, managed, s.to)[0]}\n`)
+    .join('');
 }
 
 /** --dry-run's line about the snapshot the run would take first. */

@@ -11,7 +11,7 @@ import type { KubeClient } from '../../kube/index.js';
 import { collectApiUsages, discoverClusterVersions, type DiscoveredCluster } from '../discover.js';
 import { planUpgrade, type Finding, type UpgradePlan } from '../plan.js';
 import { controlPlaneFindings, gatherPreflight, nodeFindings } from '../preflight.js';
-import { runbook, type Runbook } from '../runbook.js';
+import { runbook, type NodeGroupStep, type Runbook } from '../runbook.js';
 import { minVersion, minorKey, type Version } from '../version.js';
 import { planSteps, type Step, type StepOptions } from './steps.js';
 
@@ -24,6 +24,8 @@ export interface Prepared {
   blocking: Finding[];
   /** What preflight read: nodes, pods, budgets and workloads (for each wave's drain impact). */
   snapshot: Snapshot;
+  /** A managed cluster's node groups with kubelets behind: the provider's to upgrade (its command), never a step of this run. */
+  nodeGroups: NodeGroupStep[];
 }
 
 /** The drain flags as a user types them, for the commands findings print. */
@@ -45,7 +47,8 @@ export async function prepareUpgrade(client: KubeClient, to: (oldest: Version) =
   const touched = new Set(steps.map((s) => s.node));
   // A finding about a node this run leaves alone (--nodes, -l) does not stop it.
   const blocking = plan.findings.filter((f) => f.severity === 'blocking' && !(f.object?.startsWith('node/') && !touched.has(f.object.slice(5))));
-  return { cluster, plan, book, steps, blocking, snapshot };
+  const nodeGroups = book.hops.flatMap((h) => h.groups).filter((g) => !options.workers || g.group.nodes.some((n) => options.workers?.has(n)));
+  return { cluster, plan, book, steps, blocking, snapshot, nodeGroups };
 }
 
 /** What draining each wave's nodes together does (--dry-run: what goes down when), by wave; waves that drain nothing left out. Pure. */

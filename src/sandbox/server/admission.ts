@@ -5,7 +5,6 @@ import type { KubeObject, StatusCause } from '../../api/types.js';
 import { validateObject } from './validation/index.js';
 import { dns1123Label, dns1123Subdomain } from './validation/names.js';
 import { type JsonObject, isJsonObject, jsonObject, jsonObjects } from './json.js';
-import { withNodePorts } from './nodeports.js';
 
 export interface AdmissionOptions {
   /** tolerationSeconds of the default not-ready/unreachable tolerations (kube: 300). */
@@ -190,9 +189,8 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
           ipFamilyPolicy: 'SingleStack',
           internalTrafficPolicy: 'Cluster',
           ...s,
-          clusterIP: s.clusterIP ?? serviceIP(o.metadata.uid ?? ''),
-          clusterIPs: s.clusterIPs ?? [s.clusterIP ?? serviceIP(o.metadata.uid ?? '')],
-          ports: Array.isArray(s.ports) ? withNodePorts(type, o.metadata.uid ?? '', s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p))) : s.ports,
+          // ClusterIPs and NodePorts come from the allocators (nodeports.ts), after validation.
+          ports: Array.isArray(s.ports) ? s.ports.map((p) => (isJsonObject(p) ? { protocol: 'TCP', targetPort: p.port, ...p } : p)) : s.ports,
         },
         status: { loadBalancer: {} },
       };
@@ -211,13 +209,6 @@ export function prepareForCreate(o: KubeObject, opts: AdmissionOptions): KubeObj
 function defaultTemplate(template: unknown, opts: AdmissionOptions): JsonObject {
   const t = jsonObject(template) ?? {};
   return { ...t, metadata: { creationTimestamp: null, ...(jsonObject(t.metadata) ?? {}) }, spec: defaultPodSpec(jsonObject(t.spec) ?? {}, opts, false) };
-}
-
-function serviceIP(uid: string): string {
-  // A stable address in the default 10.96.0.0/12 service range derived from the uid.
-  let h = 0;
-  for (const ch of uid) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return `10.96.${(h >> 8) & 0xff}.${(h & 0xfe) + 1}`;
 }
 
 /** Pod fields a user may change after creation (kube rejects other spec changes with 422). */

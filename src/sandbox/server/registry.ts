@@ -15,6 +15,7 @@ import { type ResourceType, BUILTIN_RESOURCES, groupVersion, resourceKey } from 
 import { decideEviction } from './eviction.js';
 import { applyDefaults, carryOverAllocated } from './defaults.js';
 import { applyOwnership, createOwnership, updateOwnership } from './managedfields.js';
+import { type Allocation, ServiceAllocations, patchUpdate } from './nodeports.js';
 import { applyLimitRanges, quotaError } from './quota.js';
 import { withDefaultStorageClass } from './storageclass.js';
 import { type JsonObject, isJsonObject, jsonObject } from './json.js';
@@ -75,11 +76,14 @@ export class Registry {
   private readonly byKey = new Map<string, ResourceType>(); // by resourceKey (storage)
   private readonly typeListeners = new Set<() => void>();
   private readonly namespaceTeardowns = new Set<string>();
+  /** Service ClusterIPs and NodePorts (nodeports.ts). */
+  readonly services: ServiceAllocations;
 
   constructor(store: Store, options: RegistryOptions) {
     this.store = store;
     this.clock = options.clock;
     this.admission = { defaultTolerationSeconds: options.defaultTolerationSeconds ?? 300 };
+    this.services = new ServiceAllocations(store);
     for (const t of BUILTIN_RESOURCES) this.addType(t);
   }
 
@@ -184,6 +188,8 @@ export class Registry {
     this.validateOrThrow(t, prepared);
     if (t.namespaced) prepared = await this.admitResources(t, prepared);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(prepared)) prepared = this.establishCRD(prepared);
+    const allocation = isCoreService(t) ? await this.services.allocateCreate(prepared, !!opts.dryRun) : undefined;
+    if (allocation) prepared = allocation.object;
     if (opts.dryRun) {
       if (await this.store.get(resourceKey(t), namespace, name)) throw errors.alreadyExists(t.resource, t.group, name);
       return prepared;
@@ -193,6 +199,7 @@ export class Registry {
       this.onCRDChanged(t, stored);
       return stored;
     } catch (e) {
+      allocation?.undo();
       throw mapStoreError(e, t, name);
     }
   }
@@ -374,6 +381,7 @@ export class Registry {
       next = approvalUpdate(current, incoming);
     } else {
       next = carryOverAllocated(current, applyDefaults({ ...incoming, metadata: { ...incoming.metadata } }));
+      if (isCoreService(t)) next = patchUpdate(current, next);
       if (t.statusSubresource) {
         if (current.status === undefined) delete next.status;
         else next.status = current.status;
@@ -426,18 +434,26 @@ export class Registry {
     next = this.checkCustomResource(t, next, opts);
     this.validateOrThrow(t, next, extra);
     if (t.resource === 'customresourcedefinitions' && isCustomResourceDefinition(next)) next = this.establishCRD(next);
+    let allocation: Allocation | undefined;
+    if (isCoreService(t) && subresource !== 'status') {
+      allocation = await this.services.allocateUpdate(current, next, !!opts.dryRun);
+      next = allocation.object;
+    }
     if (opts.dryRun) return next;
     // Removing the last finalizer of an object being deleted completes its deletion.
     if (meta.deletionTimestamp && !(meta.finalizers?.length) && !(t.resource === 'namespaces')) {
       if (t.resource !== 'pods' || !isGracefullyTerminating(next)) {
+        allocation?.commit();
         return this.remove(t, next, cm.resourceVersion);
       }
     }
     try {
       const stored = await this.store.update(resourceKey(t), next, cm.resourceVersion ?? '');
+      allocation?.commit();
       this.onCRDChanged(t, stored);
       return stored;
     } catch (e) {
+      allocation?.undo();
       throw mapStoreError(e, t, cm.name ?? '');
     }
   }
@@ -545,6 +561,7 @@ export class Registry {
   private async remove(t: ResourceType, o: KubeObject, expectedRevision?: string): Promise<KubeObject> {
     try {
       const gone = await this.store.delete(resourceKey(t), t.namespaced ? (o.metadata.namespace ?? '') : '', o.metadata.name ?? '', expectedRevision);
+      if (isCoreService(t)) this.services.release(gone);
       if (t.resource === 'customresourcedefinitions') {
         this.onCRDDeleted(gone);
         if (isCustomResourceDefinition(gone)) await this.deleteCustomResources(gone);
@@ -853,4 +870,8 @@ export function mapStoreError(e: unknown, t: ResourceType | undefined, name: str
     default:
       return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'ServiceUnavailable', message: e.message, code: 503 });
   }
+}
+
+function isCoreService(t: ResourceType): boolean {
+  return t.resource === 'services' && t.group === '' && !t.crd;
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { type FieldIndex, fieldIndex, isFieldIndex } from './fields.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,6 +34,29 @@ export function specFor(gitVersion: string): SwaggerSpec {
     specs.set(minor, spec);
   }
   return spec;
+}
+
+const indexes = new Map<string, FieldIndex>();
+
+/** The file the build derives from swagger-<minor>.json.gz (scripts/copy-sandbox-data.mjs). */
+export function fieldIndexFile(minor: string): string {
+  return `fields-${minor}.json`;
+}
+
+/**
+ * Validation's view of the spec of a server version's minor: the file the build derived when
+ * present (a starting sandbox reads ~120 KB instead of parsing the 3 MB spec), else derived here.
+ */
+export function fieldIndexFor(gitVersion: string): FieldIndex {
+  const minor = nearestMinor(gitVersion);
+  let index = indexes.get(minor);
+  if (!index) {
+    const file = path.join(dataDir(), fieldIndexFile(minor));
+    const built: unknown = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+    index = isFieldIndex(built) ? built : fieldIndex(specFor(minor).definitions);
+    indexes.set(minor, index);
+  }
+  return index;
 }
 
 export function nearestMinor(gitVersion: string): string {

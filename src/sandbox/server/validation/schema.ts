@@ -1,7 +1,8 @@
 // The seam between validation and the OpenAPI schema of the built-in kinds: what fields a kind
-// has and of which type. Backed today by schema-data.ts (Kubernetes' published swagger.json as
-// data); the OpenAPI document served under server/openapi/ can implement the same interface.
-import { SCHEMA_DATA } from './schema-data.js';
+// has and of which type, read from the published spec the sandbox serves (server/openapi/data,
+// through the field index openapi/fields.ts derives from it).
+import type { FieldIndex } from '../openapi/fields.js';
+import { fieldIndexFor, nearestMinor } from '../openapi/spec.js';
 
 export type ScalarType = 'string' | 'integer' | 'number' | 'boolean' | 'quantity' | 'int-or-string' | 'any';
 
@@ -24,7 +25,7 @@ function isScalar(s: string): s is ScalarType {
   return SCALARS.has(s);
 }
 
-/** Reads the data file's type notation: #Def, [T]key1,key2, {T}, or a scalar. */
+/** Reads the field index's type notation: #Def, [T]key1,key2, {T}, or a scalar. */
 export function parseFieldType(s: string): FieldType {
   if (s.startsWith('#')) return { type: 'object', name: s.slice(1) };
   if (s.startsWith('{') && s.endsWith('}')) return { type: 'map', values: parseFieldType(s.slice(1, -1)) };
@@ -34,38 +35,13 @@ export function parseFieldType(s: string): FieldType {
     return { type: 'array', items: parseFieldType(s.slice(1, close)), keys: keys ? keys.split(',') : [] };
   }
   if (isScalar(s)) return { type: s };
-  throw new Error(`unknown field type ${JSON.stringify(s)} in the schema data`);
-}
-
-interface SchemaData {
-  kinds: Record<string, string>;
-  definitions: Record<string, Record<string, string>>;
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
-}
-
-function decodeSchemaData(text: string): SchemaData {
-  const raw: unknown = JSON.parse(text);
-  if (typeof raw !== 'object' || raw === null || !('kinds' in raw) || !('definitions' in raw)) throw new Error('malformed schema data');
-  const { kinds, definitions } = raw;
-  if (!isStringRecord(kinds) || typeof definitions !== 'object' || definitions === null) throw new Error('malformed schema data');
-  const defs: Record<string, Record<string, string>> = {};
-  for (const [name, fields] of Object.entries(definitions)) {
-    if (!isStringRecord(fields)) throw new Error(`malformed schema data for ${name}`);
-    defs[name] = fields;
-  }
-  return { kinds, definitions: defs };
+  throw new Error(`unknown field type ${JSON.stringify(s)} in the OpenAPI field index`);
 }
 
 class DataSchema implements SchemaLookup {
-  private readonly data: SchemaData;
   private readonly parsed = new Map<string, ReadonlyMap<string, FieldType>>();
 
-  constructor(text: string) {
-    this.data = decodeSchemaData(text);
-  }
+  constructor(private readonly data: FieldIndex) {}
 
   kind(apiVersion: string, kind: string): FieldType | undefined {
     const ref = this.data.kinds[`${apiVersion}/${kind}`];
@@ -83,10 +59,18 @@ class DataSchema implements SchemaLookup {
   }
 }
 
-let builtin: SchemaLookup | undefined;
+const builtin = new Map<string, SchemaLookup>();
 
-/** The schema of the built-in kinds (Kubernetes 1.31), parsed once on first use. */
-export function builtinSchema(): SchemaLookup {
-  builtin ??= new DataSchema(SCHEMA_DATA);
-  return builtin;
+/**
+ * The schema of the built-in kinds at a server version's minor (by default 1.31, the version
+ * validation has always used), loaded once on first use.
+ */
+export function builtinSchema(gitVersion = 'v1.31'): SchemaLookup {
+  const minor = nearestMinor(gitVersion);
+  let s = builtin.get(minor);
+  if (!s) {
+    s = new DataSchema(fieldIndexFor(minor));
+    builtin.set(minor, s);
+  }
+  return s;
 }

@@ -4,7 +4,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { SandboxAuth } from './auth.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap.js';
 import { issueClientCertificate } from './certs.js';
-import { effectiveRules } from './rbac.js';
+import { aggregateAll } from './rbac.js';
 
 export interface KubeconfigEntries {
   users: Array<{ name: string; user: Record<string, string> }>;
@@ -41,8 +41,6 @@ function b64(s: string): string {
 
 /** The default RBAC objects, in the order kube-apiserver's bootstrap creates them (roles first). */
 export function defaultRbacObjects(): KubeObject[] {
-  const roles = bootstrapClusterRoles();
   // Stored with the rules the aggregation controller would have written into them.
-  const filled = roles.map((r) => (r.aggregationRule ? { ...r, rules: effectiveRules(r, roles) } : r));
-  return [...filled, ...bootstrapClusterRoleBindings()];
+  return [...aggregateAll(bootstrapClusterRoles()), ...bootstrapClusterRoleBindings()];
 }

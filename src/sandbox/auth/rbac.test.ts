@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../api/types.js';
 import type { Attributes, UserInfo } from './attributes.js';
-import { RbacPolicy } from './rbac.js';
+import { RbacPolicy, aggregateAll, aggregatedRules, sameRules } from './rbac.js';
 import { defaultRbacObjects } from './kubeconfig.js';
 
 const R = 'rbac.authorization.k8s.io';
@@ -10,15 +10,16 @@ const crb = (name: string, role: string, subjects: ClusterRoleBinding['subjects'
 const rb = (ns: string, name: string, kind: 'Role' | 'ClusterRole', role: string, subjects: RoleBinding['subjects']): RoleBinding => ({ metadata: { name, namespace: ns }, roleRef: { apiGroup: R, kind, name: role }, subjects });
 
 const defaults = defaultRbacObjects();
+// The aggregated roles as the clusterrole-aggregation controller leaves them (the authorizer reads stored rules).
 const policy = new RbacPolicy({
-  clusterRoles: [
+  clusterRoles: aggregateAll([
     ...defaults.filter((o): o is ClusterRole => o.kind === 'ClusterRole'),
     { metadata: { name: 'node-status' }, rules: [{ verbs: ['patch'], apiGroups: [''], resources: ['nodes/status'] }] },
     { metadata: { name: 'one-cm' }, rules: [{ verbs: ['get', 'update'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['settings'] }] },
     { metadata: { name: 'all-status' }, rules: [{ verbs: ['get'], apiGroups: ['*'], resources: ['*/status'] }] },
     { metadata: { name: 'metrics' }, rules: [{ verbs: ['get'], nonResourceURLs: ['/metrics', '/debug/*'] }] },
     { metadata: { name: 'crons', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }, rules: [{ verbs: ['get'], apiGroups: ['example.com'], resources: ['crontabs'] }] },
-  ],
+  ]),
   roles: [{ metadata: { name: 'pod-reader', namespace: 'shop' }, rules: [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }] } satisfies Role],
   clusterRoleBindings: [
     ...defaults.filter((o): o is ClusterRoleBinding => o.kind === 'ClusterRoleBinding'),
@@ -86,5 +87,62 @@ describe('RBAC lists the rules of a user (SelfSubjectRulesReview)', () => {
       { verbs: ['*'], nonResourceURLs: ['*'] },
     ]);
     assert.deepEqual(policy.rulesFor(user('ghost'), '').errors, ['clusterrole.rbac.authorization.k8s.io "gone" not found']);
+  });
+});
+
+describe('the clusterrole-aggregation controller writes the union of the selected roles', () => {
+  const role = (name: string, labels: Record<string, string>, rules: ClusterRole['rules'], aggregationRule?: ClusterRole['aggregationRule']): ClusterRole => ({
+    metadata: { name, labels }, rules, ...(aggregationRule ? { aggregationRule } : {}),
+  });
+  const to = (target: string) => ({ clusterRoleSelectors: [{ matchLabels: { [`example.com/aggregate-to-${target}`]: 'true' } }] });
+  const get = { verbs: ['get'], apiGroups: [''], resources: ['pods'] };
+  const list = { verbs: ['list'], apiGroups: [''], resources: ['pods'] };
+  const cases: Array<{ story: string; role: ClusterRole; others: ClusterRole[]; rules: ClusterRole['rules'] }> = [
+    { story: 'no aggregationRule: nothing to write', role: role('plain', {}, [get]), others: [], rules: undefined },
+    { story: 'no role matches: no rules', role: role('agg', {}, [get], to('agg')), others: [role('other', {}, [list])], rules: [] },
+    {
+      story: 'matching roles in name order, the role itself left out',
+      role: role('agg', { 'example.com/aggregate-to-agg': 'true' }, [], to('agg')),
+      others: [role('zeta', { 'example.com/aggregate-to-agg': 'true' }, [list]), role('alpha', { 'example.com/aggregate-to-agg': 'true' }, [get])],
+      rules: [get, list],
+    },
+    {
+      story: 'a rule two roles share is written once, whatever its key order',
+      role: role('agg', {}, [], to('agg')),
+      others: [role('a', { 'example.com/aggregate-to-agg': 'true' }, [get]), role('b', { 'example.com/aggregate-to-agg': 'true' }, [{ resources: ['pods'], apiGroups: [''], verbs: ['get'], resourceNames: [] }, list])],
+      rules: [get, list],
+    },
+    {
+      story: 'selectors in their order: the second selector\'s roles come after the first\'s',
+      role: role('agg', {}, [], { clusterRoleSelectors: [{ matchLabels: { tier: 'second' } }, { matchLabels: { tier: 'first' } }] }),
+      others: [role('a', { tier: 'first' }, [get]), role('b', { tier: 'second' }, [list])],
+      rules: [list, get],
+    },
+    {
+      story: 'stored rules of an aggregated role are taken as they are (chains settle over syncs)',
+      role: role('admin', {}, [], to('admin')),
+      others: [role('edit', { 'example.com/aggregate-to-admin': 'true' }, [], to('edit')), role('e1', { 'example.com/aggregate-to-edit': 'true' }, [get])],
+      rules: [],
+    },
+  ];
+  for (const c of cases) {
+    it(c.story, () => assert.deepEqual(aggregatedRules(c.role, [c.role, ...c.others]), c.rules));
+  }
+
+  it('kubeadm\'s admin, edit and view hold the real rules: admin has edit\'s, edit has view\'s', () => {
+    const roles = new Map(defaults.filter((o): o is ClusterRole => o.kind === 'ClusterRole').map((r) => [r.metadata.name, r]));
+    const view = roles.get('view')?.rules ?? [];
+    const edit = roles.get('edit')?.rules ?? [];
+    const admin = roles.get('admin')?.rules ?? [];
+    assert.deepEqual(view, roles.get('system:aggregate-to-view')?.rules);
+    assert.deepEqual(edit, [...(roles.get('system:aggregate-to-edit')?.rules ?? []), ...view]);
+    assert.deepEqual(admin, [...edit, ...(roles.get('system:aggregate-to-admin')?.rules ?? [])]);
+    assert.ok(admin.some((r) => r.resources?.includes('rolebindings')));
+  });
+
+  it('compares rule lists as the controller does', () => {
+    assert.equal(sameRules([get], [{ resources: ['pods'], verbs: ['get'], apiGroups: [''] }]), true);
+    assert.equal(sameRules([get], [{ ...get, verbs: ['get', 'list'] }]), false);
+    assert.equal(sameRules(undefined, []), true);
   });
 });

@@ -1,9 +1,10 @@
 // RBAC authorization as kube-apiserver decides it (plugin/pkg/auth/authorizer/rbac): the
 // privileged group system:masters first, then ClusterRoleBindings, then the RoleBindings of the
 // request's namespace; a rule matches verb, API group, resource (with "resource/subresource" and
-// "*/subresource"), resourceNames, or non-resource URLs (with a trailing "*"). ClusterRoles with an
-// aggregationRule take the rules of every ClusterRole their selectors match, as the aggregation
-// controller would have written them. Pure: the caller hands over the objects.
+// "*/subresource"), resourceNames, or non-resource URLs (with a trailing "*"). Like kube's, the
+// authorizer reads a ClusterRole's stored rules only: an aggregated role's rules are what the
+// clusterrole-aggregation controller wrote into it (aggregatedRules below, one home for the union).
+// Pure: the caller hands over the objects.
 import { labelSelectorFromObject } from '../../api/labels.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, RbacSubject, Role, RoleBinding } from '../../api/types.js';
 import type { Attributes, UserInfo } from './attributes.js';
@@ -42,7 +43,7 @@ export class RbacPolicy {
   private readonly roleBindings = new Map<string, RoleBinding[]>();
 
   constructor(objects: PolicyObjects) {
-    for (const cr of objects.clusterRoles) this.clusterRoles.set(cr.metadata.name ?? '', effectiveRules(cr, objects.clusterRoles));
+    for (const cr of objects.clusterRoles) this.clusterRoles.set(cr.metadata.name ?? '', cr.rules ?? []);
     for (const r of objects.roles) this.roles.set(`${r.metadata.namespace ?? ''}/${r.metadata.name ?? ''}`, r.rules ?? []);
     this.clusterRoleBindings = objects.clusterRoleBindings;
     for (const rb of objects.roleBindings) {
@@ -98,28 +99,69 @@ export class RbacPolicy {
 }
 
 /**
- * A ClusterRole's own rules, or with an aggregationRule the rules of the roles it selects (their
- * aggregated rules in turn: admin takes edit's, which takes view's).
+ * What the clusterrole-aggregation controller writes into a ClusterRole with an aggregationRule
+ * (pkg/controller/clusterroleaggregation): for each selector in turn, the stored rules of every
+ * other ClusterRole it matches, roles in name order, each rule once (semantic equality: key order
+ * and empty lists do not matter). Chains (admin takes edit's, which takes view's) settle as each
+ * role's stored rules change. Undefined for a role without an aggregationRule.
  */
-export function effectiveRules(role: ClusterRole, all: ClusterRole[], visiting = new Set<ClusterRole>()): PolicyRule[] {
+export function aggregatedRules(role: ClusterRole, all: readonly ClusterRole[]): PolicyRule[] | undefined {
   const selectors = role.aggregationRule?.clusterRoleSelectors;
-  if (!selectors) return role.rules ?? [];
-  visiting.add(role);
-  const matchers = selectors.map((s) => labelSelectorFromObject(s));
+  if (!selectors) return undefined;
   const rules: PolicyRule[] = [];
   const seen = new Set<string>();
-  for (const other of [...all].sort((x, y) => cmp(x.metadata.name ?? '', y.metadata.name ?? ''))) {
-    if (visiting.has(other) || !matchers.some((m) => m.matches(other.metadata.labels))) continue;
-    for (const r of effectiveRules(other, all, visiting)) {
-      const key = JSON.stringify(r);
-      if (!seen.has(key)) {
+  const sorted = [...all].sort((x, y) => cmp(x.metadata.name ?? '', y.metadata.name ?? ''));
+  for (const selector of selectors) {
+    const matcher = labelSelectorFromObject(selector);
+    for (const other of sorted) {
+      if (other.metadata.name === role.metadata.name || !matcher.matches(other.metadata.labels)) continue;
+      for (const r of other.rules ?? []) {
+        const key = ruleKey(r);
+        if (seen.has(key)) continue;
         seen.add(key);
         rules.push(r);
       }
     }
   }
-  visiting.delete(role);
   return rules;
+}
+
+/** True when two rule lists are the same to the aggregation controller (equality.Semantic). */
+export function sameRules(a: readonly PolicyRule[] | undefined, b: readonly PolicyRule[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((r, i) => ruleKey(r) === ruleKey(y[i]));
+}
+
+/**
+ * Every aggregated role filled in until nothing changes, as the controller leaves them once it
+ * has caught up: the default roles are stored this way at bootstrap. Bounded by the role count.
+ */
+export function aggregateAll(roles: readonly ClusterRole[]): ClusterRole[] {
+  let current = [...roles];
+  for (let round = 0; round <= roles.length; round++) {
+    let changed = false;
+    current = current.map((r) => {
+      const rules = aggregatedRules(r, current);
+      if (!rules || sameRules(rules, r.rules)) return r;
+      changed = true;
+      return { ...r, rules };
+    });
+    if (!changed) break;
+  }
+  return current;
+}
+
+/** A rule's identity: its fields with keys in order and empty lists dropped (nil == empty in Go's semantic equality). */
+function ruleKey(r: PolicyRule): string {
+  const fields: Array<[string, readonly string[] | undefined]> = [
+    ['apiGroups', r.apiGroups],
+    ['nonResourceURLs', r.nonResourceURLs],
+    ['resourceNames', r.resourceNames],
+    ['resources', r.resources],
+    ['verbs', r.verbs],
+  ];
+  return JSON.stringify(fields.filter(([, v]) => v && v.length));
 }
 
 function cmp(a: string, b: string): number {

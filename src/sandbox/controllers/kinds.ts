@@ -5,6 +5,7 @@
 // KubeObject.
 import type {
   CertificateSigningRequest,
+  ClusterRole,
   ConfigMap,
   ControllerRevision,
   CronJob,
@@ -31,6 +32,7 @@ import type {
   StorageClass,
 } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
+import type { APIService } from '../server/apiservices.js';
 
 declare const objectType: unique symbol;
 
@@ -60,6 +62,8 @@ export const SERVICES: ResourceKey<Service> = 'services';
 export const ENDPOINTS: ResourceKey<Endpoints> = 'endpoints';
 export const ENDPOINT_SLICES: ResourceKey<EndpointSlice> = 'endpointslices.discovery.k8s.io';
 export const HORIZONTAL_POD_AUTOSCALERS: ResourceKey<HorizontalPodAutoscaler> = 'horizontalpodautoscalers.autoscaling';
+export const CLUSTER_ROLES: ResourceKey<ClusterRole> = 'clusterroles.rbac.authorization.k8s.io';
+export const API_SERVICES: ResourceKey<APIService> = 'apiservices.apiregistration.k8s.io';
 export const CERTIFICATE_SIGNING_REQUESTS: ResourceKey<CertificateSigningRequest> = 'certificatesigningrequests.certificates.k8s.io';
 
 /** A store event about one resource, its objects typed. */

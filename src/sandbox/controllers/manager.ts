@@ -40,6 +40,9 @@ export const CACHED_RESOURCES = [
   'persistentvolumeclaims',
   'persistentvolumes',
   'storageclasses.storage.k8s.io',
+  'clusterroles.rbac.authorization.k8s.io',
+  'apiservices.apiregistration.k8s.io',
+  'customresourcedefinitions.apiextensions.k8s.io',
 ];
 
 export interface RunningControllers extends SandboxControllers {

@@ -154,24 +154,30 @@ export class PersistentVolumeController implements Controller {
     }
   }
 
-  /** A volume: Available without a claim, Bound with one, and once its claim is gone Released or deleted. */
+  /**
+   * A volume: Available without a claim, Bound with one, and once its claim is gone Released, then
+   * deleted under the Delete reclaim policy. A volume being deleted still follows its claim: the
+   * pv-protection controller lets it go once it is no longer Bound.
+   */
   private async syncVolume(name: string): Promise<void> {
     const pv = this.ctx.cache.get(PERSISTENT_VOLUMES, '', name);
-    if (!pv || pv.metadata.deletionTimestamp) return;
+    if (!pv) return;
     const ref = pv.spec?.claimRef;
     const claim = ref?.name ? this.ctx.cache.get(PERSISTENT_VOLUME_CLAIMS, ref.namespace ?? '', ref.name) : undefined;
     let phase: string;
     if (!ref) phase = 'Available';
     else if (claim && (!ref.uid || claim.metadata.uid === ref.uid)) phase = claim.spec?.volumeName === name ? 'Bound' : (pv.status?.phase ?? 'Available');
     else if (!ref.uid) phase = 'Available'; // pre-bound to a claim that does not exist yet
-    else if (pv.spec?.persistentVolumeReclaimPolicy === 'Delete') return this.reclaimDelete(pv);
     else phase = 'Released';
-    if (pv.status?.phase === phase) return;
-    try {
-      await this.ctx.update(PERSISTENT_VOLUMES, '', name, { ...pv, status: { ...pv.status, phase } }, 'status');
-    } catch (e) {
-      if (!isRace(e)) throw e;
+    if (pv.status?.phase !== phase) {
+      try {
+        await this.ctx.update(PERSISTENT_VOLUMES, '', name, { ...pv, status: { ...pv.status, phase } }, 'status');
+      } catch (e) {
+        if (!isRace(e)) throw e;
+        return;
+      }
     }
+    if (phase === 'Released' && pv.spec?.persistentVolumeReclaimPolicy === 'Delete' && !pv.metadata.deletionTimestamp) await this.reclaimDelete(pv);
   }
 
   private async reclaimDelete(pv: PersistentVolume): Promise<void> {

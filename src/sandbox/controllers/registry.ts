@@ -17,6 +17,9 @@ import { CsrSigningController } from './csrsigning.js';
 import { EndpointsController } from './endpoints.js';
 import { HorizontalPodAutoscalerController } from './hpa.js';
 import { PersistentVolumeController } from './persistentvolume.js';
+import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
+import { APIServiceController } from './apiservices.js';
+import { StorageProtectionController } from './protection.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -38,4 +41,7 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new EndpointsController(ctx),
   (ctx) => new HorizontalPodAutoscalerController(ctx),
   (ctx) => new PersistentVolumeController(ctx),
+  (ctx) => new ClusterRoleAggregationController(ctx),
+  (ctx) => new APIServiceController(ctx),
+  (ctx) => new StorageProtectionController(ctx),
 ];

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod } from '../../api/types.js';
-import { type StatefulSetAction, ordinalOf, planStatefulSet, statefulSetCounts } from './statefulset.js';
+import type { OwnerReference, PersistentVolumeClaim, Pod, StatefulSet } from '../../api/types.js';
+import { type StatefulSetAction, claimOwnerReferences, ordinalOf, planStatefulSet, statefulSetCounts } from './statefulset.js';
 
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 type State = 'ready' | 'pending' | 'terminating' | 'failed' | 'running-not-ready';
@@ -64,4 +64,40 @@ describe('statefulSetCounts', () => {
     const pods = [pod(0, 'ready', 'web-old'), pod(1, 'ready'), pod(2, 'terminating'), pod(3, 'pending')];
     assert.deepEqual(statefulSetCounts(pods, 'web-old', 'web-new', 0, T0), { replicas: 4, readyReplicas: 3, availableReplicas: 3, currentReplicas: 1, updatedReplicas: 2 });
   });
+});
+
+describe('claimOwnerReferences: persistentVolumeClaimRetentionPolicy as ownerReferences', () => {
+  type Policy = 'Retain' | 'Delete';
+  const set = (whenDeleted: Policy, whenScaled: Policy): StatefulSet => ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db', namespace: 'data', uid: 'set-uid' },
+    spec: { selector: {}, serviceName: 'db', template: {}, persistentVolumeClaimRetentionPolicy: { whenDeleted, whenScaled } },
+  });
+  const dbPod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-2', namespace: 'data', uid: 'pod-uid' } };
+  const toSet: OwnerReference = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'set-uid', controller: true, blockOwnerDeletion: true };
+  const toPod: OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: 'db-2', uid: 'pod-uid', controller: true, blockOwnerDeletion: true };
+  const claim = (...ownerReferences: OwnerReference[]): PersistentVolumeClaim => ({ metadata: { name: 'data-db-2', namespace: 'data', ...(ownerReferences.length ? { ownerReferences } : {}) } });
+  const cases: Array<{ story: string; whenDeleted: Policy; whenScaled: Policy; scaledDown: boolean; refs: OwnerReference[]; want: OwnerReference[] | undefined }> = [
+    { story: 'Retain/Retain: no references, nothing to do', whenDeleted: 'Retain', whenScaled: 'Retain', scaledDown: true, refs: [], want: undefined },
+    { story: 'Retain/Retain removes references an earlier policy left', whenDeleted: 'Retain', whenScaled: 'Retain', scaledDown: false, refs: [toSet], want: [] },
+    { story: 'whenDeleted=Delete: owned by the set', whenDeleted: 'Delete', whenScaled: 'Retain', scaledDown: false, refs: [], want: [toSet] },
+    { story: 'whenDeleted=Delete keeps the set when scaled away', whenDeleted: 'Delete', whenScaled: 'Retain', scaledDown: true, refs: [toSet], want: undefined },
+    { story: 'whenScaled=Delete: a pod within the replicas leaves its claim alone', whenDeleted: 'Retain', whenScaled: 'Delete', scaledDown: false, refs: [], want: undefined },
+    { story: 'whenScaled=Delete: a scaled-away pod owns its claim', whenDeleted: 'Retain', whenScaled: 'Delete', scaledDown: true, refs: [], want: [toPod] },
+    { story: 'Delete/Delete within the replicas: the set', whenDeleted: 'Delete', whenScaled: 'Delete', scaledDown: false, refs: [toPod], want: [toSet] },
+    { story: 'Delete/Delete scaled away: the pod instead of the set', whenDeleted: 'Delete', whenScaled: 'Delete', scaledDown: true, refs: [toSet], want: [toPod] },
+    { story: 'a stale reference (an earlier pod of that name) is left for the garbage collector', whenDeleted: 'Retain', whenScaled: 'Delete', scaledDown: true, refs: [{ ...toPod, uid: 'old-pod-uid' }], want: undefined },
+    {
+      story: 'another controller keeps the claim: only our references go',
+      whenDeleted: 'Delete',
+      whenScaled: 'Retain',
+      scaledDown: false,
+      refs: [{ apiVersion: 'example.com/v1', kind: 'Backup', name: 'b', uid: 'b-uid', controller: true }, toSet],
+      want: [{ apiVersion: 'example.com/v1', kind: 'Backup', name: 'b', uid: 'b-uid', controller: true }],
+    },
+  ];
+  for (const c of cases) {
+    it(c.story, () => assert.deepEqual(claimOwnerReferences(claim(...c.refs), set(c.whenDeleted, c.whenScaled), dbPod, c.scaledDown), c.want));
+  }
 });

@@ -4,9 +4,12 @@
 // a deleted pod comes back under the same name once the old one is gone. Templates are
 // ControllerRevisions; RollingUpdate replaces pods from the highest ordinal down to the
 // partition, one at a time, each after the previous is healthy again. PVCs from
-// volumeClaimTemplates are created (and kept, the Retain policy); persistentvolume.ts binds them.
+// volumeClaimTemplates are created (persistentvolume.ts binds them) and owned as
+// spec.persistentVolumeClaimRetentionPolicy says (claimOwnerReferences): by the set when
+// whenDeleted is Delete, by their pod once it is scaled away when whenScaled is Delete, so that
+// the garbage collector deletes them; Retain (the default) leaves them alone.
 import { controllerOf, isPodReady, isPodTerminating, podPhase } from '../../api/pods.js';
-import { type ControllerRevision, type Pod, type StatefulSet, objectKey } from '../../api/types.js';
+import { type ControllerRevision, type OwnerReference, type PersistentVolumeClaim, type Pod, type StatefulSet, objectKey } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
@@ -150,6 +153,39 @@ export function planStatefulSet(input: StatefulSetPlanInput): StatefulSetAction[
   return actions;
 }
 
+/** An ownerReference of a claim to the set or pod named (matchesRef: same group, kind and name). */
+function refersTo(ref: OwnerReference, owner: { apiVersion: string; kind: string; name: string }): boolean {
+  const group = (v: string) => (v.includes('/') ? v.slice(0, v.indexOf('/')) : '');
+  return ref.kind === owner.kind && ref.name === owner.name && group(ref.apiVersion) === group(owner.apiVersion);
+}
+
+/**
+ * Pure: the ownerReferences a claim of this pod should carry under the set's
+ * persistentVolumeClaimRetentionPolicy (the controller's isClaimOwnerUpToDate and
+ * updateClaimOwnerRefForSetAndPod), or undefined when they are right as they are. Our references
+ * (to this set or pod) are rebuilt: a controller reference to the set when whenDeleted is Delete
+ * and the pod is within the replicas, to the pod when whenScaled is Delete and it is scaled away.
+ * A claim with a stale reference (same name, another uid: an earlier set or pod) is left for the
+ * garbage collector; one controlled by something else only loses our references.
+ */
+export function claimOwnerReferences(claim: PersistentVolumeClaim, set: StatefulSet, pod: Pod, scaledDown: boolean): OwnerReference[] | undefined {
+  const setRef = { ...ownerReference(set), apiVersion: 'apps/v1', kind: 'StatefulSet' };
+  const podRef = { ...ownerReference(pod), apiVersion: 'v1', kind: 'Pod' };
+  const refs = claim.metadata.ownerReferences ?? [];
+  const ours = (r: OwnerReference) => refersTo(r, setRef) || refersTo(r, podRef);
+  if (refs.some((r) => (refersTo(r, setRef) && r.uid !== setRef.uid) || (refersTo(r, podRef) && pod.metadata.uid && r.uid !== podRef.uid))) return undefined;
+  const kept = refs.filter((r) => !ours(r));
+  const foreignController = kept.some((r) => r.controller === true);
+  const policy = set.spec?.persistentVolumeClaimRetentionPolicy;
+  const wanted: OwnerReference[] = [];
+  if (!foreignController) {
+    if (policy?.whenScaled === 'Delete' && scaledDown && pod.metadata.uid) wanted.push(podRef);
+    else if (policy?.whenDeleted === 'Delete' && !(policy.whenScaled === 'Delete' && scaledDown)) wanted.push(setRef);
+  }
+  const next = [...kept, ...wanted];
+  return JSON.stringify(next) === JSON.stringify(refs) ? undefined : next;
+}
+
 export class StatefulSetController implements Controller {
   readonly name = 'statefulset';
   private readonly queue: WorkQueue;
@@ -173,6 +209,9 @@ export class StatefulSetController implements Controller {
       observePodReadiness(e, this.ctx.clock.now());
       const ref = controllerOf(e.object);
       if (ref?.kind === 'StatefulSet') this.queue.add(`${e.namespace}/${ref.name}`);
+    } else if (e.resource === PERSISTENT_VOLUME_CLAIMS && e.type === 'DELETED') {
+      // A stale claim is gone at last: a set waiting to recreate its pod may go on.
+      for (const set of this.ctx.cache.list(STATEFUL_SETS, e.namespace)) if (set.spec?.volumeClaimTemplates?.length) this.queue.add(objectKey(set));
     }
   }
 
@@ -205,11 +244,14 @@ export class StatefulSetController implements Controller {
     const partition = rolling ? int(strategy.rollingUpdate?.partition, 0) : undefined;
     const start = int(spec?.ordinals?.start, 0);
     const minReadyRealMs = this.ctx.clock.real(int(spec?.minReadySeconds, 0) * 1000);
+    const pods = this.podsByOrdinal(set);
+    // Claims are owned per the retention policy before any pod goes (fixPodClaim, then delete).
+    await this.fixClaimOwners(set, pods, start, int(spec?.replicas, 1));
     const actions = planStatefulSet({
       start,
       replicas: int(spec?.replicas, 1),
       parallel: spec?.podManagementPolicy === 'Parallel',
-      pods: this.podsByOrdinal(set),
+      pods,
       updateRevision: update.metadata.name ?? '',
       partition,
       minReadyRealMs,
@@ -253,7 +295,9 @@ export class StatefulSetController implements Controller {
     const volumes = [...(podSpec.volumes ?? [])];
     for (const claim of spec?.volumeClaimTemplates ?? []) {
       const claimName = `${claim.metadata?.name}-${name}`;
-      await this.ensureClaim(set, claim, claimName);
+      // A claim still being deleted (scaled away with whenScaled=Delete) is stale: wait for it to go.
+      if (this.ctx.cache.get(PERSISTENT_VOLUME_CLAIMS, ns, claimName)?.metadata.deletionTimestamp) return;
+      await this.ensureClaim(set, claim, claimName, pod);
       const v = { name: claim.metadata?.name ?? '', persistentVolumeClaim: { claimName } };
       const i = volumes.findIndex((x) => x.name === v.name);
       if (i >= 0) volumes[i] = v;
@@ -272,21 +316,44 @@ export class StatefulSetController implements Controller {
     await this.ctx.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${name} in StatefulSet ${set.metadata.name} successful`, 'statefulset-controller');
   }
 
-  private async ensureClaim(set: StatefulSet, claim: ClaimTemplate, claimName: string): Promise<void> {
+  private async ensureClaim(set: StatefulSet, claim: ClaimTemplate, claimName: string, pod: Pod): Promise<void> {
     const ns = set.metadata.namespace ?? '';
     if (this.ctx.cache.get(PERSISTENT_VOLUME_CLAIMS, ns, claimName)) return;
     const selectorLabels = set.spec?.selector?.matchLabels ?? {};
+    const body: PersistentVolumeClaim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: claimName, namespace: ns, labels: { ...(claim.metadata?.labels ?? {}), ...selectorLabels }, ...(claim.metadata?.annotations ? { annotations: claim.metadata.annotations } : {}) },
+      spec: structuredClone(claim.spec ?? {}),
+      status: { phase: 'Pending' },
+    };
+    // Created already owned as the retention policy says (the pod has no uid yet: never scaled away).
+    const owners = claimOwnerReferences(body, set, pod, false);
+    if (owners?.length) body.metadata.ownerReferences = owners;
     try {
-      await this.ctx.create(PERSISTENT_VOLUME_CLAIMS, ns, {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: { name: claimName, namespace: ns, labels: { ...(claim.metadata?.labels ?? {}), ...selectorLabels }, ...(claim.metadata?.annotations ? { annotations: claim.metadata.annotations } : {}) },
-        spec: structuredClone(claim.spec ?? {}),
-        status: { phase: 'Pending' },
-      });
+      await this.ctx.create(PERSISTENT_VOLUME_CLAIMS, ns, body);
       await this.ctx.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claimName} Pod ${claimName.slice((claim.metadata?.name ?? '').length + 1)} in StatefulSet ${set.metadata.name} success`, 'statefulset-controller');
     } catch (e) {
       if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+    }
+  }
+
+  /** Each pod's claims owned as the retention policy says: pods outside [start, start+replicas) are scaled away. */
+  private async fixClaimOwners(set: StatefulSet, pods: Map<number, Pod>, start: number, replicas: number): Promise<void> {
+    const templates = set.spec?.volumeClaimTemplates ?? [];
+    if (!templates.length) return;
+    const ns = set.metadata.namespace ?? '';
+    for (const [ordinal, pod] of pods) {
+      const scaledDown = ordinal < start || ordinal >= start + replicas;
+      for (const t of templates) {
+        const name = `${t.metadata?.name}-${pod.metadata.name}`;
+        const claim = this.ctx.cache.get(PERSISTENT_VOLUME_CLAIMS, ns, name);
+        if (!claim || claim.metadata.deletionTimestamp) continue;
+        const refs = claimOwnerReferences(claim, set, pod, scaledDown);
+        if (!refs) continue;
+        const { ownerReferences: _old, ...metadata } = claim.metadata;
+        await this.ctx.update(PERSISTENT_VOLUME_CLAIMS, ns, name, { ...claim, metadata: refs.length ? { ...metadata, ownerReferences: refs } : metadata });
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../../api/types.js';
-import { findMatchingVolume, pickDefaultClass, podVolumes, preFilterMessage, provisionedVolume, volumeMismatch, volumesFitNode } from './storage.js';
+import { claimProtectionRemovable, findMatchingVolume, pickDefaultClass, podUsesClaim, podVolumes, preFilterMessage, provisionedVolume, volumeMismatch, volumeProtectionRemovable, volumesFitNode, withProtectionFinalizer } from './storage.js';
 
 function pv(name: string, o: { size?: string; modes?: string[]; cls?: string; labels?: Record<string, string>; claim?: string; phase?: string; node?: string } = {}): PersistentVolume {
   return {
@@ -101,4 +101,51 @@ describe('what the scheduler makes of a pod\'s claims', () => {
   it('words the pod-level failure as kube-scheduler does', () => {
     assert.equal(preFilterMessage(3, 'pod has unbound immediate PersistentVolumeClaims'), '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.');
   });
+});
+
+describe('storage object in-use protection', () => {
+  it('admission adds kubernetes.io/pvc-protection to claims and kubernetes.io/pv-protection to volumes, once', () => {
+    const claim: PersistentVolumeClaim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', finalizers: ['example.com/keep'] } };
+    assert.deepEqual(withProtectionFinalizer(claim).metadata.finalizers, ['example.com/keep', 'kubernetes.io/pvc-protection']);
+    assert.deepEqual(withProtectionFinalizer(withProtectionFinalizer(claim)).metadata.finalizers, ['example.com/keep', 'kubernetes.io/pvc-protection']);
+    assert.deepEqual(withProtectionFinalizer(pv('vol')).metadata.finalizers, ['kubernetes.io/pv-protection']);
+    assert.equal(withProtectionFinalizer({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }).metadata.finalizers, undefined);
+  });
+
+  const T = '2026-03-01T10:00:00Z';
+  const user = (o: { node?: string; deleting?: number; claim?: string; ephemeral?: string } = {}): Pod => ({
+    metadata: { name: 'app-0', namespace: 'default', ...(o.deleting !== undefined ? { deletionTimestamp: T, deletionGracePeriodSeconds: o.deleting } : {}) },
+    spec: {
+      containers: [],
+      ...(o.node ? { nodeName: o.node } : {}),
+      volumes: [o.ephemeral ? { name: o.ephemeral, ephemeral: { volumeClaimTemplate: { spec: {} } } } : { name: 'data', persistentVolumeClaim: { claimName: o.claim ?? 'data' } }],
+    },
+  });
+  const usage: Array<[string, Pod, string, boolean]> = [
+    ['a running pod uses its claim', user({ node: 'node01' }), 'data', true],
+    ['an unscheduled pod does not (the kubelet will not start it on a deleted claim)', user(), 'data', false],
+    ['a pod terminating gracefully still does', user({ node: 'node01', deleting: 30 }), 'data', true],
+    ['a pod shut down (grace 0) no longer does', user({ node: 'node01', deleting: 0 }), 'data', false],
+    ['another claim is not used', user({ node: 'node01', claim: 'other' }), 'data', false],
+    ['a generic ephemeral volume uses <pod>-<volume>', user({ node: 'node01', ephemeral: 'scratch' }), 'app-0-scratch', true],
+  ];
+  for (const [story, pod, claim, want] of usage) it(story, () => assert.equal(podUsesClaim(pod, claim), want));
+
+  const deleted = (finalizers = ['kubernetes.io/pvc-protection']): PersistentVolumeClaim => ({ metadata: { name: 'data', namespace: 'default', deletionTimestamp: T, finalizers } });
+  const claimCases: Array<[string, PersistentVolumeClaim, Pod[], boolean]> = [
+    ['a deleted claim in use keeps its finalizer (Terminating)', deleted(), [user({ node: 'node01' })], false],
+    ['a deleted claim nobody uses loses it', deleted(), [user({ node: 'node01', claim: 'other' })], true],
+    ['a claim not being deleted keeps it', { metadata: { name: 'data', namespace: 'default', finalizers: ['kubernetes.io/pvc-protection'] } }, [], false],
+    ['a claim without the finalizer has nothing to remove', deleted(['example.com/keep']), [], false],
+  ];
+  for (const [story, claim, pods, want] of claimCases) it(story, () => assert.equal(claimProtectionRemovable(claim, pods), want));
+
+  const volume = (phase: string, deleting = true): PersistentVolume => ({ ...pv('vol', { phase }), metadata: { name: 'vol', finalizers: ['kubernetes.io/pv-protection'], ...(deleting ? { deletionTimestamp: T } : {}) } });
+  const volumeCases: Array<[string, PersistentVolume, boolean]> = [
+    ['a deleted Bound volume keeps its finalizer', volume('Bound'), false],
+    ['a deleted Released volume loses it', volume('Released'), true],
+    ['a deleted Available volume loses it', volume('Available'), true],
+    ['a volume not being deleted keeps it', volume('Released', false), false],
+  ];
+  for (const [story, v, want] of volumeCases) it(story, () => assert.equal(volumeProtectionRemovable(v), want));
 });

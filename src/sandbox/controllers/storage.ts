@@ -4,7 +4,7 @@
 // the default, what the sandbox's provisioner creates, and what the scheduler says about a pod
 // whose claims are missing, unbound or pinned to other nodes.
 import { labelSelectorFromObject } from '../../api/labels.js';
-import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../../api/types.js';
+import type { KubeObject, Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../../api/types.js';
 import { matchesNodeAffinity } from '../../api/affinity.js';
 import { parseQuantity } from './scheduling.js';
 
@@ -179,4 +179,41 @@ export function volumesFitNode(volumes: PodVolumes, node: Node): boolean {
 /** kube-scheduler's FailedScheduling message for a pod-level (PreFilter) failure. */
 export function preFilterMessage(total: number, reason: string): string {
   return `0/${total} nodes are available: ${reason}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
+}
+
+// ---- storage object in-use protection ----
+
+/** The StorageObjectInUseProtection admission plugin's finalizers, removed by the pvc- and pv-protection controllers. */
+export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
+
+/** The admission plugin on create: a claim or volume gets its protection finalizer (once). */
+export function withProtectionFinalizer(o: KubeObject): KubeObject {
+  const finalizer = o.kind === 'PersistentVolumeClaim' && o.apiVersion === 'v1' ? PVC_PROTECTION_FINALIZER : o.kind === 'PersistentVolume' && o.apiVersion === 'v1' ? PV_PROTECTION_FINALIZER : undefined;
+  if (!finalizer || o.metadata.finalizers?.includes(finalizer)) return o;
+  return { ...o, metadata: { ...o.metadata, finalizers: [...(o.metadata.finalizers ?? []), finalizer] } };
+}
+
+/**
+ * The pvc-protection controller's podUsesPVC: a pod uses a claim once it is scheduled (the kubelet
+ * will not start a pod on a claim being deleted) and until it is shut down (deleted with grace 0:
+ * the kubelet is done, or it was forced), through a persistentVolumeClaim or generic ephemeral volume.
+ */
+export function podUsesClaim(pod: Pod, claim: string): boolean {
+  if (!pod.spec?.nodeName) return false;
+  if (pod.metadata.deletionTimestamp && pod.metadata.deletionGracePeriodSeconds === 0) return false;
+  const name = pod.metadata.name ?? '';
+  return (pod.spec.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === claim || (v.ephemeral !== undefined && `${name}-${v.name}` === claim));
+}
+
+/** The pvc-protection controller: a deleted claim loses its finalizer once no pod of its namespace uses it. */
+export function claimProtectionRemovable(pvc: PersistentVolumeClaim, podsInNamespace: readonly Pod[]): boolean {
+  if (!pvc.metadata.deletionTimestamp || !pvc.metadata.finalizers?.includes(PVC_PROTECTION_FINALIZER)) return false;
+  return !podsInNamespace.some((p) => podUsesClaim(p, pvc.metadata.name ?? ''));
+}
+
+/** The pv-protection controller: a deleted volume loses its finalizer once it is no longer Bound. */
+export function volumeProtectionRemovable(pv: PersistentVolume): boolean {
+  if (!pv.metadata.deletionTimestamp || !pv.metadata.finalizers?.includes(PV_PROTECTION_FINALIZER)) return false;
+  return pv.status?.phase !== 'Bound';
 }

@@ -13,8 +13,8 @@ export interface AdmissionOptions {
 
 /** Kinds whose names must be DNS labels (kube's ValidateNameFunc per kind). */
 const LABEL_NAMED = new Set(['Namespace', 'Service']);
-/** Kinds whose names are path segments only (RBAC allows ':' etc.). */
-const PATH_SEGMENT_NAMED = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+/** Kinds whose names are path segments only (RBAC allows ":" etc.; the core APIService is "v1."). */
+const PATH_SEGMENT_NAMED = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'APIService']);
 
 export function validateName(kind: string, name: string): string | undefined {
   if (PATH_SEGMENT_NAMED.has(kind)) {

@@ -54,6 +54,7 @@ import {
   storageClassPrinter,
 } from './printers/others.js';
 import { certificateSigningRequestPrinter } from './printers/certificates.js';
+import { apiServicePrinter } from './printers/apiservices.js';
 
 export type { Printer, TableColumnDefinition, TableRowCondition };
 export { humanDuration };
@@ -104,6 +105,7 @@ const PRINTERS = new Map<string, Printer>([
   ['networking.k8s.io/networkpolicies', networkPolicyPrinter],
   ['discovery.k8s.io/endpointslices', endpointSlicePrinter],
   ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestPrinter],
+  ['apiregistration.k8s.io/apiservices', apiServicePrinter],
 ]);
 
 /** The printer kube-apiserver uses for a built-in resource, or its default table. */

@@ -23,6 +23,7 @@ import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget }
 import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
 import { checkCustomResource } from './validation/crd.js';
 import { approvalUpdate } from '../auth/csr.js';
+import { admitCreate } from './createhooks.js';
 
 
 export interface WriteOptions {
@@ -178,7 +179,7 @@ export class Registry {
     if (t.generation || t.crd) meta.generation = 1;
     else delete meta.generation;
     delete meta.managedFields;
-    let prepared = prepareForCreate(applyDefaults({ ...o, metadata: meta }), this.admission);
+    let prepared = admitCreate(prepareForCreate(applyDefaults({ ...o, metadata: meta }), this.admission), now);
     if (t.crd && t.statusSubresource) prepared = withoutStatus(prepared);
     prepared = this.checkCustomResource(t, prepared, opts);
     if (opts.fieldManager) {

@@ -44,9 +44,9 @@ const SPECIAL_PREFIXES: Record<string, string> = {
   'ingresses.networking.k8s.io': 'ingress',
 };
 
-/** Built-in resource keys ("deployments.apps") other than CRDs: stored under their bare plural. */
+/** Built-in resource keys ("deployments.apps") other than CRDs and APIServices: stored under their bare plural. */
 const BUILTIN_KEYS = new Set(
-  BUILTIN_RESOURCES.filter((t) => t.group !== 'apiextensions.k8s.io').map((t) => (t.group ? `${t.resource}.${t.group}` : t.resource)),
+  BUILTIN_RESOURCES.filter((t) => t.group !== 'apiextensions.k8s.io' && t.group !== 'apiregistration.k8s.io').map((t) => (t.group ? `${t.resource}.${t.group}` : t.resource)),
 );
 
 /** The etcd prefix (below --etcd-prefix) of a resource key: "pods", "minions", "example.com/widgets". */

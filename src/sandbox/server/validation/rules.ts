@@ -7,6 +7,7 @@ import { type JsonObject, jsonObject, jsonObjects } from '../json.js';
 import { forbidden, goStringMap, invalid, notSupported, required } from './field.js';
 import { configMapKey, each, qualifiedName, validateAnnotations, validateLabels } from './names.js';
 import { TAINT_EFFECTS, portNumber, validatePodSpec } from './podspec.js';
+import { isAPIService, validateAPIService } from '../apiservices.js';
 
 export type Rule = (o: KubeObject) => StatusCause[];
 
@@ -219,6 +220,7 @@ export const RULES: Readonly<Record<string, readonly Rule[]>> = {
   PodDisruptionBudget: [pdbRule],
   PersistentVolumeClaim: [pvcRule],
   PriorityClass: [priorityClassRule],
+  APIService: [(o) => (isAPIService(o) ? validateAPIService(o) : [])],
 };
 
 /** Validation of an object about to be stored (create or update): 422 causes, empty when valid. */

@@ -80,7 +80,11 @@ export class ServiceAllocations {
     this.loaded ??= (async () => {
       const { items } = await this.store.list('services', undefined);
       for (const svc of items) this.mark(svc);
-    })();
+    })().catch((e: unknown) => {
+      // A store that could not be read is read again by the next write.
+      this.loaded = undefined;
+      throw e;
+    });
     return this.loaded;
   }
 

@@ -142,5 +142,10 @@ describe('Service allocations on update', () => {
     v.commit();
     assert.deepEqual(heldBy(v.object), { ips: [], ports: [] });
     assert.equal(alloc.ipAllocator.count(), 0);
+    const back = patchUpdate(v.object, { ...v.object, spec: { ...(v.object.spec as object), type: 'ClusterIP', externalName: undefined } });
+    const w = await alloc.allocateUpdate(v.object, back, false);
+    w.commit();
+    assert.deepEqual(heldBy(w.object), { ips: ['10.96.1.1'], ports: [] });
+    assert.deepEqual([(w.object.spec as { ipFamilies: string[] }).ipFamilies, (w.object.spec as { ipFamilyPolicy: string }).ipFamilyPolicy], [['IPv4'], 'SingleStack']);
   });
 });

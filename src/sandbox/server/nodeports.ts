@@ -153,6 +153,9 @@ export class ServiceAllocations {
   }
 
   private async clusterIPs(spec: JsonObject, tx: Transaction, uid: string | undefined): Promise<void> {
+    // The sandbox's service CIDR is IPv4 only (an ExternalName Service becoming ClusterIP has none).
+    spec.ipFamilies ??= ['IPv4'];
+    spec.ipFamilyPolicy ??= 'SingleStack';
     const asked = Array.isArray(spec.clusterIPs) && typeof spec.clusterIPs[0] === 'string' ? spec.clusterIPs[0] : typeof spec.clusterIP === 'string' ? spec.clusterIP : '';
     if (asked === 'None') {
       spec.clusterIP = 'None';
@@ -294,9 +297,13 @@ export function patchUpdate(old: KubeObject, next: KubeObject): KubeObject {
   }
   if (Array.isArray(after.ports)) spec.ports = ports;
   if (needsHealthCheckPort(before) && !needsHealthCheckPort(after) && spec.healthCheckNodePort === before.healthCheckNodePort) delete spec.healthCheckNodePort;
-  if (needsClusterIP(before) && !needsClusterIP(after) && spec.clusterIP === before.clusterIP) {
-    delete spec.clusterIP;
-    delete spec.clusterIPs;
+  if (needsClusterIP(before) && !needsClusterIP(after)) {
+    if (spec.clusterIP === before.clusterIP) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (JSON.stringify(spec.ipFamilies) === JSON.stringify(before.ipFamilies)) delete spec.ipFamilies;
+    if (spec.ipFamilyPolicy === before.ipFamilyPolicy) delete spec.ipFamilyPolicy;
   }
   return { ...next, spec };
 }

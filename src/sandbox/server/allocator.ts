@@ -108,6 +108,11 @@ abstract class RangeAllocator<T> {
   protected abstract notInRange(v: T): string;
   protected abstract readonly alreadyAllocated: string;
 
+  /** Whether a member is in the range at all. */
+  contains(v: T): boolean {
+    return this.index(v) !== undefined;
+  }
+
   has(v: T): boolean {
     const i = this.index(v);
     return i !== undefined && this.bitmap.has(i);

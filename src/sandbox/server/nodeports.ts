@@ -66,6 +66,8 @@ export class ServiceAllocations {
   readonly ipAllocator: ServiceIPAllocator;
   readonly portAllocator: NodePortAllocator;
   private loaded: Promise<void> | undefined;
+  /** The control plane's version: 1.33 allocates from ServiceCIDR objects, with other words. */
+  serverVersion: () => string = () => 'v1.31.0';
 
   constructor(
     private readonly store: Store,
@@ -179,6 +181,12 @@ export class ServiceAllocations {
       tx.causes.push(invalid('spec.clusterIPs[0]', asked, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
       return;
     }
+    // MultiCIDRServiceAllocator (locked on from 1.33) finds no allocator for an address outside
+    // every ServiceCIDR and says so in the bitmap allocator's ErrMismatchedNetwork words.
+    if (!this.ipAllocator.contains(asked) && multiCIDR(this.serverVersion())) {
+      tx.causes.push(invalid('spec.clusterIPs', value, `failed to allocate IP ${asked}: the provided network does not match the current range`));
+      return;
+    }
     const problem = await this.take(() => this.ipAllocator.allocate(asked), (o) => heldBy(o).ips.includes(asked), () => this.ipAllocator.release(asked), uid);
     if (problem) tx.causes.push(invalid('spec.clusterIPs', value, `failed to allocate IP ${asked}: ${problem}`));
     else {
@@ -264,6 +272,11 @@ export class ServiceAllocations {
     tx.ports.push(asked);
     return asked;
   }
+}
+
+function multiCIDR(gitVersion: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(gitVersion);
+  return m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 33);
 }
 
 function firstAskedFor(ports: unknown[], port: number): number {

@@ -41,9 +41,13 @@ describe('Service ClusterIP and NodePort allocation (kubectl 1.33)', () => {
     assert.equal(got.stdout, '10.96.0.5 ["10.96.0.5"]');
   });
 
-  it("refuses the kubernetes Service's own address and one outside 10.96.0.0/12", async () => {
+  it("refuses the kubernetes and kube-dns Services' addresses and one outside 10.96.0.0/12", async () => {
     const own = await kubectl(['create', '-f', '-'], clusterIP('own', '10.96.0.1'));
     assert.equal(own.stderr.trim(), 'The Service "own" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.1"}: failed to allocate IP 10.96.0.1: provided IP is already allocated');
+    const dns = await kubectl(['-n', 'kube-system', 'get', 'service', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}']);
+    assert.equal(dns.stdout, '10.96.0.10');
+    const taken = await kubectl(['create', '-f', '-'], clusterIP('dns', '10.96.0.10'));
+    assert.equal(taken.stderr.trim(), 'The Service "dns" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP is already allocated');
     const outside = await kubectl(['create', '-f', '-'], clusterIP('outside', '10.112.0.1'));
     assert.equal(outside.stderr.trim(), 'The Service "outside" is invalid: spec.clusterIPs: Invalid value: []string{"10.112.0.1"}: failed to allocate IP 10.112.0.1: the provided IP (10.112.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12');
   });

@@ -125,6 +125,7 @@ export class Sandbox {
     });
     const sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);
     holder.sandbox = sandbox;
+    registry.services.serverVersion = () => sandbox.version();
     sandbox.auth = auth;
     sandbox.etcdEndpoints = options.store ? undefined : options.etcd?.endpoints;
     let port: number;
@@ -310,6 +311,26 @@ export class Sandbox {
             containers: [{ name: 'coredns', image: `registry.k8s.io/coredns/coredns:${coredns}`, args: ['-conf', '/etc/coredns/Corefile'], resources: { requests: { cpu: '100m', memory: '70Mi' }, limits: { memory: '170Mi' } } }],
           },
         },
+      },
+    });
+    // kubeadm's kube-dns Service, at the tenth address of the service CIDR (its DNS addon manifest).
+    await this.createObject({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'kube-dns',
+        namespace: 'kube-system',
+        labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+        annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' },
+      },
+      spec: {
+        clusterIP: '10.96.0.10',
+        selector: { 'k8s-app': 'kube-dns' },
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+          { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+        ],
       },
     });
   }

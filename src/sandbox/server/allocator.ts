@@ -100,53 +100,39 @@ function formatIPv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** Service ClusterIPs from an IPv4 CIDR: every address but the network's and the broadcast's. */
-export class ServiceIPAllocator {
-  private readonly base: number;
-  private readonly bitmap: Bitmap;
+/** What both allocators share: members of a range mapped onto a bitmap, in the allocators' words. */
+abstract class RangeAllocator<T> {
+  protected abstract readonly bitmap: Bitmap;
+  protected abstract index(v: T): number | undefined;
+  protected abstract value(i: number): T;
+  protected abstract notInRange(v: T): string;
+  protected abstract readonly alreadyAllocated: string;
 
-  constructor(
-    readonly cidr = SERVICE_CIDR,
-    random: () => number = Math.random,
-  ) {
-    const [addr, bits] = cidr.split('/');
-    const network = parseIPv4(addr);
-    const prefix = Number(bits);
-    if (network === undefined || !Number.isInteger(prefix) || prefix < 1 || prefix > 30) throw new Error(`not an IPv4 service CIDR: ${cidr}`);
-    const total = 2 ** (32 - prefix);
-    this.base = network + 1;
-    const size = total - 2;
-    // ipallocator: min 16, max 256, step 16.
-    this.bitmap = new Bitmap(size, rangeOffset(size, 16, 256, 16), random);
+  /** Whether a member is in the range at all. */
+  contains(v: T): boolean {
+    return this.index(v) !== undefined;
   }
 
-  private index(ip: string): number | undefined {
-    const n = parseIPv4(ip);
-    if (n === undefined) return undefined;
-    const i = n - this.base;
-    return i >= 0 && i < this.bitmap.size ? i : undefined;
-  }
-
-  has(ip: string): boolean {
-    const i = this.index(ip);
+  has(v: T): boolean {
+    const i = this.index(v);
     return i !== undefined && this.bitmap.has(i);
   }
 
-  /** Takes an address a Service asks for; throws AllocationError. */
-  allocate(ip: string): void {
-    const i = this.index(ip);
-    if (i === undefined) throw new AllocationError('not-in-range', `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.cidr}`);
-    if (!this.bitmap.allocate(i)) throw new AllocationError('allocated', 'provided IP is already allocated');
+  /** Takes a member asked for; throws AllocationError. */
+  allocate(v: T): void {
+    const i = this.index(v);
+    if (i === undefined) throw new AllocationError('not-in-range', this.notInRange(v));
+    if (!this.bitmap.allocate(i)) throw new AllocationError('allocated', this.alreadyAllocated);
   }
 
-  allocateNext(): string {
+  allocateNext(): T {
     const i = this.bitmap.allocateNext();
     if (i === undefined) throw new AllocationError('full', 'range is full');
-    return formatIPv4(this.base + i);
+    return this.value(i);
   }
 
-  release(ip: string): void {
-    const i = this.index(ip);
+  release(v: T): void {
+    const i = this.index(v);
     if (i !== undefined) this.bitmap.release(i);
   }
 
@@ -155,15 +141,54 @@ export class ServiceIPAllocator {
   }
 }
 
+/** Service ClusterIPs from an IPv4 CIDR: every address but the network's and the broadcast's. */
+export class ServiceIPAllocator extends RangeAllocator<string> {
+  protected readonly bitmap: Bitmap;
+  protected readonly alreadyAllocated = 'provided IP is already allocated';
+  private readonly base: number;
+
+  constructor(
+    readonly cidr = SERVICE_CIDR,
+    random: () => number = Math.random,
+  ) {
+    super();
+    const [addr, bits] = cidr.split('/');
+    const network = parseIPv4(addr);
+    const prefix = Number(bits);
+    if (network === undefined || !Number.isInteger(prefix) || prefix < 1 || prefix > 30) throw new Error(`not an IPv4 service CIDR: ${cidr}`);
+    this.base = network + 1;
+    const size = 2 ** (32 - prefix) - 2;
+    // ipallocator: min 16, max 256, step 16.
+    this.bitmap = new Bitmap(size, rangeOffset(size, 16, 256, 16), random);
+  }
+
+  protected index(ip: string): number | undefined {
+    const n = parseIPv4(ip);
+    if (n === undefined) return undefined;
+    const i = n - this.base;
+    return i >= 0 && i < this.bitmap.size ? i : undefined;
+  }
+
+  protected value(i: number): string {
+    return formatIPv4(this.base + i);
+  }
+
+  protected notInRange(ip: string): string {
+    return `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.cidr}`;
+  }
+}
+
 /** NodePorts from a port range ("30000-32767"). */
-export class NodePortAllocator {
+export class NodePortAllocator extends RangeAllocator<number> {
+  protected readonly bitmap: Bitmap;
+  protected readonly alreadyAllocated = 'provided port is already allocated';
   private readonly min: number;
-  private readonly bitmap: Bitmap;
 
   constructor(
     readonly range = NODE_PORT_RANGE,
     random: () => number = Math.random,
   ) {
+    super();
     const [lo, hi] = range.split('-').map(Number);
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi > 65535 || hi < lo) throw new Error(`not a port range: ${range}`);
     this.min = lo;
@@ -172,34 +197,16 @@ export class NodePortAllocator {
     this.bitmap = new Bitmap(size, rangeOffset(size, 16, 128, 32), random);
   }
 
-  private index(port: number): number | undefined {
+  protected index(port: number): number | undefined {
     const i = port - this.min;
     return Number.isInteger(port) && i >= 0 && i < this.bitmap.size ? i : undefined;
   }
 
-  has(port: number): boolean {
-    const i = this.index(port);
-    return i !== undefined && this.bitmap.has(i);
-  }
-
-  allocate(port: number): void {
-    const i = this.index(port);
-    if (i === undefined) throw new AllocationError('not-in-range', `provided port is not in the valid range. The range of valid ports is ${this.range}`);
-    if (!this.bitmap.allocate(i)) throw new AllocationError('allocated', 'provided port is already allocated');
-  }
-
-  allocateNext(): number {
-    const i = this.bitmap.allocateNext();
-    if (i === undefined) throw new AllocationError('full', 'range is full');
+  protected value(i: number): number {
     return this.min + i;
   }
 
-  release(port: number): void {
-    const i = this.index(port);
-    if (i !== undefined) this.bitmap.release(i);
-  }
-
-  count(): number {
-    return this.bitmap.count();
+  protected notInRange(): string {
+    return `provided port is not in the valid range. The range of valid ports is ${this.range}`;
   }
 }

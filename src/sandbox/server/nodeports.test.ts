@@ -60,6 +60,14 @@ describe('Service allocations on create', () => {
       want: 'ok',
     },
   ];
+  it('from 1.33 (ServiceCIDR objects), an address outside the range is a network mismatch', async () => {
+    const alloc = new ServiceAllocations(new MemoryStore(), first);
+    alloc.serverVersion = () => 'v1.33.1';
+    assert.equal(
+      await failure(alloc.allocateCreate(svc('b', { clusterIP: '192.168.0.1' }), false)),
+      '422: Service "b" is invalid: spec.clusterIPs: Invalid value: []string{"192.168.0.1"}: failed to allocate IP 192.168.0.1: the provided network does not match the current range',
+    );
+  });
   for (const c of cases) {
     it(c.story, async () => {
       const store = new MemoryStore();
@@ -142,5 +150,10 @@ describe('Service allocations on update', () => {
     v.commit();
     assert.deepEqual(heldBy(v.object), { ips: [], ports: [] });
     assert.equal(alloc.ipAllocator.count(), 0);
+    const back = patchUpdate(v.object, { ...v.object, spec: { ...(v.object.spec as object), type: 'ClusterIP', externalName: undefined } });
+    const w = await alloc.allocateUpdate(v.object, back, false);
+    w.commit();
+    assert.deepEqual(heldBy(w.object), { ips: ['10.96.1.1'], ports: [] });
+    assert.deepEqual([(w.object.spec as { ipFamilies: string[] }).ipFamilies, (w.object.spec as { ipFamilyPolicy: string }).ipFamilyPolicy], [['IPv4'], 'SingleStack']);
   });
 });

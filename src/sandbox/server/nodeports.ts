@@ -66,6 +66,8 @@ export class ServiceAllocations {
   readonly ipAllocator: ServiceIPAllocator;
   readonly portAllocator: NodePortAllocator;
   private loaded: Promise<void> | undefined;
+  /** The control plane's version: 1.33 allocates from ServiceCIDR objects, with other words. */
+  serverVersion: () => string = () => 'v1.31.0';
 
   constructor(
     private readonly store: Store,
@@ -80,7 +82,11 @@ export class ServiceAllocations {
     this.loaded ??= (async () => {
       const { items } = await this.store.list('services', undefined);
       for (const svc of items) this.mark(svc);
-    })();
+    })().catch((e: unknown) => {
+      // A store that could not be read is read again by the next write.
+      this.loaded = undefined;
+      throw e;
+    });
     return this.loaded;
   }
 
@@ -149,6 +155,9 @@ export class ServiceAllocations {
   }
 
   private async clusterIPs(spec: JsonObject, tx: Transaction, uid: string | undefined): Promise<void> {
+    // The sandbox's service CIDR is IPv4 only (an ExternalName Service becoming ClusterIP has none).
+    spec.ipFamilies ??= ['IPv4'];
+    spec.ipFamilyPolicy ??= 'SingleStack';
     const asked = Array.isArray(spec.clusterIPs) && typeof spec.clusterIPs[0] === 'string' ? spec.clusterIPs[0] : typeof spec.clusterIP === 'string' ? spec.clusterIP : '';
     if (asked === 'None') {
       spec.clusterIP = 'None';
@@ -170,6 +179,12 @@ export class ServiceAllocations {
     const value = new GoValue(`[]string{${JSON.stringify(asked)}}`);
     if (!isIPv4(asked)) {
       tx.causes.push(invalid('spec.clusterIPs[0]', asked, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+      return;
+    }
+    // MultiCIDRServiceAllocator (locked on from 1.33) finds no allocator for an address outside
+    // every ServiceCIDR and says so in the bitmap allocator's ErrMismatchedNetwork words.
+    if (!this.ipAllocator.contains(asked) && multiCIDR(this.serverVersion())) {
+      tx.causes.push(invalid('spec.clusterIPs', value, `failed to allocate IP ${asked}: the provided network does not match the current range`));
       return;
     }
     const problem = await this.take(() => this.ipAllocator.allocate(asked), (o) => heldBy(o).ips.includes(asked), () => this.ipAllocator.release(asked), uid);
@@ -259,6 +274,11 @@ export class ServiceAllocations {
   }
 }
 
+function multiCIDR(gitVersion: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(gitVersion);
+  return m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 33);
+}
+
 function firstAskedFor(ports: unknown[], port: number): number {
   for (const p of ports) if (isJsonObject(p) && p.port === port && typeof p.nodePort === 'number' && p.nodePort > 0) return p.nodePort;
   return 0;
@@ -290,9 +310,13 @@ export function patchUpdate(old: KubeObject, next: KubeObject): KubeObject {
   }
   if (Array.isArray(after.ports)) spec.ports = ports;
   if (needsHealthCheckPort(before) && !needsHealthCheckPort(after) && spec.healthCheckNodePort === before.healthCheckNodePort) delete spec.healthCheckNodePort;
-  if (needsClusterIP(before) && !needsClusterIP(after) && spec.clusterIP === before.clusterIP) {
-    delete spec.clusterIP;
-    delete spec.clusterIPs;
+  if (needsClusterIP(before) && !needsClusterIP(after)) {
+    if (spec.clusterIP === before.clusterIP) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (JSON.stringify(spec.ipFamilies) === JSON.stringify(before.ipFamilies)) delete spec.ipFamilies;
+    if (spec.ipFamilyPolicy === before.ipFamilyPolicy) delete spec.ipFamilyPolicy;
   }
   return { ...next, spec };
 }

@@ -95,7 +95,7 @@ describe('APIServices and ClusterRole aggregation in the sandbox', () => {
       { type: 'Available', status: 'True', reason: 'Local', message: 'Local APIServices are always available' },
     ]);
     assert.match(c[0]?.lastTransitionTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    assert.deepEqual((await apiService('v1.'))?.spec, { group: '', version: 'v1', groupPriorityMinimum: 18000, versionPriority: 1 });
+    assert.deepEqual((await apiService('v1.'))?.spec, { version: 'v1', groupPriorityMinimum: 18000, versionPriority: 1 });
   });
 
   it('a CRD\'s served version gets its APIService, which goes with the CRD', async () => {

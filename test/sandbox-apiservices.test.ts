@@ -86,6 +86,12 @@ describe('APIServices and ClusterRole aggregation in the sandbox', () => {
     }
   });
 
+  it('kubectl api-resources lists apiservices as kube-apiserver does, in the api-extensions category', async () => {
+    const r = await k133(['api-resources', '-o', 'wide', '--api-group=apiregistration.k8s.io']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^apiservices\s+apiregistration\.k8s\.io\/v1\s+false\s+APIService\s+create,delete,deletecollection,get,list,patch,update,watch\s+api-extensions$/m);
+  });
+
   it('v1.apps carries kube-apiserver\'s priorities, the autoregister label and the Local condition', async () => {
     const a = await apiService('v1.apps');
     assert.deepEqual(a?.spec, { group: 'apps', version: 'v1', groupPriorityMinimum: 17800, versionPriority: 15 });

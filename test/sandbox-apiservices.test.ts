@@ -86,6 +86,12 @@ describe('APIServices and ClusterRole aggregation in the sandbox', () => {
     }
   });
 
+  it('kubectl api-resources lists apiservices as kube-apiserver does, in the api-extensions category', async () => {
+    const r = await k133(['api-resources', '-o', 'wide', '--api-group=apiregistration.k8s.io']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^apiservices\s+apiregistration\.k8s\.io\/v1\s+false\s+APIService\s+create,delete,deletecollection,get,list,patch,update,watch\s+api-extensions$/m);
+  });
+
   it('v1.apps carries kube-apiserver\'s priorities, the autoregister label and the Local condition', async () => {
     const a = await apiService('v1.apps');
     assert.deepEqual(a?.spec, { group: 'apps', version: 'v1', groupPriorityMinimum: 17800, versionPriority: 15 });
@@ -95,7 +101,7 @@ describe('APIServices and ClusterRole aggregation in the sandbox', () => {
       { type: 'Available', status: 'True', reason: 'Local', message: 'Local APIServices are always available' },
     ]);
     assert.match(c[0]?.lastTransitionTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    assert.deepEqual((await apiService('v1.'))?.spec, { group: '', version: 'v1', groupPriorityMinimum: 18000, versionPriority: 1 });
+    assert.deepEqual((await apiService('v1.'))?.spec, { version: 'v1', groupPriorityMinimum: 18000, versionPriority: 1 });
   });
 
   it('a CRD\'s served version gets its APIService, which goes with the CRD', async () => {

@@ -119,9 +119,9 @@ describe('a sandbox under a few thousand malformed requests', { timeout: 300_000
       assert.equal(await send(sb, { method: 'GET', path }), 200, `GET ${path}`);
     }
     const name = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-    // RBAC objects' names are path segments (kube's ValidatePathSegmentName), e.g. kubeadm:get-nodes.
+    // RBAC objects' and APIServices' names are path segments (kube's ValidatePathSegmentName), e.g. kubeadm:get-nodes, v1. (the core group's APIService).
     const pathSegment = (n: string) => n !== '.' && n !== '..' && !/[/%]/.test(n) && n.length > 0;
-    const validName = (resource: string, n: string) => (resource.endsWith('.rbac.authorization.k8s.io') ? pathSegment(n) : name.test(n));
+    const validName = (resource: string, n: string) => (resource.endsWith('.rbac.authorization.k8s.io') || resource === 'apiservices.apiregistration.k8s.io' ? pathSegment(n) : name.test(n));
     for (const resource of sb.sandbox.registry.store.resources()) {
       for (const o of await sb.list(resource)) {
         const where = `${resource} ${o.metadata.namespace ?? ''}/${String(o.metadata.name)}`;

@@ -128,6 +128,22 @@ describe('a claim\'s life: protection finalizers and StatefulSet retention', () 
     assert.deepEqual(owners(await claim('data-db-0')), ['StatefulSet/db controller=true block=true'], 'the claim of a pod within the replicas stays');
     assert.match((await k130(['get', 'pvc'])).stdout, /^data-db-0\s+Bound\s/m);
 
+    // Down and straight back up: the new db-1 waits until its old claim is gone, then gets a new one.
+    const settled = async () => {
+      const p = await sb.get('pods', 'default', 'db-1');
+      const c = await claim('data-db-1');
+      return p && podPhase(p) === 'Running' && c && !c.metadata.deletionTimestamp && (c as Meta).status?.phase === 'Bound' && owners(c).join() === 'StatefulSet/db controller=true block=true' ? c : undefined;
+    };
+    assert.equal((await k133(['scale', 'statefulset', 'db', '--replicas=2'])).code, 0);
+    const first = await eventually('db-1 back with a new claim', settled, 30_000);
+    assert.equal((await k133(['scale', 'statefulset', 'db', '--replicas=1'])).code, 0);
+    await eventually('data-db-1 owned by db-1 before it goes', async () => (await sb.get('pods', 'default', 'db-1')) === undefined || owners(await claim('data-db-1')).some((o) => o.startsWith('Pod/db-1')));
+    assert.equal((await k133(['scale', 'statefulset', 'db', '--replicas=2'])).code, 0);
+    const second = await eventually('db-1 back again on a claim of its own', settled, 30_000);
+    assert.notEqual(second.metadata.uid, first.metadata.uid, 'the scaled-away claim was deleted, not reused');
+    assert.equal((await k133(['scale', 'statefulset', 'db', '--replicas=1'])).code, 0);
+    await eventually('data-db-1 gone again', async () => (await sb.get('pods', 'default', 'db-1')) === undefined && (await claim('data-db-1')) === undefined, 30_000);
+
     assert.equal((await k133(['delete', 'statefulset', 'db', '--wait=false'])).code, 0);
     await eventually('data-db-0 deleted with the set', async () => (await claim('data-db-0')) === undefined, 30_000);
   });

@@ -295,8 +295,10 @@ export class StatefulSetController implements Controller {
     const volumes = [...(podSpec.volumes ?? [])];
     for (const claim of spec?.volumeClaimTemplates ?? []) {
       const claimName = `${claim.metadata?.name}-${name}`;
-      // A claim still being deleted (scaled away with whenScaled=Delete) is stale: wait for it to go.
-      if (this.ctx.cache.get(PERSISTENT_VOLUME_CLAIMS, ns, claimName)?.metadata.deletionTimestamp) return;
+      // A stale claim (PodClaimIsStale: being deleted, or owned by an earlier pod of this name after
+      // a scale-down with whenScaled=Delete) is left to the garbage collector: wait for it to go.
+      const existing = this.ctx.cache.get(PERSISTENT_VOLUME_CLAIMS, ns, claimName);
+      if (existing?.metadata.deletionTimestamp || existing?.metadata.ownerReferences?.some((r) => r.kind === 'Pod' && r.name === name)) return;
       await this.ensureClaim(set, claim, claimName, pod);
       const v = { name: claim.metadata?.name ?? '', persistentVolumeClaim: { claimName } };
       const i = volumes.findIndex((x) => x.name === v.name);

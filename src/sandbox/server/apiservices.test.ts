@@ -4,6 +4,7 @@ import type { Endpoints, Service } from '../../api/types.js';
 import { type APIService, apiServiceAvailability, apiServiceOnCreate, availableStatus, desiredAPIServices, validateAPIService } from './apiservices.js';
 import { BUILTIN_RESOURCES, type ResourceType } from './resources.js';
 import { apiServicePrinter } from './printers/apiservices.js';
+import { resourcePrefix } from '../store/etcd.js';
 
 describe('kube-apiserver registers a local APIService per served group version', () => {
   const served = desiredAPIServices(BUILTIN_RESOURCES);
@@ -43,10 +44,14 @@ describe('kube-apiserver registers a local APIService per served group version',
   for (const [name, group, version, groupPriorityMinimum, versionPriority] of cases) {
     it(`${name}: the priorities of kube-apiserver's table, labelled onstart`, () => {
       const a = byName.get(name);
-      assert.deepEqual(a?.spec, { group, version, groupPriorityMinimum, versionPriority });
+      assert.deepEqual(a?.spec, { ...(group ? { group } : {}), version, groupPriorityMinimum, versionPriority });
       assert.deepEqual(a?.metadata.labels, { 'kube-aggregator.kubernetes.io/automanaged': 'onstart' });
     });
   }
+
+  it('are kept in etcd where kube-apiserver keeps them: /registry/apiregistration.k8s.io/apiservices/<name>', () => {
+    assert.equal(resourcePrefix('apiservices.apiregistration.k8s.io'), 'apiregistration.k8s.io/apiservices');
+  });
 
   it('a CRD\'s served versions get one each, priorities 1000/100, kept in sync ("true")', () => {
     const crd = (version: string): ResourceType => ({ group: 'example.com', version, resource: 'widgets', singular: 'widget', kind: 'Widget', namespaced: true, subresources: [], statusSubresource: false, generation: true, crd: { name: 'widgets.example.com', storage: version === 'v1' } });

@@ -114,7 +114,8 @@ function localAPIService(group: string, version: string, groupPriorityMinimum: n
     apiVersion: 'apiregistration.k8s.io/v1',
     kind: 'APIService',
     metadata: { name: apiServiceName(group, version), labels: { [AUTOMANAGED_LABEL]: managed } },
-    spec: { group, version, groupPriorityMinimum, versionPriority },
+    // group is omitempty: the core group's APIService has none.
+    spec: { ...(group ? { group } : {}), version, groupPriorityMinimum, versionPriority },
   };
 }
 

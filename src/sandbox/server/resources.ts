@@ -178,7 +178,7 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
   rt('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, { shortNames: ['netpol'] }),
   rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   // Kept by the aggregator's controllers (src/sandbox/controllers/apiservices.ts).
-  rt('apiregistration.k8s.io', 'v1', 'apiservices', 'APIService', false, { subresources: [status('APIService')], generation: false }),
+  rt('apiregistration.k8s.io', 'v1', 'apiservices', 'APIService', false, { categories: ['api-extensions'], subresources: [status('APIService')], generation: false }),
 ];
 
 /** Groups in the order kube-apiserver lists them in /apis (the first is most preferred). */

@@ -2,7 +2,8 @@
 // against etcdctl on the same etcd and the same file, in one run: time as a ratio
 // upkeep/etcdctl, and each process's peak RSS (upkeep streams; it never holds the file).
 // Aim: no slower than etcdctl. Both are whole commands (process start included).
-// BENCH_ETCD_MB sets the db size to reach (default 1100 MB).
+// BENCH_ETCD_MB sets the db size to reach (default 1100 MB), BENCH_ETCD_ROUNDS the rounds (default
+// 5); the filled etcd is kept in /tmp (BENCH_ETCD_CACHE) and reused by the next run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import net from 'node:net';
@@ -124,55 +125,100 @@ async function fill(c: EtcdClient, targetBytes: number): Promise<{ keys: number;
   return { keys, dbSize };
 }
 
-export async function benchEtcd(): Promise<Record<string, string | number>> {
-  const target = Number(process.env.BENCH_ETCD_MB ?? 1100) * 1e6;
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bench-etcd-'));
-  const etcd = await startEtcd(dir);
-  const upkeep = path.join(ROOT, 'bin/upkeep');
-  try {
-    const client = await createEtcdClient({ endpoints: [etcd.url] });
-    const t0 = performance.now();
-    const filled = await fill(client, target);
-    const fillMs = performance.now() - t0;
-    client.close();
+/** Where a filled etcd is kept between runs (filling 1.1 GB takes minutes): BENCH_ETCD_CACHE, else /tmp. */
+function cacheDir(targetMB: number): string {
+  return process.env.BENCH_ETCD_CACHE ?? path.join(os.tmpdir(), `upkeep-bench-etcd-${targetMB}MB`);
+}
 
+interface Filled {
+  keys: number;
+  dbSize: number;
+  fillMs: number;
+}
+
+/** An etcd holding at least targetMB of data: the cached data dir when there is one, else filled now (and kept). */
+async function filledEtcd(targetMB: number): Promise<{ etcd: { url: string; child: ChildProcess }; filled: Filled; cached: boolean }> {
+  const dir = cacheDir(targetMB);
+  const marker = path.join(dir, 'filled.json');
+  const known = await fs.readFile(marker, 'utf8').then((t) => JSON.parse(t) as Filled, () => undefined);
+  if (known) return { etcd: await startEtcd(dir), filled: known, cached: true };
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  const etcd = await startEtcd(dir);
+  const client = await createEtcdClient({ endpoints: [etcd.url] });
+  const t0 = performance.now();
+  const { keys, dbSize } = await fill(client, targetMB * 1e6);
+  client.close();
+  const filled = { keys, dbSize, fillMs: performance.now() - t0 };
+  await fs.writeFile(marker, JSON.stringify(filled));
+  return { etcd, filled, cached: false };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export async function benchEtcd(): Promise<Record<string, string | number>> {
+  const targetMB = Number(process.env.BENCH_ETCD_MB ?? 1100);
+  // The machine may be shared: alternate the tools, several rounds, and keep each one's median.
+  const rounds = Math.max(1, Number(process.env.BENCH_ETCD_ROUNDS ?? 5));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bench-etcd-'));
+  const { etcd, filled, cached } = await filledEtcd(targetMB);
+  const upkeep = path.join(ROOT, 'bin/upkeep');
+  const load0 = os.loadavg()[0];
+  try {
     const ours = path.join(dir, 'upkeep.db');
     const theirs = path.join(dir, 'etcdctl.db');
-    // Alternate the tools, twice each, and keep each one's best time and highest RSS.
     const save = { upkeep: [] as Run[], etcdctl: [] as Run[] };
     const status = { upkeep: [] as Run[], etcdctl: [] as Run[], upkeepNoDigest: [] as Run[] };
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < rounds; round++) {
       await fs.rm(ours, { force: true });
       await fs.rm(theirs, { force: true });
-      save.etcdctl.push(await measure('etcdctl', ['--endpoints', etcd.url, 'snapshot', 'save', theirs]));
-      save.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'save', ours, '--endpoints', etcd.url]));
+      // Who goes first changes each round (the first one may warm etcd's page cache for the second).
+      const pair = [
+        async () => save.etcdctl.push(await measure('etcdctl', ['--endpoints', etcd.url, 'snapshot', 'save', theirs])),
+        async () => save.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'save', ours, '--endpoints', etcd.url])),
+      ];
+      if (round % 2) pair.reverse();
+      for (const run of pair) await run();
     }
-    for (let round = 0; round < 2; round++) {
-      status.etcdctl.push(await measure('etcdctl', ['snapshot', 'status', ours, '-w', 'json']));
-      status.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json']));
-      status.upkeepNoDigest.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json', '--skip-hash-check']));
+    for (let round = 0; round < rounds; round++) {
+      const trio = [
+        async () => status.etcdctl.push(await measure('etcdctl', ['snapshot', 'status', ours, '-w', 'json'])),
+        async () => status.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json'])),
+        async () => status.upkeepNoDigest.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json', '--skip-hash-check'])),
+      ];
+      if (round % 2) trio.reverse();
+      for (const run of trio) await run();
     }
-    const best = (runs: Run[]) => Math.min(...runs.map((r) => r.ms));
+    const mid = (runs: Run[]) => median(runs.map((r) => r.ms));
     const rss = (runs: Run[]) => Math.max(...runs.map((r) => r.rssMiB));
     const size = (await fs.stat(ours)).size;
     const a = JSON.parse(status.upkeep[0].stdout) as Record<string, number>;
     const b = JSON.parse(status.etcdctl[0].stdout) as Record<string, number>;
     const same = ['hash', 'revision', 'totalKey', 'totalSize'].every((k) => a[k] === b[k]);
+    const ratios = (x: Run[], y: Run[]) => x.map((r, i) => (r.ms / y[i].ms).toFixed(2)).join(' ');
     return {
       'keys written': filled.keys,
-      'fill time': fmt(fillMs),
+      'fill time': cached ? `${fmt(filled.fillMs)} (cached in ${cacheDir(targetMB)})` : fmt(filled.fillMs),
       'snapshot size': `${(size / 1e9).toFixed(2)} GB`,
-      'save: upkeep': fmt(best(save.upkeep)),
-      'save: etcdctl': fmt(best(save.etcdctl)),
-      'save: ratio upkeep/etcdctl': (best(save.upkeep) / best(save.etcdctl)).toFixed(2),
+      rounds: `${rounds} (alternating; medians below)`,
+      'load average (1 min) before / after': `${load0.toFixed(2)} / ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores`,
+      'save: upkeep': fmt(mid(save.upkeep)),
+      'save: etcdctl': fmt(mid(save.etcdctl)),
+      'save: ratio upkeep/etcdctl': (mid(save.upkeep) / mid(save.etcdctl)).toFixed(2),
+      'save: ratio per round': ratios(save.upkeep, save.etcdctl),
       'save: peak RSS upkeep': `${rss(save.upkeep).toFixed(0)} MiB`,
       'save: peak RSS etcdctl': `${rss(save.etcdctl).toFixed(0)} MiB`,
-      'status: upkeep (hash, revision, keys, size, sha256, page check)': fmt(best(status.upkeep)),
-      'status: etcdctl (hash, revision, keys, size, page check)': fmt(best(status.etcdctl)),
-      'status: ratio upkeep/etcdctl': (best(status.upkeep) / best(status.etcdctl)).toFixed(2),
-      'status --skip-hash-check: upkeep (the same work as etcdctl)': fmt(best(status.upkeepNoDigest)),
-      'status --skip-hash-check: ratio upkeep/etcdctl': (best(status.upkeepNoDigest) / best(status.etcdctl)).toFixed(2),
+      'status: upkeep (hash, revision, keys, size, sha256, page check)': fmt(mid(status.upkeep)),
+      'status: etcdctl (hash, revision, keys, size, page check)': fmt(mid(status.etcdctl)),
+      'status: ratio upkeep/etcdctl': (mid(status.upkeep) / mid(status.etcdctl)).toFixed(2),
+      'status: ratio per round': ratios(status.upkeep, status.etcdctl),
+      'status --skip-hash-check: upkeep (the same work as etcdctl)': fmt(mid(status.upkeepNoDigest)),
+      'status --skip-hash-check: ratio upkeep/etcdctl': (mid(status.upkeepNoDigest) / mid(status.etcdctl)).toFixed(2),
       'status: peak RSS upkeep': `${rss(status.upkeep).toFixed(0)} MiB`,
+      'status --skip-hash-check: peak RSS upkeep': `${rss(status.upkeepNoDigest).toFixed(0)} MiB`,
       'status: peak RSS etcdctl': `${rss(status.etcdctl).toFixed(0)} MiB`,
       'status figures equal etcdctl': same ? 'yes' : `NO (upkeep ${JSON.stringify(a)}, etcdctl ${JSON.stringify(b)})`,
     };

@@ -24,6 +24,21 @@ export interface DigestJob {
   length: number;
 }
 
+/**
+ * What a following sha256 worker is started with: hash `file` while another thread writes it
+ * (snapshot save), as far as FollowMessages say it may.
+ */
+export interface FollowJob {
+  file: string;
+  follow: true;
+}
+
+/** To a following worker: the first `hashable` bytes of the file are written and may be hashed; with `length`, that is all there will be. */
+export interface FollowMessage {
+  hashable: number;
+  length?: number;
+}
+
 /** Whether a file of this size carries etcd's digest, and how many bytes before it are the db. */
 export function snapshotLayout(fileSize: number): { hasDigest: boolean; dbBytes: number } {
   const hasDigest = fileSize % 512 === SHA256_SIZE;
@@ -70,6 +85,48 @@ export function sha256OfFile(file: string, length: number, signal?: AbortSignal)
       if (code !== 0) reject(new Error(signal?.aborted ? 'sha256 stopped: not needed any more' : `sha256 worker exited with code ${code}`));
     });
   });
+}
+
+/** Whether a worker's data is a FollowJob. */
+export function isFollowJob(v: unknown): v is FollowJob {
+  return typeof v === 'object' && v !== null && 'file' in v && typeof v.file === 'string' && 'follow' in v && v.follow === true;
+}
+
+/** Whether a message to a following worker is a FollowMessage. */
+export function isFollowMessage(v: unknown): v is FollowMessage {
+  if (typeof v !== 'object' || v === null || !('hashable' in v) || typeof v.hashable !== 'number') return false;
+  return !('length' in v) || v.length === undefined || typeof v.length === 'number';
+}
+
+/**
+ * sha256 of a file that is being written: each FollowMessage lets it hash further, reading back
+ * through a small buffer what the writer put in the page cache moments before; the last one
+ * (with `length`) gives the digest. Blocking reads: run it in a worker (digest-worker.ts).
+ */
+export class FileFollower {
+  private readonly hash = createHash('sha256');
+  private readonly buf = Buffer.allocUnsafe(64 << 10);
+  private readonly fd: number;
+  private hashed = 0;
+  private hashable = 0;
+
+  constructor(private readonly file: string) {
+    this.fd = openSync(file, 'r');
+  }
+
+  /** Hash as far as the message allows; the digest (hex) once the whole length is hashed. */
+  take(m: FollowMessage): string | undefined {
+    this.hashable = m.length ?? Math.max(this.hashable, m.hashable);
+    while (this.hashed < this.hashable) {
+      const n = readSync(this.fd, this.buf, 0, Math.min(this.buf.length, this.hashable - this.hashed), this.hashed);
+      if (n === 0) throw new Error(`${this.file}: unexpected end of file at byte ${this.hashed}`);
+      this.hash.update(this.buf.subarray(0, n));
+      this.hashed += n;
+    }
+    if (m.length === undefined) return undefined;
+    closeSync(this.fd);
+    return this.hash.digest('hex');
+  }
 }
 
 /** Whether a worker's data is a DigestJob (what digest-worker.ts checks before it starts). */

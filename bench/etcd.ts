@@ -14,6 +14,8 @@ import { ROOT, fmt } from './common.js';
 
 interface Run {
   ms: number;
+  /** User + system CPU seconds (GNU time), NaN without it: under load, the figure that varies least. */
+  cpuS: number;
   rssMiB: number;
   stdout: string;
   code: number;
@@ -36,7 +38,7 @@ function measure(cmd: string, args: string[]): Promise<Run> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = gnuTime
-      ? spawn('/usr/bin/time', ['-f', 'upkeep-bench-rss %M', cmd, ...args], { env: { ...process.env, ETCDCTL_API: '3' } })
+      ? spawn('/usr/bin/time', ['-f', 'upkeep-bench-rss %M cpu %U %S', cmd, ...args], { env: { ...process.env, ETCDCTL_API: '3' } })
       : spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3' } });
     let stdout = '';
     let stderr = '';
@@ -52,10 +54,10 @@ function measure(cmd: string, args: string[]): Promise<Run> {
     child.stderr.on('data', (d) => (stderr += String(d)));
     child.on('exit', (code) => {
       clearInterval(timer);
-      const m = /upkeep-bench-rss (\d+)/.exec(stderr);
+      const m = /upkeep-bench-rss (\d+) cpu ([\d.]+) ([\d.]+)/.exec(stderr);
       const kb = m ? Number(m[1]) : sampled;
       if (code !== 0) console.error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
-      resolve({ ms: performance.now() - t0, rssMiB: kb / 1024, stdout, code: code ?? 1 });
+      resolve({ ms: performance.now() - t0, cpuS: m ? Number(m[2]) + Number(m[3]) : NaN, rssMiB: kb / 1024, stdout, code: code ?? 1 });
     });
   });
 }
@@ -159,67 +161,88 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** Runs of one command per round. */
+type Runs = Record<string, Run[]>;
+
+/** Run each named command once per round, in an order that turns round by round (who goes first may warm a cache for the next). */
+async function alternate(rounds: number, commands: Record<string, () => Promise<Run>>, before?: () => Promise<void>): Promise<Runs> {
+  const runs: Runs = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as Run[]]));
+  const names = Object.keys(commands);
+  for (let round = 0; round < rounds; round++) {
+    await before?.();
+    const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)];
+    for (const name of order) runs[name].push(await commands[name]());
+  }
+  return runs;
+}
+
+const mid = (runs: Run[]) => median(runs.map((r) => r.ms));
+const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuS));
+const rss = (runs: Run[]) => Math.max(...runs.map((r) => r.rssMiB));
+const ratio = (x: Run[], y: Run[]) => (mid(x) / mid(y)).toFixed(2);
+const perRound = (x: Run[], y: Run[]) => x.map((r, i) => (r.ms / y[i].ms).toFixed(2)).join(' ');
+
+/** The figures of one upkeep command against etcdctl's: median time, ratio, per-round ratios, CPU, peak RSS. */
+function against(label: string, ours: Run[], theirs: Run[]): Record<string, string> {
+  return {
+    [`${label}: upkeep`]: fmt(mid(ours)),
+    [`${label}: ratio upkeep/etcdctl (per round)`]: `${ratio(ours, theirs)} (${perRound(ours, theirs)})`,
+    [`${label}: CPU upkeep / etcdctl`]: `${cpu(ours).toFixed(2)} s / ${cpu(theirs).toFixed(2)} s`,
+    [`${label}: peak RSS upkeep`]: `${rss(ours).toFixed(0)} MiB`,
+  };
+}
+
 export async function benchEtcd(): Promise<Record<string, string | number>> {
   const targetMB = Number(process.env.BENCH_ETCD_MB ?? 1100);
   // The machine may be shared: alternate the tools, several rounds, and keep each one's median.
   const rounds = Math.max(1, Number(process.env.BENCH_ETCD_ROUNDS ?? 5));
+  // Another build of upkeep (its bin/upkeep) measured in the same rounds: before/after figures.
+  const baseline = process.env.BENCH_ETCD_BASELINE;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bench-etcd-'));
   const { etcd, filled, cached } = await filledEtcd(targetMB);
   const upkeep = path.join(ROOT, 'bin/upkeep');
   const load0 = os.loadavg()[0];
   try {
-    const ours = path.join(dir, 'upkeep.db');
     const theirs = path.join(dir, 'etcdctl.db');
-    const save = { upkeep: [] as Run[], etcdctl: [] as Run[] };
-    const status = { upkeep: [] as Run[], etcdctl: [] as Run[], upkeepNoDigest: [] as Run[] };
-    for (let round = 0; round < rounds; round++) {
-      await fs.rm(ours, { force: true });
-      await fs.rm(theirs, { force: true });
-      // Who goes first changes each round (the first one may warm etcd's page cache for the second).
-      const pair = [
-        async () => save.etcdctl.push(await measure('etcdctl', ['--endpoints', etcd.url, 'snapshot', 'save', theirs])),
-        async () => save.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'save', ours, '--endpoints', etcd.url])),
-      ];
-      if (round % 2) pair.reverse();
-      for (const run of pair) await run();
+    const file = (bin: string) => path.join(dir, bin === upkeep ? 'upkeep.db' : 'baseline.db');
+    const bins = baseline ? [upkeep, baseline] : [upkeep];
+    const saveCmds: Record<string, () => Promise<Run>> = { etcdctl: () => measure('etcdctl', ['--endpoints', etcd.url, 'snapshot', 'save', theirs]) };
+    for (const bin of bins) saveCmds[bin] = () => measure(process.execPath, [bin, 'etcd', 'snapshot', 'save', file(bin), '--endpoints', etcd.url]);
+    const save = await alternate(rounds, saveCmds, async () => {
+      for (const f of [theirs, ...bins.map(file)]) await fs.rm(f, { force: true });
+    });
+    const ours = file(upkeep);
+    const statusCmds: Record<string, () => Promise<Run>> = { etcdctl: () => measure('etcdctl', ['snapshot', 'status', ours, '-w', 'json']) };
+    for (const bin of bins) {
+      statusCmds[bin] = () => measure(process.execPath, [bin, 'etcd', 'snapshot', 'status', ours, '-w', 'json']);
+      statusCmds[`${bin} skip`] = () => measure(process.execPath, [bin, 'etcd', 'snapshot', 'status', ours, '-w', 'json', '--skip-hash-check']);
     }
-    for (let round = 0; round < rounds; round++) {
-      const trio = [
-        async () => status.etcdctl.push(await measure('etcdctl', ['snapshot', 'status', ours, '-w', 'json'])),
-        async () => status.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json'])),
-        async () => status.upkeepNoDigest.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json', '--skip-hash-check'])),
-      ];
-      if (round % 2) trio.reverse();
-      for (const run of trio) await run();
-    }
-    const mid = (runs: Run[]) => median(runs.map((r) => r.ms));
-    const rss = (runs: Run[]) => Math.max(...runs.map((r) => r.rssMiB));
+    const status = await alternate(rounds, statusCmds);
     const size = (await fs.stat(ours)).size;
-    const a = JSON.parse(status.upkeep[0].stdout) as Record<string, number>;
+    const a = JSON.parse(status[upkeep][0].stdout) as Record<string, number>;
     const b = JSON.parse(status.etcdctl[0].stdout) as Record<string, number>;
     const same = ['hash', 'revision', 'totalKey', 'totalSize'].every((k) => a[k] === b[k]);
-    const ratios = (x: Run[], y: Run[]) => x.map((r, i) => (r.ms / y[i].ms).toFixed(2)).join(' ');
+    const base: Record<string, string> = baseline
+      ? {
+          ...against(`baseline (${baseline}) save`, save[baseline], save.etcdctl),
+          ...against('baseline status', status[baseline], status.etcdctl),
+          ...against('baseline status --skip-hash-check', status[`${baseline} skip`], status.etcdctl),
+        }
+      : {};
     return {
       'keys written': filled.keys,
       'fill time': cached ? `${fmt(filled.fillMs)} (cached in ${cacheDir(targetMB)})` : fmt(filled.fillMs),
       'snapshot size': `${(size / 1e9).toFixed(2)} GB`,
       rounds: `${rounds} (alternating; medians below)`,
       'load average (1 min) before / after': `${load0.toFixed(2)} / ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores`,
-      'save: upkeep': fmt(mid(save.upkeep)),
       'save: etcdctl': fmt(mid(save.etcdctl)),
-      'save: ratio upkeep/etcdctl': (mid(save.upkeep) / mid(save.etcdctl)).toFixed(2),
-      'save: ratio per round': ratios(save.upkeep, save.etcdctl),
-      'save: peak RSS upkeep': `${rss(save.upkeep).toFixed(0)} MiB`,
       'save: peak RSS etcdctl': `${rss(save.etcdctl).toFixed(0)} MiB`,
-      'status: upkeep (hash, revision, keys, size, sha256, page check)': fmt(mid(status.upkeep)),
+      ...against('save', save[upkeep], save.etcdctl),
       'status: etcdctl (hash, revision, keys, size, page check)': fmt(mid(status.etcdctl)),
-      'status: ratio upkeep/etcdctl': (mid(status.upkeep) / mid(status.etcdctl)).toFixed(2),
-      'status: ratio per round': ratios(status.upkeep, status.etcdctl),
-      'status --skip-hash-check: upkeep (the same work as etcdctl)': fmt(mid(status.upkeepNoDigest)),
-      'status --skip-hash-check: ratio upkeep/etcdctl': (mid(status.upkeepNoDigest) / mid(status.etcdctl)).toFixed(2),
-      'status: peak RSS upkeep': `${rss(status.upkeep).toFixed(0)} MiB`,
-      'status --skip-hash-check: peak RSS upkeep': `${rss(status.upkeepNoDigest).toFixed(0)} MiB`,
       'status: peak RSS etcdctl': `${rss(status.etcdctl).toFixed(0)} MiB`,
+      ...against('status (hash, revision, keys, size, sha256, page check)', status[upkeep], status.etcdctl),
+      ...against('status --skip-hash-check (the same work as etcdctl)', status[`${upkeep} skip`], status.etcdctl),
+      ...base,
       'status figures equal etcdctl': same ? 'yes' : `NO (upkeep ${JSON.stringify(a)}, etcdctl ${JSON.stringify(b)})`,
     };
   } finally {

@@ -2,7 +2,8 @@
 // against etcdctl on the same etcd and the same file, in one run: time as a ratio
 // upkeep/etcdctl, and each process's peak RSS (upkeep streams; it never holds the file).
 // Aim: no slower than etcdctl. Both are whole commands (process start included).
-// BENCH_ETCD_MB sets the db size to reach (default 1100 MB).
+// BENCH_ETCD_MB sets the db size to reach (default 1100 MB), BENCH_ETCD_ROUNDS the rounds (default
+// 5); the filled etcd is kept in /tmp (BENCH_ETCD_CACHE) and reused by the next run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import net from 'node:net';
@@ -13,6 +14,8 @@ import { ROOT, fmt } from './common.js';
 
 interface Run {
   ms: number;
+  /** User + system CPU seconds (GNU time), NaN without it: under load, the figure that varies least. */
+  cpuS: number;
   rssMiB: number;
   stdout: string;
   code: number;
@@ -35,7 +38,7 @@ function measure(cmd: string, args: string[]): Promise<Run> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = gnuTime
-      ? spawn('/usr/bin/time', ['-f', 'upkeep-bench-rss %M', cmd, ...args], { env: { ...process.env, ETCDCTL_API: '3' } })
+      ? spawn('/usr/bin/time', ['-f', 'upkeep-bench-rss %M cpu %U %S', cmd, ...args], { env: { ...process.env, ETCDCTL_API: '3' } })
       : spawn(cmd, args, { env: { ...process.env, ETCDCTL_API: '3' } });
     let stdout = '';
     let stderr = '';
@@ -51,10 +54,10 @@ function measure(cmd: string, args: string[]): Promise<Run> {
     child.stderr.on('data', (d) => (stderr += String(d)));
     child.on('exit', (code) => {
       clearInterval(timer);
-      const m = /upkeep-bench-rss (\d+)/.exec(stderr);
+      const m = /upkeep-bench-rss (\d+) cpu ([\d.]+) ([\d.]+)/.exec(stderr);
       const kb = m ? Number(m[1]) : sampled;
       if (code !== 0) console.error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
-      resolve({ ms: performance.now() - t0, rssMiB: kb / 1024, stdout, code: code ?? 1 });
+      resolve({ ms: performance.now() - t0, cpuS: m ? Number(m[2]) + Number(m[3]) : NaN, rssMiB: kb / 1024, stdout, code: code ?? 1 });
     });
   });
 }
@@ -124,56 +127,122 @@ async function fill(c: EtcdClient, targetBytes: number): Promise<{ keys: number;
   return { keys, dbSize };
 }
 
-export async function benchEtcd(): Promise<Record<string, string | number>> {
-  const target = Number(process.env.BENCH_ETCD_MB ?? 1100) * 1e6;
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bench-etcd-'));
-  const etcd = await startEtcd(dir);
-  const upkeep = path.join(ROOT, 'bin/upkeep');
-  try {
-    const client = await createEtcdClient({ endpoints: [etcd.url] });
-    const t0 = performance.now();
-    const filled = await fill(client, target);
-    const fillMs = performance.now() - t0;
-    client.close();
+/** Where a filled etcd is kept between runs (filling 1.1 GB takes minutes): BENCH_ETCD_CACHE, else /tmp. */
+function cacheDir(targetMB: number): string {
+  return process.env.BENCH_ETCD_CACHE ?? path.join(os.tmpdir(), `upkeep-bench-etcd-${targetMB}MB`);
+}
 
-    const ours = path.join(dir, 'upkeep.db');
+interface Filled {
+  keys: number;
+  dbSize: number;
+  fillMs: number;
+}
+
+/** An etcd holding at least targetMB of data: the cached data dir when there is one, else filled now (and kept). */
+async function filledEtcd(targetMB: number): Promise<{ etcd: { url: string; child: ChildProcess }; filled: Filled; cached: boolean }> {
+  const dir = cacheDir(targetMB);
+  const marker = path.join(dir, 'filled.json');
+  const known = await fs.readFile(marker, 'utf8').then((t) => JSON.parse(t) as Filled, () => undefined);
+  if (known) return { etcd: await startEtcd(dir), filled: known, cached: true };
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  const etcd = await startEtcd(dir);
+  const client = await createEtcdClient({ endpoints: [etcd.url] });
+  const t0 = performance.now();
+  const { keys, dbSize } = await fill(client, targetMB * 1e6);
+  client.close();
+  const filled = { keys, dbSize, fillMs: performance.now() - t0 };
+  await fs.writeFile(marker, JSON.stringify(filled));
+  return { etcd, filled, cached: false };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Runs of one command per round. */
+type Runs = Record<string, Run[]>;
+
+/** Run each named command once per round, in an order that turns round by round (who goes first may warm a cache for the next). */
+async function alternate(rounds: number, commands: Record<string, () => Promise<Run>>, before?: () => Promise<void>): Promise<Runs> {
+  const runs: Runs = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as Run[]]));
+  const names = Object.keys(commands);
+  for (let round = 0; round < rounds; round++) {
+    await before?.();
+    const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)];
+    for (const name of order) runs[name].push(await commands[name]());
+  }
+  return runs;
+}
+
+const mid = (runs: Run[]) => median(runs.map((r) => r.ms));
+const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuS));
+const rss = (runs: Run[]) => Math.max(...runs.map((r) => r.rssMiB));
+const ratio = (x: Run[], y: Run[]) => (mid(x) / mid(y)).toFixed(2);
+const perRound = (x: Run[], y: Run[]) => x.map((r, i) => (r.ms / y[i].ms).toFixed(2)).join(' ');
+
+/** The figures of one upkeep command against etcdctl's: median time, ratio, per-round ratios, CPU, peak RSS. */
+function against(label: string, ours: Run[], theirs: Run[]): Record<string, string> {
+  return {
+    [`${label}: upkeep`]: fmt(mid(ours)),
+    [`${label}: ratio upkeep/etcdctl (per round)`]: `${ratio(ours, theirs)} (${perRound(ours, theirs)})`,
+    [`${label}: CPU upkeep / etcdctl`]: `${cpu(ours).toFixed(2)} s / ${cpu(theirs).toFixed(2)} s`,
+    [`${label}: peak RSS upkeep`]: `${rss(ours).toFixed(0)} MiB`,
+  };
+}
+
+export async function benchEtcd(): Promise<Record<string, string | number>> {
+  const targetMB = Number(process.env.BENCH_ETCD_MB ?? 1100);
+  // The machine may be shared: alternate the tools, several rounds, and keep each one's median.
+  const rounds = Math.max(1, Number(process.env.BENCH_ETCD_ROUNDS ?? 5));
+  // Another build of upkeep (its bin/upkeep) measured in the same rounds: before/after figures.
+  const baseline = process.env.BENCH_ETCD_BASELINE;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bench-etcd-'));
+  const { etcd, filled, cached } = await filledEtcd(targetMB);
+  const upkeep = path.join(ROOT, 'bin/upkeep');
+  const load0 = os.loadavg()[0];
+  try {
     const theirs = path.join(dir, 'etcdctl.db');
-    // Alternate the tools, twice each, and keep each one's best time and highest RSS.
-    const save = { upkeep: [] as Run[], etcdctl: [] as Run[] };
-    const status = { upkeep: [] as Run[], etcdctl: [] as Run[], upkeepNoDigest: [] as Run[] };
-    for (let round = 0; round < 2; round++) {
-      await fs.rm(ours, { force: true });
-      await fs.rm(theirs, { force: true });
-      save.etcdctl.push(await measure('etcdctl', ['--endpoints', etcd.url, 'snapshot', 'save', theirs]));
-      save.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'save', ours, '--endpoints', etcd.url]));
+    const file = (bin: string) => path.join(dir, bin === upkeep ? 'upkeep.db' : 'baseline.db');
+    const bins = baseline ? [upkeep, baseline] : [upkeep];
+    const saveCmds: Record<string, () => Promise<Run>> = { etcdctl: () => measure('etcdctl', ['--endpoints', etcd.url, 'snapshot', 'save', theirs]) };
+    for (const bin of bins) saveCmds[bin] = () => measure(process.execPath, [bin, 'etcd', 'snapshot', 'save', file(bin), '--endpoints', etcd.url]);
+    const save = await alternate(rounds, saveCmds, async () => {
+      for (const f of [theirs, ...bins.map(file)]) await fs.rm(f, { force: true });
+    });
+    const ours = file(upkeep);
+    const statusCmds: Record<string, () => Promise<Run>> = { etcdctl: () => measure('etcdctl', ['snapshot', 'status', ours, '-w', 'json']) };
+    for (const bin of bins) {
+      statusCmds[bin] = () => measure(process.execPath, [bin, 'etcd', 'snapshot', 'status', ours, '-w', 'json']);
+      statusCmds[`${bin} skip`] = () => measure(process.execPath, [bin, 'etcd', 'snapshot', 'status', ours, '-w', 'json', '--skip-hash-check']);
     }
-    for (let round = 0; round < 2; round++) {
-      status.etcdctl.push(await measure('etcdctl', ['snapshot', 'status', ours, '-w', 'json']));
-      status.upkeep.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json']));
-      status.upkeepNoDigest.push(await measure(process.execPath, [upkeep, 'etcd', 'snapshot', 'status', ours, '-w', 'json', '--skip-hash-check']));
-    }
-    const best = (runs: Run[]) => Math.min(...runs.map((r) => r.ms));
-    const rss = (runs: Run[]) => Math.max(...runs.map((r) => r.rssMiB));
+    const status = await alternate(rounds, statusCmds);
     const size = (await fs.stat(ours)).size;
-    const a = JSON.parse(status.upkeep[0].stdout) as Record<string, number>;
+    const a = JSON.parse(status[upkeep][0].stdout) as Record<string, number>;
     const b = JSON.parse(status.etcdctl[0].stdout) as Record<string, number>;
     const same = ['hash', 'revision', 'totalKey', 'totalSize'].every((k) => a[k] === b[k]);
+    const base: Record<string, string> = baseline
+      ? {
+          ...against(`baseline (${baseline}) save`, save[baseline], save.etcdctl),
+          ...against('baseline status', status[baseline], status.etcdctl),
+          ...against('baseline status --skip-hash-check', status[`${baseline} skip`], status.etcdctl),
+        }
+      : {};
     return {
       'keys written': filled.keys,
-      'fill time': fmt(fillMs),
+      'fill time': cached ? `${fmt(filled.fillMs)} (cached in ${cacheDir(targetMB)})` : fmt(filled.fillMs),
       'snapshot size': `${(size / 1e9).toFixed(2)} GB`,
-      'save: upkeep': fmt(best(save.upkeep)),
-      'save: etcdctl': fmt(best(save.etcdctl)),
-      'save: ratio upkeep/etcdctl': (best(save.upkeep) / best(save.etcdctl)).toFixed(2),
-      'save: peak RSS upkeep': `${rss(save.upkeep).toFixed(0)} MiB`,
+      rounds: `${rounds} (alternating; medians below)`,
+      'load average (1 min) before / after': `${load0.toFixed(2)} / ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores`,
+      'save: etcdctl': fmt(mid(save.etcdctl)),
       'save: peak RSS etcdctl': `${rss(save.etcdctl).toFixed(0)} MiB`,
-      'status: upkeep (hash, revision, keys, size, sha256, page check)': fmt(best(status.upkeep)),
-      'status: etcdctl (hash, revision, keys, size, page check)': fmt(best(status.etcdctl)),
-      'status: ratio upkeep/etcdctl': (best(status.upkeep) / best(status.etcdctl)).toFixed(2),
-      'status --skip-hash-check: upkeep (the same work as etcdctl)': fmt(best(status.upkeepNoDigest)),
-      'status --skip-hash-check: ratio upkeep/etcdctl': (best(status.upkeepNoDigest) / best(status.etcdctl)).toFixed(2),
-      'status: peak RSS upkeep': `${rss(status.upkeep).toFixed(0)} MiB`,
+      ...against('save', save[upkeep], save.etcdctl),
+      'status: etcdctl (hash, revision, keys, size, page check)': fmt(mid(status.etcdctl)),
       'status: peak RSS etcdctl': `${rss(status.etcdctl).toFixed(0)} MiB`,
+      ...against('status (hash, revision, keys, size, sha256, page check)', status[upkeep], status.etcdctl),
+      ...against('status --skip-hash-check (the same work as etcdctl)', status[`${upkeep} skip`], status.etcdctl),
+      ...base,
       'status figures equal etcdctl': same ? 'yes' : `NO (upkeep ${JSON.stringify(a)}, etcdctl ${JSON.stringify(b)})`,
     };
   } finally {

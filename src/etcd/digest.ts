@@ -24,6 +24,21 @@ export interface DigestJob {
   length: number;
 }
 
+/**
+ * What a following sha256 worker is started with: hash `file` while another thread writes it
+ * (snapshot save), as far as FollowMessages say it may.
+ */
+export interface FollowJob {
+  file: string;
+  follow: true;
+}
+
+/** To a following worker: the first `hashable` bytes of the file are written and may be hashed; with `length`, that is all there will be. */
+export interface FollowMessage {
+  hashable: number;
+  length?: number;
+}
+
 /** Whether a file of this size carries etcd's digest, and how many bytes before it are the db. */
 export function snapshotLayout(fileSize: number): { hasDigest: boolean; dbBytes: number } {
   const hasDigest = fileSize % 512 === SHA256_SIZE;
@@ -43,17 +58,75 @@ export function compareDigest(file: string, dbBytes: number, actual: string): Sn
   return { state: actual === expected ? 'ok' : 'mismatch', expected, actual };
 }
 
-/** sha256 (hex) of the first `length` bytes of a file, streamed; in a worker thread above 16 MiB. */
-export function sha256OfFile(file: string, length: number): Promise<string> {
+/**
+ * sha256 (hex) of the first `length` bytes of a file, streamed; in a worker thread above 16 MiB.
+ * An abort stops the worker (the promise then rejects): a caller whose own work failed does not
+ * wait for a hash it no longer needs.
+ */
+export function sha256OfFile(file: string, length: number, signal?: AbortSignal): Promise<string> {
   if (length <= HASH_IN_THREAD_BYTES) return new Promise((resolve) => resolve(sha256Sync({ file, length })));
   const job: DigestJob = { file, length };
   // The worker reads the file on its own, sequentially, so hashing runs beside other work.
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./digest-worker.js', import.meta.url), { workerData: job });
-    worker.once('message', (hex: string) => resolve(hex));
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`sha256 worker exited with code ${code}`)));
+    const stop = () => void worker.terminate();
+    signal?.addEventListener('abort', stop, { once: true });
+    const done = () => signal?.removeEventListener('abort', stop);
+    worker.once('message', (hex: string) => {
+      done();
+      resolve(hex);
+    });
+    worker.once('error', (e) => {
+      done();
+      reject(e);
+    });
+    worker.once('exit', (code) => {
+      done();
+      if (code !== 0) reject(new Error(signal?.aborted ? 'sha256 stopped: not needed any more' : `sha256 worker exited with code ${code}`));
+    });
   });
+}
+
+/** Whether a worker's data is a FollowJob. */
+export function isFollowJob(v: unknown): v is FollowJob {
+  return typeof v === 'object' && v !== null && 'file' in v && typeof v.file === 'string' && 'follow' in v && v.follow === true;
+}
+
+/** Whether a message to a following worker is a FollowMessage. */
+export function isFollowMessage(v: unknown): v is FollowMessage {
+  if (typeof v !== 'object' || v === null || !('hashable' in v) || typeof v.hashable !== 'number') return false;
+  return !('length' in v) || v.length === undefined || typeof v.length === 'number';
+}
+
+/**
+ * sha256 of a file that is being written: each FollowMessage lets it hash further, reading back
+ * through a small buffer what the writer put in the page cache moments before; the last one
+ * (with `length`) gives the digest. Blocking reads: run it in a worker (digest-worker.ts).
+ */
+export class FileFollower {
+  private readonly hash = createHash('sha256');
+  private readonly buf = Buffer.allocUnsafe(64 << 10);
+  private readonly fd: number;
+  private hashed = 0;
+  private hashable = 0;
+
+  constructor(private readonly file: string) {
+    this.fd = openSync(file, 'r');
+  }
+
+  /** Hash as far as the message allows; the digest (hex) once the whole length is hashed. */
+  take(m: FollowMessage): string | undefined {
+    this.hashable = m.length ?? Math.max(this.hashable, m.hashable);
+    while (this.hashed < this.hashable) {
+      const n = readSync(this.fd, this.buf, 0, Math.min(this.buf.length, this.hashable - this.hashed), this.hashed);
+      if (n === 0) throw new Error(`${this.file}: unexpected end of file at byte ${this.hashed}`);
+      this.hash.update(this.buf.subarray(0, n));
+      this.hashed += n;
+    }
+    if (m.length === undefined) return undefined;
+    closeSync(this.fd);
+    return this.hash.digest('hex');
+  }
 }
 
 /** Whether a worker's data is a DigestJob (what digest-worker.ts checks before it starts). */
@@ -66,7 +139,9 @@ export function sha256Sync({ file, length }: DigestJob): string {
   const h = createHash('sha256');
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(length, 1)));
+    // A small buffer that stays in the CPU's cache: read() copies into it and sha256 reads it
+    // back while it is still there (1 MiB buffers cost 4 times the system time; bolt/window.ts).
+    const buf = Buffer.allocUnsafe(Math.min(64 << 10, Math.max(length, 1)));
     let pos = 0;
     while (pos < length) {
       const n = readSync(fd, buf, 0, Math.min(buf.length, length - pos), pos);

@@ -7,12 +7,12 @@
 // Stream facts (etcd server/etcdserver/api/v3rpc/maintenance.go): 32 KiB chunks with
 // remaining_bytes = bytes still to come after this chunk, then one message whose blob is the
 // sha256 of everything before it, with remaining_bytes 0.
-import { createHash } from 'node:crypto';
 import { promises as fs, constants } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { EtcdClient, EtcdConfigError, EtcdError, formatMs, hexId, type EtcdConnectionOptions, type SnapshotResponse } from './connection.js';
 import { SHA256_SIZE } from './digest.js';
+import { SaveDigest, type SaveDigestResult } from './save-digest.js';
 import { snapshotRevision, snapshotStatus, statusErrors, type SnapshotStatus } from './status.js';
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -65,7 +65,7 @@ export async function saveSnapshot(conn: EtcdConnectionOptions, file: string, op
   try {
     fh = await fs.open(part, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
     await fh.chmod(0o600);
-    const streamed = await receive(client, fh, options, started);
+    const streamed = await receive(client, fh, part, options, started);
     await fh.sync();
     await fh.close();
     fh = undefined;
@@ -113,12 +113,13 @@ interface Received {
   version?: string;
 }
 
-async function receive(client: EtcdClient, fh: fs.FileHandle, options: SaveOptions, started: number): Promise<Omit<SaveResult, 'file' | 'endpoint' | 'elapsedMs'>> {
+async function receive(client: EtcdClient, fh: fs.FileHandle, part: string, options: SaveOptions, started: number): Promise<Omit<SaveResult, 'file' | 'endpoint' | 'elapsedMs'>> {
   const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const callOptions: grpc.CallOptions = options.timeoutMs ? { deadline: Date.now() + options.timeoutMs } : {};
   const stream = client.snapshot(callOptions);
-  const digest = new HeldBackDigest();
-  const out = new BatchWriter(fh);
+  // Made at the first data, when the size is known (large snapshots are hashed in a worker).
+  let digest: SaveDigest | undefined;
+  const out = new BatchWriter(fh, (bytes) => digest?.written(bytes));
   const got: Received = { bytes: 0, header: null };
   const guard = new StreamGuard(stream, stallMs, options.signal);
   try {
@@ -132,22 +133,29 @@ async function receive(client: EtcdClient, fh: fs.FileHandle, options: SaveOptio
       if (got.total === undefined && blob.length) got.total = remaining + blob.length;
       got.lastRemaining = remaining;
       got.bytes += blob.length;
-      digest.update(blob);
+      if (blob.length) digest ??= new SaveDigest(part, got.total ?? 0);
+      digest?.update(blob);
       await out.write(blob);
       options.onProgress?.({ received: got.bytes, total: got.total, elapsedMs: performance.now() - started });
     }
     await out.flush();
   } catch (e) {
+    digest?.stop();
     throw streamError(e, client, got, guard, stallMs, options.timeoutMs);
   } finally {
     guard.stop();
   }
-  if (guard.aborted) throw new EtcdError(`snapshot from ${client.endpoint} interrupted after ${got.bytes} bytes; nothing was saved`, client.endpoint);
-  return verified(client, got, digest);
+  try {
+    if (guard.aborted) throw new EtcdError(`snapshot from ${client.endpoint} interrupted after ${got.bytes} bytes; nothing was saved`, client.endpoint);
+    checkComplete(client, got);
+    return verified(client, got, digest ? await digest.result(got.bytes) : { actual: '', expected: '' });
+  } finally {
+    digest?.stop();
+  }
 }
 
-/** The stream's end checked: a whole db and its digest, as announced, and the digest matches. */
-function verified(client: EtcdClient, got: Received, digest: HeldBackDigest): Omit<SaveResult, 'file' | 'endpoint' | 'elapsedMs'> {
+/** The stream's end checked: a whole db and its digest, as announced. */
+function checkComplete(client: EtcdClient, got: Received): void {
   const received = got.bytes;
   const dbSize = received - SHA256_SIZE;
   if (received % 512 !== SHA256_SIZE) {
@@ -157,8 +165,12 @@ function verified(client: EtcdClient, got: Received, digest: HeldBackDigest): Om
   if (got.total !== undefined && (dbSize !== got.total || got.lastRemaining !== 0)) {
     throw new EtcdError(`snapshot from ${client.endpoint} is incomplete: the server announced ${got.total} bytes, ${dbSize} arrived; nothing was saved`, client.endpoint);
   }
-  const actual = digest.actual();
-  const expected = digest.expected();
+}
+
+/** A whole stream's digest checked: the one etcd sent matches the data. */
+function verified(client: EtcdClient, got: Received, { actual, expected }: SaveDigestResult): Omit<SaveResult, 'file' | 'endpoint' | 'elapsedMs'> {
+  const received = got.bytes;
+  const dbSize = received - SHA256_SIZE;
   if (actual !== expected) {
     throw new EtcdError(`snapshot from ${client.endpoint} is corrupted: etcd sent sha256 ${expected}, the data hashes to ${actual}; nothing was saved`, client.endpoint);
   }
@@ -226,42 +238,17 @@ class StreamGuard {
   }
 }
 
-/** sha256 of everything but the newest 32 bytes seen: those may be the digest etcd appends. */
-class HeldBackDigest {
-  private readonly hash = createHash('sha256');
-  private tail = Buffer.alloc(0);
-
-  update(blob: Buffer): void {
-    if (blob.length >= SHA256_SIZE) {
-      if (this.tail.length) this.hash.update(this.tail);
-      this.hash.update(blob.subarray(0, blob.length - SHA256_SIZE));
-      this.tail = Buffer.from(blob.subarray(blob.length - SHA256_SIZE));
-    } else {
-      const joined = Buffer.concat([this.tail, blob]);
-      const cut = Math.max(0, joined.length - SHA256_SIZE);
-      if (cut) this.hash.update(joined.subarray(0, cut));
-      this.tail = joined.subarray(cut);
-    }
-  }
-
-  /** The sha256 (hex) of what came before the last 32 bytes. */
-  actual(): string {
-    return this.hash.digest('hex');
-  }
-
-  /** The last 32 bytes (hex): the digest, when the stream is whole. */
-  expected(): string {
-    return this.tail.toString('hex');
-  }
-}
-
 /** Writes gathered into 1 MiB batches (the stream comes in 32 KiB chunks), each one writev: one syscall, no copy. */
 class BatchWriter {
   private batch: Buffer[] = [];
   private batchBytes = 0;
   private position = 0;
 
-  constructor(private readonly fh: fs.FileHandle) {}
+  constructor(
+    private readonly fh: fs.FileHandle,
+    /** Called with the bytes in the file after each batch. */
+    private readonly onWritten: (bytes: number) => void,
+  ) {}
 
   async write(chunk: Buffer): Promise<void> {
     this.batch.push(chunk);
@@ -285,6 +272,7 @@ class BatchWriter {
         chunks = [chunks[0].subarray(skip), ...chunks.slice(1)];
       }
     }
+    this.onWritten(this.position);
   }
 }
 

@@ -16,7 +16,7 @@ import { statSync } from 'node:fs';
 import type { BoltCheckReport, BoltVisitor } from './bolt/check.js';
 import { BoltError } from './bolt/page.js';
 import { openBolt, type BoltDB } from './bolt/reader.js';
-import { createBlockRing, ringReaderDigest, startRingReader } from './bolt/ring.js';
+import { DEFAULT_WINDOW_BYTES } from './bolt/window.js';
 import { crc32c } from './crc32c.js';
 import { compareDigest, sha256OfFile, snapshotLayout, type SnapshotDigest } from './digest.js';
 import { isTombstone, mvccKey, readUint64BE } from './mvcc.js';
@@ -53,8 +53,8 @@ export interface StatusOptions {
   onProgress?: (done: number, total: number) => void;
   /** Do not verify the appended sha256 (etcdutl's --skip-hash-check): saves one full read of the file. */
   skipHashCheck?: boolean;
-  /** Block size of the shared reads (default 1 MiB; files of 16 blocks or more use a reader thread). For tests. */
-  ringBlockBytes?: number;
+  /** Bytes of the walk's read window (default 64 KiB; see bolt/window.ts). For tests. */
+  windowBytes?: number;
 }
 
 /** At most this many problems with etcd's own data are kept. */
@@ -70,19 +70,12 @@ export async function snapshotStatus(file: string, options: StatusOptions = {}):
   if (fileSize === 0) throw new BoltError('the file is empty', file);
   const { hasDigest, dbBytes } = snapshotLayout(fileSize);
   const hashing = !options.skipHashCheck && hasDigest;
-  // Large files: a reader thread reads the file once, in order, into shared blocks that the walk
-  // takes, and feeds them to sha256 on the way. The sha256 is the longer task, so the walk reads
-  // ahead into free blocks itself and the thread is left with hashing: the pair costs about the
-  // sha256 alone. Small files: the walk reads for itself while the digest is hashed beside it.
-  const ringBlockBytes = options.ringBlockBytes ?? 1 << 20;
-  const ring = fileSize >= 16 * ringBlockBytes ? createBlockRing(24, ringBlockBytes) : undefined;
-  const reader = ring ? startRingReader({ file, ring, hashLength: hashing ? dbBytes : 0 }) : undefined;
-  const sha = !hashing ? undefined : reader ? ringReaderDigest(reader) : sha256OfFile(file, dbBytes);
-  if (reader && !sha) {
-    // It only reads ahead: never wait for it, and a failure of it only means the walk reads itself.
-    reader.on('error', () => undefined);
-    reader.unref();
-  }
+  // The sha256 is hashed in a thread of its own (digest.ts) while this one walks the tree: the
+  // pair costs about the longer of the two. Each reads the file for itself through a small
+  // buffer that stays in the CPU's cache: two such reads cost less than one through large
+  // blocks shared between the threads (see bolt/window.ts).
+  const stopHashing = new AbortController();
+  const sha = hashing ? sha256OfFile(file, dbBytes, stopHashing.signal) : undefined;
   const digest: Promise<SnapshotDigest> = options.skipHashCheck
     ? Promise.resolve({ state: 'skipped' })
     : sha
@@ -91,20 +84,14 @@ export async function snapshotStatus(file: string, options: StatusOptions = {}):
   // Don't leave the digest's rejection unhandled while the walk runs.
   digest.catch(() => undefined);
 
-  // One pass, nothing kept: the reader may recycle its blocks (slices are used in the callbacks).
-  let db: BoltDB;
+  // One pass, nothing kept: pages are read through one window (slices are used in the callbacks).
+  let db: BoltDB | undefined;
   try {
-    db = openBolt(file, { reuseBuffers: true, ring });
-  } catch (e) {
-    void reader?.terminate();
-    throw e;
-  }
-  try {
+    db = openBolt(file, { window: options.windowBytes ?? DEFAULT_WINDOW_BYTES });
     const figures = new StatusFigures(db, options.onProgress);
     const check = db.check(figures);
     options.onProgress?.(db.size, db.size);
     const meta = metaFigures(db);
-    // The walk is done: the reader thread stops, or only hashes what is left, once it sees this.
     db.close();
     return {
       file,
@@ -125,8 +112,8 @@ export async function snapshotStatus(file: string, options: StatusOptions = {}):
       problems: figures.problems,
     };
   } catch (e) {
-    db.close();
-    void reader?.terminate();
+    db?.close();
+    stopHashing.abort();
     throw e;
   }
 }

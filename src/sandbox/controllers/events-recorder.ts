@@ -57,18 +57,14 @@ export interface SeriesPatch {
 
 export type Correlation = { skip: true } | { skip: false; event: Event; patch?: SeriesPatch };
 
-/** A map that forgets its least recently used entry beyond `size` (golang-lru's Cache). */
+/** A map that forgets its least recently written entry beyond `size` (golang-lru's Cache, bounded the same way). */
 export class LruMap<K, V> {
   private readonly map = new Map<K, V>();
   constructor(private readonly size: number) {}
 
+  /** A read does not refresh the entry (the next set does): cheap on the hot path, still bounded. */
   get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+    return this.map.get(key);
   }
 
   set(key: K, value: V): void {
@@ -119,20 +115,21 @@ export class TokenBucket {
   }
 }
 
+/** Source and object; an object with a uid is that uid (its kind, namespace, name and version follow from it: shorter keys). */
 function objectKey(o: Occurrence | Event): string[] {
   const r = o.involvedObject;
-  return [o.source?.component ?? '', o.source?.host ?? '', r.kind ?? '', r.namespace ?? '', r.name ?? '', r.uid ?? '', r.apiVersion ?? ''];
+  const source = [o.source?.component ?? '', o.source?.host ?? ''];
+  return r.uid ? [...source, r.uid] : [...source, r.kind ?? '', r.namespace ?? '', r.name ?? '', '', r.apiVersion ?? ''];
 }
 
 /** getEventKey: source, object (with fieldPath), type, reason, message. */
 export function eventKey(e: Event): string {
-  const r = e.involvedObject;
-  return [e.source?.component ?? '', e.source?.host ?? '', r.kind ?? '', r.namespace ?? '', r.name ?? '', r.fieldPath ?? '', r.uid ?? '', r.apiVersion ?? '', e.type ?? '', e.reason ?? '', e.message ?? ''].join('\u0000');
+  return [...objectKey(e), e.involvedObject.fieldPath ?? '', e.type ?? '', e.reason ?? '', e.message ?? ''].join('\u0000');
 }
 
-/** EventAggregatorByReasonFunc: the key of "similar" events (the message left out). */
+/** EventAggregatorByReasonFunc: the key of "similar" events (the message left out; reporting controller and instance are the source). */
 export function aggregateKey(o: Occurrence): string {
-  return [...objectKey(o), o.type, o.reason, o.source.component, o.source.host ?? ''].join('\u0000');
+  return [...objectKey(o), o.type, o.reason].join('\u0000');
 }
 
 /** getSpamKey: source and object. */

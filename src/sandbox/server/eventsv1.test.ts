@@ -35,7 +35,7 @@ describe('events.k8s.io/v1 <-> core/v1 Event, as kube-apiserver converts', () =>
 describe('events.k8s.io/v1 requests', () => {
   it('fills in a missing apiVersion and kind, and refuses another version', () => {
     assert.deepEqual(decodeEventsV1Body({ metadata: { name: 'x' } }), { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'x' } });
-    assert.throws(() => decodeEventsV1Body({ apiVersion: 'v1', kind: 'Event', metadata: {} }), /^the API version in the data \(v1\) does not match the expected API version \(events\.k8s\.io\/v1\)$/);
+    assert.throws(() => decodeEventsV1Body({ apiVersion: 'v1', kind: 'Event', metadata: {} }), /^StatusError: the API version in the data \(v1\) does not match the expected API version \(events\.k8s\.io\/v1\)$/);
   });
 
   const invalid: Array<[string, KubeObject, string[]]> = [

@@ -9,6 +9,7 @@ import { type TestSandbox, eventually, podReady, testSandbox } from './helpers/s
 import type { KubeObject } from '../src/api/types.js';
 import { jsonObject } from '../src/util/json.js';
 import { execFile } from 'node:child_process';
+import { pinnedKubectl } from './helpers/raw.js';
 
 function python(kubeconfig: string, home: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -110,6 +111,16 @@ describe('events as a real cluster records them', () => {
       json.items.map((e) => [jsonObject(e.involvedObject)?.fieldPath, jsonObject(e.involvedObject)?.uid, e.source, e.reportingComponent, e.reportingInstance, e.count]),
       [['spec.containers{web}', uid, { component: 'kubelet', host: 'node01' }, 'kubelet', 'node01', 1]],
     );
+  });
+
+  it('kubectl 1.30 to 1.33 tell the same story, through core/v1 and events.k8s.io/v1', async () => {
+    for (const release of ['1.30', '1.31', '1.32', '1.33']) {
+      const r = await pinnedKubectl(release, sb.kubeconfig, sb.dir, ['events', '--for', `pod/${pod}`, '--no-headers']);
+      assert.equal(r.code, 0, `${release}: ${r.stderr}`);
+      assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/)[2]), ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started'], release);
+      const v1 = await pinnedKubectl(release, sb.kubeconfig, sb.dir, ['get', 'events.v1.events.k8s.io', '--field-selector', `regarding.name=${pod}`, '-o', 'jsonpath={range .items[*]}{.reason}/{.reportingController}/{.deprecatedCount}{"\\n"}{end}']);
+      assert.equal(v1.stdout, 'Scheduled/default-scheduler/1\nPulling/kubelet/1\nPulled/kubelet/1\nCreated/kubelet/1\nStarted/kubelet/1\n', release);
+    }
   });
 
   it('deleting the pod tells Killing', async () => {

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { StatusError, errors, failure, qualifiedResource } from '../../api/status.js';
 import type { KubeObject, ListMeta, Status, StatusCause } from '../../api/types.js';
-import { isStatus } from '../../api/types.js';
+import { isKubeObject, isStatus } from '../../api/types.js';
 import { parseLabelSelector } from '../../api/labels.js';
 import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../store/fields.js';
 import type { StoreEvent } from '../store/store.js';
@@ -651,7 +651,11 @@ export class ApiServer {
   private send(req: http.IncomingMessage, res: http.ServerResponse, code: number, given: KubeObject | Status, type: ResourceType): void {
     const accept = req.headers.accept ?? '';
     const stored = isStatus(given) ? undefined : storedVersionOf(this.registry, type);
-    const o = stored && !isStatus(given) ? stored.outgoing(given) : given;
+    let o = given;
+    if (stored && !isStatus(given)) {
+      // A deletecollection answers with the list of what went.
+      o = Array.isArray(given.items) ? { ...given, apiVersion: groupVersion(type), items: given.items.filter(isKubeObject).map(stored.outgoing) } : stored.outgoing(given);
+    }
     if (wantsProtobufOnly(accept)) return this.protobuf(res, code, o);
     if (TABLE_ACCEPT.test(accept) && !isStatus(o) && !o.items) {
       return this.json(res, code, toTable(this.printer(type), [o], this.registry.clock.now(), { includeObject: 'Metadata', resourceVersion: o.metadata.resourceVersion ?? '' }));

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alreadyPresentMessage, createdMessage, needsPull, pullPolicyOf, pulledMessage } from './lifecycle-events.js';
+import { alreadyPresentMessage, createdMessage, needsPull, parseEventSettings, pullPolicyOf, pulledMessage } from './lifecycle-events.js';
 
 describe('the kubelet container events, in its words', () => {
   const policies: Array<[string, string | undefined, string]> = [
@@ -34,5 +34,14 @@ describe('the kubelet container events, in its words', () => {
     assert.match(pulledMessage('nginx:1.27.3', 1234.9), /^Successfully pulled image "nginx:1\.27\.3" in 1\.234s \(1\.234s including waiting\)\. Image size: \d+ bytes\.$/);
     assert.equal(pulledMessage('nginx:1.27.3', 1), pulledMessage('nginx:1.27.3', 1), 'the size of an image is stable');
     assert.equal(alreadyPresentMessage('nginx:1.27.3'), 'Container image "nginx:1.27.3" already present on machine');
+  });
+
+  it('reads spec.events of a scenario', () => {
+    const fail = (m: string) => new Error(m);
+    assert.equal(parseEventSettings(undefined, 's.yaml', fail), undefined);
+    assert.deepEqual(parseEventSettings({}, 's.yaml', fail), { containers: true });
+    assert.deepEqual(parseEventSettings({ containers: false }, 's.yaml', fail), { containers: false });
+    assert.throws(() => parseEventSettings({ containers: 'no' }, 's.yaml', fail), /^Error: s\.yaml: spec\.events\.containers must be true or false, not "no"$/);
+    assert.throws(() => parseEventSettings([], 's.yaml', fail), /^Error: s\.yaml: spec\.events must be a mapping such as \{containers: false\}$/);
   });
 });

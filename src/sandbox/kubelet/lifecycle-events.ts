@@ -10,6 +10,19 @@ import type { ControllerContext } from '../controllers/context.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
+/** spec.events of a scenario: `containers: false` leaves out these events (a scale run's cost; default on, as a real cluster). */
+export interface EventSettings {
+  containers: boolean;
+}
+
+export function parseEventSettings(raw: unknown, source: string, fail: (m: string) => Error): EventSettings | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw fail(`${source}: spec.events must be a mapping such as {containers: false}`);
+  const containers: unknown = Reflect.get(raw, 'containers') ?? true;
+  if (typeof containers !== 'boolean') throw fail(`${source}: spec.events.containers must be true or false, not ${JSON.stringify(containers)}`);
+  return { containers };
+}
+
 /** The container's pull policy (the API server defaults it; this is the same default). */
 export function pullPolicyOf(c: Pick<Container, 'image' | 'imagePullPolicy'>): PullPolicy {
   const p = c.imagePullPolicy;
@@ -61,9 +74,13 @@ export class ContainerEvents {
   /** Pods (by uid) whose containers were told to stop. */
   private readonly stopping = new Set<string>();
 
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly enabled: () => boolean = () => true,
+  ) {}
 
   private record(pod: Pod, node: string, container: string, reason: string, message: string): void {
+    if (!this.enabled()) return;
     const about = { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata, fieldPath: containerFieldPath(container) };
     void this.ctx.event(about, 'Normal', reason, message, 'kubelet', node);
   }

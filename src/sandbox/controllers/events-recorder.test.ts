@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Event } from '../../api/types.js';
-import { COMBINED_PREFIX, CORRELATOR_DEFAULTS, EventCorrelator, EventRecorder, type EventSink, LruMap, type Occurrence, type SeriesPatch, TokenBucket } from './events-recorder.js';
+import { COMBINED_PREFIX, CORRELATOR_DEFAULTS, EventCorrelator, EventRecorder, type EventSink, LruMap, type Occurrence, type SeriesPatch } from './events-recorder.js';
+import { TokenBucket } from './queue.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const POD = { kind: 'Pod', namespace: 'default', name: 'web-1', uid: 'u1', apiVersion: 'v1' };
@@ -76,12 +77,14 @@ describe('EventCorrelator: repeats, similar events and spam, as client-go decide
 });
 
 describe('TokenBucket and LruMap', () => {
-  it('refills at qps up to burst', () => {
-    const b = new TokenBucket(50, 100, 0);
-    assert.equal(Array.from({ length: 101 }, () => b.tryAccept(0)).filter(Boolean).length, 100);
-    assert.equal(b.waitMs(0), 20);
-    assert.equal(b.tryAccept(20), true);
-    assert.equal(b.tryAccept(20), false);
+  it('takes a token only when there is one, refilled at qps up to burst', () => {
+    let now = 0;
+    const b = new TokenBucket(50, 100, () => now);
+    assert.equal(Array.from({ length: 101 }, () => b.tryAccept()).filter(Boolean).length, 100);
+    now = 20;
+    assert.equal(b.tryAccept(), true);
+    assert.equal(b.tryAccept(), false);
+    assert.equal(b.reserve(), 20, 'a reservation waits for the next token');
   });
   it('forgets the least recently written entry', () => {
     const m = new LruMap<string, number>(2);

@@ -13,6 +13,7 @@
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
 import type { Event } from '../../api/types.js';
 import { isoTime } from '../clock.js';
+import { TokenBucket } from './queue.js';
 
 /** client-go's defaults (tools/record/events_cache.go). */
 export const CORRELATOR_DEFAULTS = {
@@ -82,39 +83,6 @@ export class LruMap<K, V> {
   }
 }
 
-/** flowcontrol's token bucket: `burst` tokens to start, refilled at `qps` per (simulated) second. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(
-    private readonly qps: number,
-    private readonly burst: number,
-    now: number,
-  ) {
-    this.tokens = burst;
-    this.last = now;
-  }
-
-  private refill(now: number): void {
-    if (now > this.last) this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
-    this.last = Math.max(this.last, now);
-  }
-
-  /** TryAccept: takes a token if there is one. */
-  tryAccept(now: number): boolean {
-    this.refill(now);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** Ms until a token is there (0: now). */
-  waitMs(now: number): number {
-    this.refill(now);
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.qps) * 1000);
-  }
-}
-
 /** Source and object; an object with a uid is that uid (its kind, namespace, name and version follow from it: shorter keys). */
 function objectKey(o: Occurrence | Event): string[] {
   const r = o.involvedObject;
@@ -165,6 +133,8 @@ export class EventCorrelator {
   private readonly aggregates: LruMap<string, AggregateRecord>;
   private readonly observed: LruMap<string, Observation>;
   private readonly spam: LruMap<string, TokenBucket>;
+  /** The simulated time of the occurrence being correlated (the spam buckets' clock). */
+  private simMs = 0;
 
   constructor(private readonly opts: typeof CORRELATOR_DEFAULTS = CORRELATOR_DEFAULTS) {
     this.aggregates = new LruMap(opts.lruCacheSize);
@@ -235,13 +205,14 @@ export class EventCorrelator {
   }
 
   private isSpam(e: Event, simMs: number): boolean {
+    this.simMs = simMs;
     const key = spamKey(e);
     let bucket = this.spam.get(key);
     if (!bucket) {
-      bucket = new TokenBucket(this.opts.spamQps, this.opts.spamBurst, simMs);
+      bucket = new TokenBucket(this.opts.spamQps, this.opts.spamBurst, () => this.simMs);
       this.spam.set(key, bucket);
     }
-    return !bucket.tryAccept(simMs);
+    return !bucket.tryAccept();
   }
 
   /** After a write: remember the stored event's name and count (UpdateState). */
@@ -318,36 +289,33 @@ export class EventRecorder {
     const id = `${source.component}\u0000${source.host ?? ''}`;
     let b = this.broadcasters.get(id);
     if (!b) {
-      const limiter = source.component === 'kubelet' ? new TokenBucket(KUBELET_EVENT_QPS, KUBELET_EVENT_BURST, this.simNow()) : undefined;
+      const limiter = source.component === 'kubelet' ? new TokenBucket(KUBELET_EVENT_QPS, KUBELET_EVENT_BURST, () => this.simNow()) : undefined;
       b = { correlator: new EventCorrelator(), queue: [], limiter, busy: false };
       this.broadcasters.set(id, b);
     }
     return b;
   }
 
-  /** Writes the queue one event at a time, waiting for the throttle's tokens. */
+  /** Writes the queue one event at a time, each after the throttle's token (client-go's client rate limiter waits). */
   private drain(b: Broadcaster): void {
     if (b.busy || this.stopped) return;
-    const next = b.queue[0];
+    const next = b.queue.shift();
     if (!next) return;
-    const wait = b.limiter?.waitMs(this.simNow()) ?? 0;
-    if (wait > 0) {
-      if (!b.timer) {
-        b.timer = setTimeout(() => {
-          b.timer = undefined;
-          this.drain(b);
-        }, Math.max(1, this.clock.real(wait)));
-        b.timer.unref();
-      }
-      return;
-    }
-    b.limiter?.tryAccept(this.simNow());
-    b.queue.shift();
     b.busy = true;
-    this.write(b.correlator, next).finally(() => {
+    const done = () => {
       b.busy = false;
       this.drain(b);
-    });
+    };
+    const wait = b.limiter?.reserve() ?? 0;
+    if (wait <= 0) {
+      void this.write(b.correlator, next).finally(done);
+      return;
+    }
+    b.timer = setTimeout(() => {
+      b.timer = undefined;
+      void this.write(b.correlator, next).finally(done);
+    }, Math.max(1, this.clock.real(wait)));
+    b.timer.unref();
   }
 
   private async write(correlator: EventCorrelator, o: Occurrence): Promise<void> {

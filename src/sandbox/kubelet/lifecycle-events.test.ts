@@ -42,6 +42,6 @@ describe('the kubelet container events, in its words', () => {
     assert.deepEqual(parseEventSettings({}, 's.yaml', fail), { containers: true });
     assert.deepEqual(parseEventSettings({ containers: false }, 's.yaml', fail), { containers: false });
     assert.throws(() => parseEventSettings({ containers: 'no' }, 's.yaml', fail), /^Error: s\.yaml: spec\.events\.containers must be true or false, not "no"$/);
-    assert.throws(() => parseEventSettings([], 's.yaml', fail), /^Error: s\.yaml: spec\.events must be a mapping such as \{containers: false\}$/);
+    assert.throws(() => parseEventSettings([], 's.yaml', fail), /^Error: s\.yaml: spec\.events must be a mapping, e\.g\. \{containers: false\}$/);
   });
 });

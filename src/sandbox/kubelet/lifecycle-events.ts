@@ -17,7 +17,7 @@ export interface EventSettings {
 
 export function parseEventSettings(raw: unknown, source: string, fail: (m: string) => Error): EventSettings | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw fail(`${source}: spec.events must be a mapping such as {containers: false}`);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw fail(`${source}: spec.events must be a mapping, e.g. {containers: false}`);
   const containers: unknown = Reflect.get(raw, 'containers') ?? true;
   if (typeof containers !== 'boolean') throw fail(`${source}: spec.events.containers must be true or false, not ${JSON.stringify(containers)}`);
   return { containers };

@@ -173,6 +173,13 @@ describe('events as a real cluster records them', () => {
     assert.equal(wrong.stderr, 'Error from server (BadRequest): Unable to find "events.k8s.io/v1, Resource=events" that match label selector "", field selector "involvedObject.name=settings": field label not supported: involvedObject.name\n');
   });
 
+  it('names events.k8s.io/v1 in its errors', async () => {
+    const missing = await sb.kubectl(['get', 'events.v1.events.k8s.io', 'nope']);
+    assert.equal(missing.stderr, 'Error from server (NotFound): events.events.k8s.io "nope" not found\n');
+    const again = await sb.kubectl(['create', '-f', '-'], { input: EVENTS_V1_EVENT });
+    assert.equal(again.stderr, 'Error from server (AlreadyExists): error when creating "STDIN": events.events.k8s.io "v1-made" already exists\n');
+  });
+
   it('refuses an events.k8s.io/v1 event without the fields that version requires', async () => {
     const bad = JSON.stringify({ apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'bad' }, reason: 'X', type: 'Normal' });
     const r = await sb.kubectl(['create', '-f', '-'], { input: bad });

@@ -196,7 +196,9 @@ export class ApiServer {
     if (!route) {
       return this.json(res, 404, failure(404, 'NotFound', 'the server could not find the requested resource', {}));
     }
-    await this.serve(route, method, url.searchParams, req, res, body);
+    await this.serve(route, method, url.searchParams, req, res, body).catch((e: unknown) => {
+      throw storedVersionOf(this.registry, route.type)?.renamed(e) ?? e;
+    });
   }
 
   // ---- routing ----

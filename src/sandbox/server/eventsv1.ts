@@ -104,6 +104,8 @@ export interface StoredVersion {
   incoming(body: unknown, create: boolean): KubeObject;
   /** A stored object as this version serves it. */
   outgoing(o: KubeObject): KubeObject;
+  /** An error about the stored resource, naming the served one ("events.events.k8s.io "x" not found"). */
+  renamed(e: unknown): unknown;
 }
 
 /** events.k8s.io/v1 events are stored as core/v1 events; every other type is stored as itself. */
@@ -119,6 +121,12 @@ export function storedVersionOf(registry: Registry, t: ResourceType): StoredVers
       return fromEventsV1(v1);
     },
     outgoing: toEventsV1,
+    renamed(e) {
+      const details = e instanceof StatusError ? e.status.details : undefined;
+      if (!(e instanceof StatusError) || !details || details.kind !== 'events' || details.group) return e;
+      const message = (e.status.message ?? '').replace(/(^|on )events "/, '$1events.events.k8s.io "');
+      return new StatusError({ ...e.status, message, details: { ...details, group: 'events.k8s.io' } });
+    },
   };
 }
 

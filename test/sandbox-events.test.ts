@@ -221,3 +221,20 @@ print(json.dumps({
     });
   });
 });
+
+describe('--event-ttl', () => {
+  let sb: TestSandbox;
+  // An hour takes one real second at this scale.
+  before(async () => {
+    sb = await testSandbox({ timeScale: 3600 });
+  });
+  after(async () => sb?.stop());
+
+  it('deletes an event an hour after its last write', async () => {
+    const created = await sb.kubectl(['create', '-f', '-'], { input: CORE_EVENT });
+    assert.equal(created.stdout, 'event/core-made created\n');
+    await eventually('the event expired', async () => ((await sb.get('events', 'default', 'core-made')) ? undefined : true), 30_000);
+    const r = await sb.kubectl(['get', 'events', 'core-made']);
+    assert.equal(r.stderr, 'Error from server (NotFound): events "core-made" not found\n');
+  });
+});

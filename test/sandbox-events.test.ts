@@ -145,6 +145,9 @@ describe('events as a real cluster records them', () => {
     assert.equal(backOff.length, 1, 'one object, not one per occurrence');
     assert.match(String(backOff[0].message), /^Back-off restarting failed container app in pod crash_default\(/);
     assert.notEqual(backOff[0].firstTimestamp, undefined);
+    const started = await sb.kubectlJson<EventList>(['get', 'events', '--field-selector', 'involvedObject.name=crash,reason=Started']);
+    assert.equal(started.items.length, 1, 'each restart counts on the one Started event');
+    assert.ok(Number(started.items[0].count) >= 2, `Started counted ${String(started.items[0].count)}`);
     const table = await sb.kubectl(['events', '--for', 'pod/crash', '--types=Warning', '--no-headers']);
     assert.match(table.stdout, /\(x\d+ over \d+s\)\s+Warning\s+BackOff\s+Pod\/crash\s+Back-off restarting failed container app/);
     assert.equal((await sb.kubectl(['delete', 'pod', 'crash', '--wait=false'])).code, 0);

@@ -64,8 +64,8 @@ export class Kubelets implements Controller {
     private readonly sandbox: Sandbox,
   ) {
     this.images = new ImagePuller(ctx, () => sandbox.scenario.registry);
-    this.crashes = new CrashLoops(ctx);
     this.containerEvents = new ContainerEvents(ctx, () => sandbox.scenario.events?.containers !== false);
+    this.crashes = new CrashLoops(ctx, (pod, node) => this.containerEvents.started(pod, node, this.nodes.get(node)?.version ?? '', true));
     this.podQueue = new WorkQueue((k) => this.syncPod(k), (k, e) => ctx.log(`kubelet: pod ${k}: ${String(e)}`), 32);
     this.nodeQueue = new WorkQueue((k) => this.syncNode(k), (k, e) => ctx.log(`kubelet: node ${k}: ${String(e)}`), 8);
     sandbox.kubelets = this;

@@ -16,7 +16,7 @@ if (!apiDir || !machineryDir || !tag) {
   console.error('usage: k8s-proto-fields.mjs <api git dir> <apimachinery git dir> <tag>');
   process.exit(2);
 }
-const API = ['core/v1', 'apps/v1', 'batch/v1', 'policy/v1', 'coordination/v1', 'rbac/v1', 'storage/v1', 'scheduling/v1', 'networking/v1', 'discovery/v1', 'autoscaling/v1', 'autoscaling/v2', 'authentication/v1', 'authorization/v1', 'certificates/v1'];
+const API = ['core/v1', 'apps/v1', 'batch/v1', 'policy/v1', 'coordination/v1', 'rbac/v1', 'storage/v1', 'scheduling/v1', 'networking/v1', 'discovery/v1', 'autoscaling/v1', 'autoscaling/v2', 'authentication/v1', 'authorization/v1', 'certificates/v1', 'events/v1'];
 const sources = [
   ...API.map((p) => ({ dir: apiDir, path: p, pkg: `k8s.io.api.${p.replace('/', '.')}` })),
   { dir: machineryDir, path: 'pkg/apis/meta/v1', pkg: 'k8s.io.apimachinery.pkg.apis.meta.v1' },

@@ -50,6 +50,8 @@ export class ClusterCache {
   }
 
   private apply(e: StoreEvent): void {
+    // Events are written often and read by no controller: kept out of the cache (events-sink.ts follows them for their TTL).
+    if (e.resource === 'events') return;
     if (e.type === 'DELETED') this.remove(e.resource, e.object);
     else this.put(e.resource, e.object);
     for (const l of this.listeners) l(e);

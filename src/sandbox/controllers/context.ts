@@ -1,7 +1,7 @@
 // What every controller gets: the registry to write through (the same admission, validation
 // and optimistic concurrency as API clients), the shared cache to read from, the clock, and
 // an event recorder. Reads and writes of the resources in kinds.ts are typed.
-import { randomBytes } from 'node:crypto';
+import type { ObjectReference } from 'kubernetes-types/core/v1.js';
 import type { KubeObject, ObjectMeta } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { Clock } from '../clock.js';
@@ -11,13 +11,16 @@ import type { PatchType } from '../server/patch.js';
 import type { ResourceType } from '../server/resources.js';
 import type { StoreEvent } from '../store/store.js';
 import type { ClusterCache } from './cache.js';
-import { EVENTS, type ResourceKey, groupResource } from './kinds.js';
+import { type ResourceKey, groupResource } from './kinds.js';
+import { type EventRecorder, eventRecorder } from './events-sink.js';
 
 /** What an event or an owner reference needs of an object. */
 export interface ObjectRef {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
+  /** A part of the object (the kubelet's `spec.containers{NAME}`). */
+  fieldPath?: string;
 }
 
 /** What the registry returns for a resource is that resource's stored object. */
@@ -63,7 +66,12 @@ export class ControllerContext {
     readonly clock: Clock,
     readonly settings: SandboxSettings,
     readonly log: (line: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.recorder = eventRecorder(registry, clock);
+  }
+
+  /** Every component's events go through one recorder (one broadcaster per component and host). */
+  readonly recorder: EventRecorder;
 
   type(group: string, version: string, resource: string): ResourceType {
     const t = this.registry.type(group, version, resource);
@@ -115,39 +123,17 @@ export class ControllerContext {
     return start + this.clock.real(simSeconds * 1000) - this.clock.now();
   }
 
-  /** An event as a controller or the kubelet records it (core/v1 Event). */
+  /**
+   * An event as a controller or the kubelet records it (core/v1 Event), through client-go's
+   * correlator and broadcaster (events-recorder.ts): returns at once, the write follows.
+   */
   async event(about: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string, component: string, host?: string): Promise<void> {
-    const now = this.now();
-    const ns = about.metadata.namespace || 'default';
-    const name = `${about.metadata.name}.${randomBytes(8).toString('hex')}`;
-    try {
-      // Written as the API serves it: eventTime is null on a core/v1 Event (kubernetes-types has no null).
-      await this.registry.create(this.typeOf(EVENTS), ns, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name, namespace: ns },
-        involvedObject: {
-          apiVersion: about.apiVersion,
-          kind: about.kind,
-          name: about.metadata.name,
-          namespace: about.metadata.namespace,
-          uid: about.metadata.uid,
-          resourceVersion: about.metadata.resourceVersion,
-        },
-        reason,
-        message,
-        source: host ? { component, host } : { component },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        type,
-        eventTime: null,
-        reportingComponent: component,
-        reportingInstance: host ?? '',
-      });
-    } catch {
-      // Events are best effort, as in Kubernetes (e.g. the namespace may be terminating).
-    }
+    const m = about.metadata;
+    const involvedObject: ObjectReference = {};
+    // Only the fields the object has (the API refuses null where a string is expected).
+    const fields = { kind: about.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: about.apiVersion, resourceVersion: m.resourceVersion, fieldPath: about.fieldPath };
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) Reflect.set(involvedObject, k, v);
+    this.recorder.record(host ? { component, host } : { component }, involvedObject, type, reason, message);
   }
 }
 

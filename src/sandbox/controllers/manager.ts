@@ -92,6 +92,7 @@ export async function startControllers(sandbox: Sandbox, settings: Partial<Sandb
       stopped = true;
       clearTimeout(resync);
       for (const c of controllers) c.stop();
+      ctx.recorder.stop();
       cache.stop();
     },
   };

@@ -42,6 +42,16 @@ export class TokenBucket {
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.qps);
   }
+
+  /** TryAccept: takes a token only if there is one (the event recorder's spam filter). */
+  tryAccept(): boolean {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) * this.qps) / 1000);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 export class WorkQueue {

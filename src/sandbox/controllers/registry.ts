@@ -20,6 +20,7 @@ import { PersistentVolumeController } from './persistentvolume.js';
 import { ClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { APIServiceController } from './apiservices.js';
 import { StorageProtectionController } from './protection.js';
+import { EventTtlController } from './events-sink.js';
 
 export type ControllerFactory = (ctx: ControllerContext, sandbox: Sandbox) => Controller;
 
@@ -44,4 +45,5 @@ export const CONTROLLER_FACTORIES: ControllerFactory[] = [
   (ctx) => new ClusterRoleAggregationController(ctx),
   (ctx) => new APIServiceController(ctx),
   (ctx) => new StorageProtectionController(ctx),
+  (ctx) => new EventTtlController(ctx.registry, ctx.clock),
 ];

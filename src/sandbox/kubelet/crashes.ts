@@ -53,7 +53,11 @@ export function nextCrashStep(status: ContainerStatus | undefined, crash: CrashB
 
 /** The kubelet side: crash and restart containers on time, with their status and events. */
 export class CrashLoops {
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(
+    private readonly ctx: ControllerContext,
+    /** The containers started again (the kubelet's Pulled, Created and Started events). */
+    private readonly onRestart: (pod: Pod, node: string) => void = () => undefined,
+  ) {}
 
   /** Moves the pod's containers on if due; returns real ms until the next step (undefined: nothing to do). */
   async sync(pod: Pod, crash: CrashBehaviour, node: string, write: (status: object) => Promise<void>): Promise<number | undefined> {
@@ -77,6 +81,7 @@ export class CrashLoops {
     } else {
       const containerStatuses = statuses.map((c) => ({ ...c, ready: true, started: true, restartCount: Number(c.restartCount ?? 0) + 1, state: { running: { startedAt: now } } }));
       await write(withReadiness({ ...status, containerStatuses }, true, now));
+      this.onRestart(pod, node);
     }
     // The status write comes back as an event and the pod is synced again.
     return undefined;

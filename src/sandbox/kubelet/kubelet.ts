@@ -19,6 +19,7 @@ import { type MachineFaults, type MachineView, NOT_READY_CONDITION } from './mac
 import { ImagePuller } from './images.js';
 import { readinessOf, withReadiness } from './readiness.js';
 import { CrashLoops, crashOf } from './crashes.js';
+import { ContainerEvents } from './lifecycle-events.js';
 
 interface NodeState {
   up: boolean;
@@ -52,6 +53,7 @@ export class Kubelets implements Controller {
   private readonly podQueue: WorkQueue;
   private readonly images: ImagePuller;
   private readonly crashes: CrashLoops;
+  private readonly containerEvents: ContainerEvents;
   private readonly nodeQueue: WorkQueue;
   private registered = 0;
   /** The boot of its node in which each running pod (by uid) last started its containers. */
@@ -62,7 +64,8 @@ export class Kubelets implements Controller {
     private readonly sandbox: Sandbox,
   ) {
     this.images = new ImagePuller(ctx, () => sandbox.scenario.registry);
-    this.crashes = new CrashLoops(ctx);
+    this.containerEvents = new ContainerEvents(ctx, () => sandbox.scenario.events?.containers !== false);
+    this.crashes = new CrashLoops(ctx, (pod, node) => this.containerEvents.started(pod, node, this.nodes.get(node)?.version ?? '', true));
     this.podQueue = new WorkQueue((k) => this.syncPod(k), (k, e) => ctx.log(`kubelet: pod ${k}: ${String(e)}`), 32);
     this.nodeQueue = new WorkQueue((k) => this.syncNode(k), (k, e) => ctx.log(`kubelet: node ${k}: ${String(e)}`), 8);
     sandbox.kubelets = this;
@@ -110,10 +113,13 @@ export class Kubelets implements Controller {
       if (e.type === 'DELETED') {
         this.nodes.get(name)?.renew?.cancel();
         this.nodes.delete(name);
+        this.containerEvents.forgetNode(name);
       }
     } else if (e.resource === 'pods') {
-      if (e.type === 'DELETED') this.startedInBoot.delete(e.object.metadata.uid ?? '');
-      else this.enqueuePod(e.object);
+      if (e.type === 'DELETED') {
+        this.startedInBoot.delete(e.object.metadata.uid ?? '');
+        this.containerEvents.forget(e.object.metadata.uid ?? '');
+      } else this.enqueuePod(e.object);
     }
   }
 
@@ -233,6 +239,7 @@ export class Kubelets implements Controller {
     const status = pod.status ?? {};
     if (pod.metadata.deletionTimestamp) {
       // Graceful termination: containers get the grace period, then the kubelet removes the pod.
+      this.containerEvents.stop(pod, nodeName);
       const wait = Date.parse(pod.metadata.deletionTimestamp) - this.ctx.clock.now();
       if (wait > 0) return this.podQueue.addAfter(key, wait);
       try {
@@ -246,6 +253,7 @@ export class Kubelets implements Controller {
     if (phase === 'Pending') {
       const started = status.startTime;
       if (!started) {
+        this.containerEvents.starting(pod, nodeName, new Set(this.images.failures(pod).map((f) => f.image)));
         await this.writeStatus(pod, { ...status, startTime: this.ctx.now(), hostIP: this.nodeIP(nodeName), hostIPs: [{ ip: this.nodeIP(nodeName) }], containerStatuses: this.containerStatuses(pod, 'waiting', state) });
         return;
       }
@@ -359,6 +367,7 @@ export class Kubelets implements Controller {
       containerStatuses: this.containerStatuses(pod, 'running', state, restart),
     };
     this.startedInBoot.set(pod.metadata.uid ?? '', state.boot);
+    this.containerEvents.started(pod, nodeName, state.version, restart);
     // Scenario readiness (sandbox.upkeep.dev/ready, ready-after-seconds): running but not ready yet, or never.
     const readiness = readinessOf(pod);
     if (readiness.ready) return this.writeStatus(pod, next);

@@ -5,6 +5,7 @@ import { type KubeObject, type Node, isKubeObject } from '../../api/types.js';
 import { errorMessage, isJsonObject } from '../server/json.js';
 import { type ScenarioUser, parseUsers } from '../auth/users.js';
 import { type ImageRegistry, parseRegistry } from '../kubelet/images.js';
+import { type EventSettings, parseEventSettings } from '../kubelet/lifecycle-events.js';
 import { scenarioErrors, summarizeErrors } from './validate.js';
 
 export interface NodeEntry {
@@ -29,6 +30,8 @@ export interface Scenario {
   users?: ScenarioUser[];
   /** spec.registry: which images exist (src/sandbox/kubelet/images.ts); absent: all of them. */
   registry?: ImageRegistry;
+  /** spec.events: which events the kubelets record (src/sandbox/kubelet/lifecycle-events.ts); absent: all. */
+  events?: EventSettings;
 }
 
 export class ScenarioError extends Error {
@@ -111,6 +114,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     objects,
     users: parseUsers(spec.users, source, (m) => new ScenarioError(m)),
     registry: parseRegistry(spec.registry, source, (m) => new ScenarioError(m)),
+    events: parseEventSettings(spec.events, source, (m) => new ScenarioError(m)),
   };
 }
 

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import YAML from 'yaml';
 import { StatusError, errors, failure, qualifiedResource } from '../../api/status.js';
 import type { KubeObject, ListMeta, Status, StatusCause } from '../../api/types.js';
-import { isStatus } from '../../api/types.js';
+import { isKubeObject, isStatus } from '../../api/types.js';
 import { parseLabelSelector } from '../../api/labels.js';
 import { fieldSelectorMatcher, fieldSelectorsFor, parseFieldSelector } from '../store/fields.js';
 import type { StoreEvent } from '../store/store.js';
@@ -26,6 +26,7 @@ import { ANONYMOUS, forbidden, requestAttributes } from '../auth/attributes.js';
 import type { SandboxAuth } from '../auth/auth.js';
 import { admit } from '../auth/filter.js';
 import { STREAM_SUBRESOURCES, noContainerRuntime, podLog } from '../kubelet/streams.js';
+import { patchStoredVersion, storedVersionOf } from './eventsv1.js';
 
 export interface VersionInfo {
   major: string;
@@ -195,7 +196,9 @@ export class ApiServer {
     if (!route) {
       return this.json(res, 404, failure(404, 'NotFound', 'the server could not find the requested resource', {}));
     }
-    await this.serve(route, method, url.searchParams, req, res, body);
+    await this.serve(route, method, url.searchParams, req, res, body).catch((e: unknown) => {
+      throw storedVersionOf(this.registry, route.type)?.renamed(e) ?? e;
+    });
   }
 
   // ---- routing ----
@@ -292,7 +295,12 @@ export class ApiServer {
   // ---- verbs ----
 
   private async serve(route: Route, method: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
-    const { type, namespace, name, subresource } = route;
+    const { namespace, name, subresource } = route;
+    // A version stored as another (events.k8s.io/v1 Events as core/v1): the registry works on
+    // the stored type; bodies and answers are converted (eventsv1.ts).
+    const stored = storedVersionOf(this.registry, route.type);
+    const type = stored?.storage ?? route.type;
+    const input = (create: boolean) => (stored ? stored.incoming(this.decode(req, body), create) : this.decode(req, body));
     const ns = namespace ?? '';
     // GET has no dryRun option (kube ignores unknown query parameters there).
     const dryRun = method === 'GET' ? false : parseDryRun(q.getAll('dryRun'), OPTIONS_KIND[method] ?? 'CreateOptions');
@@ -306,12 +314,12 @@ export class ApiServer {
         case 'GET':
           return wantsWatch ? this.watch(route, q, req, res) : this.list(route, q, req, res);
         case 'POST':
-          return this.send(req, res, 201, await this.registry.create(type, ns, this.decode(req, body), writes), type);
+          return this.send(req, res, 201, await this.registry.create(type, ns, input(true), writes), route.type);
         case 'DELETE': {
-          const filter = this.filter(type, q);
+          const filter = this.filter(route.type, q);
           // DeleteOptions may ask for a dry run in the body (client-go does) or the query.
           const opts = this.deleteOptions(q, body, req);
-          return this.send(req, res, 200, await this.registry.deleteCollection(type, namespace, { filter }, { ...opts, dryRun: dryRun || opts.dryRun }), type);
+          return this.send(req, res, 200, await this.registry.deleteCollection(type, namespace, { filter }, { ...opts, dryRun: dryRun || opts.dryRun }), route.type);
         }
         default:
           throw methodNotAllowed();
@@ -340,9 +348,9 @@ export class ApiServer {
     switch (method) {
       case 'GET':
         if (subresource === 'scale') return this.json(res, 200, await this.registry.getScale(type, ns, n));
-        return this.send(req, res, 200, await this.registry.get(type, ns, n), type);
+        return this.send(req, res, 200, await this.registry.get(type, ns, n), route.type);
       case 'PUT':
-        return this.send(req, res, 200, await this.registry.update(type, ns, n, this.decode(req, body), subresource === 'finalize' ? undefined : subresource, writes), type);
+        return this.send(req, res, 200, await this.registry.update(type, ns, n, input(false), subresource === 'finalize' ? undefined : subresource, writes), route.type);
       case 'PATCH': {
         const patchType = patchTypeFromContentType(req.headers['content-type']);
         if (!patchType || (patchType === 'strategic' && (type.crd || !supportsStrategicMerge(type.kind, type.group)))) {
@@ -354,8 +362,8 @@ export class ApiServer {
         }
         // Server-side apply creates a missing object, and then answers 201 Created.
         const creates = patchType === 'apply' && !subresource && (await this.registry.get(type, ns, n).then(() => false, () => true));
-        const result = await this.registry.patch(type, ns, n, patchType, patch, subresource, writes);
-        return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, creates ? 201 : 200, result, type);
+        const result = stored ? await patchStoredVersion(this.registry, stored, ns, n, patchType, patch, writes) : await this.registry.patch(type, ns, n, patchType, patch, subresource, writes);
+        return subresource === 'scale' ? this.json(res, 200, result) : this.send(req, res, creates ? 201 : 200, result, route.type);
       }
       case 'DELETE': {
         const opts = this.deleteOptions(q, body, req);
@@ -365,7 +373,7 @@ export class ApiServer {
           const { code: _code, ...success } = result;
           return this.json(res, 200, success);
         }
-        return this.send(req, res, 200, result, type);
+        return this.send(req, res, 200, result, route.type);
       }
       default:
         throw methodNotAllowed();
@@ -407,7 +415,10 @@ export class ApiServer {
     const ls = q.get('labelSelector');
     const fs = q.get('fieldSelector');
     const label = ls ? parseLabelSelector(ls) : undefined;
-    const field = fs ? fieldSelectorMatcher(parseFieldSelector(fs), fieldSelectorsFor(type.group, type.resource), qualifiedResource(type.resource, type.group)) : undefined;
+    const matcher = fs ? fieldSelectorMatcher(parseFieldSelector(fs), fieldSelectorsFor(type.group, type.resource), qualifiedResource(type.resource, type.group)) : undefined;
+    // Fields are named after the served version: match them on the object as that version shows it.
+    const stored = storedVersionOf(this.registry, type);
+    const field = matcher && stored ? (o: KubeObject) => matcher(stored.outgoing(o)) : matcher;
     if (label?.empty) return field;
     if (!label && !field) return undefined;
     return (o) => (!label || label.matches(o.metadata.labels)) && (!field || field(o));
@@ -423,8 +434,10 @@ export class ApiServer {
     const rv = opts.resourceVersion;
     // A continue token pins its own snapshot.
     if (cont && rv && rv !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
-    const result = (rv && rv !== '0' && !cont ? await this.listAtRevision(route, revisionOf(rv), opts.resourceVersionMatch, filter) : undefined) ??
-      (await this.registry.list(type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter }));
+    const stored = storedVersionOf(this.registry, type);
+    const listed = (rv && rv !== '0' && !cont ? await this.listAtRevision(route, revisionOf(rv), opts.resourceVersionMatch, filter) : undefined) ??
+      (await this.registry.list(stored?.storage ?? type, route.namespace, { filter, limit, continue: cont || undefined, countRemaining: !filter }));
+    const result = stored ? { ...listed, items: listed.items.map(stored.outgoing) } : listed;
     const metadata: ListMeta = { resourceVersion: String(result.revision) };
     if (result.continue) metadata.continue = result.continue;
     if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
@@ -473,7 +486,7 @@ export class ApiServer {
     const current = store.revision();
     if (want > current) throw tooLargeResourceVersion(want, current);
     if (match !== 'Exact' || want === current || !store.listAt) return undefined;
-    const type = route.type;
+    const type = storedVersionOf(this.registry, route.type)?.storage ?? route.type;
     try {
       return await store.listAt(resourceKey(type), type.namespaced ? route.namespace : undefined, want, filter);
     } catch (e) {
@@ -498,13 +511,14 @@ export class ApiServer {
     const bookmarks = opts.allowWatchBookmarks;
     const timeout = Math.min(Number(q.get('timeoutSeconds') ?? 0) || Infinity, this.opts.maxWatchSeconds ?? 1800);
     const rvParam = opts.resourceVersion;
+    const stored = storedVersionOf(this.registry, type);
     let fromRevision: number;
     const initial: KubeObject[] = [];
     // sendInitialEvents=true (WatchList): the current state, then a bookmark marking its end.
     const initialEventsEnd = opts.sendInitialEvents === true;
     if (initialEventsEnd || (opts.sendInitialEvents === undefined && (!rvParam || rvParam === '0'))) {
       // No resourceVersion: start with the current state as ADDED events, then follow changes.
-      const snapshot = await this.registry.list(type, route.namespace, { filter });
+      const snapshot = await this.registry.list(stored?.storage ?? type, route.namespace, { filter });
       initial.push(...snapshot.items);
       fromRevision = snapshot.revision;
     } else {
@@ -518,8 +532,9 @@ export class ApiServer {
     res.flushHeaders();
     let first = true;
     let ended = false;
-    const write = (type: string, object: KubeObject | Status) => {
+    const write = (type: string, given: KubeObject | Status) => {
       if (ended) return;
+      const object = stored && !isStatus(given) && type !== 'BOOKMARK' ? stored.outgoing(given) : given;
       let line: string | Buffer;
       if (protobuf) {
         const withType = isStatus(object) ? object : { ...object, kind: route.type.kind, apiVersion: groupVersion(route.type) };
@@ -570,7 +585,7 @@ export class ApiServer {
       write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type), metadata: { resourceVersion: String(fromRevision), annotations } });
     }
     try {
-      unsubscribe = this.registry.watch(type, route.namespace, fromRevision, onEvent);
+      unsubscribe = this.registry.watch(stored?.storage ?? type, route.namespace, fromRevision, onEvent);
     } catch (e) {
       const status = e instanceof StatusError ? e.status : failure(500, 'InternalError', String(e));
       write('ERROR', status);
@@ -635,8 +650,14 @@ export class ApiServer {
     }
   }
 
-  private send(req: http.IncomingMessage, res: http.ServerResponse, code: number, o: KubeObject | Status, type: ResourceType): void {
+  private send(req: http.IncomingMessage, res: http.ServerResponse, code: number, given: KubeObject | Status, type: ResourceType): void {
     const accept = req.headers.accept ?? '';
+    const stored = isStatus(given) ? undefined : storedVersionOf(this.registry, type);
+    let o = given;
+    if (stored && !isStatus(given)) {
+      // A deletecollection answers with the list of what went.
+      o = Array.isArray(given.items) ? { ...given, apiVersion: groupVersion(type), items: given.items.filter(isKubeObject).map(stored.outgoing) } : stored.outgoing(given);
+    }
     if (wantsProtobufOnly(accept)) return this.protobuf(res, code, o);
     if (TABLE_ACCEPT.test(accept) && !isStatus(o) && !o.items) {
       return this.json(res, code, toTable(this.printer(type), [o], this.registry.clock.now(), { includeObject: 'Metadata', resourceVersion: o.metadata.resourceVersion ?? '' }));

@@ -104,6 +104,8 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
     subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
   }),
   rt('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  // The same stored Events in the newer shape (server/eventsv1.ts converts).
+  rt('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
   rt('', 'v1', 'persistentvolumes', 'PersistentVolume', false, { shortNames: ['pv'], subresources: [status('PersistentVolume')], generation: false }),
   rt('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, {
     shortNames: ['pvc'],

@@ -271,6 +271,8 @@ export const eventsV1FieldSelectors: Record<string, FieldGetter> = Object.freeze
   'regarding.fieldPath': regarding('fieldPath'),
   reason: (o: KubeObject) => str(o.reason),
   reportingController: (o: KubeObject) => str(o.reportingController),
+  // Kept from core/v1: the deprecated source's component, or the reporting controller.
+  source: (o: KubeObject) => str(sub(o, 'deprecatedSource')?.component) || str(o.reportingController),
   type: (o: KubeObject) => str(o.type),
 });
 

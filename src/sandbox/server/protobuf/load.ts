@@ -17,7 +17,7 @@ export interface ProtoSchema {
 }
 
 /** The API packages loaded: each imports what it needs from apimachinery. */
-const API_PACKAGES = ['core/v1', 'apps/v1', 'batch/v1', 'policy/v1', 'coordination/v1', 'rbac/v1', 'storage/v1', 'scheduling/v1', 'networking/v1', 'discovery/v1', 'autoscaling/v1', 'autoscaling/v2', 'authentication/v1', 'authorization/v1', 'certificates/v1'];
+const API_PACKAGES = ['core/v1', 'apps/v1', 'batch/v1', 'policy/v1', 'coordination/v1', 'rbac/v1', 'storage/v1', 'scheduling/v1', 'networking/v1', 'discovery/v1', 'autoscaling/v1', 'autoscaling/v2', 'authentication/v1', 'authorization/v1', 'certificates/v1', 'events/v1'];
 
 let schema: ProtoSchema | undefined;
 

@@ -5,7 +5,8 @@
 // "unset" for Go's non-pointer fields, so turning a message into the JSON kube would produce needs
 // these facts, which only the Go struct tags carry.
 //
-// Usage: node scripts/k8s-proto-fields.mjs <kubernetes/api git dir> <kubernetes/apimachinery git dir> <tag>
+// Usage: node scripts/k8s-proto-fields.mjs <kubernetes/api git dir> <kubernetes/apimachinery git dir> <tag> [out] [kubernetes/kube-aggregator git dir]
+// (kube-aggregator: the APIService types kube-apiserver serves; same tag)
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import process from 'node:process';
@@ -21,6 +22,7 @@ const sources = [
   ...API.map((p) => ({ dir: apiDir, path: p, pkg: `k8s.io.api.${p.replace('/', '.')}` })),
   { dir: machineryDir, path: 'pkg/apis/meta/v1', pkg: 'k8s.io.apimachinery.pkg.apis.meta.v1' },
   { dir: machineryDir, path: 'pkg/runtime', pkg: 'k8s.io.apimachinery.pkg.runtime' },
+  ...(process.argv[6] ? [{ dir: process.argv[6], path: 'pkg/apis/apiregistration/v1', pkg: 'k8s.io.kube_aggregator.pkg.apis.apiregistration.v1' }] : []),
 ];
 const git = (dir, ...args) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const out = {};
@@ -28,7 +30,7 @@ for (const s of sources) {
   const files = git(s.dir, 'ls-tree', '--name-only', tag, `${s.path}/`).split('\n').filter((f) => /\.go$/.test(f) && !/_test\.go$|generated|zz_/.test(f));
   for (const f of files) parseGo(git(s.dir, 'show', `${tag}:${f}`), s.pkg);
 }
-writeFileSync(process.argv[5] ?? 'src/sandbox/server/protobuf/proto/fields.json', JSON.stringify({ source: `kubernetes/api and kubernetes/apimachinery ${tag}, Go struct tags`, messages: out }) + '\n');
+writeFileSync(process.argv[5] ?? 'src/sandbox/server/protobuf/proto/fields.json', JSON.stringify({ source: `kubernetes/api, kubernetes/apimachinery${process.argv[6] ? ' and kubernetes/kube-aggregator' : ''} ${tag}, Go struct tags`, messages: out }) + '\n');
 
 function parseGo(text, pkg) {
   let current;

@@ -9,6 +9,8 @@ import { parseScenario } from '../src/sandbox/index.js';
 import type { ClusterRole } from '../src/api/types.js';
 import { type TestSandbox, eventually, testSandbox } from './helpers/sandbox.js';
 import { kubectlAt } from './helpers/kubectl-versions.js';
+import { rawRequest } from './helpers/raw-http.js';
+import { decodeProtobuf } from '../src/sandbox/server/protobuf/codec.js';
 
 const SCENARIO = `apiVersion: upkeep.dev/v1alpha1
 kind: Scenario
@@ -84,6 +86,14 @@ describe('APIServices and ClusterRole aggregation in the sandbox', () => {
       }
       assert.ok(!lines.some((l) => l.startsWith('v1.apiregistration.k8s.io ')), 'the aggregator\'s own group has none');
     }
+  });
+
+  it('answers a protobuf-only client with the APIService in kube-aggregator\'s protobuf', async () => {
+    const r = await rawRequest(sb.sandbox, 'GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1.apps', { headers: { Accept: 'application/vnd.kubernetes.protobuf' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/vnd.kubernetes.protobuf');
+    const a = decodeProtobuf(r.body) as { kind: string; apiVersion: string; metadata: { name: string }; spec: { group: string; version: string; groupPriorityMinimum: number; versionPriority: number } };
+    assert.deepEqual([a.kind, a.apiVersion, a.metadata.name, a.spec.group, a.spec.version, a.spec.groupPriorityMinimum, a.spec.versionPriority], ['APIService', 'apiregistration.k8s.io/v1', 'v1.apps', 'apps', 'v1', 17800, 15]);
   });
 
   it('kubectl api-resources lists apiservices as kube-apiserver does, in the api-extensions category', async () => {

@@ -22,12 +22,13 @@ const INT_OR_STRING = '.k8s.io.apimachinery.pkg.util.intstr.IntOrString';
 const RAW_EXTENSION = '.k8s.io.apimachinery.pkg.runtime.RawExtension';
 const SPECIAL = new Set([TIME, MICRO_TIME, DURATION, FIELDS_V1, QUANTITY, INT_OR_STRING, RAW_EXTENSION]);
 
-/** The protobuf message of a kind: k8s.io.api.<group's first label>.<version>.<Kind>. */
+/** The protobuf message of a kind: k8s.io.api.<group's first label>.<version>.<Kind> (APIServices: kube-aggregator's package). */
 export function messageName(apiVersion: string, kind: string): string {
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
   if (group === 'meta.k8s.io' || (group === '' && ['Status', 'DeleteOptions', 'WatchEvent'].includes(kind))) return `${META}.${kind}`;
+  if (group === 'apiregistration.k8s.io') return `k8s.io.kube_aggregator.pkg.apis.apiregistration.${version}.${kind}`;
   return `k8s.io.api.${group ? group.split('.')[0] : 'core'}.${version}.${kind}`;
 }
 

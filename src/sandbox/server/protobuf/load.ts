@@ -1,5 +1,5 @@
-// Kubernetes' published protobuf definitions (generated.proto of k8s.io/api and
-// k8s.io/apimachinery, v0.31.4, kept as data under ./proto) and the Go struct facts beside them
+// Kubernetes' published protobuf definitions (generated.proto of k8s.io/api, k8s.io/apimachinery
+// and k8s.io/kube-aggregator, v0.31.4, kept as data under ./proto) and the Go struct facts beside them
 // (fields.json, built by scripts/k8s-proto-fields.mjs). Parsed on the first protobuf request only,
 // so the sandbox starts as fast without them.
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,6 +19,9 @@ export interface ProtoSchema {
 /** The API packages loaded: each imports what it needs from apimachinery. */
 const API_PACKAGES = ['core/v1', 'apps/v1', 'batch/v1', 'policy/v1', 'coordination/v1', 'rbac/v1', 'storage/v1', 'scheduling/v1', 'networking/v1', 'discovery/v1', 'autoscaling/v1', 'autoscaling/v2', 'authentication/v1', 'authorization/v1', 'certificates/v1', 'events/v1'];
 
+/** kube-aggregator's own (k8s.io/kube-aggregator v0.31.4): the APIService kube-apiserver serves. */
+const AGGREGATOR_PACKAGES = ['apiregistration/v1'];
+
 let schema: ProtoSchema | undefined;
 
 export function protoSchema(): ProtoSchema {
@@ -28,7 +31,7 @@ export function protoSchema(): ProtoSchema {
   // The files import each other by their Go import paths ("k8s.io/api/core/v1/generated.proto").
   root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(dir, target));
   root.loadSync(
-    API_PACKAGES.map((p) => `k8s.io/api/${p}/generated.proto`),
+    [...API_PACKAGES.map((p) => `k8s.io/api/${p}/generated.proto`), ...AGGREGATOR_PACKAGES.map((p) => `k8s.io/kube-aggregator/pkg/apis/${p}/generated.proto`)],
     { keepCase: true },
   );
   root.resolveAll();

@@ -12,6 +12,7 @@ import type { Store, StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { PODS, type ResourceKey } from './kinds.js';
 import { type NodeUsage, addUsage, emptyUsage } from './scheduling.js';
+import { OwnedPods } from './ownedpods.js';
 
 // The one place stored objects are read as their resource's type (no copy, no check: hot path).
 function view<T extends KubeObject>(_resource: ResourceKey<T>, o: KubeObject | undefined): T | undefined {
@@ -22,12 +23,16 @@ function views<T extends KubeObject>(_resource: ResourceKey<T>, list: KubeObject
   return list as T[];
 }
 
+const EMPTY_OWNED = new OwnedPods();
+
 export class ClusterCache {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly podsByNode = new Map<string, Map<string, Pod>>();
   /** Per node, what its bound and unfinished pods hold: the scheduler reads it for every node it filters. */
   private readonly usageByNode = new Map<string, NodeUsage>();
   private readonly byOwner = new Map<string, Map<string, KubeObject>>(); // owner uid -> resource|key -> object
+  /** Active pods per controller uid, with their running counts (ownedpods.ts). */
+  private readonly activeByController = new Map<string, OwnedPods>();
   private readonly listeners: Array<(e: StoreEvent) => void> = [];
   private unsubscribe?: () => void;
 
@@ -88,6 +93,12 @@ export class ClusterCache {
           addUsage(u, pod, 1);
         }
       }
+      const controller = controllerOf(pod)?.uid;
+      if (controller) {
+        let owned = this.activeByController.get(controller);
+        if (!owned) this.activeByController.set(controller, (owned = new OwnedPods()));
+        owned.add(key, pod);
+      }
     }
     for (const ref of o.metadata.ownerReferences ?? []) {
       let s = this.byOwner.get(ref.uid);
@@ -104,6 +115,12 @@ export class ClusterCache {
         this.podsByNode.get(node)?.delete(key);
         const u = this.usageByNode.get(node);
         if (u && !isPodFinished(pod)) addUsage(u, pod, -1);
+      }
+      const controller = controllerOf(pod)?.uid;
+      const owned = controller ? this.activeByController.get(controller) : undefined;
+      if (controller && owned) {
+        owned.remove(key, pod);
+        if (owned.size === 0) this.activeByController.delete(controller);
       }
     }
     for (const ref of o.metadata.ownerReferences ?? []) {
@@ -150,6 +167,11 @@ export class ClusterCache {
   dependents(uid: string): KubeObject[] {
     const s = this.byOwner.get(uid);
     return s ? [...s.values()] : [];
+  }
+
+  /** The active pods whose controller reference is uid, with their counts (read-only; live). */
+  activePodsOf(uid: string): OwnedPods {
+    return this.activeByController.get(uid) ?? EMPTY_OWNED;
   }
 
   /** Objects of one resource whose controller reference is uid. */

@@ -12,6 +12,7 @@ import type { ResourceType } from '../server/resources.js';
 import type { StoreEvent } from '../store/store.js';
 import type { ClusterCache } from './cache.js';
 import { EVENTS, type ResourceKey, groupResource } from './kinds.js';
+import { EventSpamFilter, spamKey } from './eventfilter.js';
 
 /** What an event or an owner reference needs of an object. */
 export interface ObjectRef {
@@ -57,6 +58,9 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
 };
 
 export class ControllerContext {
+  /** Every recorder's spam filter (client-go's): 25 events per source and object, then 1 per 5 minutes. */
+  private readonly spam = new EventSpamFilter();
+
   constructor(
     readonly registry: Registry,
     readonly cache: ClusterCache,
@@ -117,6 +121,9 @@ export class ControllerContext {
 
   /** An event as a controller or the kubelet records it (core/v1 Event). */
   async event(about: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string, component: string, host?: string): Promise<void> {
+    const m = about.metadata;
+    const key = spamKey({ component, host }, { apiVersion: about.apiVersion, kind: about.kind, namespace: m.namespace, name: m.name, uid: m.uid });
+    if (!this.spam.allow(key, this.clock.sim(this.clock.now()))) return;
     const now = this.now();
     const ns = about.metadata.namespace || 'default';
     const name = `${about.metadata.name}.${randomBytes(8).toString('hex')}`;

@@ -27,6 +27,43 @@ interface Walk {
   prune: boolean;
 }
 
+/**
+ * Top-level parts of stored objects (a pod's spec) that decoded cleanly, with their type and
+ * depth, per schema. Stored objects are never changed, and the sandbox's controllers write back
+ * what they read with one part replaced (a pod's status): the parts they kept are not walked
+ * again. A client's body is always a fresh parse and never found here.
+ */
+const cleanParts = new WeakMap<SchemaLookup, WeakMap<object, { name: string; depth: number }>>();
+
+function cleanPart(schema: SchemaLookup, v: object, name: string): { name: string; depth: number } | undefined {
+  const known = cleanParts.get(schema)?.get(v);
+  return known?.name === name ? known : undefined;
+}
+
+/**
+ * The nesting depth of a decoded object (as valueDepth), taking the depth of clean parts as
+ * known; with `remember`, records its object-typed parts as clean for the next write.
+ */
+export function decodedDepth(value: object, type: FieldType, schema: SchemaLookup, cap: number, remember: boolean): number {
+  const fields = type.type === 'object' ? schema.fields(type.name) : undefined;
+  if (!fields || Array.isArray(value)) return valueDepth(value, cap);
+  let known = cleanParts.get(schema);
+  if (!known && remember) cleanParts.set(schema, (known = new WeakMap()));
+  let max = 1;
+  for (const k in value) {
+    const x: unknown = Reflect.get(value, k);
+    if (typeof x !== 'object' || x === null) continue;
+    const ft = fields.get(k);
+    const name = ft?.type === 'object' ? ft.name : undefined;
+    const part = name ? cleanPart(schema, x, name) : undefined;
+    const depth = part ? part.depth : valueDepth(x, cap);
+    if (name && !part && remember && known) known.set(x, { name, depth });
+    max = Math.max(max, depth + 1);
+    if (max >= cap) return max;
+  }
+  return max;
+}
+
 /** Decodes a JSON value as the given type: prunes unknown fields, reports the first type error. */
 export function decodeTyped(value: unknown, type: FieldType, schema: SchemaLookup): TypedDecode {
   // A first pass checks without allocating; most objects have nothing to prune.
@@ -138,6 +175,8 @@ function walkObject(w: Walk, v: unknown, t: { type: 'object'; name: string }, pa
     mismatch(w, v, t, struct, goPath);
     return v;
   }
+  // A part of a stored object that decoded cleanly before (see cleanParts).
+  if (depth === 1 && cleanPart(w.schema, v, t.name)) return v;
   const fields = w.schema.fields(t.name);
   if (!fields) return v;
   const name = shortStruct(t.name);

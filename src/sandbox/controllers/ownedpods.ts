@@ -11,6 +11,16 @@ interface LabelSet {
   count: number;
 }
 
+/** One string per labels object (a pod's versions share theirs): the label set's identity. */
+const labelIds = new WeakMap<object, string>();
+
+function labelId(labels: Record<string, string> | undefined): string {
+  if (!labels) return '{}';
+  let id = labelIds.get(labels);
+  if (id === undefined) labelIds.set(labels, (id = JSON.stringify(labels)));
+  return id;
+}
+
 export class OwnedPods {
   readonly active = new Map<string, Pod>();
   private readyCount = 0;
@@ -21,11 +31,10 @@ export class OwnedPods {
     if (!isPodActive(pod)) return;
     this.active.set(key, pod);
     if (isPodReady(pod)) this.readyCount++;
-    const labels = pod.metadata.labels ?? {};
-    const id = JSON.stringify(labels);
+    const id = labelId(pod.metadata.labels);
     const s = this.labelSets.get(id);
     if (s) s.count++;
-    else this.labelSets.set(id, { labels, count: 1 });
+    else this.labelSets.set(id, { labels: pod.metadata.labels ?? {}, count: 1 });
   }
 
   /** Undoes add() of the same object. */
@@ -33,7 +42,7 @@ export class OwnedPods {
     if (!isPodActive(pod) || this.active.get(key) !== pod) return;
     this.active.delete(key);
     if (isPodReady(pod)) this.readyCount--;
-    const id = JSON.stringify(pod.metadata.labels ?? {});
+    const id = labelId(pod.metadata.labels);
     const s = this.labelSets.get(id);
     if (s && --s.count === 0) this.labelSets.delete(id);
   }

@@ -35,7 +35,16 @@ export function scaledClock(scale = 1): Clock {
   };
 }
 
+let lastSecond = NaN;
+let lastIso = '';
+
 export function isoTime(ms: number): string {
-  // Kubernetes' metav1.Time is RFC 3339 with second precision.
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  // Kubernetes' metav1.Time is RFC 3339 with second precision. Every write stamps one: the
+  // string of the current second is kept.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastIso = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastIso;
 }

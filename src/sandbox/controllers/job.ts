@@ -438,7 +438,7 @@ export class JobController implements Controller {
     if (index !== undefined) {
       pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [COMPLETION_INDEX]: String(index) };
       pod.metadata.labels = { ...(pod.metadata.labels ?? {}), [COMPLETION_INDEX]: String(index) };
-      const spec = pod.spec ?? { containers: [] };
+      const spec = { ...(pod.spec ?? { containers: [] }) };
       pod.spec = spec;
       spec.hostname = `${name}-${index}`;
       const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } };

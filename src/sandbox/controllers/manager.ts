@@ -62,7 +62,8 @@ export async function startControllers(sandbox: Sandbox, settings: Partial<Sandb
   await cache.start(sandbox.registry.store, CACHED_RESOURCES);
   for (const c of controllers) c.start();
   // A resync walks every cached object: at 150,000 pods that is too much work to repeat every 2 s,
-  // so the period grows with the cache (1 ms per 10 objects: 15 s at 150,000).
+  // so the period grows with the cache (1 ms per 4 objects: 7.5 s at 30,000, 37.5 s at 150,000;
+  // kube-controller-manager's informers resync every 12 to 24 hours).
   let resync: NodeJS.Timeout | undefined;
   let stopped = false;
   const resyncAll = () => {
@@ -81,7 +82,7 @@ export async function startControllers(sandbox: Sandbox, settings: Partial<Sandb
     resync = setTimeout(() => {
       resyncAll();
       schedule();
-    }, Math.max(resyncRealMs((ms) => sandbox.clock.real(ms)), cache.size() / 10));
+    }, Math.max(resyncRealMs((ms) => sandbox.clock.real(ms)), cache.size() / 4));
     resync.unref();
   };
   schedule();

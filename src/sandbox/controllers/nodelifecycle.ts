@@ -17,6 +17,7 @@ import { storeKey } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
 import { LEASES, NODES, PODS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
+import { nodeMonitorGraceRealMs } from './leases.js';
 import { tolerates } from './scheduling.js';
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
@@ -101,8 +102,7 @@ export class NodeLifecycleController implements Controller {
 
   private graceRealMs(): number {
     // The grace period must outlast a few renewals even when renewals are clamped in real time.
-    const renewReal = Math.max(this.ctx.clock.real(this.ctx.settings.leaseRenewSeconds * 1000), this.ctx.settings.minRealRenewMs);
-    return Math.max(this.ctx.clock.real(this.ctx.settings.nodeMonitorGraceSeconds * 1000), renewReal * 3);
+    return nodeMonitorGraceRealMs(this.ctx.settings, (ms) => this.ctx.clock.real(ms), this.ctx.cache.count(NODES));
   }
 
   start(): void {

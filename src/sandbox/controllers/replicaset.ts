@@ -10,6 +10,7 @@ import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
 import { PODS, REPLICA_SETS, isEventOf } from './kinds.js';
 import { WorkQueue } from './queue.js';
+import type { OwnedPods } from './ownedpods.js';
 import {
   Expectations,
   canonicalJSON,
@@ -56,6 +57,12 @@ export function replicaSetCounts(templateLabels: Record<string, string>, active:
     }
   }
   return { replicas: active.length, fullyLabeledReplicas, readyReplicas, availableReplicas };
+}
+
+/** The same counts from the cache's running tally: O(label sets) unless minReadySeconds needs each pod's time. */
+export function replicaSetCountsOf(templateLabels: Record<string, string>, owned: OwnedPods, minReadyRealMs: number, nowMs: number): ReplicaSetCounts {
+  if (minReadyRealMs > 0) return replicaSetCounts(templateLabels, owned.pods(), minReadyRealMs, nowMs);
+  return { replicas: owned.size, fullyLabeledReplicas: owned.fullyLabeled(templateLabels), readyReplicas: owned.ready, availableReplicas: owned.ready };
 }
 
 /** Drop zero-valued `omitempty` fields, as the Go API types serialize them. */
@@ -108,6 +115,14 @@ export class ReplicaSetController implements Controller {
     }
   }
 
+  /**
+   * The periodic resync: every set synced again, without the full scans start() asks for (pod
+   * events already offer orphans and relabeled pods): at 150,000 pods those scans cost.
+   */
+  resyncAll(): void {
+    for (const rs of this.ctx.cache.list(REPLICA_SETS)) this.queue.add(objectKey(rs));
+  }
+
   private markRelabeled(key: string, pod: string): void {
     let s = this.relabeled.get(key);
     if (!s) this.relabeled.set(key, (s = new Set()));
@@ -156,7 +171,9 @@ export class ReplicaSetController implements Controller {
       const key = `${e.namespace}/${ref!.name}`;
       if (e.type === 'ADDED') this.expectations.creationObserved(key);
       else if (e.type === 'DELETED' || (pod.metadata.deletionTimestamp && !e.prev?.metadata.deletionTimestamp)) this.expectations.deletionObserved(key, pod.metadata.uid ?? '');
-      if (e.type === 'MODIFIED' && canonicalJSON(e.prev?.metadata.labels) !== canonicalJSON(pod.metadata.labels)) this.markRelabeled(key, pod.metadata.name ?? '');
+      // Status writes keep the labels object itself: compare contents only when it changed.
+      const labelsBefore = e.prev?.metadata.labels;
+      if (e.type === 'MODIFIED' && labelsBefore !== pod.metadata.labels && canonicalJSON(labelsBefore) !== canonicalJSON(pod.metadata.labels)) this.markRelabeled(key, pod.metadata.name ?? '');
       this.podChanged(key);
     }
     const prevRef = e.prev ? controllerOf(e.prev) : undefined;
@@ -200,19 +217,18 @@ export class ReplicaSetController implements Controller {
     }
     if (!rs.metadata.deletionTimestamp) await this.adoptOrphans(rs, key, selector);
 
-    let active = this.ctx.cache.controlledBy(uid, PODS).filter(isPodActive);
+    // The cache's live tally of the set's active pods: reading it costs nothing however many there are.
+    const active = this.ctx.cache.activePodsOf(uid);
     let manageError: unknown;
     if (this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp) {
-      const diff = active.length - int(rs.spec?.replicas, 1);
+      const diff = active.size - int(rs.spec?.replicas, 1);
       manageError = await this.manage(rs, key, active);
-      if (diff !== 0) {
-        active = this.ctx.cache.controlledBy(uid, PODS).filter(isPodActive);
-        // More than one burst to go: carry on at once rather than after the coalescing delay.
-        if (Math.abs(diff) > BURST_REPLICAS && manageError === undefined) this.queue.add(key);
-      }
+      // More than one burst to go: carry on at once rather than after the coalescing delay.
+      if (Math.abs(diff) > BURST_REPLICAS && manageError === undefined) this.queue.add(key);
     }
-    this.sizes.set(key, active.length);
-    await this.updateStatus(rs, key, active, manageError);
+    const now = this.ctx.cache.activePodsOf(uid);
+    this.sizes.set(key, now.size);
+    await this.updateStatus(rs, key, now, manageError);
     if (manageError && !isRace(manageError)) throw manageError;
   }
 
@@ -253,9 +269,9 @@ export class ReplicaSetController implements Controller {
   }
 
   /** Create or delete pods towards spec.replicas; returns the first creation error, if any. */
-  private async manage(rs: ReplicaSet, key: string, active: Pod[]): Promise<unknown> {
+  private async manage(rs: ReplicaSet, key: string, active: OwnedPods): Promise<unknown> {
     const want = int(rs.spec?.replicas, 1);
-    const diff = active.length - want;
+    const diff = active.size - want;
     const ns = rs.metadata.namespace ?? '';
     if (diff < 0) {
       const n = Math.min(-diff, BURST_REPLICAS);
@@ -272,18 +288,18 @@ export class ReplicaSetController implements Controller {
         return error;
       }
     } else if (diff > 0) {
-      const victims = podsToDelete(active, Math.min(diff, BURST_REPLICAS));
+      const victims = podsToDelete(active.pods(), Math.min(diff, BURST_REPLICAS));
       this.expectations.expectDeletions(key, victims.map((p) => p.metadata.uid ?? ''));
       await deleteControlledPods(this.ctx, rs, victims, this.expectations, key, 'replicaset-controller');
     }
     return undefined;
   }
 
-  private async updateStatus(rs: ReplicaSet, key: string, active: Pod[], manageError: unknown): Promise<void> {
+  private async updateStatus(rs: ReplicaSet, key: string, active: OwnedPods, manageError: unknown): Promise<void> {
     const minReadyRealMs = this.ctx.clock.real(int(rs.spec?.minReadySeconds, 0) * 1000);
     const now = this.ctx.clock.now();
     const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
-    const counts = replicaSetCounts(templateLabels, active, minReadyRealMs, now);
+    const counts = replicaSetCountsOf(templateLabels, active, minReadyRealMs, now);
     const old: Partial<ReplicaSetStatus> = rs.status ?? {};
     let conditions = old.conditions ?? [];
     const failure = findCondition(conditions, 'ReplicaFailure');
@@ -296,7 +312,7 @@ export class ReplicaSetController implements Controller {
     const status: ReplicaSetStatus = omitZero({ ...counts, observedGeneration: rs.metadata.generation, conditions }, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration', 'conditions']);
     if (!(await writeStatusIfChanged(this.ctx, REPLICA_SETS, rs, status))) return this.queue.addAfter(key, 20);
     // Ready pods become available after minReadySeconds: look again then.
-    const wait = msUntilAvailable(active, minReadyRealMs, now);
+    const wait = minReadyRealMs > 0 ? msUntilAvailable(active.pods(), minReadyRealMs, now) : undefined;
     if (wait !== undefined) this.queue.addAfter(key, wait + 5);
   }
 }

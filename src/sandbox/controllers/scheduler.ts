@@ -9,7 +9,7 @@ import { NODES, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, PODS, isEventOf } 
 import { WorkQueue } from './queue.js';
 import { type PodVolumes, preFilterMessage } from './storage.js';
 import { VolumeBinding } from './volumebinding.js';
-import { type Allocatable, type FitFailure, type NodeUsage, type NodeInfo, allocatableOf, failedSchedulingMessage, feasibleNodesToFind, nodeFitFailure, pickNode, pinnedNodeNames, podRequests, resourceFitFailure } from './scheduling.js';
+import { type Allocatable, type FitFailure, type NodeUsage, type NodeInfo, allocatableOf, failedSchedulingMessage, feasibleNodesToFind, nodeFitFailure, NodePicker, pickNode, pinnedNodeNames, podRequests, resourceFitFailure } from './scheduling.js';
 
 function needsScheduling(pod: Pod): boolean {
   return !podNodeName(pod) && !isPodTerminating(pod) && (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' && !isPodFinished(pod);
@@ -28,6 +28,8 @@ interface NodeFacts {
   usage: NodeUsage;
   /** nodeFitFailure's answer per pod shape (schedulingShape). */
   fits: Map<string, FitFailure | undefined>;
+  /** What pickNode reads of the node (one object per node, not one per pod). */
+  info: NodeInfo;
 }
 
 /** Pods of one template share tolerations, selector and affinity: the node checks' answer is theirs alike. */
@@ -101,7 +103,8 @@ export class Scheduler implements Controller {
     const name = node.metadata.name ?? '';
     let f = this.facts.get(name);
     if (!f || f.node !== node) {
-      f = { node, allocatable: allocatableOf(node), usage: this.ctx.cache.nodeUsage(name), fits: new Map() };
+      const usage = this.ctx.cache.nodeUsage(name);
+      f = { node, allocatable: allocatableOf(node), usage, fits: new Map(), info: { node, usage } };
       this.facts.set(name, f);
     }
     return f;
@@ -109,18 +112,23 @@ export class Scheduler implements Controller {
 
   /**
    * Filter nodes for a pod: only its pinned nodes when it names them (DaemonSet pods), else a
-   * round-robin walk over all nodes that stops once enough feasible ones are found.
+   * round-robin walk over all nodes that stops once enough feasible ones are found. The best of
+   * them (pickNode) is scored on the way; the feasible list is kept only when `keepFits`.
    */
-  private filterNodes(pod: Pod, volumes: PodVolumes): { fits: NodeInfo[]; failures: FitFailure[]; total: number } {
+  private filterNodes(pod: Pod, volumes: PodVolumes, keepFits: boolean): { fits: NodeInfo[]; best?: NodeInfo; failures: FitFailure[]; total: number } {
     const pinned = pinnedNodeNames(pod);
     const fits: NodeInfo[] = [];
     const failures: FitFailure[] = [];
+    const picker = new NodePicker(pod);
+    let feasible = 0;
     const shape = schedulingShape(pod);
     const req = podRequests(pod);
     const check = (facts: NodeFacts): void => {
       const f = this.fit(pod, shape, req, facts, volumes);
-      if (f) failures.push(f);
-      else fits.push({ node: facts.node, usage: facts.usage });
+      if (f) return void failures.push(f);
+      feasible++;
+      picker.offer(facts.info);
+      if (keepFits) fits.push(facts.info);
     };
     if (pinned) {
       const total = this.ctx.cache.count(NODES);
@@ -129,16 +137,16 @@ export class Scheduler implements Controller {
         if (node) check(this.factsOf(node));
       }
       // Every other node fails the name match.
-      for (let i = fits.length + failures.length; i < total; i++) failures.push('affinity');
-      return { fits, failures, total };
+      for (let i = feasible + failures.length; i < total; i++) failures.push('affinity');
+      return { fits, best: picker.best, failures, total };
     }
     const nodes = (this.nodeFacts ??= this.ctx.cache.list(NODES).map((n) => this.factsOf(n)));
     const want = feasibleNodesToFind(nodes.length);
     const start = nodes.length ? this.nextStart % nodes.length : 0;
     let i = 0;
-    for (; i < nodes.length && fits.length < want; i++) check(nodes[(start + i) % nodes.length]);
+    for (; i < nodes.length && feasible < want; i++) check(nodes[(start + i) % nodes.length]);
     this.nextStart = start + i;
-    return { fits, failures, total: nodes.length };
+    return { fits, best: picker.best, failures, total: nodes.length };
   }
 
   private readonly badNodes = new Set<string>();
@@ -177,9 +185,9 @@ export class Scheduler implements Controller {
     }
     const volumes = this.volumes.check(pod);
     if (volumes.kind === 'blocked') return this.failed(key, pod, preFilterMessage(this.ctx.cache.count(NODES), volumes.reason));
-    const { fits, failures, total } = this.filterNodes(pod, volumes);
     const selected = this.volumes.selectedNode(volumes);
-    const chosen = pickNode(pod, fits.filter((f) => !selected || f.node.metadata.name === selected)) ?? pickNode(pod, fits);
+    const { fits, best, failures, total } = this.filterNodes(pod, volumes, selected !== undefined);
+    const chosen = (selected ? pickNode(pod, fits.filter((f) => f.node.metadata.name === selected)) : undefined) ?? best;
     if (!chosen) return this.failed(key, pod, total ? failedSchedulingMessage(total, failures) : 'no nodes available to schedule pods');
     const nodeName = chosen.node.metadata.name ?? '';
     // Claims that wait for their first consumer are provisioned on the chosen node first.

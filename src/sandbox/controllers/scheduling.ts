@@ -190,16 +190,37 @@ export function failedSchedulingMessage(total: number, failures: FitFailure[]): 
  * replicas), then fewest pods overall, then name for determinism.
  */
 export function pickNode(pod: Pod, candidates: NodeInfo[]): NodeInfo | undefined {
-  const owner = controllerOf(pod)?.uid;
-  let best: NodeInfo | undefined;
-  let bestScore: [number, number, string] | undefined;
-  for (const c of candidates) {
-    const u = infoUsage(c);
-    const score: [number, number, string] = [owner ? u.byOwner.get(owner) ?? 0 : 0, u.pods, c.node.metadata.name ?? ''];
-    if (!bestScore || score[0] < bestScore[0] || (score[0] === bestScore[0] && (score[1] < bestScore[1] || (score[1] === bestScore[1] && score[2] < bestScore[2])))) {
-      best = c;
-      bestScore = score;
-    }
+  const picker = new NodePicker(pod);
+  for (const c of candidates) picker.offer(c);
+  return picker.best;
+}
+
+/** pickNode one candidate at a time, so the scheduler can score while it filters (no list). */
+export class NodePicker {
+  private readonly owner: string | undefined;
+  best: NodeInfo | undefined;
+  // The best score so far (no tuple per candidate: this runs for hundreds of nodes per pod).
+  private bestSiblings = 0;
+  private bestPods = 0;
+  private bestName = '';
+
+  constructor(pod: Pod) {
+    this.owner = controllerOf(pod)?.uid;
   }
-  return best;
+
+  offer(c: NodeInfo): void {
+    const u = infoUsage(c);
+    const siblings = this.owner ? u.byOwner.get(this.owner) ?? 0 : 0;
+    if (this.best) {
+      if (siblings > this.bestSiblings) return;
+      if (siblings === this.bestSiblings) {
+        if (u.pods > this.bestPods) return;
+        if (u.pods === this.bestPods && (c.node.metadata.name ?? '') >= this.bestName) return;
+      }
+    }
+    this.best = c;
+    this.bestSiblings = siblings;
+    this.bestPods = u.pods;
+    this.bestName = c.node.metadata.name ?? '';
+  }
 }

@@ -135,7 +135,11 @@ export function podFromTemplate(template: PodTemplateSpec | undefined, owner: Ob
   const finalizers = tmeta.finalizers;
   if (finalizers?.length) metadata.finalizers = [...finalizers];
   // (Admission requires a template spec; a missing one makes a pod admission refuses the same way.)
-  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: structuredClone(template?.spec ?? { containers: [] }) };
+  // A copy of the spec's top level only: callers set fields of the pod's spec (hostname,
+  // affinity, volumes) but replace nested values rather than change them, stored objects are
+  // never changed, and the registry copies what it defaults. The pods of a template so share its
+  // containers and tolerations (and decoding checks those once, not per pod).
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: { ...(template?.spec ?? { containers: [] }) } };
 }
 
 // ---- ControllerRevisions (DaemonSet, StatefulSet) ----

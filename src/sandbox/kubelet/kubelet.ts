@@ -20,6 +20,7 @@ import { ImagePuller } from './images.js';
 import { readinessOf, withReadiness } from './readiness.js';
 import { CrashLoops, crashOf } from './crashes.js';
 import { ContainerEvents } from './lifecycle-events.js';
+import { firstRenewalRealMs, leaseRenewRealMs } from '../controllers/leases.js';
 
 interface NodeState {
   up: boolean;
@@ -132,7 +133,7 @@ export class Kubelets implements Controller {
   // ---- heartbeats and node status ----
 
   private renewRealMs(): number {
-    return Math.max(this.ctx.clock.real(this.ctx.settings.leaseRenewSeconds * 1000), this.ctx.settings.minRealRenewMs);
+    return leaseRenewRealMs(this.ctx.settings, (ms) => this.ctx.clock.real(ms), this.nodes.size);
   }
 
   private startHeartbeat(name: string, state: NodeState): void {
@@ -149,9 +150,18 @@ export class Kubelets implements Controller {
         .catch((e) => this.ctx.log(`kubelet ${name}: lease: ${String(e)}`));
     };
     renew();
-    const t = setInterval(renew, this.renewRealMs());
-    t.unref();
-    state.renew = { cancel: () => clearInterval(t) };
+    // Each kubelet at its own place in the period (leases.ts), the period read again at each
+    // renewal since it grows with the number of kubelets.
+    let t: NodeJS.Timeout;
+    const next = (ms: number) => {
+      t = setTimeout(() => {
+        renew();
+        next(this.renewRealMs());
+      }, ms);
+      t.unref();
+    };
+    next(firstRenewalRealMs(this.renewRealMs(), Math.random()));
+    state.renew = { cancel: () => clearTimeout(t) };
   }
 
   private async renewLease(node: string): Promise<void> {

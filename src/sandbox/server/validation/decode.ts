@@ -27,6 +27,54 @@ interface Walk {
   prune: boolean;
 }
 
+/**
+ * Parts of objects (a pod's spec, its containers) that decoded cleanly, with their type and
+ * depth, per schema, for the first two levels. Stored objects are never changed, and the
+ * sandbox's controllers write back what they read with one part replaced (a pod's status) or
+ * build pods from a template's parts: the parts they kept are not walked again. A client's body
+ * is always a fresh parse and never found here.
+ */
+interface CleanPart {
+  type: FieldType;
+  depth: number;
+}
+const cleanParts = new WeakMap<SchemaLookup, WeakMap<object, CleanPart>>();
+const CLEAN_LEVELS = 2;
+
+function cleanPart(schema: SchemaLookup, v: object, type: FieldType): CleanPart | undefined {
+  const known = cleanParts.get(schema)?.get(v);
+  return known?.type === type ? known : undefined;
+}
+
+/**
+ * The nesting depth of a decoded object (as valueDepth), taking the depth of clean parts as
+ * known; with `remember` (it decoded cleanly), records its parts as clean for the next write.
+ */
+export function decodedDepth(value: object, type: FieldType, schema: SchemaLookup, cap: number, remember: boolean): number {
+  let known = cleanParts.get(schema);
+  if (!known && remember) cleanParts.set(schema, (known = new WeakMap()));
+  return depthOf(value, type, schema, cap, remember ? known : undefined, 0);
+}
+
+function depthOf(v: object, t: FieldType, schema: SchemaLookup, cap: number, known: WeakMap<object, CleanPart> | undefined, level: number): number {
+  const fields = t.type === 'object' && !Array.isArray(v) && level < CLEAN_LEVELS ? schema.fields(t.name) : undefined;
+  if (!fields) return valueDepth(v, cap);
+  let max = 1;
+  for (const k in v) {
+    const x: unknown = Reflect.get(v, k);
+    if (typeof x !== 'object' || x === null) continue;
+    const ft = fields.get(k);
+    let depth = ft ? cleanPart(schema, x, ft)?.depth : undefined;
+    if (depth === undefined) {
+      depth = ft ? depthOf(x, ft, schema, cap, known, level + 1) : valueDepth(x, cap);
+      if (ft && known) known.set(x, { type: ft, depth });
+    }
+    max = Math.max(max, depth + 1);
+    if (max >= cap) return max;
+  }
+  return max;
+}
+
 /** Decodes a JSON value as the given type: prunes unknown fields, reports the first type error. */
 export function decodeTyped(value: unknown, type: FieldType, schema: SchemaLookup): TypedDecode {
   // A first pass checks without allocating; most objects have nothing to prune.
@@ -86,6 +134,8 @@ function shortStruct(name: string): string {
  */
 function walk(w: Walk, v: unknown, t: FieldType, path: string, goPath: string, struct: string, depth: number): unknown {
   if (v === null || t.type === 'any') return v;
+  // A part that decoded cleanly before (see cleanParts).
+  if (depth >= 1 && depth <= CLEAN_LEVELS && typeof v === 'object' && cleanPart(w.schema, v, t)) return v;
   if (depth > MAX_DECODE_DEPTH) {
     w.error ??= 'exceeded max depth';
     return undefined;

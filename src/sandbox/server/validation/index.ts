@@ -2,7 +2,7 @@
 // (unknown fields, wrong types, nesting), then the kind's rules (422 with causes).
 import { errors } from '../../../api/status.js';
 import { type KubeObject, isKubeObject } from '../../../api/types.js';
-import { decodeTyped, valueDepth } from './decode.js';
+import { decodeTyped, decodedDepth, valueDepth } from './decode.js';
 import { type SchemaLookup, builtinSchema } from './schema.js';
 
 export { validateObject } from './rules.js';
@@ -45,6 +45,7 @@ export function decodeBuiltin(o: KubeObject, opts: DecodeOptions = {}): KubeObje
   const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
   const cannot = (why: string) => errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${why}`);
   let out: KubeObject = o;
+  let clean = false;
   if (type) {
     const r = decodeTyped(o, type, schema);
     if (r.error) throw cannot(r.error);
@@ -52,8 +53,10 @@ export function decodeBuiltin(o: KubeObject, opts: DecodeOptions = {}): KubeObje
     if (r.unknownFields.length && mode === 'Strict') throw cannot(`strict decoding error: ${r.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
     if (mode === 'Warn') for (const f of r.unknownFields) opts.warnings?.push(`unknown field ${JSON.stringify(f)}`);
     if (r.unknownFields.length && isKubeObject(r.value)) out = r.value;
+    clean = r.unknownFields.length === 0;
   }
-  if (valueDepth(out, MAX_STORED_DEPTH + 1) > MAX_STORED_DEPTH) {
+  const depth = type ? decodedDepth(out, type, schema, MAX_STORED_DEPTH + 1, clean) : valueDepth(out, MAX_STORED_DEPTH + 1);
+  if (depth > MAX_STORED_DEPTH) {
     throw cannot(`the object nests deeper than the ${MAX_STORED_DEPTH} levels the sandbox stores`);
   }
   return out;

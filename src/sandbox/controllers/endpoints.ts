@@ -4,8 +4,8 @@
 // and one EndpointSlice (every pod with an IP, with ready/serving/terminating conditions); the
 // `kubernetes` Service's endpoints are the control-plane nodes' InternalIPs on port 6443.
 import { isPodFinished, isPodReady, isPodTerminating } from '../../api/pods.js';
-import { labelSelectorFromObject } from '../../api/labels.js';
-import type { Endpoints, EndpointSlice, Node, Pod, Service } from '../../api/types.js';
+import { labelSelectorFromObject, type Selector } from '../../api/labels.js';
+import type { Endpoints, EndpointSlice, KubeObject, Node, Pod, Service } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
 import { ENDPOINTS, ENDPOINT_SLICES, NODES, PODS, SERVICES } from './kinds.js';
@@ -18,9 +18,21 @@ export const SLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 
 type EndpointPort = { name?: string; port: number; protocol?: string };
 
-function selects(svc: Service, pod: Pod): boolean {
-  const sel = svc.spec?.selector;
-  return !!sel && Object.keys(sel).length > 0 && labelSelectorFromObject({ matchLabels: sel }).matches(pod.metadata.labels);
+/** Each Service's parsed selector, kept while the cache holds that object (a sync reads it once per pod). */
+const parsed = new WeakMap<Service, Selector | null>();
+
+function selectorOf(svc: Service): Selector | null {
+  let sel = parsed.get(svc);
+  if (sel === undefined) {
+    const labels = svc.spec?.selector;
+    sel = labels && Object.keys(labels).length > 0 ? labelSelectorFromObject({ matchLabels: labels }) : null;
+    parsed.set(svc, sel);
+  }
+  return sel;
+}
+
+function selects(svc: Service, pod: KubeObject): boolean {
+  return selectorOf(svc)?.matches(pod.metadata.labels) ?? false;
 }
 
 /** The service's ports on one pod (a named targetPort resolved from its containers; missing: left out). */
@@ -101,8 +113,9 @@ export class EndpointsController implements Controller {
       const svc = e.object.metadata.labels?.[SERVICE_NAME_LABEL];
       if (svc) this.queue.add(`${e.namespace}/${svc}`);
     } else if (e.resource === PODS) {
+      // The Services the pod belongs to, before and after (kube's getPodServiceMemberships).
       for (const svc of this.ctx.cache.list(SERVICES, e.namespace)) {
-        if (svc.spec?.selector) this.queue.add(`${e.namespace}/${svc.metadata.name ?? ''}`);
+        if (selects(svc, e.object) || (e.prev && selects(svc, e.prev))) this.queue.add(`${e.namespace}/${svc.metadata.name ?? ''}`);
       }
     } else if (e.resource === NODES && e.type !== 'MODIFIED') this.queue.add('default/kubernetes');
   }

@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { testSandbox, type TestSandbox } from './helpers/sandbox.js';
+import { parseScenario } from '../src/sandbox/index.js';
 import { pinnedKubectl, request } from './helpers/raw.js';
 
 function deep(levels: number): string {
@@ -114,5 +115,30 @@ describe('the sandbox refuses what kube-apiserver refuses, before storing it', (
     const two = await kubectl(['run', 'two', '-n', 'quota', '--image=nginx']);
     assert.equal(two.code, 1);
     assert.match(two.stderr, /Error from server \(Forbidden\): pods "two" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1/);
+  });
+});
+
+describe('the schema a write is decoded against is the control plane\'s minor', () => {
+  let v131: TestSandbox;
+  let v133: TestSandbox;
+  const scenario = (version: string) => parseScenario(`apiVersion: upkeep.dev/v1alpha1\nkind: Scenario\nmetadata: {name: v}\nspec:\n  controlPlane: {version: ${version}}\n  nodes:\n    - {name: controlplane, role: control-plane}\n`, 'v.yaml');
+  // PodSpec.resources (pod-level resources) is in the published 1.32 and 1.33 API, not in 1.31's.
+  const pod = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"sized"},"spec":{"resources":{"limits":{"cpu":"1"}},"containers":[{"name":"app","image":"registry.k8s.io/pause:3.10"}]}}';
+  before(async () => {
+    v131 = await testSandbox({ controllers: false, scenario: scenario('v1.31.4') });
+    v133 = await testSandbox({ controllers: false, scenario: scenario('v1.33.1') });
+  });
+  after(async () => {
+    await v131?.stop();
+    await v133?.stop();
+  });
+
+  it('a 1.33 server keeps a field 1.33 has; a 1.31 server refuses it under Strict', async () => {
+    const kept = await request(v133.sandbox, 'POST', '/api/v1/namespaces/default/pods?fieldValidation=Strict', pod);
+    assert.equal(kept.status, 201, kept.text);
+    assert.deepEqual(Reflect.get((await v133.get('pods', 'default', 'sized'))?.spec ?? {}, 'resources'), { limits: { cpu: '1' } });
+    const refused = await request(v131.sandbox, 'POST', '/api/v1/namespaces/default/pods?fieldValidation=Strict', pod);
+    assert.equal(refused.status, 400);
+    assert.equal(JSON.parse(refused.text).message, 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.resources"');
   });
 });

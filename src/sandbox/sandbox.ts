@@ -126,6 +126,7 @@ export class Sandbox {
     const sandbox = new Sandbox(registry, server, token, scenario, tls.caCertPem, options.log);
     holder.sandbox = sandbox;
     registry.services.serverVersion = () => sandbox.version();
+    registry.serverVersion = () => sandbox.version();
     sandbox.auth = auth;
     sandbox.etcdEndpoints = options.store ? undefined : options.etcd?.endpoints;
     let port: number;

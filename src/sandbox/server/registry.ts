@@ -21,6 +21,7 @@ import { withDefaultStorageClass } from './storageclass.js';
 import { type JsonObject, isJsonObject, jsonObject } from './json.js';
 import { isCustomResourceDefinition, isNamespace, isPod, isPodDisruptionBudget } from './kinds.js';
 import { type FieldValidation, MAX_STORED_DEPTH, decodeBuiltin, validateUpdate, valueDepth } from './validation/index.js';
+import { type SchemaLookup, builtinSchema } from './validation/schema.js';
 import { checkCustomResource } from './validation/crd.js';
 import { approvalUpdate } from '../auth/csr.js';
 import { admitCreate } from './createhooks.js';
@@ -79,6 +80,8 @@ export class Registry {
   private readonly namespaceTeardowns = new Set<string>();
   /** Service ClusterIPs and NodePorts (nodeports.ts). */
   readonly services: ServiceAllocations;
+  /** kube-apiserver's version (/version): built-in kinds are decoded against that minor's published schema. */
+  serverVersion: () => string = () => 'v1.31';
 
   constructor(store: Store, options: RegistryOptions) {
     this.store = store;
@@ -184,7 +187,7 @@ export class Registry {
     prepared = this.checkCustomResource(t, prepared, opts);
     if (opts.fieldManager) {
       const op = opts.applied ? 'Apply' : 'Update';
-      prepared.metadata.managedFields = createOwnership(opts.fieldManager, op, prepared.apiVersion ?? groupVersion(t), now, opts.applied ? { ...opts.applied, apiVersion: prepared.apiVersion, kind: prepared.kind } : prepared);
+      prepared.metadata.managedFields = createOwnership(opts.fieldManager, op, prepared.apiVersion ?? groupVersion(t), now, opts.applied ? { ...opts.applied, apiVersion: prepared.apiVersion, kind: prepared.kind } : prepared, this.schema());
     }
     this.validateOrThrow(t, prepared);
     if (t.namespaced) prepared = await this.admitResources(t, prepared);
@@ -244,7 +247,12 @@ export class Registry {
     } else {
       delete metadata.namespace;
     }
-    return decodeBuiltin(o, opts);
+    return decodeBuiltin(o, { ...opts, schema: this.schema() });
+  }
+
+  /** The built-in kinds' schema at the server's minor (validation/schema.ts loads each once). */
+  private schema(): SchemaLookup {
+    return builtinSchema(this.serverVersion());
   }
 
   /** LimitRanger (pods) and ResourceQuota admission on create (quota.ts): 403 when refused. */
@@ -340,7 +348,7 @@ export class Registry {
         let incoming = this.decodeBody(t, patched, namespace, opts);
         const applied = jsonObject(patch);
         if (type === 'apply' && !subresource && applied && opts.fieldManager) {
-          incoming = applyOwnership({ manager: opts.fieldManager, apiVersion: incoming.apiVersion ?? groupVersion(t), time: isoTime(this.clock.now()), force: opts.force === true, applied, live: current, merged: incoming });
+          incoming = applyOwnership({ manager: opts.fieldManager, apiVersion: incoming.apiVersion ?? groupVersion(t), time: isoTime(this.clock.now()), force: opts.force === true, applied, live: current, merged: incoming, schema: this.schema() });
         }
         if (incoming.metadata.name !== name) throw errors.badRequest('metadata.name: Invalid value: the name in the patch does not match the object');
         const wanted = incoming.metadata.resourceVersion;
@@ -406,7 +414,7 @@ export class Registry {
     // takes the fields it changed; a write without one (the sandbox's controllers) keeps it.
     if (operation === 'Apply') meta.managedFields = incoming.metadata.managedFields;
     else if (opts.fieldManager) {
-      meta.managedFields = updateOwnership(opts.fieldManager, next.apiVersion ?? groupVersion(t), isoTime(this.clock.now()), current, { ...next, metadata: meta }, subresource);
+      meta.managedFields = updateOwnership(opts.fieldManager, next.apiVersion ?? groupVersion(t), isoTime(this.clock.now()), current, { ...next, metadata: meta }, subresource, this.schema());
     } else if (cm.managedFields) meta.managedFields = cm.managedFields;
     else delete meta.managedFields;
     next.metadata = meta;

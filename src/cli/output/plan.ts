@@ -17,7 +17,7 @@ import {
 } from '../../upgrade/runbook.js';
 import { addMinor, formatVersion, type Version } from '../../upgrade/version.js';
 import { type ManagedControlPlane, PROVIDER_NAME, controlPlaneUpgradeCommands } from '../../upgrade/managed.js';
-import { groupNodes, NODE_GROUP_LABEL, NODE_GROUP_TITLE, nodeGroupUpgradeCommands, PROVIDER_DRAIN, type NodeGroup } from '../../upgrade/nodegroups.js';
+import { NODE_GROUP_LABEL, NODE_GROUP_TITLE, nodeGroupUpgradeCommands, PROVIDER_DRAIN, type NodeGroup } from '../../upgrade/nodegroups.js';
 import { type HostStep, type PackageManager, kubeadmSteps, kubeletSteps as kubeletHostSteps, repositorySteps, stepLines } from '../../upgrade/hostcommands.js';
 import { tabwrite } from './table.js';
 
@@ -71,17 +71,14 @@ function providerCommands(m: ManagedControlPlane, current: Version): string {
   return controlPlaneUpgradeCommands(m, addMinor(current, 1)).map((c) => `\t${c}\n`).join('');
 }
 
-/** A managed control plane's hop: only the kubelets move; there is no kubeadm step. Node groups are the provider's to upgrade. */
-function renderManagedHop(hop: Hop, m: ManagedControlPlane, nodes: readonly RunbookNode[]): string {
+/** A managed control plane's hop: only the kubelets move; there is no kubeadm step. Node groups (the runbook's) are the provider's to upgrade. */
+function renderManagedHop(hop: Hop, m: ManagedControlPlane, groups: readonly NodeGroupStep[]): string {
   let out = `${v(hop.from)} -> ${v(hop.to)}\n\n`;
   out += `Kubelets to upgrade (the control plane is managed by ${PROVIDER_NAME[m.provider]} and stays at ${v(hop.from)}):\n`;
   out += componentTable(hop.kubelets) + '\n';
-  const behind = new Set(hop.kubelets.filter((r) => r.current.replace(/^v/, '') !== r.target.replace(/^v/, '')).map((r) => r.node));
-  const touched = nodes.filter((n) => n.nodeGroup && !n.controlPlane && behind.has(n.name)).map((n) => `${n.nodeGroup?.kind}/${n.nodeGroup?.name}`);
-  const { groups } = groupNodes(nodes.filter((n) => !n.controlPlane && touched.includes(`${n.nodeGroup?.kind}/${n.nodeGroup?.name}`)));
   if (groups.length) {
     out += `Node groups the provider upgrades (it replaces their nodes; 'upkeep plan -o runbook' says how it drains them):\n\n`;
-    out += groups.map((g) => `\t${g.name} (${NODE_GROUP_TITLE[g.kind]}, ${plural(g.nodes.length, 'node')}): ${nodeGroupUpgradeCommands(g, m, hop.to)[0]}\n`).join('') + '\n';
+    out += groups.map(({ group: g }) => `\t${g.name} (${NODE_GROUP_TITLE[g.kind]}, ${plural(g.nodes.length, 'node')}): ${nodeGroupUpgradeCommands(g, m, hop.to)[0]}\n`).join('') + '\n';
   }
   return out + `${RULE}\n\n`;
 }
@@ -117,11 +114,12 @@ export function renderPlanTable(plan: UpgradePlan, nodes: readonly RunbookNode[]
   }
   out += `[upgrade/versions] Release data as of ${plan.releasesAsOf}\n\n`;
   const { managed } = plan;
+  const groupsByHop = managed && nodes.length ? runbook(plan, nodes).hops.map((h) => h.groups) : [];
   if (plan.target && !plan.hops.length && managed && plan.blocking) {
     out += `The control plane is managed by ${PROVIDER_NAME[managed.provider]}: upgrade it with the provider first, one minor at a time:\n\n${providerCommands(managed, plan.current)}\n`;
     // "Already there" only when nothing stopped the plan (a refused target has no hops either).
   } else if (plan.target && !plan.hops.length && !plan.blocking) out += `The cluster is at ${v(plan.target)} already: nothing to upgrade.\n\n`;
-  plan.hops.forEach((hop, i) => (out += managed ? renderManagedHop(hop, managed, nodes) : renderHop(hop, i, plan.hops.length)));
+  plan.hops.forEach((hop, i) => (out += managed ? renderManagedHop(hop, managed, groupsByHop[i] ?? []) : renderHop(hop, i, plan.hops.length)));
   out += renderFindings(plan.findings);
   out += '\n' + verdictLine(plan);
   return out;

@@ -67,6 +67,22 @@ export function kubectl(kubeconfig: string, args: string[], cacheDir: string): P
   });
 }
 
+/** kubectl with its output written to a file, as `kubectl ... > file` (nothing read into this process). */
+export async function kubectlToFile(kubeconfig: string, args: string[], cacheDir: string, outFile: string): Promise<{ ms: number; bytes: number; code: number }> {
+  const out = await fs.open(outFile, 'w');
+  const t0 = performance.now();
+  try {
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, KUBECACHEDIR: cacheDir }, stdio: ['ignore', out.fd, 'ignore'] });
+      child.on('error', () => resolve(1));
+      child.on('exit', (c) => resolve(c ?? 1));
+    });
+    return { ms: performance.now() - t0, bytes: (await out.stat()).size, code };
+  } finally {
+    await out.close();
+  }
+}
+
 export async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();
   const value = await fn();

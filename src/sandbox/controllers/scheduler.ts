@@ -30,6 +30,9 @@ interface NodeFacts {
   fits: Map<string, FitFailure | undefined>;
   /** What pickNode reads of the node (one object per node, not one per pod). */
   info: NodeInfo;
+  /** The last shape asked and its answer: pods of one template come in runs, and a Map lookup per node adds up over hundreds of nodes per pod. */
+  lastShape?: string;
+  lastFit?: FitFailure;
 }
 
 /** Pods of one template share tolerations, selector and affinity: the node checks' answer is theirs alike. */
@@ -104,7 +107,7 @@ export class Scheduler implements Controller {
     let f = this.facts.get(name);
     if (!f || f.node !== node) {
       const usage = this.ctx.cache.nodeUsage(name);
-      f = { node, allocatable: allocatableOf(node), usage, fits: new Map(), info: { node, usage } };
+      f = { node, allocatable: allocatableOf(node), usage, fits: new Map(), info: { node, usage }, lastShape: undefined, lastFit: undefined };
       this.facts.set(name, f);
     }
     return f;
@@ -121,7 +124,7 @@ export class Scheduler implements Controller {
     const failures: FitFailure[] = [];
     const picker = new NodePicker(pod);
     let feasible = 0;
-    const shape = schedulingShape(pod);
+    const shape = this.intern(schedulingShape(pod));
     const req = podRequests(pod);
     const check = (facts: NodeFacts): void => {
       const f = this.fit(pod, shape, req, facts, volumes);
@@ -149,6 +152,18 @@ export class Scheduler implements Controller {
     return { fits, best: picker.best, failures, total: nodes.length };
   }
 
+  /** One string per shape, so a node's last-shape check compares references, not text. */
+  private readonly shapes = new Map<string, string>();
+
+  private intern(shape: string): string {
+    const known = this.shapes.get(shape);
+    if (known !== undefined) return known;
+    // DaemonSet pods each pin another node (a shape apiece): start over rather than grow.
+    if (this.shapes.size >= 10_000) this.shapes.clear();
+    this.shapes.set(shape, shape);
+    return shape;
+  }
+
   private readonly badNodes = new Set<string>();
 
   /**
@@ -159,13 +174,18 @@ export class Scheduler implements Controller {
   private fit(pod: Pod, shape: string, req: { cpu: number; memory: number }, facts: NodeFacts, volumes: PodVolumes): FitFailure | undefined {
     try {
       let f: FitFailure | undefined;
-      if (facts.fits.has(shape)) f = facts.fits.get(shape);
+      if (facts.lastShape === shape) f = facts.lastFit;
       else {
-        if (facts.fits.size >= MAX_SHAPES_PER_NODE) facts.fits.clear();
-        f = nodeFitFailure(pod, facts.node);
-        facts.fits.set(shape, f);
+        if (facts.fits.has(shape)) f = facts.fits.get(shape);
+        else {
+          if (facts.fits.size >= MAX_SHAPES_PER_NODE) facts.fits.clear();
+          f = nodeFitFailure(pod, facts.node);
+          facts.fits.set(shape, f);
+        }
+        facts.lastShape = shape;
+        facts.lastFit = f;
       }
-      return f ?? resourceFitFailure(req, facts.allocatable, facts.usage) ?? (this.volumes.fits(volumes, facts.node) ? undefined : 'volumeNodeConflict');
+      return f ?? resourceFitFailure(req, facts.allocatable, facts.usage) ?? (volumes.kind === 'ok' && volumes.bound.length === 0 ? undefined : this.volumes.fits(volumes, facts.node) ? undefined : 'volumeNodeConflict');
     } catch (e) {
       const name = facts.node.metadata.name ?? '';
       if (!this.badNodes.has(name)) {

@@ -59,3 +59,21 @@ test('nesting is measured without recursion', () => {
   assert.equal(jsonNestingExceeds('['.repeat(10_001) + ']'.repeat(10_001)), true);
   assert.equal(valueDepth({ a: [{ b: 1 }] }), 3);
 });
+
+test('a built-in kind is measured only through its free-form fields: a deep fieldsV1 is refused, a pod of ordinary depth is not', () => {
+  const nest = (levels: number): Record<string, unknown> => {
+    const root: Record<string, unknown> = {};
+    let at = root;
+    for (let i = 1; i < levels; i++) at = (at['f:a'] = {}) as Record<string, unknown>;
+    return root;
+  };
+  // metadata (2) > managedFields (3) > entry (4) > fieldsV1 (5...): 252 levels of fieldsV1 make 256 in all.
+  const pod = (fieldsV1: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', managedFields: [{ manager: 'm', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1 }] },
+    spec: { containers: [{ name: 'c', image: 'i', env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }] },
+  });
+  assert.equal(decodeBuiltin(pod(nest(252))).metadata.name, 'p');
+  assert.throws(() => decodeBuiltin(pod(nest(253))), /Pod in version "v1" cannot be handled as a Pod: the object nests deeper than the 256 levels the sandbox stores/);
+});

@@ -25,6 +25,8 @@ interface Walk {
   error?: string;
   /** Build a pruned copy (second pass, only when there are unknown fields to drop). */
   prune: boolean;
+  /** Build the paths messages name (a second pass, only when there is something to name). */
+  paths: boolean;
 }
 
 /**
@@ -49,6 +51,8 @@ function cleanPart(schema: SchemaLookup, v: object, type: FieldType): CleanPart 
 /**
  * The nesting depth of a decoded object (as valueDepth), taking the depth of clean parts as
  * known; with `remember` (it decoded cleanly), records its parts as clean for the next write.
+ * Only free-form fields (managedFields' fieldsV1, raw extensions) and recursive types are
+ * measured: a part whose schema cannot nest deeper counts as its schema's depth (an upper bound).
  */
 export function decodedDepth(value: object, type: FieldType, schema: SchemaLookup, cap: number, remember: boolean): number {
   let known = cleanParts.get(schema);
@@ -57,17 +61,21 @@ export function decodedDepth(value: object, type: FieldType, schema: SchemaLooku
 }
 
 function depthOf(v: object, t: FieldType, schema: SchemaLookup, cap: number, known: WeakMap<object, CleanPart> | undefined, level: number): number {
-  const fields = t.type === 'object' && !Array.isArray(v) && level < CLEAN_LEVELS ? schema.fields(t.name) : undefined;
-  if (!fields) return valueDepth(v, cap);
+  const record = known !== undefined && level < CLEAN_LEVELS;
+  const bound = schemaDepth(t, schema);
+  if (bound !== Infinity && !record) return bound;
+  const fields = t.type === 'object' && !Array.isArray(v) ? schema.fields(t.name) : undefined;
+  if (!fields && t.type !== 'array' && t.type !== 'map') return valueDepth(v, cap);
+  if (t.type === 'array' && !Array.isArray(v)) return valueDepth(v, cap);
   let max = 1;
   for (const k in v) {
     const x: unknown = Reflect.get(v, k);
     if (typeof x !== 'object' || x === null) continue;
-    const ft = fields.get(k);
+    const ft = fields ? fields.get(k) : t.type === 'array' ? t.items : t.type === 'map' ? t.values : undefined;
     let depth = ft ? cleanPart(schema, x, ft)?.depth : undefined;
     if (depth === undefined) {
       depth = ft ? depthOf(x, ft, schema, cap, known, level + 1) : valueDepth(x, cap);
-      if (ft && known) known.set(x, { type: ft, depth });
+      if (ft && record && fields) known.set(x, { type: ft, depth });
     }
     max = Math.max(max, depth + 1);
     if (max >= cap) return max;
@@ -75,13 +83,46 @@ function depthOf(v: object, t: FieldType, schema: SchemaLookup, cap: number, kno
   return max;
 }
 
+/** How deep values of a type can nest (objects and arrays), from its schema; Infinity for free-form or recursive types. */
+const depths = new WeakMap<SchemaLookup, Map<string, number>>();
+
+export function schemaDepth(t: FieldType, schema: SchemaLookup): number {
+  switch (t.type) {
+    case 'object': {
+      let memo = depths.get(schema);
+      if (!memo) depths.set(schema, (memo = new Map()));
+      const known = memo.get(t.name);
+      if (known !== undefined) return known;
+      // A type met again while its own depth is being worked out is recursive.
+      memo.set(t.name, Infinity);
+      let max = 0;
+      for (const ft of schema.fields(t.name)?.values() ?? []) max = Math.max(max, schemaDepth(ft, schema));
+      const d = schema.fields(t.name) ? 1 + max : Infinity;
+      memo.set(t.name, d);
+      return d;
+    }
+    case 'array':
+      return 1 + schemaDepth(t.items, schema);
+    case 'map':
+      return 1 + schemaDepth(t.values, schema);
+    case 'any':
+      return Infinity;
+    default:
+      return 0;
+  }
+}
+
 /** Decodes a JSON value as the given type: prunes unknown fields, reports the first type error. */
 export function decodeTyped(value: unknown, type: FieldType, schema: SchemaLookup): TypedDecode {
-  // A first pass checks without allocating; most objects have nothing to prune.
-  const w: Walk = { schema, unknown: [], prune: false };
+  // A first pass checks without allocating (no copies, no paths); most objects have nothing to
+  // prune or report. Only then a second pass names what it found, and prunes.
+  const first: Walk = { schema, unknown: [], prune: false, paths: false };
+  walk(first, value, type, '', '', '', 0);
+  if (!first.error && !first.unknown.length) return { value, unknownFields: [] };
+  const w: Walk = { schema, unknown: [], prune: false, paths: true };
   walk(w, value, type, '', '', '', 0);
   if (w.error || !w.unknown.length) return { value, unknownFields: w.unknown, error: w.error };
-  const out = walk({ schema, unknown: [], prune: true }, value, type, '', '', '', 0);
+  const out = walk({ schema, unknown: [], prune: true, paths: true }, value, type, '', '', '', 0);
   return { value: out, unknownFields: w.unknown, error: w.error };
 }
 
@@ -165,7 +206,7 @@ function walk(w: Walk, v: unknown, t: FieldType, path: string, goPath: string, s
         return v;
       }
       if (!w.prune) {
-        v.forEach((item, i) => walk(w, item, t.items, `${path}[${i}]`, goPath, struct, depth + 1));
+        for (let i = 0; i < v.length; i++) walk(w, v[i], t.items, w.paths ? `${path}[${i}]` : '', goPath, struct, depth + 1);
         return v;
       }
       return v.map((item, i) => walk(w, item, t.items, `${path}[${i}]`, goPath, struct, depth + 1));
@@ -174,9 +215,13 @@ function walk(w: Walk, v: unknown, t: FieldType, path: string, goPath: string, s
         mismatch(w, v, t, struct, goPath);
         return v;
       }
+      if (!w.prune) {
+        for (const k in v) walk(w, Reflect.get(v, k), t.values, w.paths ? `${path}.${k}` : '', goPath, struct, depth + 1);
+        return v;
+      }
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) out[k] = walk(w, x, t.values, `${path}.${k}`, goPath, struct, depth + 1);
-      return w.prune ? out : v;
+      return out;
     }
     case 'object':
       return walkObject(w, v, t, path, goPath, struct, depth);
@@ -190,16 +235,16 @@ function walkObject(w: Walk, v: unknown, t: { type: 'object'; name: string }, pa
   }
   const fields = w.schema.fields(t.name);
   if (!fields) return v;
-  const name = shortStruct(t.name);
+  const name = w.paths ? shortStruct(t.name) : '';
   const out: Record<string, unknown> | undefined = w.prune ? {} : undefined;
   for (const k in v) {
     const x: unknown = Reflect.get(v, k);
     const ft = fields.get(k);
     if (!ft) {
-      w.unknown.push(path ? `${path}.${k}` : k);
+      w.unknown.push(w.paths ? (path ? `${path}.${k}` : k) : '');
       continue;
     }
-    const y = walk(w, x, ft, path ? `${path}.${k}` : k, goPath ? `${goPath}.${k}` : k, name, depth + 1);
+    const y = w.paths ? walk(w, x, ft, path ? `${path}.${k}` : k, goPath ? `${goPath}.${k}` : k, name, depth + 1) : walk(w, x, ft, '', '', '', depth + 1);
     if (out) out[k] = y;
   }
   return out ?? v;

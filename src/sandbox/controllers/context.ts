@@ -6,7 +6,7 @@ import type { KubeObject, ObjectMeta } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import type { Clock } from '../clock.js';
 import { isoTime } from '../clock.js';
-import type { DeleteOptions, Registry } from '../server/registry.js';
+import { type DeleteOptions, type Registry, TYPED } from '../server/registry.js';
 import type { PatchType } from '../server/patch.js';
 import type { ResourceType } from '../server/resources.js';
 import type { StoreEvent } from '../store/store.js';
@@ -97,16 +97,16 @@ export class ControllerContext {
   }
 
   async create<T extends KubeObject>(resource: ResourceKey<T>, namespace: string, body: NoInfer<T>): Promise<T> {
-    return stored(resource, await this.registry.create(this.typeOf(resource), namespace, body));
+    return stored(resource, await this.registry.create(this.typeOf(resource), namespace, body, TYPED));
   }
 
   /** Replace the object (with subresource 'status': its status only). */
   async update<T extends KubeObject>(resource: ResourceKey<T>, namespace: string, name: string, body: NoInfer<T>, subresource?: 'status'): Promise<T> {
-    return stored(resource, await this.registry.update(this.typeOf(resource), namespace, name, body, subresource));
+    return stored(resource, await this.registry.update(this.typeOf(resource), namespace, name, body, subresource, TYPED));
   }
 
   async patch<T extends KubeObject>(resource: ResourceKey<T>, namespace: string, name: string, type: PatchType, patch: unknown): Promise<T> {
-    return stored(resource, await this.registry.patch(this.typeOf(resource), namespace, name, type, patch, undefined));
+    return stored(resource, await this.registry.patch(this.typeOf(resource), namespace, name, type, patch, undefined, TYPED));
   }
 
   async delete(resource: string, namespace: string, name: string, opts: DeleteOptions = {}): Promise<void> {

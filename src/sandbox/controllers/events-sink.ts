@@ -4,7 +4,7 @@
 import { StatusError } from '../../api/status.js';
 import type { Event } from '../../api/types.js';
 import type { Clock } from '../clock.js';
-import type { Registry } from '../server/registry.js';
+import { type Registry, TYPED } from '../server/registry.js';
 import type { ResourceType } from '../server/resources.js';
 import { isEvent } from '../server/kinds.js';
 import type { StoreEvent } from '../store/store.js';
@@ -28,11 +28,11 @@ export function eventRecorder(registry: Registry, clock: Clock): EventRecorder {
   const sink: EventSink = {
     async create(namespace, event) {
       // Written as the API serves it: eventTime is null on a core/v1 Event (kubernetes-types has no null).
-      const stored = await registry.create(eventsType(registry), namespace, { ...event, eventTime: null });
+      const stored = await registry.create(eventsType(registry), namespace, { ...event, eventTime: null }, TYPED);
       return isEvent(stored) ? stored : event;
     },
     async patch(namespace, name, patch) {
-      const stored = await registry.patch(eventsType(registry), namespace, name, 'strategic', patch, undefined);
+      const stored = await registry.patch(eventsType(registry), namespace, name, 'strategic', patch, undefined, TYPED);
       if (!isEvent(stored)) throw new Error(`events/${name} is not an Event`);
       return stored;
     },

@@ -9,7 +9,7 @@ import { isPodFinished, podNodeName } from '../../api/pods.js';
 import { StatusError } from '../../api/status.js';
 import type { KubeObject, OwnerReference, Pod, PodCondition, PodStatus } from '../../api/types.js';
 import { isoTime } from '../clock.js';
-import type { DeleteOptions } from '../server/registry.js';
+import { type DeleteOptions, TYPED } from '../server/registry.js';
 import { type ResourceType, resourceKey } from '../server/resources.js';
 import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
@@ -254,7 +254,7 @@ export class GarbageCollector implements Controller {
     if (!t || action.action === 'none') return;
     try {
       if (action.action === 'removeOwnerReferences') {
-        await this.ctx.registry.update(t, k.namespace, k.name, withoutOwnerReferences(obj, new Set(action.uids)), undefined);
+        await this.ctx.registry.update(t, k.namespace, k.name, withoutOwnerReferences(obj, new Set(action.uids)), undefined, TYPED);
       } else {
         await this.ctx.registry.delete(t, k.namespace, k.name, { propagationPolicy: action.propagationPolicy, preconditions: { uid: k.uid } });
       }
@@ -296,7 +296,7 @@ export class GarbageCollector implements Controller {
       const current = await this.latest(this.itemKey(resource, dep));
       if (!current || !(current.metadata.ownerReferences ?? []).some((r) => r.uid === ownerUid)) return;
       try {
-        await this.ctx.registry.update(t, current.metadata.namespace ?? '', current.metadata.name ?? '', withoutOwnerReferences(current, new Set([ownerUid])), undefined);
+        await this.ctx.registry.update(t, current.metadata.namespace ?? '', current.metadata.name ?? '', withoutOwnerReferences(current, new Set([ownerUid])), undefined, TYPED);
         return;
       } catch (e) {
         if (!isRace(e)) throw e;
@@ -316,7 +316,7 @@ export class GarbageCollector implements Controller {
       const metadata = finalizers.length ? { ...rest, finalizers } : rest;
       try {
         // Removing the last finalizer of an object with a deletionTimestamp completes its deletion.
-        await this.ctx.registry.update(t, k.namespace, k.name, { ...current, metadata }, undefined);
+        await this.ctx.registry.update(t, k.namespace, k.name, { ...current, metadata }, undefined, TYPED);
         return;
       } catch (e) {
         if (!isRace(e)) throw e;
@@ -380,7 +380,7 @@ export class PodGarbageCollector implements Controller {
       try {
         const status = orphanedPodStatus(pod, this.ctx.clock.now());
         // (Written untyped: the condition's lastProbeTime is null on the wire.)
-        if (status) await this.ctx.registry.update(this.ctx.typeOf(PODS), ns, name, { ...pod, status }, 'status');
+        if (status) await this.ctx.registry.update(this.ctx.typeOf(PODS), ns, name, { ...pod, status }, 'status', TYPED);
         await this.ctx.delete(PODS, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
       } catch (e) {
         if (!isRace(e)) throw e;

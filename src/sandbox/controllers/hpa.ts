@@ -9,6 +9,7 @@ import type { StoreEvent } from '../store/store.js';
 import { type Controller, type ControllerContext, isRace } from './context.js';
 import { DEPLOYMENTS, HORIZONTAL_POD_AUTOSCALERS, REPLICA_SETS, STATEFUL_SETS } from './kinds.js';
 import { WorkQueue } from './queue.js';
+import { TYPED } from '../server/registry.js';
 
 /** The replicas an HPA without metrics wants: the current count clamped to min..max, pulled down to min. */
 export function desiredReplicas(current: number, min: number, max: number): number {
@@ -66,7 +67,7 @@ export class HorizontalPodAutoscalerController implements Controller {
     let lastScaleTime = hpa.status?.lastScaleTime;
     if (desired !== current) {
       try {
-        await this.ctx.registry.patch(type, ns, ref.name, 'merge', { spec: { replicas: desired } }, 'scale');
+        await this.ctx.registry.patch(type, ns, ref.name, 'merge', { spec: { replicas: desired } }, 'scale', TYPED);
       } catch (e) {
         if (!isRace(e)) throw e;
         return this.queue.addAfter(key, 50);
@@ -93,7 +94,7 @@ export class HorizontalPodAutoscalerController implements Controller {
     try {
       // autoscaling/v1 and v2 objects share the store (kubectl autoscale writes v1): each is written back in its own version.
       const type = this.ctx.registry.typeForKind(hpa.apiVersion ?? 'autoscaling/v2', 'HorizontalPodAutoscaler') ?? this.ctx.typeOf(HORIZONTAL_POD_AUTOSCALERS);
-      await this.ctx.registry.update(type, hpa.metadata.namespace ?? '', hpa.metadata.name ?? '', { ...hpa, status: { ...hpa.status, ...status } }, 'status');
+      await this.ctx.registry.update(type, hpa.metadata.namespace ?? '', hpa.metadata.name ?? '', { ...hpa, status: { ...hpa.status, ...status } }, 'status', TYPED);
     } catch (e) {
       if (!isRace(e)) throw e;
     }

@@ -10,6 +10,7 @@ import { WorkQueue } from './queue.js';
 import { type PodVolumes, preFilterMessage } from './storage.js';
 import { VolumeBinding } from './volumebinding.js';
 import { type Allocatable, type FitFailure, type NodeUsage, type NodeInfo, allocatableOf, failedSchedulingMessage, feasibleNodesToFind, nodeFitFailure, NodePicker, pickNode, pinnedNodeNames, podRequests, resourceFitFailure } from './scheduling.js';
+import { TYPED } from '../server/registry.js';
 
 function needsScheduling(pod: Pod): boolean {
   return !podNodeName(pod) && !isPodTerminating(pod) && (pod.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' && !isPodFinished(pod);
@@ -107,7 +108,7 @@ export class Scheduler implements Controller {
     let f = this.facts.get(name);
     if (!f || f.node !== node) {
       const usage = this.ctx.cache.nodeUsage(name);
-      f = { node, allocatable: allocatableOf(node), usage, fits: new Map(), info: { node, usage }, lastShape: undefined, lastFit: undefined };
+      f = { node, allocatable: allocatableOf(node), usage, fits: new Map(), info: { node, usage, name }, lastShape: undefined, lastFit: undefined };
       this.facts.set(name, f);
     }
     return f;
@@ -240,7 +241,7 @@ export class Scheduler implements Controller {
     // lastProbeTime is null on the wire (metav1.Time without omitempty): written untyped.
     const conditions = [...others, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: this.ctx.now() }];
     try {
-      await this.ctx.registry.update(this.ctx.typeOf(PODS), pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status: { ...status, conditions } }, 'status');
+      await this.ctx.registry.update(this.ctx.typeOf(PODS), pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status: { ...status, conditions } }, 'status', TYPED);
     } catch (e) {
       if (!isRace(e)) throw e;
     }

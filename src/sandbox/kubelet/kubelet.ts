@@ -21,6 +21,7 @@ import { readinessOf, withReadiness } from './readiness.js';
 import { CrashLoops, crashOf } from './crashes.js';
 import { ContainerEvents } from './lifecycle-events.js';
 import { firstRenewalRealMs, leaseRenewRealMs } from '../controllers/leases.js';
+import { TYPED } from '../server/registry.js';
 
 interface NodeState {
   up: boolean;
@@ -174,9 +175,9 @@ export class Kubelets implements Controller {
     try {
       if (!current) {
         const owner = nodeObj ? [{ apiVersion: 'v1', kind: 'Node', name: node, uid: nodeObj.metadata.uid ?? '' }] : undefined;
-        await this.ctx.registry.create(leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: 'kube-node-lease', ownerReferences: owner }, spec });
+        await this.ctx.registry.create(leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: 'kube-node-lease', ownerReferences: owner }, spec }, TYPED);
       } else {
-        await this.ctx.registry.update(leases, 'kube-node-lease', node, { ...current, spec: { ...current.spec, ...spec } }, undefined);
+        await this.ctx.registry.update(leases, 'kube-node-lease', node, { ...current, spec: { ...current.spec, ...spec } }, undefined, TYPED);
       }
     } catch (e) {
       if (!isRace(e) && !(e instanceof StatusError && e.code === 409)) throw e;
@@ -208,7 +209,7 @@ export class Kubelets implements Controller {
     }
     const nodeInfo = { ...status.nodeInfo, kubeletVersion: state.version, kubeProxyVersion: state.version, bootID: `boot-${state.boot}` };
     try {
-      await this.ctx.registry.update(this.ctx.nodes, '', name, { ...node, status: { ...status, conditions, nodeInfo } }, 'status');
+      await this.ctx.registry.update(this.ctx.nodes, '', name, { ...node, status: { ...status, conditions, nodeInfo } }, 'status', TYPED);
     } catch (e) {
       if (isRace(e)) return this.nodeQueue.addAfter(name, 20);
       throw e;
@@ -407,7 +408,7 @@ export class Kubelets implements Controller {
   /** Writes the pod's status (an object as the API sends it: conditions carry lastProbeTime null). */
   private async writeStatus(pod: Pod, status: object): Promise<void> {
     try {
-      await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status }, 'status');
+      await this.ctx.registry.update(this.ctx.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { ...pod, status }, 'status', TYPED);
     } catch (e) {
       if (!isRace(e)) throw e;
     }

@@ -4,7 +4,7 @@ import type { CustomResourceDefinition } from '../../api/types.js';
 import { StatusError } from '../../api/status.js';
 import { scaledClock } from '../clock.js';
 import { MemoryStore } from '../store/memory.js';
-import { Registry, crdTypes } from './registry.js';
+import { Registry, TYPED, crdTypes } from './registry.js';
 import type { ResourceType } from './resources.js';
 
 function crd(spec: CustomResourceDefinition['spec']): CustomResourceDefinition {
@@ -112,6 +112,17 @@ describe('Registry', () => {
     const scale = await registry.getScale(deployments, 'default', 'web');
     assert.deepEqual(scale.spec, { replicas: 3 });
     assert.deepEqual(scale.status, { replicas: 0, selector: 'app=web,env in (canary,prod),tier=fe' });
+  });
+
+  it("a component's typed write skips decoding, not validation: an invalid label is refused, a client's unknown field dropped", async () => {
+    const registry = await registryWithDefaultNamespace();
+    const configmaps = registry.type('', 'v1', 'configmaps')!;
+    const typed = registry.create(configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { 'bad key!': 'x' } } }, TYPED);
+    await assert.rejects(typed, (e: unknown) => e instanceof StatusError && e.code === 422 && /metadata.labels: Invalid value: "bad key!"/.test(e.message));
+    const warnings: string[] = [];
+    const fromClient = await registry.create(configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd' }, extra: 1 }, { warnings });
+    assert.deepEqual(warnings, ['unknown field "extra"']);
+    assert.equal('extra' in fromClient, false);
   });
 
   it('refuses a workload whose selector does not select its own template (expressions included)', async () => {

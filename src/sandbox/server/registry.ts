@@ -38,7 +38,16 @@ export interface WriteOptions {
   force?: boolean;
   /** Server-side apply creating the object: the applied configuration (for its managedFields). */
   applied?: JsonObject;
+  /**
+   * The body is a typed object one of the sandbox's own components built (its controllers and
+   * kubelets, as kube's are Go clients writing structs): it cannot carry unknown fields or
+   * values of the wrong JSON type, so the decoding step is skipped. Validation still runs.
+   */
+  typed?: boolean;
 }
+
+/** The options of a write by one of the sandbox's own components (see WriteOptions.typed). */
+export const TYPED: Readonly<WriteOptions> = Object.freeze({ typed: true });
 
 export interface DeleteOptions extends WriteOptions {
   gracePeriodSeconds?: number;
@@ -247,7 +256,7 @@ export class Registry {
     } else {
       delete metadata.namespace;
     }
-    return decodeBuiltin(o, { ...opts, schema: this.schema() });
+    return opts.typed ? o : decodeBuiltin(o, { ...opts, schema: this.schema() });
   }
 
   /** The built-in kinds' schema at the server's minor (validation/schema.ts loads each once). */

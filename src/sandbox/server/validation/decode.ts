@@ -30,40 +30,17 @@ interface Walk {
 }
 
 /**
- * Parts of objects (a pod's spec, its containers) that decoded cleanly, with their type and
- * depth, per schema, for the first two levels. Stored objects are never changed, and the
- * sandbox's controllers write back what they read with one part replaced (a pod's status) or
- * build pods from a template's parts: the parts they kept are not walked again. A client's body
- * is always a fresh parse and never found here.
+ * The nesting depth of a decoded object (as valueDepth). Only free-form fields (managedFields'
+ * fieldsV1, raw extensions) and recursive types are measured: a part whose schema cannot nest
+ * deeper counts as its schema's depth (an upper bound).
  */
-interface CleanPart {
-  type: FieldType;
-  depth: number;
-}
-const cleanParts = new WeakMap<SchemaLookup, WeakMap<object, CleanPart>>();
-const CLEAN_LEVELS = 2;
-
-function cleanPart(schema: SchemaLookup, v: object, type: FieldType): CleanPart | undefined {
-  const known = cleanParts.get(schema)?.get(v);
-  return known?.type === type ? known : undefined;
+export function decodedDepth(value: object, type: FieldType, schema: SchemaLookup, cap: number): number {
+  return depthOf(value, type, schema, cap);
 }
 
-/**
- * The nesting depth of a decoded object (as valueDepth), taking the depth of clean parts as
- * known; with `remember` (it decoded cleanly), records its parts as clean for the next write.
- * Only free-form fields (managedFields' fieldsV1, raw extensions) and recursive types are
- * measured: a part whose schema cannot nest deeper counts as its schema's depth (an upper bound).
- */
-export function decodedDepth(value: object, type: FieldType, schema: SchemaLookup, cap: number, remember: boolean): number {
-  let known = cleanParts.get(schema);
-  if (!known && remember) cleanParts.set(schema, (known = new WeakMap()));
-  return depthOf(value, type, schema, cap, remember ? known : undefined, 0);
-}
-
-function depthOf(v: object, t: FieldType, schema: SchemaLookup, cap: number, known: WeakMap<object, CleanPart> | undefined, level: number): number {
-  const record = known !== undefined && level < CLEAN_LEVELS;
+function depthOf(v: object, t: FieldType, schema: SchemaLookup, cap: number): number {
   const bound = schemaDepth(t, schema);
-  if (bound !== Infinity && !record) return bound;
+  if (bound !== Infinity) return bound;
   const fields = t.type === 'object' && !Array.isArray(v) ? schema.fields(t.name) : undefined;
   if (!fields && t.type !== 'array' && t.type !== 'map') return valueDepth(v, cap);
   if (t.type === 'array' && !Array.isArray(v)) return valueDepth(v, cap);
@@ -72,12 +49,7 @@ function depthOf(v: object, t: FieldType, schema: SchemaLookup, cap: number, kno
     const x: unknown = Reflect.get(v, k);
     if (typeof x !== 'object' || x === null) continue;
     const ft = fields ? fields.get(k) : t.type === 'array' ? t.items : t.type === 'map' ? t.values : undefined;
-    let depth = ft ? cleanPart(schema, x, ft)?.depth : undefined;
-    if (depth === undefined) {
-      depth = ft ? depthOf(x, ft, schema, cap, known, level + 1) : valueDepth(x, cap);
-      if (ft && record && fields) known.set(x, { type: ft, depth });
-    }
-    max = Math.max(max, depth + 1);
+    max = Math.max(max, (ft ? depthOf(x, ft, schema, cap) : valueDepth(x, cap)) + 1);
     if (max >= cap) return max;
   }
   return max;
@@ -175,8 +147,6 @@ function shortStruct(name: string): string {
  */
 function walk(w: Walk, v: unknown, t: FieldType, path: string, goPath: string, struct: string, depth: number): unknown {
   if (v === null || t.type === 'any') return v;
-  // A part that decoded cleanly before (see cleanParts).
-  if (depth >= 1 && depth <= CLEAN_LEVELS && typeof v === 'object' && cleanPart(w.schema, v, t)) return v;
   if (depth > MAX_DECODE_DEPTH) {
     w.error ??= 'exceeded max depth';
     return undefined;

@@ -45,7 +45,6 @@ export function decodeBuiltin(o: KubeObject, opts: DecodeOptions = {}): KubeObje
   const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
   const cannot = (why: string) => errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${why}`);
   let out: KubeObject = o;
-  let clean = false;
   if (type) {
     const r = decodeTyped(o, type, schema);
     if (r.error) throw cannot(r.error);
@@ -53,9 +52,8 @@ export function decodeBuiltin(o: KubeObject, opts: DecodeOptions = {}): KubeObje
     if (r.unknownFields.length && mode === 'Strict') throw cannot(`strict decoding error: ${r.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
     if (mode === 'Warn') for (const f of r.unknownFields) opts.warnings?.push(`unknown field ${JSON.stringify(f)}`);
     if (r.unknownFields.length && isKubeObject(r.value)) out = r.value;
-    clean = r.unknownFields.length === 0;
   }
-  const depth = type ? decodedDepth(out, type, schema, MAX_STORED_DEPTH + 1, clean) : valueDepth(out, MAX_STORED_DEPTH + 1);
+  const depth = type ? decodedDepth(out, type, schema, MAX_STORED_DEPTH + 1) : valueDepth(out, MAX_STORED_DEPTH + 1);
   if (depth > MAX_STORED_DEPTH) {
     throw cannot(`the object nests deeper than the ${MAX_STORED_DEPTH} levels the sandbox stores`);
   }

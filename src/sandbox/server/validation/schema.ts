@@ -66,11 +66,17 @@ const builtin = new Map<string, SchemaLookup>();
  * validation has always used), loaded once on first use.
  */
 export function builtinSchema(gitVersion = 'v1.31'): SchemaLookup {
+  // Asked on every write: the version's own answer first, without parsing it again.
+  const known = byVersion.get(gitVersion);
+  if (known) return known;
   const minor = nearestMinor(gitVersion);
   let s = builtin.get(minor);
   if (!s) {
     s = new DataSchema(fieldIndexFor(minor));
     builtin.set(minor, s);
   }
+  byVersion.set(gitVersion, s);
   return s;
 }
+
+const byVersion = new Map<string, SchemaLookup>();

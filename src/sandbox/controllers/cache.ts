@@ -11,7 +11,7 @@ import type { KubeObject, Pod } from '../../api/types.js';
 import type { Store, StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
 import { PODS, type ResourceKey } from './kinds.js';
-import { type NodeUsage, addUsage, emptyUsage } from './scheduling.js';
+import { NodeUsageTable } from './nodeusage.js';
 import { OwnedPods } from './ownedpods.js';
 
 // The one place stored objects are read as their resource's type (no copy, no check: hot path).
@@ -28,8 +28,8 @@ const EMPTY_OWNED = new OwnedPods();
 export class ClusterCache {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly podsByNode = new Map<string, Map<string, Pod>>();
-  /** Per node, what its bound and unfinished pods hold: the scheduler reads it for every node it filters. */
-  private readonly usageByNode = new Map<string, NodeUsage>();
+  /** Per node, what its bound and unfinished pods hold: the scheduler reads it for every node it filters (read-only outside). */
+  readonly usage = new NodeUsageTable();
   /** Owner uid -> "resource|key" -> where its dependent is (the object is read from `objects`). */
   private readonly byOwner = new Map<string, Map<string, { resource: string; key: string }>>();
   /** Active pods per controller uid, with their running counts (ownedpods.ts). */
@@ -127,19 +127,14 @@ export class ClusterCache {
     let s = this.podsByNode.get(node);
     if (!s) this.podsByNode.set(node, (s = new Map()));
     s.set(key, pod);
-    if (!isPodFinished(pod)) {
-      let u = this.usageByNode.get(node);
-      if (!u) this.usageByNode.set(node, (u = emptyUsage()));
-      addUsage(u, pod, 1);
-    }
+    if (!isPodFinished(pod)) this.usage.add(node, pod, 1);
   }
 
   private unindexPodNode(key: string, pod: Pod): void {
     const node = podNodeName(pod);
     if (!node) return;
     this.podsByNode.get(node)?.delete(key);
-    const u = this.usageByNode.get(node);
-    if (u && !isPodFinished(pod)) addUsage(u, pod, -1);
+    if (!isPodFinished(pod)) this.usage.add(node, pod, -1);
   }
 
   /** Adds the pod to (1) or takes it from (-1) its controller's running tally. */
@@ -196,13 +191,6 @@ export class ClusterCache {
 
   podsOnNode(node: string): Pod[] {
     return [...(this.podsByNode.get(node)?.values() ?? [])];
-  }
-
-  /** What the node's bound, unfinished pods hold: a live view the cache keeps current (read-only). */
-  nodeUsage(node: string): NodeUsage {
-    let u = this.usageByNode.get(node);
-    if (!u) this.usageByNode.set(node, (u = emptyUsage()));
-    return u;
   }
 
   /** Objects of any resource with an ownerReference to uid. */

@@ -1,6 +1,6 @@
 // kube-scheduler: binds pending pods through the pods/binding subresource, with Scheduled and
 // FailedScheduling events; unschedulable pods are retried when nodes or pods change.
-import { isPodFinished, isPodTerminating, podNodeName } from '../../api/pods.js';
+import { controllerOf, isPodFinished, isPodTerminating, podNodeName } from '../../api/pods.js';
 import type { Node, Pod } from '../../api/types.js';
 import type { StoreEvent } from '../store/store.js';
 import { storeKey } from '../store/store.js';
@@ -9,7 +9,7 @@ import { NODES, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, PODS, isEventOf } 
 import { WorkQueue } from './queue.js';
 import { type PodVolumes, preFilterMessage } from './storage.js';
 import { VolumeBinding } from './volumebinding.js';
-import { type Allocatable, type FitFailure, type NodeUsage, type NodeInfo, allocatableOf, failedSchedulingMessage, feasibleNodesToFind, nodeFitFailure, NodePicker, pickNode, pinnedNodeNames, podRequests, resourceFitFailure } from './scheduling.js';
+import { type Allocatable, type FitFailure, type NodeInfo, allocatableOf, failedSchedulingMessage, feasibleNodesToFind, nodeFitFailure, NodePicker, pickNode, pinnedNodeNames, podRequests, resourceFitFailure } from './scheduling.js';
 import { TYPED } from '../server/registry.js';
 
 function needsScheduling(pod: Pod): boolean {
@@ -24,17 +24,29 @@ function active(pod: Pod): boolean {
 /** What the scheduler keeps per node object (stored objects are replaced, never changed, on update). */
 interface NodeFacts {
   node: Node;
+  name: string;
   allocatable: Allocatable;
-  /** The cache's live usage of the node. */
-  usage: NodeUsage;
-  /** nodeFitFailure's answer per pod shape (schedulingShape). */
+  /** nodeFitFailure's answer per pod shape (schedulingShape), for pods pinned to the node. */
   fits: Map<string, FitFailure | undefined>;
-  /** What pickNode reads of the node (one object per node, not one per pod). */
-  info: NodeInfo;
-  /** The last shape asked and its answer: pods of one template come in runs, and a Map lookup per node adds up over hundreds of nodes per pod. */
-  lastShape?: string;
-  lastFit?: FitFailure;
 }
+
+/**
+ * Every node in the cache's order, until a node changes, with what the walk over hundreds of
+ * nodes per pod reads laid out flat: the node's slot in the usage table, its allocatable, and
+ * per pod shape each node's answer (0 not asked yet, 1 fits, else FIT_FAILURES' index + 2).
+ */
+interface NodeList {
+  facts: NodeFacts[];
+  slots: Int32Array;
+  allocPods: Float64Array;
+  allocCpu: Float64Array;
+  allocMemory: Float64Array;
+  /** Each node's place in name order (ties in score go to the first name). */
+  rank: Int32Array;
+  shapeFits: Map<string, Uint8Array>;
+}
+
+const FIT_FAILURES: FitFailure[] = ['unschedulable', 'taint', 'affinity', 'cpu', 'memory', 'pods', 'nodeName', 'notReady', 'volumeNodeConflict'];
 
 /** Pods of one template share tolerations, selector and affinity: the node checks' answer is theirs alike. */
 function schedulingShape(pod: Pod): string {
@@ -80,7 +92,7 @@ export class Scheduler implements Controller {
     } else if (e.resource === NODES || e.resource === PERSISTENT_VOLUME_CLAIMS || e.resource === PERSISTENT_VOLUMES) {
       if (e.resource === NODES) {
         if (e.type === 'DELETED') this.facts.delete(e.object.metadata.name ?? '');
-        this.nodeFacts = undefined;
+        this.nodeList = undefined;
       }
       // A node changed, a claim bound or a volume created may let a waiting pod go.
       this.requeueUnschedulable();
@@ -100,57 +112,127 @@ export class Scheduler implements Controller {
   private nextStart = 0;
 
   private readonly facts = new Map<string, NodeFacts>();
-  /** Every node's facts in the cache's order, until a node changes. */
-  private nodeFacts?: NodeFacts[];
+  /** Every node, until a node changes. */
+  private nodeList?: NodeList;
 
   private factsOf(node: Node): NodeFacts {
     const name = node.metadata.name ?? '';
     let f = this.facts.get(name);
     if (!f || f.node !== node) {
-      const usage = this.ctx.cache.nodeUsage(name);
-      f = { node, allocatable: allocatableOf(node), usage, fits: new Map(), info: { node, usage, name }, lastShape: undefined, lastFit: undefined };
+      f = { node, name, allocatable: allocatableOf(node), fits: new Map() };
       this.facts.set(name, f);
     }
     return f;
   }
 
+  /** What pickNode reads of a node: its usage now (a copy). */
+  private infoOf(facts: NodeFacts): NodeInfo {
+    return { node: facts.node, name: facts.name, usage: this.ctx.cache.usage.usage(facts.name) };
+  }
+
+  private nodes(): NodeList {
+    if (this.nodeList) return this.nodeList;
+    const facts = this.ctx.cache.list(NODES).map((n) => this.factsOf(n));
+    const n = facts.length;
+    const list: NodeList = { facts, slots: new Int32Array(n), allocPods: new Float64Array(n), allocCpu: new Float64Array(n), allocMemory: new Float64Array(n), rank: new Int32Array(n), shapeFits: new Map() };
+    facts.forEach((f, i) => {
+      list.slots[i] = this.ctx.cache.usage.slot(f.name);
+      list.allocPods[i] = f.allocatable.pods;
+      list.allocCpu[i] = f.allocatable.cpu;
+      list.allocMemory[i] = f.allocatable.memory;
+    });
+    const byName = facts.map((_, i) => i).sort((a, b) => (facts[a].name < facts[b].name ? -1 : facts[a].name > facts[b].name ? 1 : 0));
+    byName.forEach((i, r) => (list.rank[i] = r));
+    return (this.nodeList = list);
+  }
+
   /**
    * Filter nodes for a pod: only its pinned nodes when it names them (DaemonSet pods), else a
    * round-robin walk over all nodes that stops once enough feasible ones are found. The best of
-   * them (pickNode) is scored on the way; the feasible list is kept only when `keepFits`.
+   * them (pickNode's order: fewest pods of the same owner, then fewest pods, then name) is
+   * scored on the way; the feasible list is kept only when `keepFits`.
    */
   private filterNodes(pod: Pod, volumes: PodVolumes, keepFits: boolean): { fits: NodeInfo[]; best?: NodeInfo; failures: FitFailure[]; total: number } {
     const pinned = pinnedNodeNames(pod);
+    const shape = this.intern(schedulingShape(pod));
+    const req = podRequests(pod);
+    if (pinned) return this.filterPinned(pod, pinned, shape, req, volumes, keepFits);
+    const list = this.nodes();
+    const n = list.facts.length;
+    const want = feasibleNodesToFind(n);
+    let answers = list.shapeFits.get(shape);
+    if (!answers) {
+      if (list.shapeFits.size >= MAX_SHAPES_PER_NODE) list.shapeFits.clear();
+      list.shapeFits.set(shape, (answers = new Uint8Array(n)));
+    }
+    const usage = this.ctx.cache.usage;
+    const { pods, cpu, memory } = usage;
+    const siblingsOf = usage.ownerCounts(controllerOf(pod)?.uid);
+    const anyVolumes = !(volumes.kind === 'ok' && volumes.bound.length === 0);
+    const fits: NodeInfo[] = [];
+    const failures: FitFailure[] = [];
+    let feasible = 0;
+    let best = -1;
+    let bestSiblings = 0;
+    let bestPods = 0;
+    const start = n ? this.nextStart % n : 0;
+    let i = 0;
+    for (; i < n && feasible < want; i++) {
+      const j = start + i < n ? start + i : start + i - n;
+      let answer = answers[j];
+      if (answer === 0) answers[j] = answer = this.nodeAnswer(pod, list.facts[j]);
+      if (answer !== 1) {
+        failures.push(FIT_FAILURES[answer - 2]);
+        continue;
+      }
+      const s = list.slots[j];
+      if (pods[s] + 1 > list.allocPods[j]) failures.push('pods');
+      else if (req.cpu > 0 && cpu[s] + req.cpu > list.allocCpu[j]) failures.push('cpu');
+      else if (req.memory > 0 && memory[s] + req.memory > list.allocMemory[j]) failures.push('memory');
+      else if (anyVolumes && !this.volumes.fits(volumes, list.facts[j].node)) failures.push('volumeNodeConflict');
+      else {
+        feasible++;
+        if (keepFits) fits.push(this.infoOf(list.facts[j]));
+        const siblings = siblingsOf ? siblingsOf.get(s) : 0;
+        if (best >= 0 && (siblings > bestSiblings || (siblings === bestSiblings && (pods[s] > bestPods || (pods[s] === bestPods && list.rank[j] >= list.rank[best]))))) continue;
+        best = j;
+        bestSiblings = siblings;
+        bestPods = pods[s];
+      }
+    }
+    this.nextStart = start + i;
+    return { fits, best: best >= 0 ? this.infoOf(list.facts[best]) : undefined, failures, total: n };
+  }
+
+  /** nodeFitFailure as a walk answer (1 fits, else FIT_FAILURES' index + 2). */
+  private nodeAnswer(pod: Pod, facts: NodeFacts): number {
+    const f = this.guarded(facts, () => nodeFitFailure(pod, facts.node));
+    return f === undefined ? 1 : FIT_FAILURES.indexOf(f) + 2;
+  }
+
+  private filterPinned(pod: Pod, pinned: string[], shape: string, req: { cpu: number; memory: number }, volumes: PodVolumes, keepFits: boolean) {
     const fits: NodeInfo[] = [];
     const failures: FitFailure[] = [];
     const picker = new NodePicker(pod);
+    const total = this.ctx.cache.count(NODES);
     let feasible = 0;
-    const shape = this.intern(schedulingShape(pod));
-    const req = podRequests(pod);
-    const check = (facts: NodeFacts): void => {
-      const f = this.fit(pod, shape, req, facts, volumes);
-      if (f) return void failures.push(f);
-      feasible++;
-      picker.offer(facts.info);
-      if (keepFits) fits.push(facts.info);
-    };
-    if (pinned) {
-      const total = this.ctx.cache.count(NODES);
-      for (const name of pinned) {
-        const node = this.ctx.cache.get(NODES, '', name);
-        if (node) check(this.factsOf(node));
+    for (const name of pinned) {
+      const node = this.ctx.cache.get(NODES, '', name);
+      if (!node) continue;
+      const facts = this.factsOf(node);
+      const info = this.infoOf(facts);
+      const f = this.fit(pod, shape, req, facts, info, volumes);
+      if (f) {
+        failures.push(f);
+        continue;
       }
-      // Every other node fails the name match.
-      for (let i = feasible + failures.length; i < total; i++) failures.push('affinity');
-      return { fits, best: picker.best, failures, total };
+      feasible++;
+      picker.offer(info);
+      if (keepFits) fits.push(info);
     }
-    const nodes = (this.nodeFacts ??= this.ctx.cache.list(NODES).map((n) => this.factsOf(n)));
-    const want = feasibleNodesToFind(nodes.length);
-    const start = nodes.length ? this.nextStart % nodes.length : 0;
-    let i = 0;
-    for (; i < nodes.length && feasible < want; i++) check(nodes[(start + i) % nodes.length]);
-    this.nextStart = start + i;
-    return { fits, best: picker.best, failures, total: nodes.length };
+    // Every other node fails the name match.
+    for (let i = feasible + failures.length; i < total; i++) failures.push('affinity');
+    return { fits, best: picker.best, failures, total };
   }
 
   /** One string per shape, so a node's last-shape check compares references, not text. */
@@ -168,33 +250,31 @@ export class Scheduler implements Controller {
   private readonly badNodes = new Set<string>();
 
   /**
-   * fitFailure, but a node the scheduler cannot read (stored before validation existed, or by a
-   * bug) is skipped and logged once instead of failing every pod: one bad object never stops
+   * A node check, but a node the scheduler cannot read (stored before validation existed, or by
+   * a bug) is skipped and logged once instead of failing every pod: one bad object never stops
    * scheduling.
    */
-  private fit(pod: Pod, shape: string, req: { cpu: number; memory: number }, facts: NodeFacts, volumes: PodVolumes): FitFailure | undefined {
+  private guarded(facts: NodeFacts, check: () => FitFailure | undefined): FitFailure | undefined {
     try {
-      let f: FitFailure | undefined;
-      if (facts.lastShape === shape) f = facts.lastFit;
-      else {
-        if (facts.fits.has(shape)) f = facts.fits.get(shape);
-        else {
-          if (facts.fits.size >= MAX_SHAPES_PER_NODE) facts.fits.clear();
-          f = nodeFitFailure(pod, facts.node);
-          facts.fits.set(shape, f);
-        }
-        facts.lastShape = shape;
-        facts.lastFit = f;
-      }
-      return f ?? resourceFitFailure(req, facts.allocatable, facts.usage) ?? (volumes.kind === 'ok' && volumes.bound.length === 0 ? undefined : this.volumes.fits(volumes, facts.node) ? undefined : 'volumeNodeConflict');
+      return check();
     } catch (e) {
-      const name = facts.node.metadata.name ?? '';
-      if (!this.badNodes.has(name)) {
-        this.badNodes.add(name);
-        this.ctx.log(`scheduler: skipping node ${name}: ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.badNodes.has(facts.name)) {
+        this.badNodes.add(facts.name);
+        this.ctx.log(`scheduler: skipping node ${facts.name}: ${e instanceof Error ? e.message : String(e)}`);
       }
       return 'unschedulable';
     }
+  }
+
+  private fit(pod: Pod, shape: string, req: { cpu: number; memory: number }, facts: NodeFacts, info: NodeInfo, volumes: PodVolumes): FitFailure | undefined {
+    let f: FitFailure | undefined;
+    if (facts.fits.has(shape)) f = facts.fits.get(shape);
+    else {
+      if (facts.fits.size >= MAX_SHAPES_PER_NODE) facts.fits.clear();
+      f = this.guarded(facts, () => nodeFitFailure(pod, facts.node));
+      facts.fits.set(shape, f);
+    }
+    return f ?? resourceFitFailure(req, facts.allocatable, info.usage!) ?? (this.volumes.fits(volumes, facts.node) ? undefined : 'volumeNodeConflict');
   }
 
   private async schedule(key: string): Promise<void> {

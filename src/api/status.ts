@@ -52,6 +52,17 @@ export const errors = {
       }),
     );
   },
+  /** NewGenerateNameConflict: a generated name that was taken (every attempt of the server's). */
+  generateNameConflict(resource: string, group: string, name: string): StatusError {
+    return new StatusError(
+      failure(409, 'AlreadyExists', `${qualifiedResource(resource, group)} "${name}" already exists, the server was not able to generate a unique name for the object`, {
+        name,
+        group: group || undefined,
+        kind: resource,
+        retryAfterSeconds: 1,
+      }),
+    );
+  },
   conflict(resource: string, group: string, name: string, why: string): StatusError {
     return new StatusError(
       failure(

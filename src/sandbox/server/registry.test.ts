@@ -114,6 +114,23 @@ describe('Registry', () => {
     assert.deepEqual(scale.status, { replicas: 0, selector: 'app=web,env in (canary,prod),tier=fe' });
   });
 
+  it('a generated name that is taken is generated again from 1.31 (KEP-4420), and is the client\'s 409 before', async () => {
+    for (const [version, want] of [['v1.31.4', 'web-bbbbb'], ['v1.30.9', 'refused']] as const) {
+      const registry = await registryWithDefaultNamespace();
+      registry.serverVersion = () => version;
+      const suffixes = ['aaaaa', 'aaaaa', 'bbbbb'];
+      registry.nameSuffix = () => suffixes.shift() ?? 'zzzzz';
+      const configmaps = registry.type('', 'v1', 'configmaps')!;
+      const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'web-' } };
+      assert.equal((await registry.create(configmaps, 'default', body)).metadata.name, 'web-aaaaa');
+      const second = registry.create(configmaps, 'default', body);
+      if (want !== 'refused') assert.equal((await second).metadata.name, want, version);
+      else {
+        await assert.rejects(second, (e: unknown) => e instanceof StatusError && e.code === 409 && e.reason === 'AlreadyExists' && e.message === 'configmaps "web-aaaaa" already exists, the server was not able to generate a unique name for the object', version);
+      }
+    }
+  });
+
   it("a component's typed write skips decoding, not validation: an invalid label is refused, a client's unknown field dropped", async () => {
     const registry = await registryWithDefaultNamespace();
     const configmaps = registry.type('', 'v1', 'configmaps')!;

@@ -67,6 +67,21 @@ export interface RegistryOptions extends Partial<AdmissionOptions> {
 }
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+/** kube-apiserver's store.go: attempts at a generated name before the collision is the client's error. */
+const MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8;
+
+/** names.SimpleNameGenerator's suffix: 5 random characters. */
+function randomNameSuffix(): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += NAME_CHARS[randomInt(NAME_CHARS.length)];
+  return suffix;
+}
+
+/** The minor of a gitVersion ("v1.31.4" -> 31; 0 when it does not parse). */
+function minorOf(gitVersion: string): number {
+  const m = /^v?\d+\.(\d+)/.exec(gitVersion);
+  return m ? Number(m[1]) : 0;
+}
 /** Kinds whose DELETE answers with the object rather than a Status (kube's ReturnDeletedObject). */
 const RETURNS_DELETED = new Set([
   'pods',
@@ -91,6 +106,8 @@ export class Registry {
   readonly services: ServiceAllocations;
   /** kube-apiserver's version (/version): built-in kinds are decoded against that minor's published schema. */
   serverVersion: () => string = () => 'v1.31';
+  /** The random part of a generated name (settable so a test can make two collide). */
+  nameSuffix: () => string = randomNameSuffix;
 
   constructor(store: Store, options: RegistryOptions) {
     this.store = store;
@@ -168,11 +185,10 @@ export class Registry {
       // kube-apiserver's storage layer refuses this with a plain internal error.
       throw errors.internal('resourceVersion should not be set on objects to be created');
     }
+    const generated = !o.metadata.name && !!o.metadata.generateName;
     if (!o.metadata.name) {
       if (o.metadata.generateName) {
-        let suffix = '';
-        for (let i = 0; i < 5; i++) suffix += NAME_CHARS[randomInt(NAME_CHARS.length)];
-        o.metadata.name = `${o.metadata.generateName}${suffix}`;
+        o.metadata.name = o.metadata.generateName + this.nameSuffix();
       } else {
         throw errors.invalid(t.kind, t.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
       }
@@ -207,13 +223,24 @@ export class Registry {
       if (await this.store.get(resourceKey(t), namespace, name)) throw errors.alreadyExists(t.resource, t.group, name);
       return prepared;
     }
-    try {
-      const stored = await this.store.create(resourceKey(t), prepared);
-      this.onCRDChanged(t, stored);
-      return stored;
-    } catch (e) {
-      allocation?.undo();
-      throw mapStoreError(e, t, name);
+    // KEP-4420 (RetryGenerateName, on from 1.31): a generated name that is taken is generated
+    // again, 8 attempts in all; before 1.31 the first collision is the client's error.
+    const attempts = generated ? (minorOf(this.serverVersion()) >= 31 ? MAX_NAME_GENERATION_CREATE_ATTEMPTS : 1) : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stored = await this.store.create(resourceKey(t), prepared);
+        this.onCRDChanged(t, stored);
+        return stored;
+      } catch (e) {
+        const taken = e instanceof StoreError && e.code === 'AlreadyExists';
+        if (taken && generated && attempt < attempts) {
+          prepared = { ...prepared, metadata: { ...prepared.metadata, name: (prepared.metadata.generateName ?? '') + this.nameSuffix() } };
+          continue;
+        }
+        allocation?.undo();
+        if (taken && generated) throw errors.generateNameConflict(t.resource, t.group, prepared.metadata.name ?? name);
+        throw mapStoreError(e, t, name);
+      }
     }
   }
 

@@ -3,16 +3,23 @@
 // from the store's watch), the process's peak RSS, and an unpaginated list of all pods through
 // the API. `BENCH_NODES=5000 BENCH_PODS=150000 BENCH_TIME_SCALE=60 npm run bench -- scale`;
 // profile with `node --cpu-prof dist/bench/run.js scale`.
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeClient } from '../src/kube/index.js';
 import { bulkScenario, parseScenario, startSandbox } from '../src/sandbox/index.js';
-import { fmt, kubectlToFile } from './common.js';
+import { ROOT, fmt, kubectlToFile } from './common.js';
 
 function isRunning(o: object): boolean {
   const s: unknown = Reflect.get(o, 'status');
   return typeof s === 'object' && s !== null && 'phase' in s && s.phase === 'Running';
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ ms: number; code: number; out: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (e, stdout, stderr) => resolve({ ms: performance.now() - t0, code: e ? 1 : 0, out: stdout + stderr }));
+  });
 }
 
 export async function benchScale(nodes: number, pods: number, timeScale: number, timeoutMs = 600_000): Promise<Record<string, string | number>> {
@@ -72,13 +79,28 @@ export async function benchScale(nodes: number, pods: number, timeScale: number,
       if (raw.code !== 0) throw new Error('kubectl get --raw /api/v1/pods failed');
       figures[`kubectl get --raw /api/v1/pods > file, ${round} time (${(raw.bytes / 2 ** 20).toFixed(0)} MiB)`] = fmt(raw.ms);
     }
-    const client = await KubeClient.create({ kubeconfig });
-    const t1 = performance.now();
-    const cpu1 = process.cpuUsage();
-    const all = await client.list({ version: 'v1', resource: 'pods' });
-    figures[`list of all ${all.items.length} pods (unpaginated, upkeep client in this process)`] = fmt(performance.now() - t1);
-    const listCpu = process.cpuUsage(cpu1);
-    figures['CPU time of that list (server and client)'] = fmt((listCpu.user + listCpu.system) / 1000);
+    // upkeep's client in a process of its own (as a user's upkeep would be): list, decode, count.
+    const listing = `import { KubeClient } from ${JSON.stringify(path.join(ROOT, 'dist/src/kube/index.js'))};
+const c = await KubeClient.create({ kubeconfig: ${JSON.stringify(kubeconfig)} });
+const t = performance.now();
+const l = await c.list({ version: 'v1', resource: 'pods' });
+console.log(JSON.stringify({ n: l.items.length, ms: performance.now() - t }));
+c.close();
+process.exit(0);`;
+    const listed = await run(process.execPath, ['--input-type=module', '-e', listing]);
+    if (listed.code !== 0) throw new Error(`upkeep's client list failed: ${listed.out.slice(-500)}`);
+    const { n, ms } = JSON.parse(listed.out.trim().split('\n').pop() ?? '{}');
+    figures[`list of all ${n} pods (unpaginated, upkeep client in its own process)`] = fmt(ms);
+    // A node drain at this size, as on the small cluster of the drain benchmark: upkeep's and
+    // kubectl's (each on its own worker), both as whole commands.
+    const flags = ['--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=300s'];
+    const onNode = (node: string) => sb.registry.store.list('pods', undefined, { filter: (p) => Reflect.get(Reflect.get(p, 'spec') ?? {}, 'nodeName') === node }).then((r) => r.items.length);
+    figures['pods on each drained node (incl. DaemonSet)'] = await onNode('worker-1');
+    const u = await run(process.execPath, [path.join(ROOT, 'bin/upkeep'), '--kubeconfig', kubeconfig, 'drain', 'worker-1', ...flags]);
+    const k = await run('kubectl', ['--kubeconfig', kubeconfig, 'drain', 'worker-2', ...flags], { KUBECACHEDIR: path.join(dir, 'kubecache') });
+    if (u.code !== 0 || k.code !== 0) throw new Error(`a drain failed:\nupkeep: ${u.out.slice(-500)}\nkubectl: ${k.out.slice(-500)}`);
+    figures['upkeep drain of one node'] = fmt(u.ms);
+    figures['kubectl drain of one node'] = fmt(k.ms);
     figures['peak RSS (MiB, sandbox and bench in one process)'] = (Math.max(peak, process.memoryUsage().rss) / 2 ** 20).toFixed(0);
     return figures;
   } finally {

@@ -2,6 +2,7 @@
 import { UPKEEP_VERSION } from '../util/version.js';
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 import { StatusError } from '../api/status.js';
 import type { AppliedCredentials, Credentials } from './auth.js';
 import { ConnectionError, connectionError, REQUEST_TIMEOUT_CODE, statusFromResponse, timeoutError } from './errors.js';
@@ -150,6 +151,9 @@ export class Transport {
       Accept: spec.accept ?? 'application/json',
       ...spec.headers,
     };
+    // As client-go: large answers come gzipped (kube-apiserver compresses those over 128 KiB);
+    // watches are never compressed, so streams do not ask.
+    if (!streaming && !Object.keys(headers).some((h) => h.toLowerCase() === 'accept-encoding')) headers['Accept-Encoding'] = 'gzip';
     if (spec.body !== undefined) {
       headers['Content-Type'] = spec.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(spec.body));
@@ -242,9 +246,12 @@ export class Transport {
           return;
         }
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', fail);
-        res.on('end', () => {
+        const gzipped = header(res.headers, 'content-encoding') === 'gzip';
+        const body: NodeJS.ReadableStream = gzipped ? res.pipe(zlib.createGunzip()) : res;
+        if (gzipped) body.on('error', (e) => fail(connectionError(e, this.server)));
+        body.on('data', (chunk: Buffer) => chunks.push(chunk));
+        body.on('end', () => {
           logLine();
           finish(() =>
             resolve({

@@ -27,6 +27,7 @@ import type { SandboxAuth } from '../auth/auth.js';
 import { admit } from '../auth/filter.js';
 import { STREAM_SUBRESOURCES, noContainerRuntime, podLog } from '../kubelet/streams.js';
 import { patchStoredVersion, storedVersionOf } from './eventsv1.js';
+import { GZIP_THRESHOLD_BYTES, ResponseBody, acceptsGzip, encodeBody } from './compression.js';
 
 export interface VersionInfo {
   major: string;
@@ -109,6 +110,8 @@ export class ApiServer {
   private readonly openApi: OpenApi;
   /** Warnings a write collected, sent in Warning headers with its response. */
   private readonly warningsFor = new WeakMap<http.ServerResponse, string[]>();
+  /** Responses to clients that take gzip (compression.ts). */
+  private readonly gzipOk = new WeakSet<http.ServerResponse>();
   private address = '127.0.0.1:0';
 
   constructor(opts: ApiServerOptions) {
@@ -159,6 +162,7 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'https://sandbox');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    if (acceptsGzip(req.headers['accept-encoding'])) this.gzipOk.add(res);
     // Go's HTTP server refuses a request path it cannot unescape before any handler runs.
     try {
       decodeURIComponent(url.pathname);
@@ -457,24 +461,27 @@ export class ApiServer {
     if (wantsYaml(accept)) {
       return this.raw(res, 200, 'application/yaml', YAML.stringify({ apiVersion: groupVersion(type), kind: `${type.kind}List`, metadata, items: result.items }));
     }
-    // Built by concatenation so each object's cached JSON is reused.
+    // Built by concatenation so each object's cached JSON is reused, and sent in parts of about
+    // 1 MiB as the client (or the compressor) takes them.
     const head = `{"kind":${JSON.stringify(`${type.kind}List`)},"apiVersion":${JSON.stringify(groupVersion(type))},"metadata":${JSON.stringify(metadata)},"items":[`;
     res.statusCode = 200;
     res.setHeader('Content-Type', JSON_TYPE);
+    const body = new ResponseBody(res, this.gzipOk.has(res));
     const chunks: string[] = [head];
     let size = head.length;
-    for (let i = 0; i < result.items.length; i++) {
+    for (let i = 0; i < result.items.length && body.open; i++) {
       const s = cachedJson(result.items[i]);
       chunks.push(i ? ',' + s : s);
       size += s.length + 1;
       if (size > 1 << 20) {
-        res.write(chunks.join(''));
+        await body.write(chunks.join(''));
         chunks.length = 0;
         size = 0;
       }
     }
     chunks.push(']}\n');
-    res.end(chunks.join(''));
+    await body.write(chunks.join(''));
+    await body.end();
   }
 
   /**
@@ -700,8 +707,22 @@ export class ApiServer {
     if (warnings?.length && code < 400) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     res.statusCode = code;
     res.setHeader('Content-Type', contentType);
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
+    if (!this.gzipOk.has(res) || Buffer.byteLength(body) <= GZIP_THRESHOLD_BYTES) {
+      res.setHeader('Content-Length', Buffer.byteLength(body));
+      res.end(body);
+      return;
+    }
+    void encodeBody(body, true).then(
+      (encoded) => {
+        if (encoded.encoding) {
+          res.setHeader('Content-Encoding', encoded.encoding);
+          res.setHeader('Vary', 'Accept-Encoding');
+        }
+        res.setHeader('Content-Length', Buffer.byteLength(encoded.body));
+        res.end(encoded.body);
+      },
+      () => res.destroy(),
+    );
   }
 
   private fail(res: http.ServerResponse, e: unknown, req: http.IncomingMessage): void {

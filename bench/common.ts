@@ -20,7 +20,7 @@ export async function serveSandbox(scenarioFile: string, extraArgs: string[] = [
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'upkeep-bench-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', path.join(ROOT, 'bin/upkeep'), 'sandbox', 'serve', '--scenario', scenarioFile, '--kubeconfig-out', kubeconfig, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', '--max-semi-space-size=64', path.join(ROOT, 'bin/upkeep'), 'sandbox', 'serve', '--scenario', scenarioFile, '--kubeconfig-out', kubeconfig, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += String(d)));
   await new Promise<void>((resolve, reject) => {

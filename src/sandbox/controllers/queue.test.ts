@@ -80,3 +80,24 @@ describe('the work queue', () => {
     assert.equal(calls, 2);
   });
 });
+
+describe('the work queue keeps keys in the order they came', () => {
+  it('runs 5,000 keys once each, first come first served; a key added again while waiting keeps its place', async () => {
+    const seen: string[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    const q = new WorkQueue(async (k) => {
+      seen.push(k);
+      if (seen.length === 5000) done();
+    }, undefined, 1);
+    for (let i = 0; i < 5000; i++) q.add(`k${i}`);
+    q.add('k0');
+    q.add('k2500');
+    await finished;
+    q.stop();
+    assert.equal(seen.length, 5000);
+    assert.deepEqual(seen.slice(0, 3), ['k0', 'k1', 'k2']);
+    assert.deepEqual(seen.slice(2499, 2502), ['k2499', 'k2500', 'k2501']);
+    assert.equal(seen[4999], 'k4999');
+  });
+});

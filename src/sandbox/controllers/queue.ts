@@ -55,7 +55,10 @@ export class TokenBucket {
 }
 
 export class WorkQueue {
+  /** Keys waiting, in the order they came (a Set iterated from its start after many deletes walks their holes). */
   private readonly pending = new Set<string>();
+  private order: string[] = [];
+  private head = 0;
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
@@ -80,7 +83,7 @@ export class WorkQueue {
       this.dirty.add(key);
       return;
     }
-    this.pending.add(key);
+    this.enqueue(key);
     this.schedule();
   }
 
@@ -112,6 +115,12 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
+  private enqueue(key: string): void {
+    if (this.pending.has(key)) return;
+    this.pending.add(key);
+    this.order.push(key);
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -122,9 +131,13 @@ export class WorkQueue {
   }
 
   private drain(): void {
-    for (const key of this.pending) {
-      if (this.running.size >= this.concurrency) break;
-      this.pending.delete(key);
+    while (this.running.size < this.concurrency && this.head < this.order.length) {
+      const key = this.order[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.order.length) {
+        this.order = this.order.slice(this.head);
+        this.head = 0;
+      }
+      if (!this.pending.delete(key)) continue;
       this.running.add(key);
       this.handler(key)
         .then(
@@ -137,7 +150,7 @@ export class WorkQueue {
         )
         .finally(() => {
           this.running.delete(key);
-          if (this.dirty.delete(key)) this.pending.add(key);
+          if (this.dirty.delete(key)) this.enqueue(key);
           if (this.pending.size) this.schedule();
         });
     }
@@ -152,5 +165,7 @@ export class WorkQueue {
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.pending.clear();
+    this.order = [];
+    this.head = 0;
   }
 }

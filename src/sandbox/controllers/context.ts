@@ -129,10 +129,15 @@ export class ControllerContext {
    */
   async event(about: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string, component: string, host?: string): Promise<void> {
     const m = about.metadata;
-    const involvedObject: ObjectReference = {};
     // Only the fields the object has (the API refuses null where a string is expected).
-    const fields = { kind: about.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: about.apiVersion, resourceVersion: m.resourceVersion, fieldPath: about.fieldPath };
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined) Reflect.set(involvedObject, k, v);
+    const involvedObject: ObjectReference = {};
+    if (about.kind !== undefined) involvedObject.kind = about.kind;
+    if (m.namespace !== undefined) involvedObject.namespace = m.namespace;
+    if (m.name !== undefined) involvedObject.name = m.name;
+    if (m.uid !== undefined) involvedObject.uid = m.uid;
+    if (about.apiVersion !== undefined) involvedObject.apiVersion = about.apiVersion;
+    if (m.resourceVersion !== undefined) involvedObject.resourceVersion = m.resourceVersion;
+    if (about.fieldPath !== undefined) involvedObject.fieldPath = about.fieldPath;
     this.recorder.record(host ? { component, host } : { component }, involvedObject, type, reason, message);
   }
 }

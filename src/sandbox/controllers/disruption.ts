@@ -305,7 +305,7 @@ export class DisruptionController implements Controller {
       const budgets = this.budgetsFor(e.object);
       for (const pdb of budgets) this.enqueue(pdb);
       // A pod whose labels changed also leaves the budgets it matched before.
-      if (e.prev && JSON.stringify(e.prev.metadata.labels) !== JSON.stringify(e.object.metadata.labels)) {
+      if (e.prev && e.prev.metadata.labels !== e.object.metadata.labels && JSON.stringify(e.prev.metadata.labels) !== JSON.stringify(e.object.metadata.labels)) {
         for (const pdb of this.budgetsFor(e.prev)) this.enqueue(pdb);
       }
       if (e.type === 'ADDED' && budgets.length > 1) this.warnMultiple(e.object, budgets);

@@ -151,7 +151,8 @@ export class GarbageCollector implements Controller {
     if (o.metadata.deletionTimestamp && (hasFinalizer(o, ORPHAN) || hasFinalizer(o, FOREGROUND))) this.enqueueOwner(e.resource, o);
     const refs = o.metadata.ownerReferences ?? [];
     const prevRefs = e.prev?.metadata.ownerReferences ?? [];
-    if (e.type === 'MODIFIED' && JSON.stringify(refs) === JSON.stringify(prevRefs)) return;
+    // A status write keeps the same references (the same array): nothing to compare.
+    if (e.type === 'MODIFIED' && (refs === prevRefs || JSON.stringify(refs) === JSON.stringify(prevRefs))) return;
     for (const ref of refs) {
       if (!prevRefs.some((p) => p.uid === ref.uid) && !this.ownerLooksPresent(o, ref)) {
         this.enqueueDependent(e.resource, o, NEW_REFERENCE_DELAY_MS);

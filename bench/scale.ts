@@ -93,7 +93,7 @@ process.exit(0);`;
     figures[`list of all ${n} pods (unpaginated, upkeep client in its own process)`] = fmt(ms);
     // A node drain at this size, as on the small cluster of the drain benchmark: upkeep's and
     // kubectl's (each on its own worker), both as whole commands.
-    const flags = ['--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=300s'];
+    const flags = ['--ignore-daemonsets', '--delete-emptydir-data', '--force', '--grace-period=1', '--timeout=300s'];
     const onNode = (node: string) => sb.registry.store.list('pods', undefined, { filter: (p) => Reflect.get(Reflect.get(p, 'spec') ?? {}, 'nodeName') === node }).then((r) => r.items.length);
     figures['pods on each drained node (incl. DaemonSet)'] = await onNode('worker-1');
     const u = await run(process.execPath, [path.join(ROOT, 'bin/upkeep'), '--kubeconfig', kubeconfig, 'drain', 'worker-1', ...flags]);

@@ -84,25 +84,25 @@ export class LruMap<K, V> {
 }
 
 /** Source and object; an object with a uid is that uid (its kind, namespace, name and version follow from it: shorter keys). */
-function objectKey(o: Occurrence | Event): string[] {
+function objectKey(o: Occurrence | Event): string {
   const r = o.involvedObject;
-  const source = [o.source?.component ?? '', o.source?.host ?? ''];
-  return r.uid ? [...source, r.uid] : [...source, r.kind ?? '', r.namespace ?? '', r.name ?? '', '', r.apiVersion ?? ''];
+  const source = `${o.source?.component ?? ''}\u0000${o.source?.host ?? ''}\u0000`;
+  return r.uid ? source + r.uid : `${source}${r.kind ?? ''}\u0000${r.namespace ?? ''}\u0000${r.name ?? ''}\u0000\u0000${r.apiVersion ?? ''}`;
 }
 
 /** getEventKey: source, object (with fieldPath), type, reason, message. */
 export function eventKey(e: Event): string {
-  return [...objectKey(e), e.involvedObject.fieldPath ?? '', e.type ?? '', e.reason ?? '', e.message ?? ''].join('\u0000');
+  return `${objectKey(e)}\u0000${e.involvedObject.fieldPath ?? ''}\u0000${e.type ?? ''}\u0000${e.reason ?? ''}\u0000${e.message ?? ''}`;
 }
 
 /** EventAggregatorByReasonFunc: the key of "similar" events (the message left out; reporting controller and instance are the source). */
 export function aggregateKey(o: Occurrence): string {
-  return [...objectKey(o), o.type, o.reason].join('\u0000');
+  return `${objectKey(o)}\u0000${o.type}\u0000${o.reason}`;
 }
 
 /** getSpamKey: source and object. */
 export function spamKey(e: Event): string {
-  return objectKey(e).join('\u0000');
+  return objectKey(e);
 }
 
 /** Nanoseconds of a wall-clock ms, never the same twice in this process (ms are coarser than Go's ns). */

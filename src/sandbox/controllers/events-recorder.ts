@@ -56,7 +56,8 @@ export interface SeriesPatch {
   message: string;
 }
 
-export type Correlation = { skip: true } | { skip: false; event: Event; patch?: SeriesPatch };
+/** `stateKey`: the key updateState will find the written event under (its own key; none for a combined event). */
+export type Correlation = { skip: true } | { skip: false; event: Event; patch?: SeriesPatch; stateKey?: string };
 
 /** A map that forgets its least recently written entry beyond `size` (golang-lru's Cache, bounded the same way). */
 export class LruMap<K, V> {
@@ -143,10 +144,10 @@ export class EventCorrelator {
   }
 
   correlate(o: Occurrence): Correlation {
-    const { event, key } = this.aggregate(o);
+    const { event, key, combined } = this.aggregate(o);
     const { observedEvent, patch } = this.observe(event, key);
     if (this.isSpam(observedEvent, o.simMs)) return { skip: true };
-    return { skip: false, event: observedEvent, patch };
+    return { skip: false, event: observedEvent, patch, stateKey: combined ? undefined : key };
   }
 
   /** The name client-go gives a new event: the object's name and the time in hex nanoseconds. */
@@ -175,7 +176,7 @@ export class EventCorrelator {
   }
 
   /** EventAggregate: the event itself, or past the limit of similar ones, the combined event. */
-  private aggregate(o: Occurrence): { event: Event; key: string } {
+  private aggregate(o: Occurrence): { event: Event; key: string; combined: boolean } {
     const akey = aggregateKey(o);
     let record = this.aggregates.get(akey);
     if (!record || o.simMs - record.lastSimMs > this.opts.aggregateIntervalMs) record = { messages: new Set(), lastSimMs: o.simMs };
@@ -184,11 +185,11 @@ export class EventCorrelator {
     this.aggregates.set(akey, record);
     if (record.messages.size < this.opts.aggregateMaxEvents) {
       const event = this.newEvent(o, o.message);
-      return { event, key: eventKey(event) };
+      return { event, key: eventKey(event), combined: false };
     }
     // Never grow the set beyond the limit (client-go pops any one of them).
     record.messages.delete(record.messages.values().next().value ?? '');
-    return { event: this.newEvent(o, COMBINED_PREFIX + o.message), key: akey };
+    return { event: this.newEvent(o, COMBINED_PREFIX + o.message), key: akey, combined: true };
   }
 
   /** eventObserve: a key seen before turns the event into a patch of the first one. */
@@ -215,12 +216,17 @@ export class EventCorrelator {
     return !bucket.tryAccept();
   }
 
-  /** After a write: remember the stored event's name and count (UpdateState). */
-  updateState(stored: Event): void {
-    const key = eventKey(stored);
+  /**
+   * After a write: remember the stored event's name and count (UpdateState). `key` is the
+   * stored event's own key when the caller has it (correlate's stateKey).
+   */
+  updateState(stored: Event, key = eventKey(stored)): void {
     const last = this.observed.get(key);
     // A combined event is observed under its aggregate key; its own key is not looked up again.
-    if (last) this.observed.set(key, { count: Number(stored.count ?? last.count), firstTimestamp: stored.firstTimestamp ?? last.firstTimestamp, name: stored.metadata.name ?? last.name });
+    if (!last) return;
+    const next = { count: Number(stored.count ?? last.count), firstTimestamp: stored.firstTimestamp ?? last.firstTimestamp, name: stored.metadata.name ?? last.name };
+    // Most writes store what observe already recorded: nothing to write back.
+    if (next.count !== last.count || next.firstTimestamp !== last.firstTimestamp || next.name !== last.name) this.observed.set(key, next);
   }
 }
 
@@ -333,7 +339,7 @@ export class EventRecorder {
         }
       }
       stored ??= await this.sink.create(ns, result.event);
-      correlator.updateState(stored);
+      correlator.updateState(stored, result.stateKey);
     } catch {
       // Events are best effort, as in Kubernetes (e.g. the namespace may be terminating).
     }

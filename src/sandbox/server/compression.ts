@@ -58,8 +58,11 @@ export class ResponseBody {
     if (this.gzip) {
       this.res.setHeader('Content-Encoding', 'gzip');
       this.res.setHeader('Vary', 'Accept-Encoding');
-      // Large chunks: each one is a round trip to libuv's threads through a busy event loop.
-      const gz = zlib.createGzip({ level: GZIP_LEVEL, chunkSize: 256 * 1024 });
+      // Large chunks (each one is a round trip to libuv's threads through a busy event loop), and
+      // room for a few parts ahead, so the next part is serialised while this one is compressed.
+      // (zlib's streams take Transform's options; its option type leaves them out.)
+      const options: zlib.ZlibOptions & { writableHighWaterMark: number } = { level: GZIP_LEVEL, chunkSize: 256 * 1024, writableHighWaterMark: 4 * 1024 * 1024 };
+      const gz = zlib.createGzip(options);
       gz.pipe(this.res);
       this.out = gz;
     } else this.out = this.res;

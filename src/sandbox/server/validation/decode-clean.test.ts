@@ -8,7 +8,7 @@ const podSpec = () => ({ containers: [{ name: 'app', image: 'pause', ports: [{ c
 const pod = (spec: unknown, status: unknown = { phase: 'Pending' }): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app: 'web' } }, spec, status });
 const refused = /cannot be handled as a Pod/;
 
-describe('decoding parts of an object that decoded cleanly before', () => {
+describe('decoding objects that share parts with objects decoded before', () => {
   it('still checks every part that is new, whatever was decoded before', () => {
     const spec = podSpec();
     const first = pod(spec);

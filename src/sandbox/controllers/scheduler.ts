@@ -9,7 +9,7 @@ import { NODES, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, PODS, isEventOf } 
 import { WorkQueue } from './queue.js';
 import { type PodVolumes, preFilterMessage } from './storage.js';
 import { VolumeBinding } from './volumebinding.js';
-import { type Allocatable, type FitFailure, type NodeInfo, allocatableOf, failedSchedulingMessage, feasibleNodesToFind, nodeFitFailure, NodePicker, pickNode, pinnedNodeNames, podRequests, resourceFitFailure } from './scheduling.js';
+import { type Allocatable, type FitFailure, type NodeInfo, allocatableOf, beatsBest, failedSchedulingMessage, feasibleNodesToFind, nodeFitFailure, NodePicker, pickNode, pinnedNodeNames, podRequests, resourceFitFailure } from './scheduling.js';
 import { TYPED } from '../server/registry.js';
 
 function needsScheduling(pod: Pod): boolean {
@@ -194,7 +194,7 @@ export class Scheduler implements Controller {
         feasible++;
         if (keepFits) fits.push(this.infoOf(list.facts[j]));
         const siblings = siblingsOf ? siblingsOf.get(s) : 0;
-        if (best >= 0 && (siblings > bestSiblings || (siblings === bestSiblings && (pods[s] > bestPods || (pods[s] === bestPods && list.rank[j] >= list.rank[best]))))) continue;
+        if (best >= 0 && !beatsBest(siblings, pods[s], list.rank[j] - list.rank[best], bestSiblings, bestPods)) continue;
         best = j;
         bestSiblings = siblings;
         bestPods = pods[s];

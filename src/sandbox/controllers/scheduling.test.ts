@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod, PodSpec, Taint } from '../../api/types.js';
-import { failedSchedulingMessage, feasibleNodesToFind, fitFailure, parseQuantity, pickNode, pinnedNodeNames, tolerates } from './scheduling.js';
+import { beatsBest, failedSchedulingMessage, feasibleNodesToFind, fitFailure, parseQuantity, pickNode, pinnedNodeNames, tolerates } from './scheduling.js';
 
 function node(name: string, extra: { unschedulable?: boolean; taints?: Taint[]; labels?: Record<string, string>; ready?: boolean; cpu?: string; pods?: string } = {}): Node {
   return {
@@ -85,4 +85,20 @@ describe('small helpers', () => {
   it('words FailedScheduling like kube-scheduler', () => {
     assert.equal(failedSchedulingMessage(4, ['unschedulable', 'cpu', 'cpu', 'cpu']), '0/4 nodes are available: 1 node(s) were unschedulable, 3 Insufficient cpu. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.');
   });
+});
+
+describe('beatsBest: the order the scheduler scores nodes in', () => {
+  // [siblings, pods, nameOrder, bestSiblings, bestPods, beats]
+  const table: Array<[number, number, number, number, number, boolean]> = [
+    [0, 9, 1, 1, 0, true], // fewer of the owner's pods wins over fewer pods and a later name
+    [2, 0, -1, 1, 9, false],
+    [1, 3, 1, 1, 4, true], // same owner count: fewer pods
+    [1, 5, -1, 1, 4, false],
+    [1, 4, -1, 1, 4, true], // all equal: the earlier name
+    [1, 4, 1, 1, 4, false],
+    [1, 4, 0, 1, 4, false], // the same node does not beat itself
+  ];
+  for (const [siblings, pods, nameOrder, bestSiblings, bestPods, want] of table) {
+    it(`(${siblings}, ${pods}, ${nameOrder}) vs (${bestSiblings}, ${bestPods}) -> ${want}`, () => assert.equal(beatsBest(siblings, pods, nameOrder, bestSiblings, bestPods), want));
+  }
 });

@@ -197,6 +197,16 @@ export function pickNode(pod: Pod, candidates: NodeInfo[]): NodeInfo | undefined
   return picker.best;
 }
 
+/**
+ * pickNode's order as one decision: does a node beat the best so far? Fewer pods of the pod's
+ * owner first (spreading replicas), then fewer pods, then the earlier name (`nameOrder` < 0).
+ */
+export function beatsBest(siblings: number, pods: number, nameOrder: number, bestSiblings: number, bestPods: number): boolean {
+  if (siblings !== bestSiblings) return siblings < bestSiblings;
+  if (pods !== bestPods) return pods < bestPods;
+  return nameOrder < 0;
+}
+
 /** pickNode one candidate at a time, so the scheduler can score while it filters (no list). */
 export class NodePicker {
   private readonly owner: string | undefined;
@@ -213,16 +223,11 @@ export class NodePicker {
   offer(c: NodeInfo): void {
     const u = infoUsage(c);
     const siblings = this.owner ? u.byOwner.get(this.owner) ?? 0 : 0;
-    if (this.best) {
-      if (siblings > this.bestSiblings) return;
-      if (siblings === this.bestSiblings) {
-        if (u.pods > this.bestPods) return;
-        if (u.pods === this.bestPods && (c.name ?? c.node.metadata.name ?? '') >= this.bestName) return;
-      }
-    }
+    const name = c.name ?? c.node.metadata.name ?? '';
+    if (this.best && !beatsBest(siblings, u.pods, name < this.bestName ? -1 : name > this.bestName ? 1 : 0, this.bestSiblings, this.bestPods)) return;
     this.best = c;
     this.bestSiblings = siblings;
     this.bestPods = u.pods;
-    this.bestName = c.name ?? c.node.metadata.name ?? '';
+    this.bestName = name;
   }
 }
